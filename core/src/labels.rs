@@ -1,0 +1,113 @@
+//! Class labels: the dynamic [`Label`] type and the encoding of labels into class indices.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ndarray::{Array1, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+use crate::estimator::ClassLabel;
+
+/// A class label whose type is known only at run time (string labels from a DataFrame, integer
+/// labels from a file). Integers sort before strings; within each, the natural order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Label {
+    /// An integer label.
+    Int(i64),
+    /// A string label.
+    Str(String),
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Label::Int(i) => write!(f, "{i}"),
+            Label::Str(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl From<i64> for Label {
+    fn from(v: i64) -> Self {
+        Label::Int(v)
+    }
+}
+impl From<usize> for Label {
+    fn from(v: usize) -> Self {
+        Label::Int(v as i64)
+    }
+}
+impl From<i32> for Label {
+    fn from(v: i32) -> Self {
+        Label::Int(i64::from(v))
+    }
+}
+impl From<&str> for Label {
+    fn from(v: &str) -> Self {
+        Label::Str(v.to_string())
+    }
+}
+impl From<String> for Label {
+    fn from(v: String) -> Self {
+        Label::Str(v)
+    }
+}
+
+/// Labels encoded as indices into their sorted distinct values, as a classifier's `fit` receives
+/// them. `classes[y[i]]` is the original label of sample `i`.
+#[derive(Debug, Clone)]
+pub struct EncodedLabels<L> {
+    /// Sorted distinct labels.
+    pub classes: Vec<L>,
+    /// Class index of each sample.
+    pub y: Array1<usize>,
+}
+
+impl<L: ClassLabel> EncodedLabels<L> {
+    /// Encodes labels (sorted classes, as `numpy.unique`).
+    pub fn encode(y: ArrayView1<'_, L>) -> Self {
+        let mut map: BTreeMap<&L, usize> = BTreeMap::new();
+        for label in y.iter() {
+            map.entry(label).or_insert(0);
+        }
+        for (i, v) in map.values_mut().enumerate() {
+            *v = i;
+        }
+        let encoded = y.mapv(|l| map[&l]);
+        let classes = map.keys().map(|l| (*l).clone()).collect();
+        EncodedLabels { classes, y: encoded }
+    }
+
+    /// Number of distinct classes.
+    pub fn n_classes(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Number of samples in each class.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes.len()];
+        for &c in self.y.iter() {
+            counts[c] += 1;
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn encodes_sorted_classes() {
+        let y = array!["b", "a", "c", "a"];
+        let e = EncodedLabels::encode(y.view());
+        assert_eq!(e.classes, vec!["a", "b", "c"]);
+        assert_eq!(e.y, array![1, 0, 2, 0]);
+        assert_eq!(e.counts(), vec![2, 1, 1]);
+        let mixed = [Label::Str("x".into()), Label::Int(3)];
+        let e = EncodedLabels::encode(ndarray::ArrayView1::from(&mixed));
+        assert_eq!(e.classes, vec![Label::Int(3), Label::Str("x".into())]);
+    }
+}
