@@ -1,1 +1,7 @@
-//! placeholder
+//! # oxlearn-preprocessing
+//!
+//! scikit-learn's preprocessing transformers on ndarray matrices and polars DataFrames.
+
+pub mod scaler;
+
+pub use scaler::{FittedStandardScaler, StandardScaler};

@@ -1,0 +1,1 @@
+//! Conformance suite registrations and the deliberately broken estimators.

@@ -1,0 +1,1 @@
+//! Metrics against scikit-learn golden values (owned by the metrics work).
