@@ -72,7 +72,11 @@ impl Callback {
 
 impl fmt::Debug for Callback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Callback(Some(..))" } else { "Callback(None)" })
+        f.write_str(if self.0.is_some() {
+            "Callback(Some(..))"
+        } else {
+            "Callback(None)"
+        })
     }
 }
 
@@ -92,16 +96,36 @@ mod tests {
 
     #[test]
     fn callback_can_stop() {
-        let cb = Callback::new(|p: &Progress<'_>| if p.iteration >= 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
+        let cb = Callback::new(|p: &Progress<'_>| {
+            if p.iteration >= 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
         let mut stopped_at = None;
         for it in 1..10 {
-            let p = Progress { estimator: "X", iteration: it, total: None, loss: None, metrics: &[], elapsed: Duration::ZERO };
+            let p = Progress {
+                estimator: "X",
+                iteration: it,
+                total: None,
+                loss: None,
+                metrics: &[],
+                elapsed: Duration::ZERO,
+            };
             if cb.report(&p) {
                 stopped_at = Some(it);
                 break;
             }
         }
         assert_eq!(stopped_at, Some(3));
-        assert!(!Callback::none().report(&Progress { estimator: "X", iteration: 1, total: None, loss: None, metrics: &[], elapsed: Duration::ZERO }));
+        assert!(!Callback::none().report(&Progress {
+            estimator: "X",
+            iteration: 1,
+            total: None,
+            loss: None,
+            metrics: &[],
+            elapsed: Duration::ZERO
+        }));
     }
 }

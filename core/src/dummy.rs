@@ -40,7 +40,7 @@ pub enum DummyClassifierStrategy {
 /// use oxlearn_core::prelude::*;
 /// use oxlearn_core::dummy::DummyClassifier;
 /// let x = ndarray::Array2::<f64>::zeros((4, 2));
-/// let y = ndarray::array!["a", "b", "b", "b"];
+/// let y = ndarray::array!["a", "b", "b", "b"].mapv(String::from);
 /// let model = DummyClassifier::default().fit(&x, &y)?;
 /// assert_eq!(model.predict(&x)?.to_vec(), vec!["b"; 4]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -106,10 +106,20 @@ impl<L> FittedDummyClassifier<L> {
 
     fn draw_stratified(&self, n: usize) -> Array1<usize> {
         let mut rng = self.rng();
-        let cumulative: Vec<f64> = self.class_prior.iter().scan(0.0, |acc, p| { *acc += p; Some(*acc) }).collect();
+        let cumulative: Vec<f64> = self
+            .class_prior
+            .iter()
+            .scan(0.0, |acc, p| {
+                *acc += p;
+                Some(*acc)
+            })
+            .collect();
         Array1::from_shape_fn(n, |_| {
             let u: f64 = rng.r#gen::<f64>() * cumulative[cumulative.len() - 1];
-            cumulative.iter().position(|&c| u < c).unwrap_or(cumulative.len() - 1)
+            cumulative
+                .iter()
+                .position(|&c| u < c)
+                .unwrap_or(cumulative.len() - 1)
         })
     }
 }
@@ -120,11 +130,18 @@ impl Estimator for DummyClassifier {
 
     fn tags(&self) -> Tags {
         Tags {
+            allow_nan: true,
             poor_score: true,
             min_classes: 1,
-            non_deterministic: matches!(self.strategy, DummyClassifierStrategy::Stratified | DummyClassifierStrategy::Uniform),
+            non_deterministic: matches!(
+                self.strategy,
+                DummyClassifierStrategy::Stratified | DummyClassifierStrategy::Uniform
+            ),
             // Random strategies draw per call, so row-by-row differs from a batch.
-            batch_invariant: !matches!(self.strategy, DummyClassifierStrategy::Stratified | DummyClassifierStrategy::Uniform),
+            batch_invariant: !matches!(
+                self.strategy,
+                DummyClassifierStrategy::Stratified | DummyClassifierStrategy::Uniform
+            ),
             ..Tags::default()
         }
     }
@@ -137,11 +154,21 @@ impl Estimator for DummyClassifier {
                     "prior" => DummyClassifierStrategy::Prior,
                     "stratified" => DummyClassifierStrategy::Stratified,
                     "uniform" => DummyClassifierStrategy::Uniform,
-                    other => return Err(Error::invalid_param(name, format!("unknown strategy {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown strategy {other:?}"),
+                        ));
+                    }
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -150,14 +177,21 @@ impl Estimator for DummyClassifier {
 impl Classifier for DummyClassifier {
     type Fitted<L: ClassLabel> = FittedDummyClassifier<L>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedDummyClassifier<L>> {
-        if let DummyClassifierStrategy::Constant(c) = self.strategy {
-            if c >= y.n_classes() {
-                return Err(Error::invalid_param(
-                    "constant",
-                    format!("class index {c} is out of range: y has {} classes", y.n_classes()),
-                ));
-            }
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedDummyClassifier<L>> {
+        if let DummyClassifierStrategy::Constant(c) = self.strategy
+            && c >= y.n_classes()
+        {
+            return Err(Error::invalid_param(
+                "constant",
+                format!(
+                    "class index {c} is out of range: y has {} classes",
+                    y.n_classes()
+                ),
+            ));
         }
         let n = y.y.len() as f64;
         let class_prior = Array1::from_iter(y.counts().into_iter().map(|c| c as f64 / n));
@@ -190,7 +224,9 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedDummyClassifier<L> {
         let n = x.nrows();
         let k = self.classes.len();
         Ok(match self.strategy {
-            DummyClassifierStrategy::MostFrequent | DummyClassifierStrategy::Prior => Array1::from_elem(n, self.most_frequent()),
+            DummyClassifierStrategy::MostFrequent | DummyClassifierStrategy::Prior => {
+                Array1::from_elem(n, self.most_frequent())
+            }
             DummyClassifierStrategy::Constant(c) => Array1::from_elem(n, c),
             DummyClassifierStrategy::Stratified => self.draw_stratified(n),
             DummyClassifierStrategy::Uniform => {
@@ -211,9 +247,17 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedDummyClassifier<L> {
             p
         };
         Ok(match self.strategy {
-            DummyClassifierStrategy::Prior => self.class_prior.view().insert_axis(Axis(0)).broadcast((n, k)).expect("prior broadcasts").to_owned(),
+            DummyClassifierStrategy::Prior => self
+                .class_prior
+                .view()
+                .insert_axis(Axis(0))
+                .broadcast((n, k))
+                .expect("prior broadcasts")
+                .to_owned(),
             DummyClassifierStrategy::Uniform => Array2::from_elem((n, k), 1.0 / k as f64),
-            DummyClassifierStrategy::MostFrequent | DummyClassifierStrategy::Constant(_) | DummyClassifierStrategy::Stratified => one_hot(&self.predict_indices(x)?),
+            DummyClassifierStrategy::MostFrequent
+            | DummyClassifierStrategy::Constant(_)
+            | DummyClassifierStrategy::Stratified => one_hot(&self.predict_indices(x)?),
         })
     }
 }
@@ -287,13 +331,22 @@ impl Estimator for DummyRegressor {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { poor_score: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            poor_score: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
         match self.strategy {
-            DummyRegressorStrategy::Quantile(q) => crate::validate::check_range("quantile", q, 0.0, 1.0),
-            DummyRegressorStrategy::Constant(c) if !c.is_finite() => Err(Error::invalid_param("constant", format!("must be finite, got {c}"))),
+            DummyRegressorStrategy::Quantile(q) => {
+                crate::validate::check_range("quantile", q, 0.0, 1.0)
+            }
+            DummyRegressorStrategy::Constant(c) if !c.is_finite() => Err(Error::invalid_param(
+                "constant",
+                format!("must be finite, got {c}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -304,12 +357,22 @@ impl Estimator for DummyRegressor {
                 self.strategy = match value.as_str(name)? {
                     "mean" => DummyRegressorStrategy::Mean,
                     "median" => DummyRegressorStrategy::Median,
-                    other => return Err(Error::invalid_param(name, format!("unknown strategy {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown strategy {other:?}"),
+                        ));
+                    }
                 }
             }
             "quantile" => self.strategy = DummyRegressorStrategy::Quantile(value.as_f64(name)?),
             "constant" => self.strategy = DummyRegressorStrategy::Constant(value.as_f64(name)?),
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -318,14 +381,21 @@ impl Estimator for DummyRegressor {
 impl Regressor for DummyRegressor {
     type Fitted = FittedDummyRegressor;
 
-    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedDummyRegressor> {
+    fn fit_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<FittedDummyRegressor> {
         let constant = match self.strategy {
             DummyRegressorStrategy::Mean => y.mean().unwrap_or(0.0),
             DummyRegressorStrategy::Median => quantile(y, 0.5),
             DummyRegressorStrategy::Quantile(q) => quantile(y, q),
             DummyRegressorStrategy::Constant(c) => c,
         };
-        Ok(FittedDummyRegressor { constant, n_features_in: x.ncols() })
+        Ok(FittedDummyRegressor {
+            constant,
+            n_features_in: x.ncols(),
+        })
     }
 }
 
@@ -348,7 +418,6 @@ impl FittedRegressor for FittedDummyRegressor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
     use ndarray::array;
 
     #[test]
@@ -358,20 +427,44 @@ mod tests {
         let prior = DummyClassifier::default().fit(&x, &y).unwrap();
         assert_eq!(prior.classes(), &[1, 2, 3]);
         assert_eq!(prior.predict(&x).unwrap(), array![2, 2, 2, 2, 2]);
-        assert_eq!(prior.predict_proba(&x).unwrap().row(0).to_vec(), vec![0.2, 0.6, 0.2]);
-        let mf = DummyClassifier::default().strategy(DummyClassifierStrategy::MostFrequent).fit(&x, &y).unwrap();
-        assert_eq!(mf.predict_proba(&x).unwrap().row(0).to_vec(), vec![0.0, 1.0, 0.0]);
+        assert_eq!(
+            prior.predict_proba(&x).unwrap().row(0).to_vec(),
+            vec![0.2, 0.6, 0.2]
+        );
+        let mf = DummyClassifier::default()
+            .strategy(DummyClassifierStrategy::MostFrequent)
+            .fit(&x, &y)
+            .unwrap();
+        assert_eq!(
+            mf.predict_proba(&x).unwrap().row(0).to_vec(),
+            vec![0.0, 1.0, 0.0]
+        );
         let c = DummyClassifier::default().constant(2).fit(&x, &y).unwrap();
         assert_eq!(c.predict(&x).unwrap()[0], 3);
-        assert!(matches!(DummyClassifier::default().constant(5).fit(&x, &y), Err(Error::InvalidParam { .. })));
-        let u = DummyClassifier::default().strategy(DummyClassifierStrategy::Uniform).seed(0).fit(&x, &y).unwrap();
+        assert!(matches!(
+            DummyClassifier::default().constant(5).fit(&x, &y),
+            Err(Error::InvalidParam { .. })
+        ));
+        let u = DummyClassifier::default()
+            .strategy(DummyClassifierStrategy::Uniform)
+            .seed(0)
+            .fit(&x, &y)
+            .unwrap();
         assert_eq!(u.predict_proba(&x).unwrap()[[0, 0]], 1.0 / 3.0);
 
         let yr = array![1.0, 2.0, 3.0, 4.0, 10.0];
         let mean = DummyRegressor::default().fit(&x, &yr).unwrap();
         assert_eq!(mean.constant(), 4.0);
-        let q = DummyRegressor::default().strategy(DummyRegressorStrategy::Quantile(0.25)).fit(&x, &yr).unwrap();
+        let q = DummyRegressor::default()
+            .strategy(DummyRegressorStrategy::Quantile(0.25))
+            .fit(&x, &yr)
+            .unwrap();
         assert_eq!(q.constant(), 2.0);
-        assert!(DummyRegressor::default().strategy(DummyRegressorStrategy::Quantile(1.5)).fit(&x, &yr).is_err());
+        assert!(
+            DummyRegressor::default()
+                .strategy(DummyRegressorStrategy::Quantile(1.5))
+                .fit(&x, &yr)
+                .is_err()
+        );
     }
 }

@@ -100,6 +100,12 @@ pub trait DynEstimator: Debug + Send + Sync {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()>;
     /// Validates and fits.
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
+    /// Fits and transforms in one call (transformers only), as the typed `fit_transform`.
+    fn fit_transform_dyn(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+    ) -> Result<(Box<dyn DynFitted>, Array2<f64>)>;
     /// Rebuilds a fitted model of this estimator's type from [`DynFitted::state`].
     fn load_fitted(&self, state: serde_json::Value) -> Result<Box<dyn DynFitted>>;
     /// A boxed copy (unfitted).
@@ -134,6 +140,14 @@ pub trait DynFitted: Debug + Send + Sync {
     fn classes(&self) -> Option<Vec<Label>>;
     /// Output feature names of a transformer.
     fn feature_names_out(&self, input: Option<&[String]>) -> Result<Vec<String>>;
+    /// Cluster labels of the training samples (clusterers only).
+    fn labels_dyn(&self) -> Option<Array1<i64>> {
+        None
+    }
+    /// Number of clusters found (clusterers only).
+    fn n_clusters_dyn(&self) -> Option<usize> {
+        None
+    }
     /// The fitted state, serialized with serde (for model files).
     fn state(&self) -> Result<serde_json::Value>;
     /// A boxed copy.
@@ -153,7 +167,23 @@ pub trait KindDispatch<E: ?Sized> {
     /// The kind.
     const KIND: EstimatorKind;
     /// Fits through the typed `fit`.
-    fn fit_dyn(estimator: &E, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
+    fn fit_dyn(
+        estimator: &E,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+    ) -> Result<Box<dyn DynFitted>>;
+    /// Fits and transforms through the typed `fit_transform` (transformers only).
+    fn fit_transform_dyn(
+        estimator: &E,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+    ) -> Result<(Box<dyn DynFitted>, Array2<f64>)>
+    where
+        E: Estimator,
+    {
+        let _ = (estimator, x, y);
+        Err(Error::unsupported(E::NAME, "fit_transform"))
+    }
     /// Deserializes the typed fitted model.
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>>;
 }
@@ -205,7 +235,9 @@ impl<E: Classifier> KindDispatch<E> for ClassifierKind {
         }
     }
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
-        Ok(Box::new(DynClassifier(load_state::<E::Fitted<Label>>(state)?)))
+        Ok(Box::new(DynClassifier(load_state::<E::Fitted<Label>>(
+            state,
+        )?)))
     }
 }
 
@@ -226,6 +258,14 @@ impl<E: Transformer> KindDispatch<E> for TransformerKind {
     const KIND: EstimatorKind = EstimatorKind::Transformer;
     fn fit_dyn(e: &E, x: ArrayView2<'_, f64>, _y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(DynTransformer(e.fit(x)?)))
+    }
+    fn fit_transform_dyn(
+        e: &E,
+        x: ArrayView2<'_, f64>,
+        _y: TargetView<'_>,
+    ) -> Result<(Box<dyn DynFitted>, Array2<f64>)> {
+        let (fitted, out) = e.fit_transform(x)?;
+        Ok((Box::new(DynTransformer(fitted)), out))
     }
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(DynTransformer(load_state::<E::Fitted>(state)?)))
@@ -257,6 +297,13 @@ impl<E: Estimator> DynEstimator for E {
     }
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         <E::Kind as KindDispatch<E>>::fit_dyn(self, x, y)
+    }
+    fn fit_transform_dyn(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+    ) -> Result<(Box<dyn DynFitted>, Array2<f64>)> {
+        <E::Kind as KindDispatch<E>>::fit_transform_dyn(self, x, y)
     }
     fn load_fitted(&self, state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
         <E::Kind as KindDispatch<E>>::load(state)
@@ -360,6 +407,12 @@ impl<F: FittedTransformer> DynFitted for DynTransformer<F> {
 
 impl<F: FittedClusterer> DynFitted for DynClusterer<F> {
     common_dyn!(Clusterer);
+    fn labels_dyn(&self) -> Option<Array1<i64>> {
+        Some(self.0.labels().to_owned())
+    }
+    fn n_clusters_dyn(&self) -> Option<usize> {
+        Some(self.0.n_clusters())
+    }
     fn predict_dyn(&self, x: ArrayView2<'_, f64>) -> Result<Output> {
         Ok(Output::Clusters(self.0.predict(x)?))
     }

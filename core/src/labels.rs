@@ -76,7 +76,10 @@ impl<L: ClassLabel> EncodedLabels<L> {
         }
         let encoded = y.mapv(|l| map[&l]);
         let classes = map.keys().map(|l| (*l).clone()).collect();
-        EncodedLabels { classes, y: encoded }
+        EncodedLabels {
+            classes,
+            y: encoded,
+        }
     }
 
     /// Number of distinct classes.
@@ -101,7 +104,7 @@ mod tests {
 
     #[test]
     fn encodes_sorted_classes() {
-        let y = array!["b", "a", "c", "a"];
+        let y = array!["b", "a", "c", "a"].mapv(String::from);
         let e = EncodedLabels::encode(y.view());
         assert_eq!(e.classes, vec!["a", "b", "c"]);
         assert_eq!(e.y, array![1, 0, 2, 0]);
