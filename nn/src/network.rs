@@ -1,0 +1,436 @@
+//! A multi-layer perceptron resident in a [`Backend`]: its parameters, gradients, optimizer
+//! state and minibatch workspace, and the training step written as the algorithm.
+
+use std::ops::Range;
+
+use oxlearn_core::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{Activation, AdamStep, Backend, SgdStep, Trans};
+
+/// The output layer and its loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutputLoss {
+    /// Softmax over `k >= 3` outputs with cross-entropy (multiclass classification).
+    SoftmaxCrossEntropy,
+    /// One logistic output with binary cross-entropy (two classes, as scikit-learn).
+    LogisticCrossEntropy,
+    /// Identity outputs with squared error / 2 (regression).
+    SquaredError,
+}
+
+/// Where a minibatch's targets live: class indices or real values.
+#[derive(Debug)]
+pub enum Targets<B: Backend> {
+    /// Class indices, one per sample.
+    Classes(B::Idx),
+    /// Real targets, `n_outputs` per sample (row-major).
+    Values(B::Buf),
+}
+
+/// The training data, uploaded once per fit.
+#[derive(Debug)]
+pub struct DeviceData<B: Backend> {
+    /// Features, `n x n_features`, row-major.
+    pub x: B::Buf,
+    /// Targets.
+    pub y: Targets<B>,
+    /// Number of samples.
+    pub n: usize,
+}
+
+/// The optimizer and its state, resident in the backend.
+#[derive(Debug)]
+pub enum Optimizer<B: Backend> {
+    /// Adam: first and second moments per parameter tensor, and the step count.
+    Adam {
+        /// First moments (weights then biases of each layer, as [`Network::params`]).
+        m: Vec<B::Buf>,
+        /// Second moments.
+        v: Vec<B::Buf>,
+        /// Steps taken.
+        t: u64,
+        /// The scalars: learning_rate_init, beta_1, beta_2, epsilon.
+        lr_init: f64,
+        /// Decay of the first moment.
+        beta_1: f64,
+        /// Decay of the second moment.
+        beta_2: f64,
+        /// Added to `sqrt(v)`.
+        epsilon: f64,
+    },
+    /// SGD with momentum: a velocity per parameter tensor.
+    Sgd {
+        /// Velocities.
+        velocity: Vec<B::Buf>,
+        /// The current learning rate (schedules change it between epochs).
+        lr: f64,
+        /// Momentum.
+        momentum: f64,
+        /// Nesterov's momentum.
+        nesterov: bool,
+    },
+}
+
+/// An MLP whose parameters, gradients and minibatch workspace live in a backend.
+///
+/// `W[l]` is `units[l] x units[l + 1]` (scikit-learn's `coefs_[l]`), `b[l]` has `units[l + 1]`
+/// values. The workspace holds the activations `A[0..=L]` and the deltas of one minibatch of up
+/// to `max_batch` rows; nothing is allocated after [`Network::new`].
+#[derive(Debug)]
+pub struct Network<B: Backend> {
+    backend: B,
+    units: Vec<usize>,
+    activation: Activation,
+    output: OutputLoss,
+    alpha: f32,
+    max_batch: usize,
+    w: Vec<B::Buf>,
+    b: Vec<B::Buf>,
+    gw: Vec<B::Buf>,
+    gb: Vec<B::Buf>,
+    /// `a[0]` is the gathered input batch; `a[l + 1] = act(a[l] W[l] + b[l])`.
+    a: Vec<B::Buf>,
+    /// `delta[l]` is the loss gradient with respect to the pre-activation of layer `l + 1`.
+    delta: Vec<B::Buf>,
+    batch_labels: B::Idx,
+    batch_values: B::Buf,
+    loss: B::Buf,
+}
+
+impl<B: Backend> Network<B> {
+    /// Uploads the parameters (`coefs[l]` row-major, `intercepts[l]`) and allocates the
+    /// workspace for minibatches of up to `max_batch` rows.
+    pub fn new(
+        backend: B,
+        units: &[usize],
+        activation: Activation,
+        output: OutputLoss,
+        alpha: f64,
+        coefs: &[Vec<f32>],
+        intercepts: &[Vec<f32>],
+        max_batch: usize,
+    ) -> Result<Self> {
+        let layers = units.len() - 1;
+        assert!(coefs.len() == layers && intercepts.len() == layers, "one weight matrix and bias per layer");
+        let max_batch = max_batch.max(1);
+        let mut w = Vec::with_capacity(layers);
+        let mut b = Vec::with_capacity(layers);
+        let mut gw = Vec::with_capacity(layers);
+        let mut gb = Vec::with_capacity(layers);
+        let mut delta = Vec::with_capacity(layers);
+        for l in 0..layers {
+            assert_eq!(coefs[l].len(), units[l] * units[l + 1], "coefs[{l}] shape");
+            assert_eq!(intercepts[l].len(), units[l + 1], "intercepts[{l}] shape");
+            w.push(backend.upload(&coefs[l])?);
+            b.push(backend.upload(&intercepts[l])?);
+            gw.push(backend.zeros(coefs[l].len())?);
+            gb.push(backend.zeros(units[l + 1])?);
+            delta.push(backend.zeros(max_batch * units[l + 1])?);
+        }
+        let a = units.iter().map(|&u| backend.zeros(max_batch * u)).collect::<Result<Vec<_>>>()?;
+        let n_out = units[layers];
+        Ok(Network {
+            batch_labels: backend.upload_idx(&vec![0; max_batch])?,
+            batch_values: backend.zeros(max_batch * n_out)?,
+            loss: backend.zeros(1)?,
+            backend,
+            units: units.to_vec(),
+            activation,
+            output,
+            alpha: alpha as f32,
+            max_batch,
+            w,
+            b,
+            gw,
+            gb,
+            a,
+            delta,
+        })
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Layer widths, input first.
+    pub fn units(&self) -> &[usize] {
+        &self.units
+    }
+
+    /// The largest minibatch the workspace holds.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    fn layers(&self) -> usize {
+        self.units.len() - 1
+    }
+
+    /// Uploads the training data (once per fit).
+    pub fn upload_data(&self, x: &[f32], y: HostTargets<'_>) -> Result<DeviceData<B>> {
+        let n = x.len() / self.units[0];
+        let y = match y {
+            HostTargets::Classes(c) => Targets::Classes(self.backend.upload_idx(c)?),
+            HostTargets::Values(v) => Targets::Values(self.backend.upload(v)?),
+        };
+        Ok(DeviceData { x: self.backend.upload(x)?, y, n })
+    }
+
+    /// A fresh optimizer state (zero moments / velocities).
+    pub fn adam(&self, lr_init: f64, beta_1: f64, beta_2: f64, epsilon: f64) -> Result<Optimizer<B>> {
+        Ok(Optimizer::Adam { m: self.zeros_like_params()?, v: self.zeros_like_params()?, t: 0, lr_init, beta_1, beta_2, epsilon })
+    }
+
+    /// A fresh SGD state (zero velocities).
+    pub fn sgd(&self, lr: f64, momentum: f64, nesterov: bool) -> Result<Optimizer<B>> {
+        Ok(Optimizer::Sgd { velocity: self.zeros_like_params()?, lr, momentum, nesterov })
+    }
+
+    fn zeros_like_params(&self) -> Result<Vec<B::Buf>> {
+        self.param_lens().into_iter().map(|len| self.backend.zeros(len)).collect()
+    }
+
+    /// Lengths of the parameter tensors in optimizer order: `W[0], .., W[L-1], b[0], .., b[L-1]`
+    /// (scikit-learn's `coefs_ + intercepts_`).
+    pub fn param_lens(&self) -> Vec<usize> {
+        let layers = self.layers();
+        (0..layers).map(|l| self.units[l] * self.units[l + 1]).chain((0..layers).map(|l| self.units[l + 1])).collect()
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // One training step, as the algorithm reads.
+    // ----------------------------------------------------------------------------------------
+
+    /// One minibatch step over the samples `order[range]`: gather, forward pass, loss, gradient
+    /// reset, backward pass, optimizer step. The batch's loss (summed over its samples, plus
+    /// the L2 term `alpha / 2 ||W||^2`) is added to the loss accumulator.
+    pub fn train_step(&mut self, data: &DeviceData<B>, order: &B::Idx, range: Range<usize>, opt: &mut Optimizer<B>) {
+        let n = range.len();
+        self.gather(data, order, range);
+        self.forward(n);
+        self.loss_and_output_delta(n);
+        self.reset_gradients(n);
+        self.backward(n);
+        self.optimizer_step(opt);
+    }
+
+    /// Computes the batch's loss and gradients without updating the parameters (the step
+    /// above without its last line); for gradient checks.
+    pub fn compute_gradients(&mut self, data: &DeviceData<B>, order: &B::Idx, range: Range<usize>) {
+        let n = range.len();
+        self.gather(data, order, range);
+        self.forward(n);
+        self.loss_and_output_delta(n);
+        self.reset_gradients(n);
+        self.backward(n);
+    }
+
+    /// Copies the minibatch rows (and targets) into the workspace: the only per-step data
+    /// movement is the index range.
+    fn gather(&mut self, data: &DeviceData<B>, order: &B::Idx, range: Range<usize>) {
+        let be = &self.backend;
+        be.gather_rows(&data.x, self.units[0], order, range.clone(), &mut self.a[0]);
+        match &data.y {
+            Targets::Classes(y) => be.gather_idx(y, order, range, &mut self.batch_labels),
+            Targets::Values(y) => be.gather_rows(y, self.units[self.units.len() - 1], order, range, &mut self.batch_values),
+        }
+    }
+
+    /// `A[l + 1] = act(A[l] W[l] + b[l])`; the last layer stays linear (its output
+    /// non-linearity is fused into the loss).
+    pub fn forward(&mut self, n: usize) {
+        let layers = self.layers();
+        for l in 0..layers {
+            let (inp, out) = (self.units[l], self.units[l + 1]);
+            let act = if l + 1 == layers { Activation::Identity } else { self.activation };
+            let (lo, hi) = self.a.split_at_mut(l + 1);
+            self.backend.gemm(n, out, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
+            self.backend.bias_act(&mut hi[0], n, out, &self.b[l], act);
+        }
+    }
+
+    /// The loss of the batch and the output delta `(prediction - target) / n`, then the L2
+    /// term `alpha / 2 * sum ||W||^2` (scikit-learn's loss times the batch size).
+    fn loss_and_output_delta(&mut self, n: usize) {
+        let last = self.layers();
+        let n_out = self.units[last];
+        let scale = 1.0 / n as f32;
+        let (out, delta) = (&self.a[last], &mut self.delta[last - 1]);
+        match self.output {
+            OutputLoss::SoftmaxCrossEntropy => self.backend.softmax_xent(out, &self.batch_labels, n, n_out, scale, delta, &mut self.loss),
+            OutputLoss::LogisticCrossEntropy => self.backend.logistic_xent(out, &self.batch_labels, n, scale, delta, &mut self.loss),
+            OutputLoss::SquaredError => self.backend.squared_error(out, &self.batch_values, n, n_out, scale, delta, &mut self.loss),
+        }
+        if self.alpha > 0.0 {
+            for (l, w) in self.w.iter().enumerate() {
+                self.backend.sum_squares(w, self.units[l] * self.units[l + 1], 0.5 * self.alpha, &mut self.loss);
+            }
+        }
+    }
+
+    /// Resets each weight gradient to its L2 part, `(alpha / n) W`; the backward pass
+    /// accumulates the data part on top. Bias gradients are overwritten by the backward pass.
+    fn reset_gradients(&mut self, n: usize) {
+        let scale = self.alpha / n as f32;
+        for l in 0..self.layers() {
+            let len = self.units[l] * self.units[l + 1];
+            if scale > 0.0 {
+                self.backend.scale_copy(&self.w[l], scale, &mut self.gw[l], len);
+            } else {
+                self.backend.fill(&mut self.gw[l], len, 0.0);
+            }
+        }
+    }
+
+    /// From the output delta down: `gW[l] += A[l]^T delta[l]`, `gb[l] = colsum(delta[l])`,
+    /// `delta[l - 1] = (delta[l] W[l]^T) * act'(A[l])`.
+    fn backward(&mut self, n: usize) {
+        for l in (0..self.layers()).rev() {
+            let (inp, out) = (self.units[l], self.units[l + 1]);
+            self.backend.gemm(inp, out, n, 1.0, &self.a[l], Trans::Yes, &self.delta[l], Trans::No, 1.0, &mut self.gw[l]);
+            self.backend.col_sums(&self.delta[l], n, out, 1.0, &mut self.gb[l]);
+            if l > 0 {
+                let (lo, hi) = self.delta.split_at_mut(l);
+                self.backend.gemm(n, inp, out, 1.0, &hi[0], Trans::No, &self.w[l], Trans::Yes, 0.0, &mut lo[l - 1]);
+                self.backend.act_backward(&self.a[l], &mut lo[l - 1], n * inp, self.activation);
+            }
+        }
+    }
+
+    /// The fused Adam or SGD update of every parameter tensor.
+    fn optimizer_step(&mut self, opt: &mut Optimizer<B>) {
+        let layers = self.layers();
+        match opt {
+            Optimizer::Adam { m, v, t, lr_init, beta_1, beta_2, epsilon } => {
+                *t += 1;
+                let tt = *t as i32;
+                let lr = *lr_init * (1.0 - beta_2.powi(tt)).sqrt() / (1.0 - beta_1.powi(tt));
+                let step = AdamStep { lr: lr as f32, beta_1: *beta_1 as f32, beta_2: *beta_2 as f32, epsilon: *epsilon as f32 };
+                for l in 0..layers {
+                    let len = self.units[l] * self.units[l + 1];
+                    self.backend.adam(&mut self.w[l], &self.gw[l], &mut m[l], &mut v[l], len, step);
+                    self.backend.adam(&mut self.b[l], &self.gb[l], &mut m[layers + l], &mut v[layers + l], self.units[l + 1], step);
+                }
+            }
+            Optimizer::Sgd { velocity, lr, momentum, nesterov } => {
+                let step = SgdStep { lr: *lr as f32, momentum: *momentum as f32, nesterov: *nesterov };
+                for l in 0..layers {
+                    let len = self.units[l] * self.units[l + 1];
+                    self.backend.sgd(&mut self.w[l], &self.gw[l], &mut velocity[l], len, step);
+                    self.backend.sgd(&mut self.b[l], &self.gb[l], &mut velocity[layers + l], self.units[l + 1], step);
+                }
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Host-side access: per epoch and at the end of the fit.
+    // ----------------------------------------------------------------------------------------
+
+    /// Sets the loss accumulator to zero (start of an epoch).
+    pub fn reset_loss(&mut self) {
+        self.backend.fill(&mut self.loss, 1, 0.0);
+    }
+
+    /// Reads the loss accumulator.
+    pub fn read_loss(&self) -> Result<f64> {
+        self.backend.read_scalar(&self.loss)
+    }
+
+    /// Runs the forward pass over `order[range]` (at most `max_batch` rows) and copies the
+    /// network's raw outputs (logits for classifiers) to `out`.
+    pub fn predict_raw(&mut self, data: &DeviceData<B>, order: &B::Idx, range: Range<usize>, out: &mut [f32]) -> Result<()> {
+        let n = range.len();
+        self.backend.gather_rows(&data.x, self.units[0], order, range, &mut self.a[0]);
+        self.forward(n);
+        let last = self.layers();
+        self.backend.download(&self.a[last], &mut out[..n * self.units[last]])
+    }
+
+    /// Downloads the parameters: `(coefs, intercepts)`.
+    pub fn read_params(&self) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+        self.download_all(&self.w, &self.b)
+    }
+
+    /// Downloads the last computed gradients: `(coef_grads, intercept_grads)`.
+    pub fn read_gradients(&self) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+        self.download_all(&self.gw, &self.gb)
+    }
+
+    fn download_all(&self, w: &[B::Buf], b: &[B::Buf]) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+        let layers = self.layers();
+        let mut coefs = Vec::with_capacity(layers);
+        let mut intercepts = Vec::with_capacity(layers);
+        for l in 0..layers {
+            let mut c = vec![0.0; self.units[l] * self.units[l + 1]];
+            self.backend.download(&w[l], &mut c)?;
+            let mut i = vec![0.0; self.units[l + 1]];
+            self.backend.download(&b[l], &mut i)?;
+            coefs.push(c);
+            intercepts.push(i);
+        }
+        Ok((coefs, intercepts))
+    }
+
+    /// Overwrites the parameters from the host (restoring the best epoch's weights).
+    pub fn write_params(&mut self, coefs: &[Vec<f32>], intercepts: &[Vec<f32>]) -> Result<()> {
+        for l in 0..self.layers() {
+            self.backend.write(&mut self.w[l], &coefs[l])?;
+            self.backend.write(&mut self.b[l], &intercepts[l])?;
+        }
+        Ok(())
+    }
+}
+
+/// Host-side targets handed to [`Network::upload_data`].
+#[derive(Debug, Clone, Copy)]
+pub enum HostTargets<'a> {
+    /// Class indices.
+    Classes(&'a [u32]),
+    /// Real values, row-major.
+    Values(&'a [f32]),
+}
+
+impl<B: Backend> Optimizer<B> {
+    /// Downloads the state for a fitted model (warm start, `partial_fit`, serde).
+    pub fn save(&self, backend: &B, lens: &[usize]) -> Result<OptimizerState> {
+        let download = |bufs: &[B::Buf]| -> Result<Vec<Vec<f32>>> {
+            bufs.iter()
+                .zip(lens)
+                .map(|(b, &len)| {
+                    let mut host = vec![0.0; len];
+                    backend.download(b, &mut host)?;
+                    Ok(host)
+                })
+                .collect()
+        };
+        Ok(match self {
+            Optimizer::Adam { m, v, t, .. } => OptimizerState::Adam { t: *t, m: download(m)?, v: download(v)? },
+            Optimizer::Sgd { velocity, lr, .. } => OptimizerState::Sgd { lr: *lr, velocity: download(velocity)? },
+        })
+    }
+}
+
+/// An optimizer's state on the host, kept by fitted models so that `partial_fit` continues where
+/// the last call stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OptimizerState {
+    /// Adam's step count and moments.
+    Adam {
+        /// Steps taken.
+        t: u64,
+        /// First moments.
+        m: Vec<Vec<f32>>,
+        /// Second moments.
+        v: Vec<Vec<f32>>,
+    },
+    /// SGD's current learning rate and velocities.
+    Sgd {
+        /// Current learning rate.
+        lr: f64,
+        /// Velocities.
+        velocity: Vec<Vec<f32>>,
+    },
+}
