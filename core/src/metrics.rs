@@ -117,14 +117,10 @@ struct LabelIndex<'a, L> {
 }
 
 impl<'a, L: Ord> LabelIndex<'a, L> {
-    fn new<'v>(arrays: &[&'v ArrayView1<'a, L>]) -> Self
-    where
-        'a: 'v,
-    {
+    fn new(arrays: &[ArrayView1<'a, L>]) -> Self {
         let mut index: BTreeMap<&'a L, usize> = BTreeMap::new();
-        for array in arrays {
-            // `ArrayView1::iter` borrows from the view; `to_slice`-free access keeps the `'a` lifetime.
-            for label in array.into_iter() {
+        for &array in arrays {
+            for label in array {
                 index.entry(label).or_insert(0);
             }
         }
