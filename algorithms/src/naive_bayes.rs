@@ -1,1 +1,280 @@
-//! Placeholder: filled by its owner.
+//! Gaussian naive Bayes: [`GaussianNB`] with scikit-learn's semantics, and linfa-bayes as a
+//! selectable backend ([`NbBackend::Linfa`]).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use oxlearn_core::{
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
+    FittedClassifier, ParamValue, ProbabilisticClassifier, Result,
+};
+use serde::{Deserialize, Serialize};
+
+/// Which implementation fits and evaluates [`GaussianNB`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum NbBackend {
+    /// Our implementation (the default): scikit-learn's two-pass per-class statistics.
+    #[default]
+    Native,
+    /// linfa-bayes 0.8.1 fits the model and computes the joint log-likelihoods; the class
+    /// priors are then replaced by user `priors` if given (linfa has none), and probabilities
+    /// are normalized with a stable log-sum-exp (linfa's own `predict_proba` underflows far
+    /// from the data). The accessors report our statistics of the same training data.
+    Linfa,
+}
+
+/// Gaussian naive Bayes: scikit-learn's `GaussianNB`.
+///
+/// Each class is modelled by independent normal distributions per feature; a variance floor
+/// `epsilon = var_smoothing * max_j var(X[:, j])` is added to every per-class variance.
+///
+/// Hyper-parameters (scikit-learn's defaults): `priors` = None (class frequencies; otherwise
+/// one non-negative value per class, summing to 1), `var_smoothing` = 1e-9, `backend` = native.
+///
+/// Fitted accessors: `class_prior()`, `class_count()`, `theta()` (per-class means, `(k, d)`),
+/// `var()` (per-class variances), `epsilon()`, `classes()`.
+///
+/// Errors: `InvalidParam` for a negative `var_smoothing`, or `priors` of the wrong length,
+/// negative, or not summing to 1; the usual input errors.
+///
+/// ```
+/// use oxlearn_core::prelude::*;
+/// use oxlearn_algorithms::GaussianNB;
+/// let x = ndarray::array![[-2.0, -1.0], [-1.0, -1.0], [-1.0, -2.0], [1.0, 1.0], [1.0, 2.0], [2.0, 1.0]];
+/// let y = ndarray::array![1, 1, 1, 2, 2, 2];
+/// let model = GaussianNB::default().fit(&x, &y)?;
+/// assert_eq!(model.predict(&ndarray::array![[-0.8, -1.0]])?.to_vec(), vec![1]);
+/// let proba = model.predict_proba(&x)?;
+/// assert!((proba.row(0).sum() - 1.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianNB {
+    priors: Option<Vec<f64>>,
+    var_smoothing: f64,
+    backend: NbBackend,
+}
+
+impl Default for GaussianNB {
+    fn default() -> Self {
+        GaussianNB { priors: None, var_smoothing: 1e-9, backend: NbBackend::Native }
+    }
+}
+
+impl GaussianNB {
+    /// Prior probabilities of the classes, in the order of the sorted classes.
+    pub fn priors(mut self, priors: Vec<f64>) -> Self {
+        self.priors = Some(priors);
+        self
+    }
+    /// Portion of the largest feature variance added to all variances (default 1e-9).
+    pub fn var_smoothing(mut self, v: f64) -> Self {
+        self.var_smoothing = v;
+        self
+    }
+    /// The implementation (default native).
+    pub fn backend(mut self, backend: NbBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+}
+
+impl Estimator for GaussianNB {
+    const NAME: &'static str = "GaussianNB";
+    type Kind = ClassifierKind;
+
+    fn check_params(&self) -> Result<()> {
+        if !(self.var_smoothing >= 0.0 && self.var_smoothing.is_finite()) {
+            return Err(Error::invalid_param("var_smoothing", format!("must be non-negative, got {}", self.var_smoothing)));
+        }
+        if let Some(p) = &self.priors {
+            if p.iter().any(|&v| !(v >= 0.0 && v.is_finite())) {
+                return Err(Error::invalid_param("priors", format!("must be non-negative, got {p:?}")));
+            }
+            let sum: f64 = p.iter().sum();
+            if (sum - 1.0).abs() > 1e-8 {
+                return Err(Error::invalid_param("priors", format!("must sum to 1, got {sum}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "var_smoothing" => self.var_smoothing = value.as_f64(name)?,
+            "priors" => match value {
+                ParamValue::None => self.priors = None,
+                other => return Err(Error::invalid_param(name, format!("set priors with the builder; got {other}"))),
+            },
+            "backend" => {
+                self.backend = match value.as_str(name)? {
+                    "native" => NbBackend::Native,
+                    "linfa" => NbBackend::Linfa,
+                    other => return Err(Error::invalid_param(name, format!("unknown backend {other:?}"))),
+                }
+            }
+            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+        }
+        Ok(())
+    }
+}
+
+/// A fitted [`GaussianNB`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "L: ClassLabel")]
+pub struct FittedGaussianNB<L> {
+    classes: Vec<L>,
+    theta: Array2<f64>,
+    var: Array2<f64>,
+    class_prior: Array1<f64>,
+    class_count: Array1<f64>,
+    epsilon: f64,
+    linfa: Option<linfa_bayes::GaussianNb<f64, usize>>,
+}
+
+impl Classifier for GaussianNB {
+    type Fitted<L: ClassLabel> = FittedGaussianNB<L>;
+
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedGaussianNB<L>> {
+        let k = y.n_classes();
+        let d = x.ncols();
+        if let Some(p) = &self.priors {
+            if p.len() != k {
+                return Err(Error::invalid_param("priors", format!("has {} values, but y has {k} classes", p.len())));
+            }
+        }
+        let max_var = x.var_axis(Axis(0), 0.0).iter().copied().fold(0.0, f64::max);
+        // A constant X would give zero variances and NaN likelihoods: fall back to an absolute floor.
+        let epsilon = if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing.max(f64::MIN_POSITIVE) };
+        let mut theta = Array2::zeros((k, d));
+        let mut var = Array2::zeros((k, d));
+        let counts = y.counts();
+        let mut sums = Array2::<f64>::zeros((k, d));
+        for (row, &c) in x.axis_iter(Axis(0)).zip(y.y.iter()) {
+            let mut s = sums.row_mut(c);
+            s += &row;
+        }
+        for c in 0..k {
+            let mean = &sums.row(c) / counts[c] as f64;
+            theta.row_mut(c).assign(&mean);
+        }
+        for (row, &c) in x.axis_iter(Axis(0)).zip(y.y.iter()) {
+            let mut v = var.row_mut(c);
+            for ((vj, &xj), &mj) in v.iter_mut().zip(row.iter()).zip(theta.row(c).iter()) {
+                *vj += (xj - mj) * (xj - mj);
+            }
+        }
+        for c in 0..k {
+            let n = counts[c] as f64;
+            var.row_mut(c).mapv_inplace(|v| v / n + epsilon);
+        }
+        let class_count = Array1::from_iter(counts.iter().map(|&c| c as f64));
+        let class_prior = match &self.priors {
+            Some(p) => Array1::from(p.clone()),
+            None => &class_count / x.nrows() as f64,
+        };
+        let linfa = match self.backend {
+            NbBackend::Native => None,
+            NbBackend::Linfa => {
+                use linfa::prelude::*;
+                let dataset = linfa::Dataset::new(x.to_owned(), y.y.clone());
+                let model = linfa_bayes::GaussianNb::params()
+                    .var_smoothing(self.var_smoothing)
+                    .fit(&dataset)
+                    .map_err(|e| oxlearn_core::Error::Other(format!("linfa-bayes failed: {e}")))?;
+                Some(model)
+            }
+        };
+        Ok(FittedGaussianNB { classes: y.classes, theta, var, class_prior, class_count, epsilon, linfa })
+    }
+}
+
+impl<L> FittedGaussianNB<L> {
+    /// Prior probability of each class (`class_prior_`).
+    pub fn class_prior(&self) -> ArrayView1<'_, f64> {
+        self.class_prior.view()
+    }
+    /// Number of training samples of each class (`class_count_`).
+    pub fn class_count(&self) -> ArrayView1<'_, f64> {
+        self.class_count.view()
+    }
+    /// Per-class feature means, `(n_classes, n_features)` (`theta_`).
+    pub fn theta(&self) -> ArrayView2<'_, f64> {
+        self.theta.view()
+    }
+    /// Per-class feature variances including `epsilon` (`var_`).
+    pub fn var(&self) -> ArrayView2<'_, f64> {
+        self.var.view()
+    }
+    /// The variance floor added to every variance (`epsilon_`).
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
+
+    /// Joint log-likelihood `log P(c) + log P(x | c)`, `(n, n_classes)`.
+    pub fn joint_log_likelihood(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+        let k = self.theta.nrows();
+        let mut jll = Array2::zeros((x.nrows(), k));
+        if let Some(model) = &self.linfa {
+            use linfa_bayes::NaiveBayes;
+            let by_class = model.joint_log_likelihood(x);
+            for (&c, values) in by_class {
+                // linfa's likelihood uses its own priors (class frequencies); swap in ours.
+                let shift = self.class_prior[c].ln() - (self.class_count[c] / self.class_count.sum()).ln();
+                jll.column_mut(c).assign(&values.mapv(|v| v + shift));
+            }
+            return jll;
+        }
+        for c in 0..k {
+            let theta = self.theta.row(c);
+            let var = self.var.row(c);
+            let norm = -0.5 * var.iter().map(|v| (2.0 * std::f64::consts::PI * v).ln()).sum::<f64>();
+            let prior = self.class_prior[c].ln();
+            for (out, row) in jll.column_mut(c).iter_mut().zip(x.axis_iter(Axis(0))) {
+                let mut s = 0.0;
+                for ((&xj, &tj), &vj) in row.iter().zip(theta.iter()).zip(var.iter()) {
+                    let diff = xj - tj;
+                    s += diff * diff / vj;
+                }
+                *out = prior + norm - 0.5 * s;
+            }
+        }
+        jll
+    }
+}
+
+impl<L: ClassLabel> Fitted for FittedGaussianNB<L> {
+    const NAME: &'static str = "GaussianNB";
+    fn n_features_in(&self) -> usize {
+        self.theta.ncols()
+    }
+}
+
+impl<L: ClassLabel> FittedClassifier<L> for FittedGaussianNB<L> {
+    fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+        let jll = self.joint_log_likelihood(x);
+        Ok(Array1::from_iter(jll.axis_iter(Axis(0)).map(|row| {
+            let mut best = 0;
+            for c in 1..row.len() {
+                if row[c] > row[best] {
+                    best = c;
+                }
+            }
+            best
+        })))
+    }
+
+    fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let mut p = self.joint_log_likelihood(x);
+        for mut row in p.axis_iter_mut(Axis(0)) {
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+            row.mapv_inplace(|v| (v - lse).exp());
+        }
+        Ok(p)
+    }
+}
+
+impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedGaussianNB<L> {}
