@@ -1,0 +1,882 @@
+//! The CART engine behind every tree and forest: presorted per-feature sample orders that are
+//! partitioned node by node (so each level costs O(n * n_features), never n^2), exact best
+//! splits at midpoints between consecutive distinct values as scikit-learn's `BestSplitter`,
+//! random thresholds as its `RandomSplitter`, depth-first or best-first (`max_leaf_nodes`)
+//! growth, and the flat, serde-friendly [`Tree`] it produces.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use ndarray::{ArrayView1, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Two feature values closer than this are treated as equal (scikit-learn's `FEATURE_THRESHOLD`).
+const FEATURE_THRESHOLD: f64 = 1e-7;
+
+/// Below this many sample-features in a node, the node's work stays on one thread.
+const PARALLEL_WORK: usize = 1 << 16;
+
+/// How split candidates are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Splitter {
+    /// The best threshold of each candidate feature (scikit-learn's `splitter="best"`).
+    #[default]
+    Best,
+    /// One uniformly random threshold per candidate feature, between its least and greatest value
+    /// in the node (scikit-learn's `splitter="random"`, the extra-trees rule).
+    Random,
+}
+
+/// The impurity a split must decrease, resolved for the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Impurity {
+    Gini,
+    Entropy,
+    SquaredError,
+    FriedmanMse,
+}
+
+/// Hyper-parameters resolved against the data (counts, not fractions).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub impurity: Impurity,
+    pub splitter: Splitter,
+    pub max_depth: Option<usize>,
+    pub min_samples_split: usize,
+    pub min_samples_leaf: usize,
+    pub min_weight_leaf: f64,
+    pub max_features: usize,
+    pub max_leaf_nodes: Option<usize>,
+    pub min_impurity_decrease: f64,
+}
+
+/// The target a tree is grown on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// Class index of each sample, and the number of classes.
+    Classes(&'a [u32], usize),
+    /// Real value of each sample.
+    Values(&'a [f64]),
+}
+
+/// Sample orders of every feature: for feature `f`, `idx[f * n .. (f + 1) * n]` lists sample ids
+/// sorted by value (ties by id) and `val` holds the matching values.
+#[derive(Debug, Clone)]
+pub(crate) struct Presorted {
+    n: usize,
+    d: usize,
+    idx: Vec<u32>,
+    val: Vec<f64>,
+}
+
+impl Presorted {
+    /// Sorts every column of `x` (in parallel over features on the current pool).
+    pub fn new(x: ArrayView2<'_, f64>) -> Self {
+        let (n, d) = x.dim();
+        let mut idx = vec![0u32; n * d];
+        let mut val = vec![0.0; n * d];
+        if n > 0 {
+            idx.par_chunks_mut(n).zip(val.par_chunks_mut(n)).enumerate().for_each(|(f, (ids, vals))| {
+                let col = x.column(f);
+                let mut pairs: Vec<(f64, u32)> = col.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                for (p, (v, i)) in pairs.into_iter().enumerate() {
+                    ids[p] = i;
+                    vals[p] = v;
+                }
+            });
+        }
+        Presorted { n, d, idx, val }
+    }
+
+    /// The orders restricted to the samples of positive weight (a bootstrap draw).
+    pub fn filtered(&self, weight: &[f64]) -> Self {
+        let n = weight.iter().filter(|&&w| w > 0.0).count();
+        if n == self.n {
+            return self.clone();
+        }
+        let mut idx = Vec::with_capacity(n * self.d);
+        let mut val = Vec::with_capacity(n * self.d);
+        for f in 0..self.d {
+            let range = f * self.n..(f + 1) * self.n;
+            for (&i, &v) in self.idx[range.clone()].iter().zip(&self.val[range]) {
+                if weight[i as usize] > 0.0 {
+                    idx.push(i);
+                    val.push(v);
+                }
+            }
+        }
+        Presorted { n, d: self.d, idx, val }
+    }
+}
+
+/// One node of a fitted [`Tree`]. A leaf has `left == 0` (the root is nobody's child).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Node {
+    left: u32,
+    right: u32,
+    feature: u32,
+    threshold: f64,
+    impurity: f64,
+    n_node_samples: u32,
+    weighted_n_node_samples: f64,
+}
+
+/// A fitted binary decision tree in flat arrays (scikit-learn's `tree_` attribute).
+///
+/// Node 0 is the root. An internal node sends a sample left when `x[feature] <= threshold`
+/// (or `x[feature] < threshold` for trees grown by the linfa backend, which uses that rule).
+/// Each node holds `value_width()` values: class fractions for classifiers, the mean target for
+/// regressors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    width: usize,
+    n_features: usize,
+    #[serde(default)]
+    strict_less: bool,
+}
+
+impl Tree {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        self.nodes.iter().filter(|n| n.left == 0).count()
+    }
+
+    /// Depth of the deepest leaf (0 for a single leaf).
+    pub fn max_depth(&self) -> usize {
+        let mut depth = vec![0usize; self.nodes.len()];
+        let mut max = 0;
+        for (i, node) in self.nodes.iter().enumerate() {
+            if node.left != 0 {
+                depth[node.left as usize] = depth[i] + 1;
+                depth[node.right as usize] = depth[i] + 1;
+                max = max.max(depth[i] + 1);
+            }
+        }
+        max
+    }
+
+    /// Whether node `i` is a leaf.
+    pub fn is_leaf(&self, i: usize) -> bool {
+        self.nodes[i].left == 0
+    }
+
+    /// Children `(left, right)` of node `i`, or `None` for a leaf.
+    pub fn children(&self, i: usize) -> Option<(usize, usize)> {
+        let n = &self.nodes[i];
+        (n.left != 0).then_some((n.left as usize, n.right as usize))
+    }
+
+    /// Split feature and threshold of node `i`, or `None` for a leaf.
+    pub fn split(&self, i: usize) -> Option<(usize, f64)> {
+        let n = &self.nodes[i];
+        (n.left != 0).then_some((n.feature as usize, n.threshold))
+    }
+
+    /// Impurity of node `i` on its training samples.
+    pub fn impurity(&self, i: usize) -> f64 {
+        self.nodes[i].impurity
+    }
+
+    /// Number of (distinct) training samples that reached node `i`.
+    pub fn n_node_samples(&self, i: usize) -> usize {
+        self.nodes[i].n_node_samples as usize
+    }
+
+    /// Total weight (bootstrap count) of the training samples that reached node `i`.
+    pub fn weighted_n_node_samples(&self, i: usize) -> f64 {
+        self.nodes[i].weighted_n_node_samples
+    }
+
+    /// Values of node `i`: class fractions (classifiers) or the mean target (regressors).
+    pub fn value(&self, i: usize) -> &[f64] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+
+    /// Number of values per node.
+    pub fn value_width(&self) -> usize {
+        self.width
+    }
+
+    /// The leaf a sample ends in.
+    pub fn apply_row(&self, row: ArrayView1<'_, f64>) -> usize {
+        let mut i = 0usize;
+        loop {
+            let node = &self.nodes[i];
+            if node.left == 0 {
+                return i;
+            }
+            let v = row[node.feature as usize];
+            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+            i = if left { node.left as usize } else { node.right as usize };
+        }
+    }
+
+    /// The leaf value of a sample.
+    pub(crate) fn predict_row(&self, row: ArrayView1<'_, f64>) -> &[f64] {
+        self.value(self.apply_row(row))
+    }
+
+    /// Mean decrease of impurity per feature, weighted by the samples reaching each node,
+    /// normalised to sum to 1 (all zero for a single leaf), as scikit-learn's
+    /// `feature_importances_`.
+    pub fn feature_importances(&self) -> Vec<f64> {
+        let mut imp = vec![0.0; self.n_features];
+        for node in &self.nodes {
+            if node.left != 0 {
+                let l = &self.nodes[node.left as usize];
+                let r = &self.nodes[node.right as usize];
+                imp[node.feature as usize] += node.weighted_n_node_samples * node.impurity
+                    - l.weighted_n_node_samples * l.impurity
+                    - r.weighted_n_node_samples * r.impurity;
+            }
+        }
+        let root = self.nodes[0].weighted_n_node_samples;
+        if root > 0.0 {
+            imp.iter_mut().for_each(|v| *v /= root);
+        }
+        let total: f64 = imp.iter().sum();
+        if total > 0.0 {
+            imp.iter_mut().for_each(|v| *v /= total);
+        }
+        imp
+    }
+
+    /// Builds a tree from explicit parts (the linfa backend converts its trees with this).
+    /// `nodes` lists `(children, feature, threshold)`; node values and impurities are filled in
+    /// afterwards by [`Tree::refit_leaves`].
+    pub(crate) fn from_structure(structure: &[(Option<(usize, usize)>, usize, f64)], n_features: usize, width: usize, strict_less: bool) -> Self {
+        let nodes = structure
+            .iter()
+            .map(|&(children, feature, threshold)| {
+                let (left, right) = children.map_or((0, 0), |(l, r)| (l as u32, r as u32));
+                Node { left, right, feature: feature as u32, threshold, impurity: 0.0, n_node_samples: 0, weighted_n_node_samples: 0.0 }
+            })
+            .collect::<Vec<_>>();
+        let values = vec![0.0; nodes.len() * width];
+        Tree { nodes, values, width, n_features, strict_less }
+    }
+
+    /// Routes the training samples through the tree and sets every node's sample counts,
+    /// impurity and class fractions from them.
+    pub(crate) fn refit_leaves(&mut self, x: ArrayView2<'_, f64>, y: &[u32], impurity: Impurity) {
+        let k = self.width;
+        let mut counts = vec![0.0; self.nodes.len() * k];
+        for (r, row) in x.outer_iter().enumerate() {
+            let mut i = 0usize;
+            loop {
+                counts[i * k + y[r] as usize] += 1.0;
+                let node = &self.nodes[i];
+                if node.left == 0 {
+                    break;
+                }
+                let v = row[node.feature as usize];
+                let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+                i = if left { node.left as usize } else { node.right as usize };
+            }
+        }
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            let c = &counts[i * k..(i + 1) * k];
+            let w: f64 = c.iter().sum();
+            node.n_node_samples = w as u32;
+            node.weighted_n_node_samples = w;
+            node.impurity = class_impurity(impurity, c, w);
+            for (dst, &src) in self.values[i * k..(i + 1) * k].iter_mut().zip(c) {
+                *dst = if w > 0.0 { src / w } else { 1.0 / k as f64 };
+            }
+        }
+    }
+}
+
+/// Impurity of a node from its class weights.
+fn class_impurity(impurity: Impurity, counts: &[f64], w: f64) -> f64 {
+    if w <= 0.0 {
+        return 0.0;
+    }
+    match impurity {
+        Impurity::Entropy => -counts.iter().filter(|&&c| c > 0.0).map(|&c| (c / w) * (c / w).log2()).sum::<f64>(),
+        _ => 1.0 - counts.iter().map(|&c| (c / w) * (c / w)).sum::<f64>(),
+    }
+}
+
+/// Node totals: class weights, or `[weight, sum w*y, sum w*y^2]` for regression.
+type Stats = Vec<f64>;
+
+/// A split of one node's segment: the first `pos` entries of `feature`'s order go left.
+#[derive(Debug, Clone)]
+struct Split {
+    feature: usize,
+    pos: usize,
+    threshold: f64,
+    proxy: f64,
+}
+
+/// A node waiting to be split.
+#[derive(Debug)]
+struct Pending {
+    id: usize,
+    start: usize,
+    end: usize,
+    depth: usize,
+    stats: Stats,
+    impurity: f64,
+}
+
+/// A split chosen for a pending node, with the children's totals.
+#[derive(Debug)]
+struct Chosen {
+    split: Split,
+    left: Stats,
+    right: Stats,
+    left_impurity: f64,
+    right_impurity: f64,
+    improvement: f64,
+}
+
+/// Best-first frontier entry (largest improvement first, then the oldest node).
+#[derive(Debug)]
+struct Frontier {
+    improvement: f64,
+    pending: Pending,
+    chosen: Chosen,
+}
+
+impl PartialEq for Frontier {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Frontier {}
+impl PartialOrd for Frontier {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Frontier {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.improvement.total_cmp(&other.improvement).then_with(|| other.pending.id.cmp(&self.pending.id))
+    }
+}
+
+/// Grows one tree. `weight` is the weight (bootstrap count) of each sample, `sorted` the orders
+/// of the samples of positive weight.
+pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: &[f64], seed: u64) -> Tree {
+    let n_total = weight.len();
+    let width = match target {
+        Target::Classes(_, k) => k,
+        Target::Values(_) => 1,
+    };
+    let total_weight: f64 = weight.iter().sum();
+    // Entropy of integer class weights via a table of c * ln(c).
+    let xlogx = if cfg.impurity == Impurity::Entropy {
+        let max = total_weight.round() as usize;
+        (0..=max).map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).ln() }).collect()
+    } else {
+        Vec::new()
+    };
+    let mut b = Builder {
+        cfg,
+        target,
+        weight,
+        total_weight,
+        xlogx,
+        n: sorted.n,
+        d: sorted.d,
+        idx: sorted.idx,
+        val: sorted.val,
+        goes_left: vec![false; n_total],
+        rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+        features: (0..sorted.d).collect(),
+        nodes: Vec::new(),
+        values: Vec::new(),
+        width,
+    };
+    b.run();
+    Tree { nodes: b.nodes, values: b.values, width, n_features: b.d, strict_less: false }
+}
+
+struct Builder<'a> {
+    cfg: &'a Config,
+    target: Target<'a>,
+    weight: &'a [f64],
+    total_weight: f64,
+    xlogx: Vec<f64>,
+    n: usize,
+    d: usize,
+    idx: Vec<u32>,
+    val: Vec<f64>,
+    goes_left: Vec<bool>,
+    rng: Xoshiro256PlusPlus,
+    features: Vec<usize>,
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    width: usize,
+}
+
+impl Builder<'_> {
+    fn run(&mut self) {
+        let n = self.n;
+        let stats = self.stats(&self.idx[..n]);
+        let impurity = self.impurity_of(&stats);
+        let root = self.add_node(&stats, impurity, n);
+        let root = Pending { id: root, start: 0, end: n, depth: 0, stats, impurity };
+        match self.cfg.max_leaf_nodes {
+            None => self.depth_first(root),
+            Some(max_leaves) => self.best_first(root, max_leaves),
+        }
+    }
+
+    fn depth_first(&mut self, root: Pending) {
+        let mut stack = vec![root];
+        while let Some(p) = stack.pop() {
+            if let Some(chosen) = self.choose(&p) {
+                let (l, r) = self.split_node(&p, chosen);
+                stack.push(r);
+                stack.push(l);
+            }
+        }
+    }
+
+    fn best_first(&mut self, root: Pending, max_leaves: usize) {
+        let mut heap = BinaryHeap::new();
+        let push = |b: &mut Self, heap: &mut BinaryHeap<Frontier>, p: Pending| {
+            if let Some(chosen) = b.choose(&p) {
+                heap.push(Frontier { improvement: chosen.improvement, pending: p, chosen });
+            }
+        };
+        push(self, &mut heap, root);
+        let mut splits_left = max_leaves.saturating_sub(1);
+        while splits_left > 0 {
+            let Some(Frontier { pending, chosen, .. }) = heap.pop() else { break };
+            let (l, r) = self.split_node(&pending, chosen);
+            splits_left -= 1;
+            push(self, &mut heap, l);
+            push(self, &mut heap, r);
+        }
+    }
+
+    fn add_node(&mut self, stats: &Stats, impurity: f64, n_samples: usize) -> usize {
+        let w = self.stats_weight(stats);
+        self.nodes.push(Node {
+            left: 0,
+            right: 0,
+            feature: 0,
+            threshold: 0.0,
+            impurity,
+            n_node_samples: n_samples as u32,
+            weighted_n_node_samples: w,
+        });
+        match self.target {
+            Target::Classes(..) => self.values.extend(stats.iter().map(|&c| if w > 0.0 { c / w } else { 0.0 })),
+            Target::Values(_) => self.values.push(if w > 0.0 { stats[1] / w } else { 0.0 }),
+        }
+        self.nodes.len() - 1
+    }
+
+    /// Decides whether a pending node splits, and how.
+    fn choose(&mut self, p: &Pending) -> Option<Chosen> {
+        let cfg = self.cfg;
+        let n_node = p.end - p.start;
+        let w_node = self.stats_weight(&p.stats);
+        if cfg.max_depth.is_some_and(|m| p.depth >= m)
+            || n_node < cfg.min_samples_split
+            || n_node < 2 * cfg.min_samples_leaf
+            || w_node < 2.0 * cfg.min_weight_leaf
+            || p.impurity <= f64::EPSILON
+        {
+            return None;
+        }
+        let split = self.find_split(p)?;
+        let ids = &self.idx[split.feature * self.n + p.start..split.feature * self.n + p.start + split.pos];
+        let left = self.stats(ids);
+        let right: Stats = p.stats.iter().zip(&left).map(|(t, l)| t - l).collect();
+        let (left_impurity, right_impurity) = (self.impurity_of(&left), self.impurity_of(&right));
+        let (wl, wr) = (self.stats_weight(&left), self.stats_weight(&right));
+        let improvement = (w_node / self.total_weight) * (p.impurity - wr / w_node * right_impurity - wl / w_node * left_impurity);
+        if improvement + f64::EPSILON < cfg.min_impurity_decrease {
+            return None;
+        }
+        Some(Chosen { split, left, right, left_impurity, right_impurity, improvement })
+    }
+
+    /// Applies a chosen split: partitions every feature's segment and adds the two children.
+    fn split_node(&mut self, p: &Pending, c: Chosen) -> (Pending, Pending) {
+        let Split { feature, pos, threshold, .. } = c.split;
+        let (n, start, end) = (self.n, p.start, p.end);
+        let mid = start + pos;
+        {
+            let ids = &self.idx[feature * n..(feature + 1) * n];
+            for &i in &ids[start..mid] {
+                self.goes_left[i as usize] = true;
+            }
+            for &i in &ids[mid..end] {
+                self.goes_left[i as usize] = false;
+            }
+        }
+        let goes_left = &self.goes_left;
+        let partition = |ids: &mut [u32], vals: &mut [f64], scratch: &mut (Vec<u32>, Vec<f64>)| {
+            let (ids, vals) = (&mut ids[start..end], &mut vals[start..end]);
+            let (sid, sval) = scratch;
+            sid.resize(end - start, 0);
+            sval.resize(end - start, 0.0);
+            let (mut l, mut r) = (0usize, 0usize);
+            for q in 0..ids.len() {
+                let (i, v) = (ids[q], vals[q]);
+                ids[l] = i;
+                vals[l] = v;
+                sid[r] = i;
+                sval[r] = v;
+                let g = usize::from(goes_left[i as usize]);
+                l += g;
+                r += 1 - g;
+            }
+            ids[l..].copy_from_slice(&sid[..r]);
+            vals[l..].copy_from_slice(&sval[..r]);
+        };
+        let chunks = self.idx.chunks_mut(n).zip(self.val.chunks_mut(n)).enumerate().filter(|(f, _)| *f != feature);
+        if (end - start) * self.d >= PARALLEL_WORK {
+            let tasks: Vec<_> = chunks.map(|(_, c)| c).collect();
+            tasks.into_par_iter().for_each_init(|| (Vec::new(), Vec::new()), |scratch, (ids, vals)| partition(ids, vals, scratch));
+        } else {
+            let mut scratch = (Vec::new(), Vec::new());
+            for (_, (ids, vals)) in chunks {
+                partition(ids, vals, &mut scratch);
+            }
+        }
+        let left = self.add_node(&c.left, c.left_impurity, pos);
+        let right = self.add_node(&c.right, c.right_impurity, end - mid);
+        let node = &mut self.nodes[p.id];
+        node.left = left as u32;
+        node.right = right as u32;
+        node.feature = feature as u32;
+        node.threshold = threshold;
+        let depth = p.depth + 1;
+        (
+            Pending { id: left, start, end: mid, depth, stats: c.left, impurity: c.left_impurity },
+            Pending { id: right, start: mid, end, depth, stats: c.right, impurity: c.right_impurity },
+        )
+    }
+
+    /// Visits features in random order until `max_features` non-constant ones were tried, and
+    /// keeps the first best split (scikit-learn's rule).
+    fn find_split(&mut self, p: &Pending) -> Option<Split> {
+        let (d, max_features) = (self.d, self.cfg.max_features);
+        let parallel = max_features >= d && self.cfg.splitter == Splitter::Best && (p.end - p.start) * d >= PARALLEL_WORK;
+        if parallel {
+            // Every feature is visited: draw the order, evaluate in parallel, reduce in order.
+            for j in 0..d {
+                let r = self.rng.gen_range(j..d);
+                self.features.swap(j, r);
+            }
+            let this = &*self;
+            let found: Vec<Option<Split>> = this.features.par_iter().map(|&f| this.best_of_feature(f, p).flatten()).collect();
+            let mut best: Option<Split> = None;
+            for s in found.into_iter().flatten() {
+                if best.as_ref().is_none_or(|b| s.proxy > b.proxy) {
+                    best = Some(s);
+                }
+            }
+            return best;
+        }
+        let mut best: Option<Split> = None;
+        let mut visited = 0;
+        for j in 0..d {
+            if visited >= max_features {
+                break;
+            }
+            let r = self.rng.gen_range(j..d);
+            self.features.swap(j, r);
+            let f = self.features[j];
+            let found = match self.cfg.splitter {
+                Splitter::Best => self.best_of_feature(f, p),
+                Splitter::Random => self.random_of_feature(f, p),
+            };
+            // `None`: constant in this node, does not count towards max_features.
+            let Some(found) = found else { continue };
+            visited += 1;
+            if let Some(s) = found {
+                if best.as_ref().is_none_or(|b| s.proxy > b.proxy) {
+                    best = Some(s);
+                }
+            }
+        }
+        best
+    }
+
+    /// `None` when the feature is constant in the node; `Some(None)` when no threshold satisfies
+    /// the leaf constraints; otherwise the best threshold.
+    fn best_of_feature(&self, f: usize, p: &Pending) -> Option<Option<Split>> {
+        let range = f * self.n + p.start..f * self.n + p.end;
+        let (ids, vals) = (&self.idx[range.clone()], &self.val[range]);
+        if vals[vals.len() - 1] <= vals[0] + FEATURE_THRESHOLD {
+            return None;
+        }
+        let found = match self.target {
+            Target::Classes(y, k) => match self.cfg.impurity {
+                Impurity::Entropy => self.scan_entropy(ids, vals, y, k, &p.stats),
+                _ => self.scan_gini(ids, vals, y, k, &p.stats),
+            },
+            Target::Values(y) => self.scan_mse(ids, vals, y, &p.stats),
+        };
+        Some(found.map(|(pos, proxy)| Split { feature: f, pos, threshold: midpoint(vals[pos - 1], vals[pos]), proxy }))
+    }
+
+    fn random_of_feature(&mut self, f: usize, p: &Pending) -> Option<Option<Split>> {
+        let range = f * self.n + p.start..f * self.n + p.end;
+        let (lo, hi) = (self.val[range.start], self.val[range.end - 1]);
+        if hi <= lo + FEATURE_THRESHOLD {
+            return None;
+        }
+        let u: f64 = self.rng.r#gen();
+        let mut threshold = lo + (hi - lo) * u;
+        if threshold >= hi {
+            threshold = lo;
+        }
+        let (ids, vals) = (&self.idx[range.clone()], &self.val[range]);
+        let pos = vals.partition_point(|&v| v <= threshold);
+        let (nl, nr) = (pos, vals.len() - pos);
+        if nl < self.cfg.min_samples_leaf || nr < self.cfg.min_samples_leaf {
+            return Some(None);
+        }
+        let left = self.stats(&ids[..pos]);
+        let right: Stats = p.stats.iter().zip(&left).map(|(t, l)| t - l).collect();
+        let (wl, wr) = (self.stats_weight(&left), self.stats_weight(&right));
+        if wl < self.cfg.min_weight_leaf || wr < self.cfg.min_weight_leaf {
+            return Some(None);
+        }
+        let proxy = self.proxy(&left, &right);
+        Some(Some(Split { feature: f, pos, threshold, proxy }))
+    }
+
+    fn leaf_ok(&self, nl: usize, nr: usize, wl: f64, wr: f64) -> bool {
+        nl >= self.cfg.min_samples_leaf && nr >= self.cfg.min_samples_leaf && wl >= self.cfg.min_weight_leaf && wr >= self.cfg.min_weight_leaf
+    }
+
+    /// Gini: maximise `sum_k l_k^2 / w_l + sum_k r_k^2 / w_r`; the sums of squares are kept
+    /// incrementally (exact, since weights are integer counts).
+    fn scan_gini(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+        let w = self.weight;
+        let mut left = vec![0.0; k];
+        let (mut sq_l, mut sq_r) = (0.0, total.iter().map(|c| c * c).sum::<f64>());
+        let (mut wl, mut wr) = (0.0, self.stats_weight(total));
+        let mut best: Option<(usize, f64)> = None;
+        let len = ids.len();
+        for q in 0..len - 1 {
+            let i = ids[q] as usize;
+            let (c, wi) = (y[i] as usize, w[i]);
+            let a = left[c];
+            let b = total[c] - a;
+            sq_l += wi * (2.0 * a + wi);
+            sq_r += wi * (wi - 2.0 * b);
+            left[c] = a + wi;
+            wl += wi;
+            wr -= wi;
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+                continue;
+            }
+            let proxy = sq_l / wl + sq_r / wr;
+            if best.is_none_or(|(_, b)| proxy > b) {
+                best = Some((q + 1, proxy));
+            }
+        }
+        best
+    }
+
+    /// Entropy: maximise `-(w_l H_l + w_r H_r)` from a table of `c ln c`.
+    fn scan_entropy(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+        let w = self.weight;
+        let t = &self.xlogx;
+        let xl = |c: f64| t[c as usize];
+        let mut left = vec![0usize; k];
+        let total: Vec<usize> = total.iter().map(|&c| c.round() as usize).collect();
+        let (mut wl, mut wr) = (0usize, total.iter().sum::<usize>());
+        let mut best: Option<(usize, f64)> = None;
+        let len = ids.len();
+        for q in 0..len - 1 {
+            let i = ids[q] as usize;
+            let wi = w[i] as usize;
+            left[y[i] as usize] += wi;
+            wl += wi;
+            wr -= wi;
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl as f64, wr as f64) {
+                continue;
+            }
+            let mut s = -xl(wl as f64) - xl(wr as f64);
+            for (l, tot) in left.iter().zip(&total) {
+                s += t[*l] + t[tot - l];
+            }
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((q + 1, s));
+            }
+        }
+        best
+    }
+
+    /// Squared error: maximise `s_l^2 / w_l + s_r^2 / w_r` (Friedman: `(w_r s_l - w_l s_r)^2 / (w_l w_r)`).
+    fn scan_mse(&self, ids: &[u32], vals: &[f64], y: &[f64], total: &Stats) -> Option<(usize, f64)> {
+        let w = self.weight;
+        let friedman = self.cfg.impurity == Impurity::FriedmanMse;
+        let (wt, st) = (total[0], total[1]);
+        let (mut wl, mut sl) = (0.0, 0.0);
+        let mut best: Option<(usize, f64)> = None;
+        let len = ids.len();
+        for q in 0..len - 1 {
+            let i = ids[q] as usize;
+            wl += w[i];
+            sl += w[i] * y[i];
+            let wr = wt - wl;
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+                continue;
+            }
+            let sr = st - sl;
+            let proxy = if friedman {
+                let diff = wr * sl - wl * sr;
+                diff * diff / (wl * wr)
+            } else {
+                sl * sl / wl + sr * sr / wr
+            };
+            if best.is_none_or(|(_, b)| proxy > b) {
+                best = Some((q + 1, proxy));
+            }
+        }
+        best
+    }
+
+    /// The proxy of a split from its two sides' totals (the random splitter).
+    fn proxy(&self, l: &Stats, r: &Stats) -> f64 {
+        match (self.target, self.cfg.impurity) {
+            (Target::Classes(..), Impurity::Entropy) => {
+                let f = |c: f64| if c > 0.0 { c * c.ln() } else { 0.0 };
+                let (wl, wr) = (self.stats_weight(l), self.stats_weight(r));
+                l.iter().chain(r).map(|&c| f(c)).sum::<f64>() - f(wl) - f(wr)
+            }
+            (Target::Classes(..), _) => {
+                let (wl, wr) = (self.stats_weight(l), self.stats_weight(r));
+                l.iter().map(|c| c * c).sum::<f64>() / wl + r.iter().map(|c| c * c).sum::<f64>() / wr
+            }
+            (Target::Values(_), Impurity::FriedmanMse) => {
+                let diff = r[0] * l[1] - l[0] * r[1];
+                diff * diff / (l[0] * r[0])
+            }
+            (Target::Values(_), _) => l[1] * l[1] / l[0] + r[1] * r[1] / r[0],
+        }
+    }
+
+    fn stats(&self, ids: &[u32]) -> Stats {
+        let w = self.weight;
+        match self.target {
+            Target::Classes(y, k) => {
+                let mut c = vec![0.0; k];
+                for &i in ids {
+                    c[y[i as usize] as usize] += w[i as usize];
+                }
+                c
+            }
+            Target::Values(y) => {
+                let mut s = vec![0.0; 3];
+                for &i in ids {
+                    let (wi, yi) = (w[i as usize], y[i as usize]);
+                    s[0] += wi;
+                    s[1] += wi * yi;
+                    s[2] += wi * yi * yi;
+                }
+                s
+            }
+        }
+    }
+
+    fn stats_weight(&self, s: &Stats) -> f64 {
+        match self.target {
+            Target::Classes(..) => s.iter().sum(),
+            Target::Values(_) => s[0],
+        }
+    }
+
+    fn impurity_of(&self, s: &Stats) -> f64 {
+        match self.target {
+            Target::Classes(..) => class_impurity(self.cfg.impurity, s, self.stats_weight(s)),
+            Target::Values(_) => {
+                if s[0] <= 0.0 {
+                    return 0.0;
+                }
+                let mean = s[1] / s[0];
+                (s[2] / s[0] - mean * mean).max(0.0)
+            }
+        }
+    }
+}
+
+/// scikit-learn's threshold between two consecutive distinct values.
+fn midpoint(a: f64, b: f64) -> f64 {
+    let t = a / 2.0 + b / 2.0;
+    if t == b || t.is_infinite() { a } else { t }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn cfg(impurity: Impurity) -> Config {
+        Config {
+            impurity,
+            splitter: Splitter::Best,
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            min_weight_leaf: 0.0,
+            max_features: usize::MAX,
+            max_leaf_nodes: None,
+            min_impurity_decrease: 0.0,
+        }
+    }
+
+    #[test]
+    fn splits_at_midpoints() {
+        let x = array![[1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [4.0, 0.0]];
+        let y = [0u32, 0, 1, 1];
+        let w = [1.0; 4];
+        let tree = grow(&cfg(Impurity::Gini), Presorted::new(x.view()), Target::Classes(&y, 2), &w, 0);
+        assert_eq!(tree.node_count(), 3);
+        assert_eq!(tree.split(0), Some((0, 2.5)));
+        assert_eq!(tree.value(1), &[1.0, 0.0]);
+        assert_eq!(tree.feature_importances(), vec![1.0, 0.0]);
+        assert_eq!(tree.impurity(0), 0.5);
+    }
+
+    #[test]
+    fn regression_mean_leaves() {
+        let x = array![[0.0], [1.0], [2.0], [3.0]];
+        let y = [1.0, 1.0, 5.0, 7.0];
+        let w = [1.0; 4];
+        let tree = grow(&cfg(Impurity::SquaredError), Presorted::new(x.view()), Target::Values(&y), &w, 0);
+        assert_eq!(tree.split(0), Some((0, 1.5)));
+        assert_eq!(tree.n_leaves(), 3);
+        assert_eq!(tree.max_depth(), 2);
+        assert_eq!(tree.predict_row(array![3.0].view()), &[7.0]);
+    }
+
+    #[test]
+    fn weights_and_filtering() {
+        let x = array![[1.0], [2.0], [3.0], [4.0]];
+        let w = [2.0, 0.0, 1.0, 3.0];
+        let sorted = Presorted::new(x.view()).filtered(&w);
+        assert_eq!(sorted.n, 3);
+        assert_eq!(sorted.idx, vec![0, 2, 3]);
+        let y = [0u32, 1, 1, 1];
+        let tree = grow(&cfg(Impurity::Entropy), sorted, Target::Classes(&y, 2), &w, 0);
+        assert_eq!(tree.split(0), Some((0, 2.0)));
+        assert_eq!(tree.weighted_n_node_samples(0), 6.0);
+        assert_eq!(tree.n_node_samples(0), 3);
+    }
+}

@@ -1,0 +1,387 @@
+//! Single decision trees: [`DecisionTreeClassifier`] and [`DecisionTreeRegressor`].
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Ix2};
+use oxlearn_core::{
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
+    FittedClassifier, FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor,
+    RegressorKind, Result, Tags,
+};
+use serde::{Deserialize, Serialize};
+
+use super::cart::{self, Presorted, Splitter, Target, Tree};
+use super::{TreeBackend, TreeCriterion, MaxFeatures, TreeRegressionCriterion, TreeParams, linfa_backend, resolve_seed, tree_setters};
+
+/// Index of the first largest value (numpy's `argmax`).
+pub(crate) fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &p) in v.iter().enumerate() {
+        if p > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Class indices as `u32` for the engine.
+pub(crate) fn class_ids(y: &Array1<usize>) -> Result<Vec<u32>> {
+    y.iter().map(|&c| u32::try_from(c).map_err(|_| Error::InvalidInput(format!("too many classes: {c}")))).collect()
+}
+
+/// Checks that the sample ids fit the engine's `u32` indices.
+pub(crate) fn check_rows(n: usize) -> Result<()> {
+    if n > u32::MAX as usize {
+        return Err(Error::InvalidInput(format!("trees take at most {} rows, got {n}", u32::MAX)));
+    }
+    Ok(())
+}
+
+/// A CART classification tree: scikit-learn's `DecisionTreeClassifier`.
+///
+/// Grows a binary tree by repeatedly choosing the split (feature and threshold) that decreases
+/// the impurity of the class distribution most; leaves predict the class fractions of their
+/// training samples.
+///
+/// Hyper-parameters (scikit-learn's names and defaults):
+/// - `criterion`: [`TreeCriterion::Gini`] (or `Entropy` / `LogLoss`);
+/// - `splitter`: [`Splitter::Best`] (exact thresholds) or `Random` (one random threshold per
+///   feature);
+/// - `max_depth`: `None`; `min_samples_split`: 2; `min_samples_leaf`: 1 (counts or fractions);
+/// - `min_weight_fraction_leaf`: 0; `max_features`: [`MaxFeatures::All`] (or `Sqrt`, `Log2`,
+///   a count, a fraction); `max_leaf_nodes`: `None`; `min_impurity_decrease`: 0;
+/// - `seed` (`random_state`): `None`; it orders the features visited at each node, which
+///   decides ties and, with `max_features` below the number of features, the candidates;
+/// - `backend`: [`TreeBackend::Native`] or [`TreeBackend::Linfa`] (see its limits).
+///
+/// Fitted accessors: `classes()`, `feature_importances()`, `get_depth()`, `get_n_leaves()`,
+/// `tree()`, `apply()`, `predict_proba()`.
+///
+/// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters (or ones the linfa backend
+/// lacks), the shared validation errors for bad input. NaN in `X` is not supported.
+///
+/// ```
+/// use oxlearn_algorithms::{DecisionTreeClassifier, TreeCriterion};
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+/// let y = ndarray::array![0, 0, 1, 1];
+/// let tree = DecisionTreeClassifier::default().criterion(TreeCriterion::Entropy).max_depth(3).seed(0).fit(&x, &y)?;
+/// assert_eq!(tree.predict(&ndarray::array![[0.4], [2.6]])?.to_vec(), vec![0, 1]);
+/// assert_eq!((tree.get_depth(), tree.get_n_leaves()), (1, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionTreeClassifier {
+    criterion: TreeCriterion,
+    tree: TreeParams,
+    seed: Option<u64>,
+    backend: TreeBackend,
+}
+
+impl Default for DecisionTreeClassifier {
+    fn default() -> Self {
+        DecisionTreeClassifier { criterion: TreeCriterion::Gini, tree: TreeParams::new(Splitter::Best, MaxFeatures::All), seed: None, backend: TreeBackend::Native }
+    }
+}
+
+impl DecisionTreeClassifier {
+    /// Split quality (default [`TreeCriterion::Gini`]).
+    pub fn criterion(mut self, v: TreeCriterion) -> Self {
+        self.criterion = v;
+        self
+    }
+    /// Split strategy (default [`Splitter::Best`]).
+    pub fn splitter(mut self, v: Splitter) -> Self {
+        self.tree.splitter = v;
+        self
+    }
+    /// Seed of the feature order (scikit-learn's `random_state`; default `None`: random).
+    pub fn seed(mut self, v: u64) -> Self {
+        self.seed = Some(v);
+        self
+    }
+    /// The engine that grows the tree (default [`TreeBackend::Native`]).
+    pub fn backend(mut self, v: TreeBackend) -> Self {
+        self.backend = v;
+        self
+    }
+    tree_setters!();
+}
+
+impl Estimator for DecisionTreeClassifier {
+    const NAME: &'static str = "DecisionTreeClassifier";
+    type Kind = ClassifierKind;
+
+    fn tags(&self) -> Tags {
+        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        self.tree.check()?;
+        if self.backend == TreeBackend::Linfa {
+            linfa_backend::check_params(&self.tree)?;
+        }
+        Ok(())
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "criterion" => self.criterion = TreeCriterion::parse(name, value)?,
+            "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "backend" => {
+                self.backend = match value.as_str(name)? {
+                    "native" => TreeBackend::Native,
+                    "linfa" => TreeBackend::Linfa,
+                    other => return Err(Error::invalid_param(name, format!("unknown backend {other:?}; expected \"native\" or \"linfa\""))),
+                }
+            }
+            _ => {
+                if !self.tree.set(name, value)? {
+                    return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Classifier for DecisionTreeClassifier {
+    type Fitted<L: ClassLabel> = FittedDecisionTreeClassifier<L>;
+
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedDecisionTreeClassifier<L>> {
+        check_rows(x.nrows())?;
+        let k = y.n_classes();
+        let ids = class_ids(&y.y)?;
+        let (tree, max_features) = match self.backend {
+            TreeBackend::Native => {
+                let weight = vec![1.0; x.nrows()];
+                let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
+                let max_features = cfg.max_features;
+                (cart::grow(&cfg, Presorted::new(x), Target::Classes(&ids, k), &weight, resolve_seed(self.seed)), max_features)
+            }
+            TreeBackend::Linfa => (linfa_backend::fit(&self.tree, self.criterion.impurity(), x, &ids, k)?, x.ncols()),
+        };
+        let feature_importances = Array1::from(tree.feature_importances());
+        Ok(FittedDecisionTreeClassifier { classes: y.classes, tree, n_features_in: x.ncols(), feature_importances, max_features })
+    }
+}
+
+/// A fitted [`DecisionTreeClassifier`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "L: ClassLabel")]
+pub struct FittedDecisionTreeClassifier<L> {
+    classes: Vec<L>,
+    tree: Tree,
+    n_features_in: usize,
+    feature_importances: Array1<f64>,
+    max_features: usize,
+}
+
+impl<L> FittedDecisionTreeClassifier<L> {
+    /// Normalised total impurity decrease per feature (scikit-learn's `feature_importances_`).
+    pub fn feature_importances(&self) -> ArrayView1<'_, f64> {
+        self.feature_importances.view()
+    }
+    /// Depth of the tree (0 for a single leaf).
+    pub fn get_depth(&self) -> usize {
+        self.tree.max_depth()
+    }
+    /// Number of leaves.
+    pub fn get_n_leaves(&self) -> usize {
+        self.tree.n_leaves()
+    }
+    /// The fitted tree (scikit-learn's `tree_`).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+    /// Number of features each split considered (scikit-learn's `max_features_`).
+    pub fn max_features(&self) -> usize {
+        self.max_features
+    }
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.tree.value_width()
+    }
+}
+
+impl<L: ClassLabel> FittedDecisionTreeClassifier<L> {
+    /// Index of the leaf each sample ends in.
+    pub fn apply<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array1<usize>> {
+        let x = self.check_x(x.into())?;
+        Ok(x.outer_iter().map(|row| self.tree.apply_row(row)).collect())
+    }
+}
+
+impl<L: ClassLabel> Fitted for FittedDecisionTreeClassifier<L> {
+    const NAME: &'static str = "DecisionTreeClassifier";
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl<L: ClassLabel> FittedClassifier<L> for FittedDecisionTreeClassifier<L> {
+    fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+        Ok(x.outer_iter().map(|row| argmax(self.tree.predict_row(row))).collect())
+    }
+
+    fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let k = self.tree.value_width();
+        let mut out = Array2::zeros((x.nrows(), k));
+        for (row, mut dst) in x.outer_iter().zip(out.outer_iter_mut()) {
+            dst.assign(&ArrayView1::from(self.tree.predict_row(row)));
+        }
+        Ok(out)
+    }
+}
+
+impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedDecisionTreeClassifier<L> {}
+
+/// A CART regression tree: scikit-learn's `DecisionTreeRegressor`.
+///
+/// Grows a binary tree by repeatedly choosing the split that decreases the squared error most;
+/// leaves predict the mean target of their training samples.
+///
+/// Hyper-parameters (scikit-learn's names and defaults): `criterion`
+/// ([`TreeRegressionCriterion::SquaredError`] or `FriedmanMse`), `splitter` (`Best`), `max_depth`
+/// (`None`), `min_samples_split` (2), `min_samples_leaf` (1), `min_weight_fraction_leaf` (0),
+/// `max_features` ([`MaxFeatures::All`]), `max_leaf_nodes` (`None`), `min_impurity_decrease` (0),
+/// `seed` (`None`).
+///
+/// Fitted accessors: `feature_importances()`, `get_depth()`, `get_n_leaves()`, `tree()`,
+/// `apply()`.
+///
+/// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters, the shared validation
+/// errors for bad input.
+///
+/// ```
+/// use oxlearn_algorithms::DecisionTreeRegressor;
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+/// let y = ndarray::array![1.0, 1.0, 5.0, 5.0];
+/// let tree = DecisionTreeRegressor::default().seed(0).fit(&x, &y)?;
+/// assert_eq!(tree.predict(&ndarray::array![[0.2], [2.9]])?.to_vec(), vec![1.0, 5.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionTreeRegressor {
+    criterion: TreeRegressionCriterion,
+    tree: TreeParams,
+    seed: Option<u64>,
+}
+
+impl Default for DecisionTreeRegressor {
+    fn default() -> Self {
+        DecisionTreeRegressor { criterion: TreeRegressionCriterion::SquaredError, tree: TreeParams::new(Splitter::Best, MaxFeatures::All), seed: None }
+    }
+}
+
+impl DecisionTreeRegressor {
+    /// Split quality (default [`TreeRegressionCriterion::SquaredError`]).
+    pub fn criterion(mut self, v: TreeRegressionCriterion) -> Self {
+        self.criterion = v;
+        self
+    }
+    /// Split strategy (default [`Splitter::Best`]).
+    pub fn splitter(mut self, v: Splitter) -> Self {
+        self.tree.splitter = v;
+        self
+    }
+    /// Seed of the feature order (scikit-learn's `random_state`; default `None`: random).
+    pub fn seed(mut self, v: u64) -> Self {
+        self.seed = Some(v);
+        self
+    }
+    tree_setters!();
+}
+
+impl Estimator for DecisionTreeRegressor {
+    const NAME: &'static str = "DecisionTreeRegressor";
+    type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { non_deterministic: true, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        self.tree.check()
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "criterion" => self.criterion = TreeRegressionCriterion::parse(name, value)?,
+            "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            _ => {
+                if !self.tree.set(name, value)? {
+                    return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Regressor for DecisionTreeRegressor {
+    type Fitted = FittedDecisionTreeRegressor;
+
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedDecisionTreeRegressor> {
+        check_rows(x.nrows())?;
+        let y = y.to_vec();
+        let weight = vec![1.0; x.nrows()];
+        let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
+        let tree = cart::grow(&cfg, Presorted::new(x), Target::Values(&y), &weight, resolve_seed(self.seed));
+        let feature_importances = Array1::from(tree.feature_importances());
+        Ok(FittedDecisionTreeRegressor { tree, n_features_in: x.ncols(), feature_importances, max_features: cfg.max_features })
+    }
+}
+
+/// A fitted [`DecisionTreeRegressor`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedDecisionTreeRegressor {
+    tree: Tree,
+    n_features_in: usize,
+    feature_importances: Array1<f64>,
+    max_features: usize,
+}
+
+impl FittedDecisionTreeRegressor {
+    /// Normalised total impurity decrease per feature (scikit-learn's `feature_importances_`).
+    pub fn feature_importances(&self) -> ArrayView1<'_, f64> {
+        self.feature_importances.view()
+    }
+    /// Depth of the tree (0 for a single leaf).
+    pub fn get_depth(&self) -> usize {
+        self.tree.max_depth()
+    }
+    /// Number of leaves.
+    pub fn get_n_leaves(&self) -> usize {
+        self.tree.n_leaves()
+    }
+    /// The fitted tree (scikit-learn's `tree_`).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+    /// Number of features each split considered (scikit-learn's `max_features_`).
+    pub fn max_features(&self) -> usize {
+        self.max_features
+    }
+    /// Index of the leaf each sample ends in.
+    pub fn apply<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array1<usize>> {
+        let x = self.check_x(x.into())?;
+        Ok(x.outer_iter().map(|row| self.tree.apply_row(row)).collect())
+    }
+}
+
+impl Fitted for FittedDecisionTreeRegressor {
+    const NAME: &'static str = "DecisionTreeRegressor";
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl FittedRegressor for FittedDecisionTreeRegressor {
+    fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+        Ok(x.outer_iter().map(|row| self.tree.predict_row(row)[0]).collect())
+    }
+}

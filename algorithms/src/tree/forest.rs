@@ -1,0 +1,619 @@
+//! Tree ensembles: random forests and extra-trees, for classification and regression, grown in
+//! parallel on rayon and deterministic in the seed whatever the thread count.
+
+use std::fmt::Debug;
+use std::marker::PhantomData;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use oxlearn_core::parallel::with_n_jobs;
+use oxlearn_core::{
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
+    FittedClassifier, FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor,
+    RegressorKind, Result, Tags,
+};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cart::{self, Config, Presorted, Splitter, Target, Tree};
+use super::decision::{argmax, check_rows, class_ids};
+use super::{TreeCriterion, MaxFeatures, TreeRegressionCriterion, SampleCount, TreeParams, resolve_seed, tree_setters};
+
+/// Rows per prediction chunk (fixed, so results do not depend on the thread count).
+const ROW_CHUNK: usize = 256;
+
+/// What distinguishes a kind of forest: its names, splitter and bootstrap default.
+pub trait ForestKind: Debug + Clone + Copy + PartialEq + Default + Send + Sync + 'static {
+    /// Name of the classifier ("RandomForestClassifier").
+    const CLASSIFIER: &'static str;
+    /// Name of the regressor ("RandomForestRegressor").
+    const REGRESSOR: &'static str;
+    /// How each tree finds its splits.
+    const SPLITTER: Splitter;
+    /// Whether trees are grown on bootstrap samples by default.
+    const BOOTSTRAP: bool;
+}
+
+/// Random forests: best splits among a random subset of features, bootstrap samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RandomForest;
+
+impl ForestKind for RandomForest {
+    const CLASSIFIER: &'static str = "RandomForestClassifier";
+    const REGRESSOR: &'static str = "RandomForestRegressor";
+    const SPLITTER: Splitter = Splitter::Best;
+    const BOOTSTRAP: bool = true;
+}
+
+/// Extremely randomised trees: one random threshold per candidate feature, whole training set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExtraTrees;
+
+impl ForestKind for ExtraTrees {
+    const CLASSIFIER: &'static str = "ExtraTreesClassifier";
+    const REGRESSOR: &'static str = "ExtraTreesRegressor";
+    const SPLITTER: Splitter = Splitter::Random;
+    const BOOTSTRAP: bool = false;
+}
+
+/// Ensemble hyper-parameters shared by classifiers and regressors.
+#[derive(Debug, Clone, PartialEq)]
+struct EnsembleParams {
+    n_estimators: usize,
+    bootstrap: bool,
+    oob_score: bool,
+    n_jobs: Option<usize>,
+    seed: Option<u64>,
+    max_samples: Option<SampleCount>,
+}
+
+impl EnsembleParams {
+    fn new(bootstrap: bool) -> Self {
+        EnsembleParams { n_estimators: 100, bootstrap, oob_score: false, n_jobs: None, seed: None, max_samples: None }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.n_estimators == 0 {
+            return Err(Error::invalid_param("n_estimators", "must be at least 1, got 0"));
+        }
+        if self.n_jobs == Some(0) {
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        if self.oob_score && !self.bootstrap {
+            return Err(Error::invalid_param("oob_score", "out-of-bag estimation is only available if bootstrap=true"));
+        }
+        match self.max_samples {
+            Some(_) if !self.bootstrap => Err(Error::invalid_param("max_samples", "cannot be set if bootstrap=false")),
+            Some(SampleCount::Count(0)) => Err(Error::invalid_param("max_samples", "a count must be at least 1, got 0")),
+            Some(SampleCount::Fraction(f)) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param("max_samples", format!("a fraction must be in (0, 1], got {f}"))),
+            _ => Ok(()),
+        }
+    }
+
+    fn set(&mut self, name: &str, value: &ParamValue) -> Result<bool> {
+        match name {
+            "n_estimators" => self.n_estimators = value.as_usize(name)?,
+            "bootstrap" => self.bootstrap = value.as_bool(name)?,
+            "oob_score" => self.oob_score = value.as_bool(name)?,
+            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "max_samples" => {
+                self.max_samples = match value {
+                    ParamValue::None => None,
+                    other => Some(SampleCount::parse(name, other)?),
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Rows drawn for each tree.
+    fn n_bootstrap(&self, n: usize) -> Result<usize> {
+        if !self.bootstrap {
+            return Ok(n);
+        }
+        match self.max_samples {
+            None => Ok(n),
+            Some(SampleCount::Count(c)) if c > n => Err(Error::invalid_param("max_samples", format!("must be at most the number of samples {n}, got {c}"))),
+            Some(SampleCount::Count(c)) => Ok(c),
+            Some(SampleCount::Fraction(f)) => Ok(((n as f64 * f).round() as usize).max(1)),
+        }
+    }
+
+    /// One seed per tree, drawn in order from the master seed.
+    fn tree_seeds(&self) -> Vec<u64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(resolve_seed(self.seed));
+        (0..self.n_estimators).map(|_| rng.next_u64()).collect()
+    }
+}
+
+/// Sample weights of one tree (bootstrap counts, or all ones) and the seed of its growth.
+fn tree_sample(seed: u64, n: usize, n_bootstrap: Option<usize>) -> (Vec<f64>, u64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let weight = match n_bootstrap {
+        None => vec![1.0; n],
+        Some(m) => {
+            let mut w = vec![0.0; n];
+            for _ in 0..m {
+                w[rng.gen_range(0..n)] += 1.0;
+            }
+            w
+        }
+    };
+    (weight, rng.next_u64())
+}
+
+/// Grows every tree in parallel; returns the trees and, when asked, each tree's out-of-bag mask.
+fn grow_all(p: &EnsembleParams, cfg: &Config, x: ArrayView2<'_, f64>, target: Target<'_>, n_bootstrap: usize) -> Result<(Vec<Tree>, Vec<Vec<bool>>)> {
+    let n = x.nrows();
+    let seeds = p.tree_seeds();
+    let boot = p.bootstrap.then_some(n_bootstrap);
+    let keep_oob = p.oob_score;
+    with_n_jobs(p.n_jobs, || {
+        let sorted = Presorted::new(x);
+        let grown: Vec<(Tree, Vec<bool>)> = seeds
+            .par_iter()
+            .map(|&seed| {
+                let (weight, grow_seed) = tree_sample(seed, n, boot);
+                let tree = cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed);
+                let oob = if keep_oob { weight.iter().map(|&w| w == 0.0).collect() } else { Vec::new() };
+                (tree, oob)
+            })
+            .collect();
+        grown.into_iter().unzip()
+    })
+}
+
+/// Mean of the per-tree importances over trees that split at least once, renormalised.
+fn forest_importances(trees: &[Tree], n_features: usize) -> Array1<f64> {
+    let mut sum = Array1::zeros(n_features);
+    let mut used = 0usize;
+    for t in trees.iter().filter(|t| t.node_count() > 1) {
+        sum += &ArrayView1::from(&t.feature_importances());
+        used += 1;
+    }
+    if used > 0 {
+        sum /= used as f64;
+    }
+    let total = sum.sum();
+    if total > 0.0 {
+        sum /= total;
+    }
+    sum
+}
+
+/// Sums the trees' leaf values for every row (in tree order per row), in parallel over fixed row
+/// chunks; with `oob`, only trees for which the row is out of bag count, and `counts` says how many.
+fn sum_values(trees: &[Tree], x: ArrayView2<'_, f64>, width: usize, oob: Option<&[Vec<bool>]>) -> (Array2<f64>, Vec<usize>) {
+    let mut out = Array2::zeros((x.nrows(), width));
+    let mut counts = vec![0usize; x.nrows()];
+    out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+        .into_par_iter()
+        .zip(counts.par_chunks_mut(ROW_CHUNK))
+        .enumerate()
+        .for_each(|(c, (mut block, cnt))| {
+            for (r, mut dst) in block.outer_iter_mut().enumerate() {
+                let i = c * ROW_CHUNK + r;
+                let row = x.row(i);
+                for (t, tree) in trees.iter().enumerate() {
+                    if oob.is_some_and(|masks| !masks[t][i]) {
+                        continue;
+                    }
+                    cnt[r] += 1;
+                    for (d, &v) in dst.iter_mut().zip(tree.predict_row(row)) {
+                        *d += v;
+                    }
+                }
+            }
+        });
+    (out, counts)
+}
+
+macro_rules! ensemble_setters {
+    () => {
+        /// Number of trees (default 100).
+        pub fn n_estimators(mut self, v: usize) -> Self {
+            self.ensemble.n_estimators = v;
+            self
+        }
+        /// Grow each tree on a bootstrap sample (default true for random forests, false for
+        /// extra-trees).
+        pub fn bootstrap(mut self, v: bool) -> Self {
+            self.ensemble.bootstrap = v;
+            self
+        }
+        /// Compute the out-of-bag score after fitting (default false; needs `bootstrap`).
+        pub fn oob_score(mut self, v: bool) -> Self {
+            self.ensemble.oob_score = v;
+            self
+        }
+        /// Threads for fitting and prediction (default `None`: the current rayon pool).
+        pub fn n_jobs(mut self, v: impl Into<Option<usize>>) -> Self {
+            self.ensemble.n_jobs = v.into();
+            self
+        }
+        /// Master seed (scikit-learn's `random_state`; default `None`: random). Tree `i` draws
+        /// its bootstrap sample and feature order from the `i`-th seed drawn from it, so the
+        /// result does not depend on the thread count.
+        pub fn seed(mut self, v: u64) -> Self {
+            self.ensemble.seed = Some(v);
+            self
+        }
+        /// Rows drawn for each tree's bootstrap sample, a count or a fraction in `(0, 1]`
+        /// (default `None`: as many as the training rows).
+        pub fn max_samples(mut self, v: impl Into<Option<SampleCount>>) -> Self {
+            self.ensemble.max_samples = v.into();
+            self
+        }
+    };
+}
+
+/// A forest of classification trees; see [`RandomForestClassifier`] and [`ExtraTreesClassifier`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestClassifier<K> {
+    criterion: TreeCriterion,
+    tree: TreeParams,
+    ensemble: EnsembleParams,
+    kind: PhantomData<K>,
+}
+
+/// A random forest classifier: scikit-learn's `RandomForestClassifier`.
+///
+/// Averages the class probabilities of `n_estimators` decision trees, each grown on a bootstrap
+/// sample with the best split among `max_features` random features at every node. Trees are
+/// grown in parallel on rayon (`n_jobs`); the result depends on the seed only.
+///
+/// Hyper-parameters (scikit-learn 1.9 defaults): `n_estimators` 100, `criterion` Gini,
+/// `max_depth` `None`, `min_samples_split` 2, `min_samples_leaf` 1, `min_weight_fraction_leaf` 0,
+/// `max_features` [`MaxFeatures::Sqrt`], `max_leaf_nodes` `None`, `min_impurity_decrease` 0,
+/// `bootstrap` true, `oob_score` false, `n_jobs` `None`, `seed` `None`, `max_samples` `None`.
+///
+/// Fitted accessors: `classes()`, `predict_proba()`, `feature_importances()`, `estimators()`,
+/// `oob_score()`, `oob_decision_function()`.
+///
+/// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters (`oob_score` or
+/// `max_samples` without `bootstrap` included), the shared validation errors for bad input.
+///
+/// ```
+/// use oxlearn_algorithms::RandomForestClassifier;
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::array![[0.0, 0.0], [0.1, 1.0], [1.0, 0.2], [0.9, 0.9], [0.2, 0.1], [1.1, 1.0]];
+/// let y = ndarray::array![0, 0, 1, 1, 0, 1];
+/// let forest = RandomForestClassifier::default().n_estimators(20).seed(0).n_jobs(1).fit(&x, &y)?;
+/// let proba = forest.predict_proba(&x)?;
+/// assert!((proba.row(0).sum() - 1.0).abs() < 1e-12);
+/// assert_eq!(forest.feature_importances().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type RandomForestClassifier = ForestClassifier<RandomForest>;
+
+/// An extra-trees classifier: scikit-learn's `ExtraTreesClassifier`.
+///
+/// As [`RandomForestClassifier`], but each candidate feature gets one uniformly random threshold
+/// and trees see the whole training set (`bootstrap` false by default).
+///
+/// ```
+/// use oxlearn_algorithms::ExtraTreesClassifier;
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::array![[0.0], [0.1], [1.0], [0.9]];
+/// let y = ndarray::array!["no", "no", "yes", "yes"];
+/// let model = ExtraTreesClassifier::default().n_estimators(10).seed(0).fit(&x, &y)?;
+/// assert_eq!(model.predict(&x)?.to_vec(), vec!["no", "no", "yes", "yes"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type ExtraTreesClassifier = ForestClassifier<ExtraTrees>;
+
+impl<K: ForestKind> Default for ForestClassifier<K> {
+    fn default() -> Self {
+        ForestClassifier {
+            criterion: TreeCriterion::Gini,
+            tree: TreeParams::new(K::SPLITTER, MaxFeatures::Sqrt),
+            ensemble: EnsembleParams::new(K::BOOTSTRAP),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K: ForestKind> ForestClassifier<K> {
+    /// Split quality (default [`TreeCriterion::Gini`]).
+    pub fn criterion(mut self, v: TreeCriterion) -> Self {
+        self.criterion = v;
+        self
+    }
+    ensemble_setters!();
+    tree_setters!();
+}
+
+impl<K: ForestKind> Estimator for ForestClassifier<K> {
+    const NAME: &'static str = K::CLASSIFIER;
+    type Kind = ClassifierKind;
+
+    fn tags(&self) -> Tags {
+        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        self.tree.check()?;
+        self.ensemble.check()
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        if name == "criterion" {
+            self.criterion = TreeCriterion::parse(name, value)?;
+        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
+            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+        }
+        Ok(())
+    }
+}
+
+impl<K: ForestKind> Classifier for ForestClassifier<K> {
+    type Fitted<L: ClassLabel> = FittedForestClassifier<L, K>;
+
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedForestClassifier<L, K>> {
+        check_rows(x.nrows())?;
+        let (n, k) = (x.nrows(), y.n_classes());
+        let ids = class_ids(&y.y)?;
+        let n_bootstrap = self.ensemble.n_bootstrap(n)?;
+        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
+        let (mut oob_score, mut oob_decision_function) = (None, None);
+        if self.ensemble.oob_score {
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, k, Some(&oob)))?;
+            let mut proba = sum;
+            for (mut row, &c) in proba.outer_iter_mut().zip(&counts) {
+                row /= c.max(1) as f64;
+            }
+            let correct = proba.outer_iter().zip(ids.iter()).filter(|(p, c)| argmax(p.as_slice().expect("row-major")) == **c as usize).count();
+            oob_score = Some(correct as f64 / n as f64);
+            oob_decision_function = Some(proba);
+        }
+        Ok(FittedForestClassifier {
+            classes: y.classes,
+            feature_importances: forest_importances(&trees, x.ncols()),
+            trees,
+            n_features_in: x.ncols(),
+            n_jobs: self.ensemble.n_jobs,
+            oob_score,
+            oob_decision_function,
+            kind: PhantomData,
+        })
+    }
+}
+
+/// A fitted forest classifier ([`FittedRandomForestClassifier`], [`FittedExtraTreesClassifier`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "L: ClassLabel")]
+pub struct FittedForestClassifier<L, K> {
+    classes: Vec<L>,
+    trees: Vec<Tree>,
+    n_features_in: usize,
+    feature_importances: Array1<f64>,
+    n_jobs: Option<usize>,
+    oob_score: Option<f64>,
+    oob_decision_function: Option<Array2<f64>>,
+    #[serde(skip)]
+    kind: PhantomData<K>,
+}
+
+/// A fitted [`RandomForestClassifier`].
+pub type FittedRandomForestClassifier<L> = FittedForestClassifier<L, RandomForest>;
+/// A fitted [`ExtraTreesClassifier`].
+pub type FittedExtraTreesClassifier<L> = FittedForestClassifier<L, ExtraTrees>;
+
+impl<L, K> FittedForestClassifier<L, K> {
+    /// Mean of the trees' normalised impurity decreases (scikit-learn's `feature_importances_`).
+    pub fn feature_importances(&self) -> ArrayView1<'_, f64> {
+        self.feature_importances.view()
+    }
+    /// The fitted trees (scikit-learn's `estimators_[i].tree_`).
+    pub fn estimators(&self) -> &[Tree] {
+        &self.trees
+    }
+    /// Accuracy of the out-of-bag predictions on the training set, when `oob_score` was set.
+    pub fn oob_score(&self) -> Option<f64> {
+        self.oob_score
+    }
+    /// Out-of-bag class probabilities of each training sample, when `oob_score` was set
+    /// (all zero for a sample that was in every bootstrap sample).
+    pub fn oob_decision_function(&self) -> Option<ArrayView2<'_, f64>> {
+        self.oob_decision_function.as_ref().map(|a| a.view())
+    }
+}
+
+impl<L: ClassLabel, K: ForestKind> Fitted for FittedForestClassifier<L, K> {
+    const NAME: &'static str = K::CLASSIFIER;
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl<L: ClassLabel, K: ForestKind> FittedClassifier<L> for FittedForestClassifier<L, K> {
+    fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+        let proba = self.predict_proba_checked(x)?;
+        Ok(proba.outer_iter().map(|p| argmax(p.as_slice().expect("row-major"))).collect())
+    }
+
+    fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let k = self.classes.len();
+        let (mut sum, _) = with_n_jobs(self.n_jobs, || sum_values(&self.trees, x, k, None))?;
+        sum /= self.trees.len() as f64;
+        Ok(sum)
+    }
+}
+
+impl<L: ClassLabel, K: ForestKind> ProbabilisticClassifier<L> for FittedForestClassifier<L, K> {}
+
+/// A forest of regression trees; see [`RandomForestRegressor`] and [`ExtraTreesRegressor`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestRegressor<K> {
+    criterion: TreeRegressionCriterion,
+    tree: TreeParams,
+    ensemble: EnsembleParams,
+    kind: PhantomData<K>,
+}
+
+/// A random forest regressor: scikit-learn's `RandomForestRegressor`.
+///
+/// Averages `n_estimators` regression trees, each grown on a bootstrap sample. Defaults as
+/// [`RandomForestClassifier`] except `criterion` ([`TreeRegressionCriterion::SquaredError`]) and
+/// `max_features` (`MaxFeatures::Fraction(1.0)`: every feature, as scikit-learn 1.9).
+///
+/// Fitted accessors: `feature_importances()`, `estimators()`, `oob_score()` (R^2),
+/// `oob_prediction()`.
+///
+/// ```
+/// use oxlearn_algorithms::RandomForestRegressor;
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
+/// let y = x.column(0).mapv(|v| 2.0 * v);
+/// let forest = RandomForestRegressor::default().n_estimators(20).seed(0).fit(&x, &y)?;
+/// assert!(forest.score(&x, &y)? > 0.95);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type RandomForestRegressor = ForestRegressor<RandomForest>;
+
+/// An extra-trees regressor: scikit-learn's `ExtraTreesRegressor` (random thresholds, no
+/// bootstrap by default).
+///
+/// ```
+/// use oxlearn_algorithms::ExtraTreesRegressor;
+/// use oxlearn_core::prelude::*;
+/// let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
+/// let y = x.column(0).mapv(|v| v * v);
+/// let model = ExtraTreesRegressor::default().n_estimators(20).seed(0).fit(&x, &y)?;
+/// assert!(model.score(&x, &y)? > 0.95);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type ExtraTreesRegressor = ForestRegressor<ExtraTrees>;
+
+impl<K: ForestKind> Default for ForestRegressor<K> {
+    fn default() -> Self {
+        ForestRegressor {
+            criterion: TreeRegressionCriterion::SquaredError,
+            tree: TreeParams::new(K::SPLITTER, MaxFeatures::Fraction(1.0)),
+            ensemble: EnsembleParams::new(K::BOOTSTRAP),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K: ForestKind> ForestRegressor<K> {
+    /// Split quality (default [`TreeRegressionCriterion::SquaredError`]).
+    pub fn criterion(mut self, v: TreeRegressionCriterion) -> Self {
+        self.criterion = v;
+        self
+    }
+    ensemble_setters!();
+    tree_setters!();
+}
+
+impl<K: ForestKind> Estimator for ForestRegressor<K> {
+    const NAME: &'static str = K::REGRESSOR;
+    type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { non_deterministic: true, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        self.tree.check()?;
+        self.ensemble.check()
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        if name == "criterion" {
+            self.criterion = TreeRegressionCriterion::parse(name, value)?;
+        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
+            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+        }
+        Ok(())
+    }
+}
+
+impl<K: ForestKind> Regressor for ForestRegressor<K> {
+    type Fitted = FittedForestRegressor<K>;
+
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedForestRegressor<K>> {
+        check_rows(x.nrows())?;
+        let n = x.nrows();
+        let yv = y.to_vec();
+        let n_bootstrap = self.ensemble.n_bootstrap(n)?;
+        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
+        let (mut oob_score, mut oob_prediction) = (None, None);
+        if self.ensemble.oob_score {
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, 1, Some(&oob)))?;
+            let pred: Array1<f64> = sum.column(0).iter().zip(&counts).map(|(s, &c)| s / c.max(1) as f64).collect();
+            oob_score = Some(oxlearn_core::metrics::r2_score(y, pred.view())?);
+            oob_prediction = Some(pred);
+        }
+        Ok(FittedForestRegressor {
+            feature_importances: forest_importances(&trees, x.ncols()),
+            trees,
+            n_features_in: x.ncols(),
+            n_jobs: self.ensemble.n_jobs,
+            oob_score,
+            oob_prediction,
+            kind: PhantomData,
+        })
+    }
+}
+
+/// A fitted forest regressor ([`FittedRandomForestRegressor`], [`FittedExtraTreesRegressor`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedForestRegressor<K> {
+    trees: Vec<Tree>,
+    n_features_in: usize,
+    feature_importances: Array1<f64>,
+    n_jobs: Option<usize>,
+    oob_score: Option<f64>,
+    oob_prediction: Option<Array1<f64>>,
+    #[serde(skip)]
+    kind: PhantomData<K>,
+}
+
+/// A fitted [`RandomForestRegressor`].
+pub type FittedRandomForestRegressor = FittedForestRegressor<RandomForest>;
+/// A fitted [`ExtraTreesRegressor`].
+pub type FittedExtraTreesRegressor = FittedForestRegressor<ExtraTrees>;
+
+impl<K> FittedForestRegressor<K> {
+    /// Mean of the trees' normalised impurity decreases (scikit-learn's `feature_importances_`).
+    pub fn feature_importances(&self) -> ArrayView1<'_, f64> {
+        self.feature_importances.view()
+    }
+    /// The fitted trees.
+    pub fn estimators(&self) -> &[Tree] {
+        &self.trees
+    }
+    /// R^2 of the out-of-bag predictions on the training set, when `oob_score` was set.
+    pub fn oob_score(&self) -> Option<f64> {
+        self.oob_score
+    }
+    /// Out-of-bag prediction of each training sample, when `oob_score` was set (0 for a sample
+    /// that was in every bootstrap sample, as scikit-learn).
+    pub fn oob_prediction(&self) -> Option<ArrayView1<'_, f64>> {
+        self.oob_prediction.as_ref().map(|a| a.view())
+    }
+}
+
+impl<K: ForestKind> Fitted for FittedForestRegressor<K> {
+    const NAME: &'static str = K::REGRESSOR;
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl<K: ForestKind> FittedRegressor for FittedForestRegressor<K> {
+    fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+        let (sum, _) = with_n_jobs(self.n_jobs, || sum_values(&self.trees, x, 1, None))?;
+        Ok(sum.column(0).mapv(|s| s / self.trees.len() as f64))
+    }
+}
