@@ -1,0 +1,521 @@
+//! [`LogisticRegression`]: L2-penalised binary and multinomial (softmax) logistic regression,
+//! fitted by L-BFGS on a fused, row-blocked loss and gradient.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use oxlearn_core::{
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, ParamValue,
+    ProbabilisticClassifier, Progress, Result,
+};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Solver, lbfgs, linfa_backend};
+
+/// Logistic regression, scikit-learn's `LogisticRegression` with `solver='lbfgs'`: minimises
+/// `1/n Σ loss_i + 1/(2·C·n) ‖W‖²` where the loss is the binomial log-loss for two classes and the
+/// multinomial (softmax) log-loss for more (as scikit-learn ≥ 1.5, one type for both). The
+/// intercept is not penalised. Labels may be of any [`ClassLabel`] type; they are never assumed
+/// to be `0..k`.
+///
+/// Hyper-parameters (defaults as scikit-learn 1.9):
+/// - `c` (`1.0`, `> 0`, `f64::INFINITY` for no penalty): inverse regularization strength (`C`);
+/// - `l1_ratio` (`0.0`): only the L2 penalty is supported (`l1_ratio = 0`), as with lbfgs;
+/// - `fit_intercept` (`true`);
+/// - `max_iter` (`100`) L-BFGS iterations, `tol` (`1e-4`): stop when the largest gradient entry of
+///   the mean loss is at most `tol`, or when the relative decrease of the objective is at most
+///   `64 ε` (SciPy's L-BFGS-B rules, which scikit-learn uses);
+/// - `solver` ([`Solver::Auto`]): [`Solver::Lbfgs`] (ours: L-BFGS with history 10 and a
+///   Moré–Thuente line search, on a loss and gradient computed together in one pass over `X`
+///   by row blocks on rayon) or [`Solver::Linfa`] (linfa's argmin L-BFGS with `alpha = 1 / C`;
+///   its gradient tolerance is set to `tol · n_samples` on its summed loss). `Auto` is `Lbfgs`;
+/// - `n_jobs` (`None`: the current rayon pool): threads for the loss / gradient passes. Results
+///   do not depend on it;
+/// - `callback` (none): sees every iteration (with the objective) and may stop the fit.
+///
+/// Fitted accessors ([`FittedLogisticRegression`]): `classes()`, `coef()` (`1 x p` for two classes,
+/// `k x p` otherwise, as `coef_`), `intercept()`, `n_iter()` (`None` for linfa, which does not
+/// report it), `converged()` (for linfa: whether the final gradient meets `tol`), `solver()`,
+/// `n_features_in()`; `predict`, `predict_proba`, `decision_function`, `score`.
+///
+/// Errors: the shared validation errors; fewer than two classes; [`Error::InvalidParam`] for a
+/// non-positive `c`, `l1_ratio != 0`, a negative `tol` or a solver it does not have.
+/// Non-convergence is not an error: check `converged()`.
+///
+/// ```
+/// use oxlearn_core::prelude::*;
+/// use oxlearn_algorithms::LogisticRegression;
+/// let x = ndarray::array![[0.0, 1.0], [1.0, 1.0], [3.0, 0.0], [4.0, 0.5], [8.0, 1.0], [9.0, 0.0]];
+/// let y = ndarray::array!["low", "low", "mid", "mid", "high", "high"];
+/// let model = LogisticRegression::default().c(10.0).fit(&x, &y)?;
+/// assert_eq!(model.classes(), &["high", "low", "mid"]);
+/// assert_eq!(model.predict(&x)?, y);
+/// let proba = model.predict_proba(&x)?;
+/// assert!((proba.row(0).sum() - 1.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticRegression {
+    c: f64,
+    l1_ratio: f64,
+    fit_intercept: bool,
+    tol: f64,
+    max_iter: usize,
+    solver: Solver,
+    n_jobs: Option<usize>,
+    callback: Callback,
+}
+
+impl Default for LogisticRegression {
+    fn default() -> Self {
+        LogisticRegression {
+            c: 1.0,
+            l1_ratio: 0.0,
+            fit_intercept: true,
+            tol: 1e-4,
+            max_iter: 100,
+            solver: Solver::Auto,
+            n_jobs: None,
+            callback: Callback::none(),
+        }
+    }
+}
+
+impl LogisticRegression {
+    /// Inverse regularization strength `C` (default `1.0`).
+    pub fn c(mut self, v: f64) -> Self {
+        self.c = v;
+        self
+    }
+    /// Elastic-net mix; only `0.0` (pure L2, the default) is supported.
+    pub fn l1_ratio(mut self, v: f64) -> Self {
+        self.l1_ratio = v;
+        self
+    }
+    /// Whether to fit an intercept (default `true`).
+    pub fn fit_intercept(mut self, v: bool) -> Self {
+        self.fit_intercept = v;
+        self
+    }
+    /// Gradient tolerance (default `1e-4`).
+    pub fn tol(mut self, v: f64) -> Self {
+        self.tol = v;
+        self
+    }
+    /// Maximum number of L-BFGS iterations (default `100`).
+    pub fn max_iter(mut self, v: usize) -> Self {
+        self.max_iter = v;
+        self
+    }
+    /// The solver (default [`Solver::Auto`]).
+    pub fn solver(mut self, v: Solver) -> Self {
+        self.solver = v;
+        self
+    }
+    /// Threads for the loss and gradient passes (default `None`: the current rayon pool).
+    pub fn n_jobs(mut self, v: Option<usize>) -> Self {
+        self.n_jobs = v;
+        self
+    }
+    /// A callback that sees every iteration and may stop the fit.
+    pub fn callback(mut self, v: Callback) -> Self {
+        self.callback = v;
+        self
+    }
+}
+
+/// A fitted [`LogisticRegression`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "L: ClassLabel")]
+pub struct FittedLogisticRegression<L> {
+    classes: Vec<L>,
+    coef: Array2<f64>,
+    intercept: Array1<f64>,
+    n_iter: Option<usize>,
+    converged: bool,
+    solver: Solver,
+    n_features_in: usize,
+}
+
+impl<L> FittedLogisticRegression<L> {
+    /// Coefficients (`coef_`): one row for two classes (the second class is the positive one),
+    /// one row per class otherwise.
+    pub fn coef(&self) -> ndarray::ArrayView2<'_, f64> {
+        self.coef.view()
+    }
+    /// Intercepts (`intercept_`), one per row of [`coef`](Self::coef); zeros without intercept.
+    pub fn intercept(&self) -> ndarray::ArrayView1<'_, f64> {
+        self.intercept.view()
+    }
+    /// L-BFGS iterations run (`n_iter_`); `None` for the linfa solver, which does not report it.
+    pub fn n_iter(&self) -> Option<usize> {
+        self.n_iter
+    }
+    /// Whether the gradient tolerance was met.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+    /// The solver that fitted the model.
+    pub fn solver(&self) -> Solver {
+        self.solver
+    }
+
+    fn raw_scores(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+        let mut z = x.dot(&self.coef.t());
+        z += &self.intercept;
+        z
+    }
+}
+
+impl Estimator for LogisticRegression {
+    const NAME: &'static str = "LogisticRegression";
+    type Kind = ClassifierKind;
+
+    fn check_params(&self) -> Result<()> {
+        if self.c.is_nan() || self.c <= 0.0 {
+            return Err(Error::invalid_param("C", format!("must be positive, got {}", self.c)));
+        }
+        if self.l1_ratio != 0.0 {
+            return Err(Error::invalid_param("l1_ratio", format!("only 0 (the L2 penalty) is supported by solver lbfgs, got {}", self.l1_ratio)));
+        }
+        super::check_non_negative("tol", self.tol)?;
+        if self.solver == Solver::Linfa && self.tol <= 0.0 {
+            return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
+        }
+        if self.n_jobs == Some(0) {
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        self.solver.check(Self::NAME, &[Solver::Lbfgs, Solver::Linfa])
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "C" | "c" => self.c = value.as_f64(name)?,
+            "l1_ratio" => self.l1_ratio = value.as_f64(name)?,
+            "penalty" => match value {
+                ParamValue::Str(s) if s == "l2" => self.l1_ratio = 0.0,
+                other => return Err(Error::invalid_param(name, format!("only \"l2\" is supported, got {other}"))),
+            },
+            "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
+            "tol" => self.tol = value.as_f64(name)?,
+            "max_iter" => self.max_iter = value.as_usize(name)?,
+            "solver" => self.solver = Solver::from_param(value)?,
+            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+        }
+        Ok(())
+    }
+}
+
+/// The penalised mean log-loss and its gradient, computed together by row blocks.
+///
+/// Parameters are laid out as `W` (`k x p`, row-major) followed by the `k` intercepts when
+/// there is an intercept; `k = 1` for two classes (binomial loss), the number of classes
+/// otherwise (multinomial loss).
+struct Objective<'a, 'b> {
+    x: ArrayView2<'a, f64>,
+    y: &'b [usize],
+    k: usize,
+    fit_intercept: bool,
+    l2: f64,
+    chunks: Vec<Range<usize>>,
+}
+
+/// `log(1 + exp(z))` without overflow.
+#[inline]
+fn softplus(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
+}
+
+/// `1 / (1 + exp(-z))` without overflow.
+#[inline]
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl<'a, 'b> Objective<'a, 'b> {
+    fn new(x: ArrayView2<'a, f64>, y: &'b [usize], n_classes: usize, fit_intercept: bool, c: f64) -> Self {
+        let (n, p) = x.dim();
+        let k = if n_classes == 2 { 1 } else { n_classes };
+        // Blocks of about 64 KiB of X per pass (a size that depends on the width only, so the
+        // reduction order and the result do not depend on the thread count).
+        let rows = ((1usize << 13) / p.max(1)).clamp(64, 4096);
+        let chunks = oxlearn_core::parallel::fixed_chunks(n, rows).collect();
+        Objective { x, y, k, fit_intercept, l2: 1.0 / (c * n as f64), chunks }
+    }
+
+    fn n_params(&self) -> usize {
+        self.k * (self.x.ncols() + usize::from(self.fit_intercept))
+    }
+
+    /// Loss sum, `Gᵀ X_b` and the column sums of `G` for one block of rows.
+    fn block(&self, w: ArrayView2<'_, f64>, b: Option<&[f64]>, rows: Range<usize>) -> (f64, Array2<f64>, Array1<f64>) {
+        let xb = self.x.slice(s![rows.clone(), ..]);
+        let m = rows.len();
+        let k = self.k;
+        let mut z = Array2::<f64>::zeros((m, k));
+        general_mat_mul(1.0, &xb, &w.t(), 0.0, &mut z);
+        if let Some(b) = b {
+            z.rows_mut().into_iter().for_each(|mut r| r.iter_mut().zip(b).for_each(|(v, bi)| *v += bi));
+        }
+        let y = &self.y[rows];
+        let mut loss = 0.0;
+        if k == 1 {
+            for (zi, &yi) in z.iter_mut().zip(y) {
+                let t = if yi == 1 { 1.0 } else { 0.0 };
+                loss += softplus(*zi) - t * *zi;
+                *zi = sigmoid(*zi) - t;
+            }
+        } else {
+            for (mut zr, &yi) in z.rows_mut().into_iter().zip(y) {
+                let max = zr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mut sum = 0.0;
+                zr.iter_mut().for_each(|v| {
+                    *v = (*v - max).exp();
+                    sum += *v;
+                });
+                // loss = logsumexp(z) - z_y = ln(sum) - (z_y - max) = ln(sum) - ln(e_y)
+                loss += sum.ln() - zr[yi].ln();
+                let inv = 1.0 / sum;
+                zr.iter_mut().for_each(|v| *v *= inv);
+                zr[yi] -= 1.0;
+            }
+        }
+        let mut gw = Array2::<f64>::zeros((k, self.x.ncols()));
+        general_mat_mul(1.0, &z.t(), &xb, 0.0, &mut gw);
+        let gb = z.sum_axis(Axis(0));
+        (loss, gw, gb)
+    }
+
+    /// The objective at `params`; writes the gradient into `grad`.
+    fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        let (n, p) = self.x.dim();
+        let k = self.k;
+        let w = ArrayView2::from_shape((k, p), &params[..k * p]).expect("parameter layout");
+        let b = self.fit_intercept.then(|| &params[k * p..]);
+        let parts: Vec<(f64, Array2<f64>, Array1<f64>)> = if self.chunks.len() > 1 {
+            self.chunks.par_iter().map(|r| self.block(w, b, r.clone())).collect()
+        } else {
+            self.chunks.iter().map(|r| self.block(w, b, r.clone())).collect()
+        };
+        let mut loss = 0.0;
+        let mut gw = Array2::<f64>::zeros((k, p));
+        let mut gb = Array1::<f64>::zeros(k);
+        for (l, g, gbi) in &parts {
+            loss += l;
+            gw += g;
+            gb += gbi;
+        }
+        let inv_n = 1.0 / n as f64;
+        let w_sq: f64 = w.iter().map(|v| v * v).sum();
+        let f = loss * inv_n + 0.5 * self.l2 * w_sq;
+        for ((gi, gwi), wi) in grad[..k * p].iter_mut().zip(gw.iter()).zip(w.iter()) {
+            *gi = gwi * inv_n + self.l2 * wi;
+        }
+        if self.fit_intercept {
+            for (gi, gbi) in grad[k * p..].iter_mut().zip(gb.iter()) {
+                *gi = gbi * inv_n;
+            }
+        }
+        f
+    }
+}
+
+impl LogisticRegression {
+    fn fit_lbfgs(&self, obj: &Objective<'_, '_>) -> (Vec<f64>, usize, bool) {
+        let start = Instant::now();
+        let opts = lbfgs::Options { max_iter: self.max_iter, gtol: self.tol, ftol: 64.0 * f64::EPSILON, memory: 10, maxls: 50 };
+        let out = lbfgs::minimize(
+            vec![0.0; obj.n_params()],
+            |w, g| obj.eval(w, g),
+            opts,
+            |iteration, loss, gmax| {
+                let metrics = [("max_abs_gradient", gmax)];
+                let progress = Progress {
+                    estimator: Self::NAME,
+                    iteration,
+                    total: Some(self.max_iter),
+                    loss: Some(loss),
+                    metrics: &metrics,
+                    elapsed: start.elapsed(),
+                };
+                self.callback.report(&progress)
+            },
+        );
+        (out.x, out.n_iter, out.converged)
+    }
+}
+
+impl Classifier for LogisticRegression {
+    type Fitted<L: ClassLabel> = FittedLogisticRegression<L>;
+
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedLogisticRegression<L>> {
+        let n_classes = y.n_classes();
+        let p = x.ncols();
+        let labels = y.y.as_slice().map(<[usize]>::to_vec).unwrap_or_else(|| y.y.to_vec());
+        let obj = Objective::new(x, &labels, n_classes, self.fit_intercept, self.c);
+        let k = obj.k;
+        let solver = match self.solver {
+            Solver::Auto => Solver::Lbfgs,
+            s => s,
+        };
+        let (coef, intercept, n_iter, converged) = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || -> Result<_> {
+            if solver == Solver::Linfa {
+                let (coef, intercept) =
+                    linfa_backend::logistic_regression(x, y.y.view(), n_classes, self.c, self.fit_intercept, self.tol, self.max_iter)?;
+                // linfa does not report convergence: check scikit-learn's criterion ourselves.
+                let mut params: Vec<f64> = coef.iter().copied().collect();
+                if self.fit_intercept {
+                    params.extend(intercept.iter());
+                }
+                let mut grad = vec![0.0; params.len()];
+                obj.eval(&params, &mut grad);
+                let gmax = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                Ok((coef, intercept, None, gmax <= self.tol))
+            } else {
+                let (w, n_iter, converged) = self.fit_lbfgs(&obj);
+                let coef = Array2::from_shape_vec((k, p), w[..k * p].to_vec()).expect("parameter layout");
+                let intercept = if self.fit_intercept { Array1::from(w[k * p..].to_vec()) } else { Array1::zeros(k) };
+                Ok((coef, intercept, Some(n_iter), converged))
+            }
+        })??;
+        Ok(FittedLogisticRegression { classes: y.classes, coef, intercept, n_iter, converged, solver, n_features_in: p })
+    }
+}
+
+impl<L: ClassLabel> Fitted for FittedLogisticRegression<L> {
+    const NAME: &'static str = "LogisticRegression";
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl<L: ClassLabel> FittedClassifier<L> for FittedLogisticRegression<L> {
+    fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+        let z = self.raw_scores(x);
+        Ok(if self.coef.nrows() == 1 {
+            z.column(0).mapv(|v| usize::from(v > 0.0))
+        } else {
+            z.rows()
+                .into_iter()
+                .map(|r| {
+                    let mut best = 0;
+                    for (j, &v) in r.iter().enumerate() {
+                        if v > r[best] {
+                            best = j;
+                        }
+                    }
+                    best
+                })
+                .collect()
+        })
+    }
+
+    fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let z = self.raw_scores(x);
+        if self.coef.nrows() == 1 {
+            let mut out = Array2::zeros((x.nrows(), 2));
+            for (mut row, &zi) in out.rows_mut().into_iter().zip(z.column(0)) {
+                let p1 = sigmoid(zi);
+                row[0] = 1.0 - p1;
+                row[1] = p1;
+            }
+            Ok(out)
+        } else {
+            let mut out = z;
+            for mut row in out.rows_mut() {
+                let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                row.mapv_inplace(|v| (v - max).exp());
+                let sum = row.sum();
+                row.mapv_inplace(|v| v / sum);
+            }
+            Ok(out)
+        }
+    }
+
+    fn decision_function_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        Ok(self.raw_scores(x))
+    }
+}
+
+impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedLogisticRegression<L> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use oxlearn_core::prelude::*;
+
+    fn blobs(k: usize) -> (Array2<f64>, Array1<i64>) {
+        let n = 60 * k;
+        let x = Array2::from_shape_fn((n, 3), |(i, j)| {
+            let c = (i % k) as f64;
+            c * if j == 0 { 4.0 } else { -2.0 } + ((i * 37 + j * 11) % 19) as f64 / 9.0 - 1.0
+        });
+        let y = Array1::from_shape_fn(n, |i| (i % k) as i64 * 10 - 5);
+        (x, y)
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        for k in [2, 3] {
+            let (x, y) = blobs(k);
+            let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
+            let obj = Objective::new(x.view(), &labels, k, true, 0.7);
+            let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
+            let mut g = vec![0.0; w.len()];
+            obj.eval(&w, &mut g);
+            let mut scratch = vec![0.0; w.len()];
+            for i in 0..w.len() {
+                let h = 1e-6;
+                let mut wp = w.clone();
+                wp[i] += h;
+                let fp = obj.eval(&wp, &mut scratch);
+                wp[i] -= 2.0 * h;
+                let fm = obj.eval(&wp, &mut scratch);
+                assert!(((fp - fm) / (2.0 * h) - g[i]).abs() < 1e-7, "k={k} i={i}");
+            }
+        }
+    }
+
+    #[test]
+    fn binary_and_multinomial_agree_with_linfa() {
+        for k in [2, 3] {
+            let (x, y) = blobs(k);
+            let ours = LogisticRegression::default().tol(1e-8).max_iter(1000).fit(&x, &y).unwrap();
+            assert!(ours.converged());
+            let theirs = LogisticRegression::default().solver(Solver::Linfa).tol(1e-8).max_iter(1000).fit(&x, &y).unwrap();
+            assert_eq!(ours.coef().dim(), theirs.coef().dim());
+            let pa = ours.predict_proba(&x).unwrap();
+            let pb = theirs.predict_proba(&x).unwrap();
+            for (a, b) in pa.iter().zip(pb.iter()) {
+                assert!((a - b).abs() < 1e-4, "k={k}: {a} vs {b}");
+            }
+            assert_eq!(ours.predict(&x).unwrap(), theirs.predict(&x).unwrap());
+            assert!(ours.score(&x, &y).unwrap() > 0.9);
+        }
+    }
+
+    #[test]
+    fn params_are_checked() {
+        let x = array![[0.0], [1.0]];
+        let y = array![0, 1];
+        for bad in [LogisticRegression::default().c(0.0), LogisticRegression::default().l1_ratio(0.5), LogisticRegression::default().solver(Solver::Svd)] {
+            assert!(matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })));
+        }
+        let one_class = array![1, 1];
+        assert!(LogisticRegression::default().fit(&x, &one_class).is_err());
+    }
+}

@@ -1,0 +1,223 @@
+//! Linear models: [`LinearRegression`], [`Ridge`], [`Lasso`], [`ElasticNet`] and
+//! [`LogisticRegression`], with scikit-learn's names, parameters and defaults.
+//!
+//! Each estimator takes a [`Solver`] (scikit-learn's `solver=`): our own solvers by default
+//! (QR + SVD least squares, Cholesky on the centred Gram matrix, coordinate descent with
+//! scikit-learn's duality-gap stopping, a fused-gradient L-BFGS), or [`Solver::Linfa`] to fit
+//! through linfa 0.8.1 with scikit-learn's conventions mapped onto linfa's. Whichever solver
+//! fits, the fitted model is ours: predictions, accessors and serialization do not depend on it.
+//!
+//! | scikit-learn | oxlearn | solvers (default first) |
+//! |---|---|---|
+//! | `LinearRegression()` | [`LinearRegression`] | `Svd` (QR + SVD, minimum norm), `Linfa` |
+//! | `Ridge(alpha=1.0)` | [`Ridge`] | `Cholesky` (falls back to `Svd`), `Svd`, `Linfa` |
+//! | `Lasso(alpha=1.0)` | [`Lasso`] | `CoordinateDescent`, `Linfa` |
+//! | `ElasticNet(alpha=1.0, l1_ratio=0.5)` | [`ElasticNet`] | `CoordinateDescent`, `Linfa` |
+//! | `LogisticRegression(C=1.0)` | [`LogisticRegression`] | `Lbfgs`, `Linfa` |
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ShapeBuilder};
+use oxlearn_core::{Error, ParamValue, Result};
+use serde::{Deserialize, Serialize};
+
+mod coordinate_descent;
+mod lbfgs;
+mod linfa_backend;
+mod logistic;
+mod ols;
+mod ridge;
+
+pub use coordinate_descent::{ElasticNet, FittedElasticNet, FittedLasso, Lasso};
+pub use logistic::{FittedLogisticRegression, LogisticRegression};
+pub use ols::{FittedLinearRegression, LinearRegression};
+pub use ridge::{FittedRidge, Ridge};
+
+/// Which algorithm fits a linear model (scikit-learn's `solver=`, plus the linfa backend).
+///
+/// Each estimator accepts a subset; `fit` rejects the others with [`Error::InvalidParam`].
+/// [`Solver::Auto`] picks the fastest solver that gives scikit-learn's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Solver {
+    /// The estimator's default (scikit-learn's `"auto"`).
+    #[default]
+    Auto,
+    /// Cholesky on the centred `XᵀX + αI` (Ridge; falls back to `Svd` when singular).
+    Cholesky,
+    /// Householder QR of the centred data, then an SVD of the small `R` factor: exact
+    /// minimum-norm least squares (LinearRegression, Ridge).
+    Svd,
+    /// Cyclic coordinate descent with scikit-learn's duality-gap stopping (Lasso, ElasticNet).
+    CoordinateDescent,
+    /// L-BFGS with a Moré–Thuente line search (LogisticRegression).
+    Lbfgs,
+    /// linfa 0.8.1 (every estimator), mapped to scikit-learn's conventions.
+    Linfa,
+}
+
+impl Solver {
+    /// The scikit-learn spelling (`"auto"`, `"cholesky"`, `"svd"`, `"cd"`, `"lbfgs"`, `"linfa"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Solver::Auto => "auto",
+            Solver::Cholesky => "cholesky",
+            Solver::Svd => "svd",
+            Solver::CoordinateDescent => "cd",
+            Solver::Lbfgs => "lbfgs",
+            Solver::Linfa => "linfa",
+        }
+    }
+
+    /// Parses the spelling of [`as_str`](Self::as_str).
+    pub fn parse(name: &str, s: &str) -> Result<Self> {
+        Ok(match s {
+            "auto" => Solver::Auto,
+            "cholesky" => Solver::Cholesky,
+            "svd" => Solver::Svd,
+            "cd" | "coordinate_descent" => Solver::CoordinateDescent,
+            "lbfgs" => Solver::Lbfgs,
+            "linfa" => Solver::Linfa,
+            other => return Err(Error::invalid_param(name, format!("unknown solver {other:?}"))),
+        })
+    }
+
+    fn from_param(value: &ParamValue) -> Result<Self> {
+        Solver::parse("solver", value.as_str("solver")?)
+    }
+
+    /// Rejects a solver the estimator does not have.
+    fn check(self, estimator: &str, allowed: &[Solver]) -> Result<()> {
+        if self == Solver::Auto || allowed.contains(&self) {
+            return Ok(());
+        }
+        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+        Err(Error::invalid_param(
+            "solver",
+            format!("{estimator} supports solver auto, {}; got {:?}", names.join(", "), self.as_str()),
+        ))
+    }
+}
+
+/// Rejects a negative or non-finite regularization strength.
+fn check_non_negative(name: &str, v: f64) -> Result<()> {
+    if !(v >= 0.0 && v.is_finite()) {
+        return Err(Error::invalid_param(name, format!("must be a non-negative finite number, got {v}")));
+    }
+    Ok(())
+}
+
+/// The fitted state shared by the linear regressors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LinearFit {
+    coef: Array1<f64>,
+    intercept: f64,
+    n_iter: Option<usize>,
+    converged: bool,
+    dual_gap: Option<f64>,
+    solver: Solver,
+    n_features_in: usize,
+}
+
+impl LinearFit {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
+        let mut out = x.dot(&self.coef);
+        out += self.intercept;
+        out
+    }
+}
+
+/// Defines a fitted linear regressor around [`LinearFit`], with the accessors scikit-learn users
+/// look for.
+macro_rules! fitted_linear_regressor {
+    ($(#[$doc:meta])* $name:ident, $sk:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        pub struct $name {
+            fit: crate::linear::LinearFit,
+        }
+
+        impl $name {
+            /// Coefficients, one per feature (`coef_`).
+            pub fn coef(&self) -> ndarray::ArrayView1<'_, f64> {
+                self.fit.coef.view()
+            }
+            /// Intercept (`intercept_`; 0 when `fit_intercept` is false).
+            pub fn intercept(&self) -> f64 {
+                self.fit.intercept
+            }
+            /// Iterations the solver ran (`n_iter_`); `None` for closed-form solvers.
+            pub fn n_iter(&self) -> Option<usize> {
+                self.fit.n_iter
+            }
+            /// Whether the solver met its tolerance (always true for closed-form solvers).
+            pub fn converged(&self) -> bool {
+                self.fit.converged
+            }
+            /// The solver that fitted the model ([`Solver::Auto`](crate::linear::Solver) resolved).
+            pub fn solver(&self) -> crate::linear::Solver {
+                self.fit.solver
+            }
+        }
+
+        impl oxlearn_core::Fitted for $name {
+            const NAME: &'static str = $sk;
+            fn n_features_in(&self) -> usize {
+                self.fit.n_features_in
+            }
+        }
+
+        impl oxlearn_core::FittedRegressor for $name {
+            fn predict_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> oxlearn_core::Result<ndarray::Array1<f64>> {
+                Ok(self.fit.predict(x))
+            }
+        }
+    };
+}
+use fitted_linear_regressor;
+
+/// A column-major copy of `[X - x_mean | y - y_mean]` (centring skipped when the means are
+/// `None`), the working matrix of the QR and coordinate-descent solvers.
+fn centred_column_major(
+    x: ArrayView2<'_, f64>,
+    x_mean: Option<ArrayView1<'_, f64>>,
+    y: Option<(ArrayView1<'_, f64>, f64)>,
+) -> Array2<f64> {
+    let (n, p) = x.dim();
+    let q = p + usize::from(y.is_some());
+    let mut a = Array2::<f64>::zeros((n, q).f());
+    for j in 0..p {
+        let m = x_mean.map_or(0.0, |m| m[j]);
+        let mut col = a.column_mut(j);
+        let src = x.column(j);
+        let dst = col.as_slice_mut().expect("column-major column is contiguous");
+        for (d, s) in dst.iter_mut().zip(src.iter()) {
+            *d = s - m;
+        }
+    }
+    if let Some((y, ym)) = y {
+        a.column_mut(p).zip_mut_with(&y, |d, s| *d = s - ym);
+    }
+    a
+}
+
+/// Column means of `x` and the mean of `y`, or zeros when there is no intercept.
+fn offsets(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, fit_intercept: bool) -> (Array1<f64>, f64) {
+    if fit_intercept {
+        (crate::linalg::column_means(x), y.mean().unwrap_or(0.0))
+    } else {
+        (Array1::zeros(x.ncols()), 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solver_names_round_trip() {
+        for s in [Solver::Auto, Solver::Cholesky, Solver::Svd, Solver::CoordinateDescent, Solver::Lbfgs, Solver::Linfa] {
+            assert_eq!(Solver::parse("solver", s.as_str()).unwrap(), s);
+        }
+        assert!(Solver::parse("solver", "sag").is_err());
+        assert!(Solver::Lbfgs.check("Ridge", &[Solver::Svd]).is_err());
+        assert!(Solver::Auto.check("Ridge", &[Solver::Svd]).is_ok());
+    }
+}
