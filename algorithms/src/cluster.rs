@@ -1,1 +1,885 @@
-//! Placeholder: filled by its owner.
+//! Clustering: [`KMeans`] (Lloyd's algorithm on GEMM distances, greedy k-means++) and
+//! [`Dbscan`] (density-based clusters on the shared neighbor search), each with linfa as a
+//! selectable backend.
+
+use std::time::Instant;
+
+use linfa::ParamGuard;
+use linfa::traits::{Fit, Predict, Transformer as LinfaTransformer};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Axis, Ix2, s};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use oxlearn_core::params::ParamValue;
+use oxlearn_core::validate;
+use oxlearn_core::{Callback, Clusterer, ClustererKind, Error, Estimator, Fitted, FittedClusterer, Progress, Result, Tags};
+
+use crate::distance::{self, Dist, Index, KdTree};
+use crate::neighbors::{KnnAlgorithm, KnnMetric};
+
+/// Which implementation fits a clusterer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ClusterBackend {
+    /// oxlearn's own implementation (the default).
+    #[default]
+    Native,
+    /// linfa-clustering 0.8 (`linfa_clustering::KMeans` / `Dbscan`), for comparison.
+    Linfa,
+}
+
+/// How [`KMeans`] picks its initial centres (scikit-learn's `init`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KMeansInit {
+    /// Greedy k-means++ with `2 + ln(k)` local trials per centre (the default).
+    #[default]
+    KMeansPlusPlus,
+    /// `k` distinct rows drawn uniformly.
+    Random,
+}
+
+/// Rows per parallel task in the Lloyd iterations (fixed: results never depend on threads).
+const CHUNK: usize = 256;
+
+/// K-means clustering: scikit-learn's `KMeans`.
+///
+/// Minimises the within-cluster sum of squares with Lloyd's algorithm. Distances to the centres
+/// are computed as `|x|^2 + |c|^2 - 2 x.c` with one GEMM per block of rows; the blocks run in
+/// parallel on rayon and are combined in a fixed order, so results do not depend on `n_jobs`.
+/// As in scikit-learn, the data are centred before fitting, empty clusters are re-seeded with the
+/// points farthest from their centres, and a run stops when the labels no longer change or the
+/// squared centre shift falls below `tol` times the mean feature variance.
+///
+/// Hyper-parameters (scikit-learn's defaults): `n_clusters` 8, `init`
+/// [`KMeansInit::KMeansPlusPlus`], `n_init` `None` (= "auto": 1 run for k-means++, 10 for
+/// random), `max_iter` 300, `tol` 1e-4, `seed` `None`, `n_jobs` `None`, `backend`
+/// [`ClusterBackend::Native`] (linfa's inertia is a mean and its stopping rule differs; the
+/// fitted model reports the summed inertia either way), `callback`.
+///
+/// Fitted accessors: [`cluster_centers`](FittedKMeans::cluster_centers),
+/// [`labels`](FittedClusterer::labels), [`inertia`](FittedKMeans::inertia) (a sum, as
+/// scikit-learn), [`n_iter`](FittedKMeans::n_iter); [`predict`](FittedClusterer::predict) and
+/// [`transform`](FittedKMeans::transform) (distances to the centres).
+///
+/// Errors: `InvalidParam` for `n_clusters = 0`, `n_init = 0`, `max_iter = 0`, negative `tol`;
+/// `InvalidInput` when there are fewer samples than clusters.
+///
+/// ```
+/// use oxlearn_core::prelude::*;
+/// use oxlearn_algorithms::KMeans;
+/// let x = ndarray::array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]];
+/// let model = KMeans::default().n_clusters(2).seed(0).fit(&x)?;
+/// let labels = model.labels();
+/// assert_eq!(labels[0], labels[1]);
+/// assert_ne!(labels[0], labels[2]);
+/// assert!((model.inertia() - 0.01).abs() < 1e-12);
+/// assert_eq!(model.transform(&x)?.dim(), (4, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMeans {
+    n_clusters: usize,
+    init: KMeansInit,
+    n_init: Option<usize>,
+    max_iter: usize,
+    tol: f64,
+    seed: Option<u64>,
+    n_jobs: Option<usize>,
+    backend: ClusterBackend,
+    callback: Callback,
+}
+
+impl Default for KMeans {
+    fn default() -> Self {
+        KMeans {
+            n_clusters: 8,
+            init: KMeansInit::KMeansPlusPlus,
+            n_init: None,
+            max_iter: 300,
+            tol: 1e-4,
+            seed: None,
+            n_jobs: None,
+            backend: ClusterBackend::Native,
+            callback: Callback::none(),
+        }
+    }
+}
+
+impl KMeans {
+    /// Sets the number of clusters (default 8).
+    pub fn n_clusters(mut self, k: usize) -> Self {
+        self.n_clusters = k;
+        self
+    }
+    /// Sets the initialisation (default k-means++).
+    pub fn init(mut self, init: KMeansInit) -> Self {
+        self.init = init;
+        self
+    }
+    /// Sets the number of runs with different initial centres; the best inertia wins
+    /// (default "auto": 1 for k-means++, 10 for random).
+    pub fn n_init(mut self, n: usize) -> Self {
+        self.n_init = Some(n);
+        self
+    }
+    /// Sets the most Lloyd iterations per run (default 300).
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n;
+        self
+    }
+    /// Sets the convergence tolerance, relative to the mean feature variance (default 1e-4).
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// Sets the random seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+    /// Sets the number of threads (default `None`: the current rayon pool).
+    pub fn n_jobs(mut self, n: usize) -> Self {
+        self.n_jobs = Some(n);
+        self
+    }
+    /// Selects the implementation (default [`ClusterBackend::Native`]).
+    pub fn backend(mut self, backend: ClusterBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+    /// Watches the Lloyd iterations (one report per iteration; `loss` is the inertia of the
+    /// assignment).
+    pub fn callback(mut self, callback: Callback) -> Self {
+        self.callback = callback;
+        self
+    }
+
+    fn runs(&self) -> usize {
+        self.n_init.unwrap_or(match self.init {
+            KMeansInit::KMeansPlusPlus => 1,
+            KMeansInit::Random => 10,
+        })
+    }
+}
+
+/// A fitted [`KMeans`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedKMeans {
+    centers: Array2<f64>,
+    labels: Array1<i64>,
+    inertia: f64,
+    n_iter: usize,
+}
+
+impl FittedKMeans {
+    /// Cluster centres, one row per cluster (`cluster_centers_`).
+    pub fn cluster_centers(&self) -> ArrayView2<'_, f64> {
+        self.centers.view()
+    }
+    /// Sum of squared distances of the training samples to their centres (`inertia_`).
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+    /// Lloyd iterations of the best run (`n_iter_`; 0 for the linfa backend, which hides it).
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+    /// Euclidean distance of each row of `x` to each centre (scikit-learn's `transform`).
+    pub fn transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array2<f64>> {
+        let x = self.check_x(x.into())?;
+        Ok(distance::euclidean_distances(x, self.centers.view()))
+    }
+    /// `-inertia` of `x` under the fitted centres (scikit-learn's `score`).
+    pub fn score<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<f64> {
+        let x = self.check_x(x.into())?;
+        let labels = assign(x, self.centers.view()).0;
+        Ok(-inertia(x, self.centers.view(), &labels))
+    }
+}
+
+impl Estimator for KMeans {
+    const NAME: &'static str = "KMeans";
+    type Kind = ClustererKind;
+
+    fn tags(&self) -> Tags {
+        Tags { non_deterministic: true, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        if self.n_clusters == 0 {
+            return Err(Error::invalid_param("n_clusters", "must be at least 1, got 0"));
+        }
+        if self.n_init == Some(0) {
+            return Err(Error::invalid_param("n_init", "must be at least 1, got 0"));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
+        }
+        if !(self.tol >= 0.0 && self.tol.is_finite()) {
+            return Err(Error::invalid_param("tol", format!("must be a non-negative finite number, got {}", self.tol)));
+        }
+        if self.n_jobs == Some(0) {
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        Ok(())
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "n_clusters" => self.n_clusters = value.as_usize(name)?,
+            "init" => {
+                self.init = match value.as_str(name)? {
+                    "k-means++" => KMeansInit::KMeansPlusPlus,
+                    "random" => KMeansInit::Random,
+                    other => return Err(Error::invalid_param(name, format!("unknown init {other:?}"))),
+                }
+            }
+            "n_init" => {
+                self.n_init = match value {
+                    ParamValue::Str(s) if s == "auto" => None,
+                    other => Some(other.as_usize(name)?),
+                }
+            }
+            "max_iter" => self.max_iter = value.as_usize(name)?,
+            "tol" => self.tol = value.as_f64(name)?,
+            "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            "backend" => {
+                self.backend = match value.as_str(name)? {
+                    "native" => ClusterBackend::Native,
+                    "linfa" => ClusterBackend::Linfa,
+                    other => return Err(Error::invalid_param(name, format!("unknown backend {other:?}"))),
+                }
+            }
+            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+        }
+        Ok(())
+    }
+}
+
+impl Clusterer for KMeans {
+    type Fitted = FittedKMeans;
+
+    fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedKMeans> {
+        let (n, k) = (x.nrows(), self.n_clusters);
+        if n < k {
+            return Err(Error::InvalidInput(format!("KMeans: n_samples={n} should be >= n_clusters={k}")));
+        }
+        let mut rng = match self.seed {
+            Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
+            None => Xoshiro256PlusPlus::from_entropy(),
+        };
+        match self.backend {
+            ClusterBackend::Native => oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.fit_native(x, &mut rng))?,
+            ClusterBackend::Linfa => self.fit_linfa(x, &mut rng),
+        }
+    }
+}
+
+impl KMeans {
+    fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
+        // Centre the data, as scikit-learn does, for accurate GEMM distances.
+        let mean = x.mean_axis(Axis(0)).expect("at least one row");
+        let xc = &x - &mean;
+        let norms = distance::row_norms_sq(xc.view());
+        let var_mean = xc.map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len())).mean().unwrap_or(0.0);
+        let tol = var_mean * self.tol;
+        let start = Instant::now();
+        let mut best: Option<(Array2<f64>, Vec<usize>, f64, usize)> = None;
+        for _ in 0..self.runs() {
+            let init = match self.init {
+                KMeansInit::KMeansPlusPlus => kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng),
+                KMeansInit::Random => {
+                    let idx = rand::seq::index::sample(rng, xc.nrows(), self.n_clusters).into_vec();
+                    xc.select(Axis(0), &idx)
+                }
+            };
+            let (centers, labels, n_iter) = lloyd(xc.view(), &norms, init, self.max_iter, tol, &self.callback, start);
+            let inertia = inertia(xc.view(), centers.view(), &labels);
+            if best.as_ref().is_none_or(|b| inertia < b.2) {
+                best = Some((centers, labels, inertia, n_iter));
+            }
+        }
+        let (mut centers, labels, inertia, n_iter) = best.expect("at least one run");
+        centers += &mean;
+        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter })
+    }
+
+    fn fit_linfa(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
+        let linfa_rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(rng.r#gen());
+        let init = match self.init {
+            KMeansInit::KMeansPlusPlus => linfa_clustering::KMeansInit::KMeansPlusPlus,
+            KMeansInit::Random => linfa_clustering::KMeansInit::Random,
+        };
+        let data = linfa::DatasetBase::from(x.as_standard_layout().into_owned());
+        let model = linfa_clustering::KMeans::params_with_rng(self.n_clusters, linfa_rng)
+            .n_runs(self.runs())
+            .max_n_iterations(self.max_iter as u64)
+            .tolerance(self.tol.max(f64::MIN_POSITIVE))
+            .init_method(init)
+            .fit(&data)
+            .map_err(|e| Error::Other(format!("linfa KMeans failed: {e}")))?;
+        let centers = model.centroids().clone();
+        let labels: Array1<usize> = model.predict(data.records());
+        let labels = labels.to_vec();
+        let inertia = inertia(x, centers.view(), &labels);
+        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter: 0 })
+    }
+}
+
+fn n_f(n: usize) -> f64 {
+    n as f64
+}
+
+/// Sum of squared distances of each row to its centre, computed directly (not by GEMM).
+fn inertia(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize]) -> f64 {
+    let parts: Vec<f64> = (0..x.nrows().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|b| {
+            (b * CHUNK..((b + 1) * CHUNK).min(x.nrows()))
+                .map(|i| x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum::<f64>())
+                .sum()
+        })
+        .collect();
+    parts.iter().sum()
+}
+
+/// Nearest centre of each row and its squared distance (GEMM, fixed blocks, in parallel).
+fn assign(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>, Vec<f64>) {
+    let norms = distance::row_norms_sq(x);
+    let cn = distance::row_norms_sq(centers);
+    let parts: Vec<(Vec<usize>, Vec<f64>)> = (0..x.nrows().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * CHUNK..((b + 1) * CHUNK).min(x.nrows());
+            let xb = x.slice(s![rows.clone(), ..]);
+            let mut d = Array2::<f64>::zeros((xb.nrows(), centers.nrows()));
+            distance::sq_euclidean_into(xb, &norms[rows], centers, &cn, &mut d.view_mut());
+            d.outer_iter().map(|r| argmin(r)).unzip()
+        })
+        .collect();
+    let (mut labels, mut dists) = (Vec::with_capacity(x.nrows()), Vec::with_capacity(x.nrows()));
+    for (l, d) in parts {
+        labels.extend(l);
+        dists.extend(d);
+    }
+    (labels, dists)
+}
+
+/// First index of the minimum and the minimum.
+fn argmin(r: ArrayView1<'_, f64>) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (j, &v) in r.iter().enumerate() {
+        if v < best.1 {
+            best = (j, v);
+        }
+    }
+    best
+}
+
+/// scikit-learn's greedy k-means++: each new centre is the best (lowest potential) of
+/// `2 + ln(k)` candidates drawn with probability proportional to the squared distance.
+fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
+    let n = x.nrows();
+    let trials = 2 + (k as f64).ln() as usize;
+    let mut centers = Array2::<f64>::zeros((k, x.ncols()));
+    let first = rng.gen_range(0..n);
+    centers.row_mut(0).assign(&x.row(first));
+    let mut closest = sq_dist_to_rows(x, norms, &[first]).remove(0);
+    let mut pot: f64 = closest.iter().sum();
+    for c in 1..k {
+        let mut cumsum = Vec::with_capacity(n);
+        let mut acc = 0.0;
+        for &d in &closest {
+            acc += d;
+            cumsum.push(acc);
+        }
+        let candidates: Vec<usize> = (0..trials)
+            .map(|_| {
+                let v = rng.r#gen::<f64>() * pot;
+                cumsum.partition_point(|&s| s < v).min(n - 1)
+            })
+            .collect();
+        let dists = sq_dist_to_rows(x, norms, &candidates);
+        let mut best: Option<(usize, f64, Vec<f64>)> = None;
+        for (t, mut d) in dists.into_iter().enumerate() {
+            for (v, &c0) in d.iter_mut().zip(&closest) {
+                *v = v.min(c0);
+            }
+            let p: f64 = d.iter().sum();
+            if best.as_ref().is_none_or(|b| p < b.1) {
+                best = Some((t, p, d));
+            }
+        }
+        let (t, p, d) = best.expect("at least one candidate");
+        centers.row_mut(c).assign(&x.row(candidates[t]));
+        pot = p;
+        closest = d;
+    }
+    centers
+}
+
+/// Squared distances of every row of `x` to the rows `idx` of `x`, one vector per index.
+fn sq_dist_to_rows(x: ArrayView2<'_, f64>, norms: &[f64], idx: &[usize]) -> Vec<Vec<f64>> {
+    let c = x.select(Axis(0), idx);
+    let cn: Vec<f64> = idx.iter().map(|&i| norms[i]).collect();
+    let n = x.nrows();
+    let parts: Vec<Array2<f64>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * CHUNK..((b + 1) * CHUNK).min(n);
+            let xb = x.slice(s![rows.clone(), ..]);
+            let mut d = Array2::<f64>::zeros((c.nrows(), xb.nrows()));
+            distance::sq_euclidean_into(c.view(), &cn, xb, &norms[rows], &mut d.view_mut());
+            d
+        })
+        .collect();
+    (0..idx.len()).map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect()).collect()
+}
+
+/// One Lloyd step over a block: labels, per-cluster sums and counts, assignment inertia.
+struct Step {
+    labels: Vec<usize>,
+    sums: Array2<f64>,
+    counts: Vec<usize>,
+    pot: f64,
+}
+
+fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64>) -> Vec<Step> {
+    let (k, m) = centers.dim();
+    let cn = distance::row_norms_sq(centers);
+    let n = x.nrows();
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * CHUNK..((b + 1) * CHUNK).min(n);
+            let xb = x.slice(s![rows.clone(), ..]);
+            let mut g = Array2::<f64>::zeros((xb.nrows(), k));
+            // Only |c|^2 - 2 x.c decides the argmin (as scikit-learn); |x|^2 is added for the potential.
+            general_mat_mul(-2.0, &xb, &centers.t(), 0.0, &mut g);
+            let mut step = Step { labels: Vec::with_capacity(xb.nrows()), sums: Array2::zeros((k, m)), counts: vec![0; k], pot: 0.0 };
+            for (i, mut row) in g.outer_iter_mut().enumerate() {
+                for (v, &c) in row.iter_mut().zip(&cn) {
+                    *v += c;
+                }
+                let (l, d) = argmin(row.view());
+                step.labels.push(l);
+                step.counts[l] += 1;
+                step.pot += (d + norms[rows.start + i]).max(0.0);
+                let mut s = step.sums.row_mut(l);
+                s += &xb.row(i);
+            }
+            step
+        })
+        .collect()
+}
+
+/// Lloyd iterations from `init`, as scikit-learn's `_kmeans_single_lloyd`. Returns the centres,
+/// labels consistent with them, and the number of iterations.
+fn lloyd(
+    x: ArrayView2<'_, f64>,
+    norms: &[f64],
+    init: Array2<f64>,
+    max_iter: usize,
+    tol: f64,
+    callback: &Callback,
+    start: Instant,
+) -> (Array2<f64>, Vec<usize>, usize) {
+    let (k, m) = init.dim();
+    let mut centers = init;
+    let mut labels_old: Vec<usize> = Vec::new();
+    let mut labels: Vec<usize> = Vec::new();
+    let mut strict = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let steps = lloyd_step(x, norms, centers.view());
+        let mut sums = Array2::<f64>::zeros((k, m));
+        let mut counts = vec![0usize; k];
+        let mut pot = 0.0;
+        labels.clear();
+        for s in steps {
+            sums += &s.sums;
+            for (c, n) in counts.iter_mut().zip(&s.counts) {
+                *c += n;
+            }
+            pot += s.pot;
+            labels.extend(s.labels);
+        }
+        relocate_empty(x, centers.view(), &labels, &mut sums, &mut counts);
+        let mut new_centers = centers.clone();
+        for j in 0..k {
+            if counts[j] > 0 {
+                let mut row = new_centers.row_mut(j);
+                row.assign(&sums.row(j));
+                row /= counts[j] as f64;
+            }
+        }
+        let shift: f64 = (&new_centers - &centers).iter().map(|v| v * v).sum();
+        centers = new_centers;
+        let stop = callback.report(&Progress {
+            estimator: "KMeans",
+            iteration: n_iter,
+            total: Some(max_iter),
+            loss: Some(pot),
+            metrics: &[("center_shift", shift)],
+            elapsed: start.elapsed(),
+        });
+        if labels == labels_old {
+            strict = true;
+            break;
+        }
+        if shift <= tol || stop {
+            break;
+        }
+        labels_old.clone_from(&labels);
+    }
+    if !strict {
+        labels = assign(x, centers.view()).0;
+    }
+    (centers, labels, n_iter)
+}
+
+/// Re-seeds empty clusters with the points farthest from their centres (scikit-learn's
+/// `_relocate_empty_clusters_dense`), moving those points' weight out of their clusters.
+fn relocate_empty(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize], sums: &mut Array2<f64>, counts: &mut [usize]) {
+    let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
+    if empty.is_empty() {
+        return;
+    }
+    let mut far: Vec<(f64, usize)> = (0..x.nrows())
+        .map(|i| (x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum(), i))
+        .collect();
+    far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (&new, &(_, i)) in empty.iter().zip(&far) {
+        let old = labels[i];
+        if counts[old] <= 1 {
+            continue;
+        }
+        let mut s = sums.row_mut(old);
+        s -= &x.row(i);
+        sums.row_mut(new).assign(&x.row(i));
+        counts[old] -= 1;
+        counts[new] = 1;
+    }
+}
+
+impl Fitted for FittedKMeans {
+    const NAME: &'static str = "KMeans";
+    fn n_features_in(&self) -> usize {
+        self.centers.ncols()
+    }
+}
+
+impl FittedClusterer for FittedKMeans {
+    fn labels(&self) -> ArrayView1<'_, i64> {
+        self.labels.view()
+    }
+    fn n_clusters(&self) -> usize {
+        self.centers.nrows()
+    }
+    fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<i64>> {
+        Ok(assign(x, self.centers.view()).0.into_iter().map(|l| l as i64).collect())
+    }
+}
+
+/// Density-based clustering: scikit-learn's `DBSCAN`.
+///
+/// A sample is a core sample when at least `min_samples` samples (itself included) lie within
+/// distance `eps`; clusters are the connected groups of core samples plus the non-core samples
+/// within `eps` of one of them. Other samples are noise, labelled -1. Clusters are numbered and
+/// border samples assigned in scikit-learn's order (a depth-first expansion from each unlabelled
+/// core sample in index order). The neighborhoods come from the same brute-force / KD-tree
+/// search as [`KNeighborsClassifier`](crate::KNeighborsClassifier).
+///
+/// Hyper-parameters (scikit-learn's defaults): `eps` 0.5, `min_samples` 5, `metric`
+/// [`KnnMetric::Minkowski`] with `p` 2 (Euclidean), `algorithm` [`KnnAlgorithm::Auto`],
+/// `leaf_size` 30, `n_jobs` `None`, `backend` [`ClusterBackend::Native`] (linfa's DBSCAN needs
+/// `min_samples >= 2` and the Euclidean metric).
+///
+/// Fitted accessors: [`labels`](FittedClusterer::labels),
+/// [`core_sample_indices`](FittedDbscan::core_sample_indices),
+/// [`components`](FittedDbscan::components). There is no `predict` (scikit-learn has none):
+/// it returns `Unsupported`.
+///
+/// ```
+/// use oxlearn_core::prelude::*;
+/// use oxlearn_algorithms::Dbscan;
+/// let x = ndarray::array![[0.0], [0.1], [0.2], [5.0], [5.1], [5.2], [20.0]];
+/// let model = Dbscan::default().eps(0.3).min_samples(2).fit(&x)?;
+/// assert_eq!(model.labels().to_vec(), vec![0, 0, 0, 1, 1, 1, -1]);
+/// assert_eq!(model.n_clusters(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[doc(alias = "DBSCAN")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dbscan {
+    eps: f64,
+    min_samples: usize,
+    metric: KnnMetric,
+    p: f64,
+    algorithm: KnnAlgorithm,
+    leaf_size: usize,
+    n_jobs: Option<usize>,
+    backend: ClusterBackend,
+}
+
+impl Default for Dbscan {
+    fn default() -> Self {
+        Dbscan {
+            eps: 0.5,
+            min_samples: 5,
+            metric: KnnMetric::Minkowski,
+            p: 2.0,
+            algorithm: KnnAlgorithm::Auto,
+            leaf_size: 30,
+            n_jobs: None,
+            backend: ClusterBackend::Native,
+        }
+    }
+}
+
+impl Dbscan {
+    /// Sets the neighborhood radius (default 0.5).
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Sets the neighborhood count (itself included) that makes a core sample (default 5).
+    pub fn min_samples(mut self, n: usize) -> Self {
+        self.min_samples = n;
+        self
+    }
+    /// Sets the metric (default Minkowski with `p`).
+    pub fn metric(mut self, metric: KnnMetric) -> Self {
+        self.metric = metric;
+        self
+    }
+    /// Sets the Minkowski exponent (default 2).
+    pub fn p(mut self, p: f64) -> Self {
+        self.p = p;
+        self
+    }
+    /// Sets the neighbor search (default auto).
+    pub fn algorithm(mut self, algorithm: KnnAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+    /// Sets the KD-tree leaf size (default 30).
+    pub fn leaf_size(mut self, n: usize) -> Self {
+        self.leaf_size = n;
+        self
+    }
+    /// Sets the number of threads (default `None`: the current rayon pool).
+    pub fn n_jobs(mut self, n: usize) -> Self {
+        self.n_jobs = Some(n);
+        self
+    }
+    /// Selects the implementation (default [`ClusterBackend::Native`]).
+    pub fn backend(mut self, backend: ClusterBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    fn dist(&self) -> Dist {
+        match self.metric {
+            KnnMetric::Minkowski => Dist::from_p(self.p),
+            KnnMetric::Euclidean => Dist::Euclidean,
+            KnnMetric::Manhattan => Dist::Manhattan,
+            KnnMetric::Chebyshev => Dist::Chebyshev,
+        }
+    }
+
+    fn neighborhoods(&self, x: ArrayView2<'_, f64>) -> Vec<Vec<usize>> {
+        let x = x.as_standard_layout();
+        let use_tree = match self.algorithm {
+            KnnAlgorithm::KdTree => true,
+            KnnAlgorithm::Brute => false,
+            KnnAlgorithm::Auto => x.ncols() <= 15,
+        };
+        let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
+        let norms = distance::row_norms_sq(x.view());
+        distance::radius_neighbors(&index, x.view(), &norms, x.view(), self.eps, self.dist())
+    }
+}
+
+/// A fitted [`Dbscan`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedDbscan {
+    labels: Array1<i64>,
+    core_sample_indices: Vec<usize>,
+    components: Array2<f64>,
+    n_clusters: usize,
+    n_features_in: usize,
+}
+
+impl FittedDbscan {
+    /// Indices of the core samples, increasing (`core_sample_indices_`).
+    pub fn core_sample_indices(&self) -> &[usize] {
+        &self.core_sample_indices
+    }
+    /// The core samples themselves, one row each (`components_`).
+    pub fn components(&self) -> ArrayView2<'_, f64> {
+        self.components.view()
+    }
+}
+
+impl Estimator for Dbscan {
+    const NAME: &'static str = "DBSCAN";
+    type Kind = ClustererKind;
+
+    fn check_params(&self) -> Result<()> {
+        validate::check_positive("eps", self.eps)?;
+        if self.min_samples == 0 {
+            return Err(Error::invalid_param("min_samples", "must be at least 1, got 0"));
+        }
+        if self.metric == KnnMetric::Minkowski && (self.p.is_nan() || self.p < 1.0) {
+            return Err(Error::invalid_param("p", format!("must be at least 1 (or infinity), got {}", self.p)));
+        }
+        if self.leaf_size == 0 {
+            return Err(Error::invalid_param("leaf_size", "must be at least 1, got 0"));
+        }
+        if self.n_jobs == Some(0) {
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        if self.backend == ClusterBackend::Linfa {
+            if self.min_samples < 2 {
+                return Err(Error::invalid_param("min_samples", format!("the linfa backend needs at least 2, got {}", self.min_samples)));
+            }
+            if self.dist() != Dist::Euclidean {
+                return Err(Error::invalid_param("metric", "the linfa backend supports only the Euclidean metric"));
+            }
+        }
+        Ok(())
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "eps" => self.eps = value.as_f64(name)?,
+            "min_samples" => self.min_samples = value.as_usize(name)?,
+            "p" => self.p = value.as_f64(name)?,
+            "leaf_size" => self.leaf_size = value.as_usize(name)?,
+            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            "metric" => {
+                self.metric = match value.as_str(name)? {
+                    "minkowski" => KnnMetric::Minkowski,
+                    "euclidean" | "l2" => KnnMetric::Euclidean,
+                    "manhattan" | "cityblock" | "l1" => KnnMetric::Manhattan,
+                    "chebyshev" | "infinity" => KnnMetric::Chebyshev,
+                    other => return Err(Error::invalid_param(name, format!("unknown metric {other:?}"))),
+                }
+            }
+            "algorithm" => {
+                self.algorithm = match value.as_str(name)? {
+                    "auto" => KnnAlgorithm::Auto,
+                    "brute" => KnnAlgorithm::Brute,
+                    "kd_tree" => KnnAlgorithm::KdTree,
+                    other => return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}"))),
+                }
+            }
+            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+        }
+        Ok(())
+    }
+}
+
+impl Clusterer for Dbscan {
+    type Fitted = FittedDbscan;
+
+    fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedDbscan> {
+        let neighborhoods = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.neighborhoods(x))?;
+        let is_core: Vec<bool> = neighborhoods.iter().map(|nb| nb.len() >= self.min_samples).collect();
+        let labels: Vec<i64> = match self.backend {
+            ClusterBackend::Native => expand(&neighborhoods, &is_core),
+            ClusterBackend::Linfa => {
+                let params = linfa_clustering::Dbscan::params(self.min_samples)
+                    .tolerance(self.eps)
+                    .check()
+                    .map_err(|e| Error::invalid_param("min_samples", e.to_string()))?;
+                let owned = x.as_standard_layout().into_owned();
+                let found: Array1<Option<usize>> = params.transform(&owned);
+                found.iter().map(|l| l.map_or(-1, |c| c as i64)).collect()
+            }
+        };
+        let core_sample_indices: Vec<usize> = (0..x.nrows()).filter(|&i| is_core[i]).collect();
+        let n_clusters = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
+        Ok(FittedDbscan {
+            labels: Array1::from(labels),
+            components: x.select(Axis(0), &core_sample_indices),
+            core_sample_indices,
+            n_clusters,
+            n_features_in: x.ncols(),
+        })
+    }
+}
+
+/// scikit-learn's `dbscan_inner`: depth-first expansion from each unlabelled core sample.
+fn expand(neighborhoods: &[Vec<usize>], is_core: &[bool]) -> Vec<i64> {
+    let n = neighborhoods.len();
+    let mut labels = vec![-1i64; n];
+    let mut stack = Vec::new();
+    let mut label = 0i64;
+    for start in 0..n {
+        if labels[start] != -1 || !is_core[start] {
+            continue;
+        }
+        let mut i = start;
+        loop {
+            if labels[i] == -1 {
+                labels[i] = label;
+                if is_core[i] {
+                    stack.extend(neighborhoods[i].iter().copied().filter(|&v| labels[v] == -1));
+                }
+            }
+            match stack.pop() {
+                Some(v) => i = v,
+                None => break,
+            }
+        }
+        label += 1;
+    }
+    labels
+}
+
+impl Fitted for FittedDbscan {
+    const NAME: &'static str = "DBSCAN";
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+}
+
+impl FittedClusterer for FittedDbscan {
+    fn labels(&self) -> ArrayView1<'_, i64> {
+        self.labels.view()
+    }
+    fn n_clusters(&self) -> usize {
+        self.n_clusters
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn empty_cluster_is_reseeded() {
+        // Three identical points and one far away: k-means with k = 2 must still find both.
+        let x = array![[0.0], [0.0], [0.0], [10.0]];
+        let m = KMeans::default().n_clusters(2).seed(1).fit(&x).unwrap();
+        assert_eq!(m.inertia(), 0.0);
+        assert!(KMeans::default().n_clusters(5).fit(&x).is_err());
+    }
+
+    #[test]
+    fn dbscan_border_goes_to_the_first_cluster() {
+        // Point 2 is a border point of both clusters; the first cluster claims it.
+        let x = array![[0.0], [0.5], [1.0], [1.5], [2.0]];
+        let m = Dbscan::default().eps(0.5).min_samples(3).fit(&x).unwrap();
+        assert_eq!(m.core_sample_indices(), &[1, 2, 3]);
+        assert_eq!(m.labels().to_vec(), vec![0, 0, 0, 0, 0]);
+        assert!(m.predict(&x).is_err());
+    }
+}

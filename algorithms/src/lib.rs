@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod decomposition;
+mod distance;
 pub mod linalg;
 pub mod linear;
 pub mod naive_bayes;

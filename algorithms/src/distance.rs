@@ -1,0 +1,488 @@
+//! Pairwise distances and neighbor search shared by the neighbors and clustering estimators:
+//! blocked GEMM Euclidean distances, brute-force top-k and radius search, and a KD-tree.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Query rows handled by one parallel task (fixed, so results never depend on the thread count).
+pub(crate) const QUERY_BLOCK: usize = 64;
+/// Training rows per GEMM tile in brute-force search.
+const TRAIN_BLOCK: usize = 2048;
+
+/// A Minkowski-family distance, evaluated in a "reduced" form that preserves order
+/// (squared Euclidean, sum of |d|^p, max |d|) and converted back at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Dist {
+    /// p = 2.
+    Euclidean,
+    /// p = 1.
+    Manhattan,
+    /// p = infinity.
+    Chebyshev,
+    /// Any other p >= 1.
+    Minkowski(f64),
+}
+
+impl Dist {
+    /// The distance for Minkowski exponent `p` (1, 2 and infinity get their fast forms).
+    pub(crate) fn from_p(p: f64) -> Dist {
+        if p == 2.0 {
+            Dist::Euclidean
+        } else if p == 1.0 {
+            Dist::Manhattan
+        } else if p.is_infinite() {
+            Dist::Chebyshev
+        } else {
+            Dist::Minkowski(p)
+        }
+    }
+
+    /// Reduced distance between two rows.
+    #[inline]
+    pub(crate) fn reduced(self, a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
+        match self {
+            Dist::Euclidean => a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum(),
+            Dist::Manhattan => a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum(),
+            Dist::Chebyshev => a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max),
+            Dist::Minkowski(p) => a.iter().zip(b).map(|(x, y)| (x - y).abs().powf(p)).sum(),
+        }
+    }
+
+    /// Reduced form of one coordinate gap (for box bounds).
+    #[inline]
+    fn reduce_gap(self, g: f64) -> f64 {
+        match self {
+            Dist::Euclidean => g * g,
+            Dist::Manhattan | Dist::Chebyshev => g,
+            Dist::Minkowski(p) => g.powf(p),
+        }
+    }
+
+    #[inline]
+    fn combine(self, acc: f64, term: f64) -> f64 {
+        match self {
+            Dist::Chebyshev => acc.max(term),
+            _ => acc + term,
+        }
+    }
+
+    /// Reduced distance to true distance.
+    #[inline]
+    pub(crate) fn to_dist(self, r: f64) -> f64 {
+        match self {
+            Dist::Euclidean => r.sqrt(),
+            Dist::Manhattan | Dist::Chebyshev => r,
+            Dist::Minkowski(p) => r.powf(1.0 / p),
+        }
+    }
+
+    /// True distance to reduced distance.
+    #[inline]
+    pub(crate) fn to_reduced(self, d: f64) -> f64 {
+        match self {
+            Dist::Euclidean => d * d,
+            Dist::Manhattan | Dist::Chebyshev => d,
+            Dist::Minkowski(p) => d.powf(p),
+        }
+    }
+}
+
+/// Squared L2 norm of each row.
+pub(crate) fn row_norms_sq(x: ArrayView2<'_, f64>) -> Vec<f64> {
+    x.outer_iter().map(|r| r.dot(&r)).collect()
+}
+
+/// Squared Euclidean distances between the rows of `a` and `b` into `out` (`a.nrows() x
+/// b.nrows()`), as `|a|^2 + |b|^2 - 2 a.b` (one GEMM), clamped at 0.
+pub(crate) fn sq_euclidean_into(
+    a: ArrayView2<'_, f64>,
+    a_norms: &[f64],
+    b: ArrayView2<'_, f64>,
+    b_norms: &[f64],
+    out: &mut ArrayViewMut2<'_, f64>,
+) {
+    general_mat_mul(-2.0, &a, &b.t(), 0.0, out);
+    for (mut row, &an) in out.outer_iter_mut().zip(a_norms) {
+        for (v, &bn) in row.iter_mut().zip(b_norms) {
+            *v = (*v + an + bn).max(0.0);
+        }
+    }
+}
+
+/// The `k` best (smallest reduced distance, then smallest index) candidates seen so far.
+struct TopK {
+    k: usize,
+    d: Vec<f64>,
+    i: Vec<usize>,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        TopK { k, d: Vec::with_capacity(k + 1), i: Vec::with_capacity(k + 1) }
+    }
+
+    /// The bound a candidate must beat (infinite until `k` are held).
+    #[inline]
+    fn worst(&self) -> f64 {
+        if self.d.len() < self.k { f64::INFINITY } else { self.d[self.k - 1] }
+    }
+
+    #[inline]
+    fn push(&mut self, d: f64, i: usize) {
+        let full = self.d.len() == self.k;
+        if full {
+            let (wd, wi) = (self.d[self.k - 1], self.i[self.k - 1]);
+            if d > wd || (d == wd && i > wi) {
+                return;
+            }
+        }
+        // Insertion position: after every entry that is (<= d, < i).
+        let mut pos = self.d.len();
+        while pos > 0 && (self.d[pos - 1] > d || (self.d[pos - 1] == d && self.i[pos - 1] > i)) {
+            pos -= 1;
+        }
+        self.d.insert(pos, d);
+        self.i.insert(pos, i);
+        if self.d.len() > self.k {
+            self.d.pop();
+            self.i.pop();
+        }
+    }
+}
+
+/// A neighbor index over training rows: brute force or a KD-tree.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Index {
+    /// Blocked distance computation against every training row.
+    Brute,
+    /// A KD-tree built at fit time.
+    KdTree(KdTree),
+}
+
+/// The `k` nearest training rows of each query row: true distances and indices, sorted by
+/// distance then index. `k <= train.nrows()` is the caller's responsibility.
+pub(crate) fn kneighbors(
+    index: &Index,
+    train: ArrayView2<'_, f64>,
+    train_norms: &[f64],
+    queries: ArrayView2<'_, f64>,
+    k: usize,
+    dist: Dist,
+) -> (Array2<f64>, Array2<usize>) {
+    let nq = queries.nrows();
+    let blocks: Vec<(Vec<f64>, Vec<usize>)> = (0..nq.div_ceil(QUERY_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * QUERY_BLOCK..((b + 1) * QUERY_BLOCK).min(nq);
+            let q = queries.slice(s![rows, ..]);
+            let tops = match index {
+                Index::KdTree(tree) => q.outer_iter().map(|row| tree.knn(train, row, k, dist)).collect(),
+                Index::Brute => brute_block(train, train_norms, q, k, dist),
+            };
+            let mut d = Vec::with_capacity(tops.len() * k);
+            let mut i = Vec::with_capacity(tops.len() * k);
+            for t in tops {
+                d.extend(t.d.iter().map(|&r| dist.to_dist(r)));
+                i.extend(t.i);
+            }
+            (d, i)
+        })
+        .collect();
+    let mut d = Vec::with_capacity(nq * k);
+    let mut i = Vec::with_capacity(nq * k);
+    for (bd, bi) in blocks {
+        d.extend(bd);
+        i.extend(bi);
+    }
+    (
+        Array2::from_shape_vec((nq, k), d).expect("k distances per query"),
+        Array2::from_shape_vec((nq, k), i).expect("k indices per query"),
+    )
+}
+
+fn brute_block(train: ArrayView2<'_, f64>, train_norms: &[f64], q: ArrayView2<'_, f64>, k: usize, dist: Dist) -> Vec<TopK> {
+    let mut tops: Vec<TopK> = (0..q.nrows()).map(|_| TopK::new(k)).collect();
+    let n = train.nrows();
+    match dist {
+        Dist::Euclidean => {
+            let qn = row_norms_sq(q);
+            let mut buf = Array2::<f64>::zeros((q.nrows(), TRAIN_BLOCK.min(n)));
+            for start in (0..n).step_by(TRAIN_BLOCK) {
+                let end = (start + TRAIN_BLOCK).min(n);
+                let mut out = buf.slice_mut(s![.., ..end - start]);
+                sq_euclidean_into(q, &qn, train.slice(s![start..end, ..]), &train_norms[start..end], &mut out);
+                for (top, row) in tops.iter_mut().zip(out.outer_iter()) {
+                    let mut worst = top.worst();
+                    for (j, &v) in row.iter().enumerate() {
+                        if v <= worst {
+                            top.push(v, start + j);
+                            worst = top.worst();
+                        }
+                    }
+                }
+            }
+        }
+        _ => {
+            for (top, qr) in tops.iter_mut().zip(q.outer_iter()) {
+                for (j, tr) in train.outer_iter().enumerate() {
+                    let v = dist.reduced(qr, tr);
+                    if v <= top.worst() {
+                        top.push(v, j);
+                    }
+                }
+            }
+        }
+    }
+    tops
+}
+
+/// Indices of the training rows within `radius` (true distance, inclusive) of each query row,
+/// sorted by index.
+pub(crate) fn radius_neighbors(
+    index: &Index,
+    train: ArrayView2<'_, f64>,
+    train_norms: &[f64],
+    queries: ArrayView2<'_, f64>,
+    radius: f64,
+    dist: Dist,
+) -> Vec<Vec<usize>> {
+    let nq = queries.nrows();
+    let r = dist.to_reduced(radius);
+    let blocks: Vec<Vec<Vec<usize>>> = (0..nq.div_ceil(QUERY_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * QUERY_BLOCK..((b + 1) * QUERY_BLOCK).min(nq);
+            let q = queries.slice(s![rows, ..]);
+            match index {
+                Index::KdTree(tree) => q
+                    .outer_iter()
+                    .map(|row| {
+                        let mut found = Vec::new();
+                        tree.within(train, row, r, dist, 0, &mut found);
+                        found.sort_unstable();
+                        found
+                    })
+                    .collect(),
+                Index::Brute => brute_radius_block(train, train_norms, q, r, dist),
+            }
+        })
+        .collect();
+    blocks.into_iter().flatten().collect()
+}
+
+fn brute_radius_block(train: ArrayView2<'_, f64>, train_norms: &[f64], q: ArrayView2<'_, f64>, r: f64, dist: Dist) -> Vec<Vec<usize>> {
+    let mut found: Vec<Vec<usize>> = vec![Vec::new(); q.nrows()];
+    let n = train.nrows();
+    match dist {
+        Dist::Euclidean => {
+            let qn = row_norms_sq(q);
+            let mut buf = Array2::<f64>::zeros((q.nrows(), TRAIN_BLOCK.min(n)));
+            for start in (0..n).step_by(TRAIN_BLOCK) {
+                let end = (start + TRAIN_BLOCK).min(n);
+                let mut out = buf.slice_mut(s![.., ..end - start]);
+                sq_euclidean_into(q, &qn, train.slice(s![start..end, ..]), &train_norms[start..end], &mut out);
+                for (f, row) in found.iter_mut().zip(out.outer_iter()) {
+                    f.extend(row.iter().enumerate().filter(|&(_, &v)| v <= r).map(|(j, _)| start + j));
+                }
+            }
+        }
+        _ => {
+            for (f, qr) in found.iter_mut().zip(q.outer_iter()) {
+                f.extend(train.outer_iter().enumerate().filter(|(_, tr)| dist.reduced(qr, *tr) <= r).map(|(j, _)| j));
+            }
+        }
+    }
+    found
+}
+
+/// One node of a [`KdTree`]: rows `idx[start..end]`, their bounding box, and children.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Node {
+    start: usize,
+    end: usize,
+    /// Child node ids (`usize::MAX` for a leaf).
+    left: usize,
+    right: usize,
+}
+
+/// A KD-tree over the training rows (scikit-learn's `KDTree`: split on the dimension of
+/// largest spread at the median, leaves of at most `leaf_size` rows, box bounds for pruning).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct KdTree {
+    idx: Vec<usize>,
+    nodes: Vec<Node>,
+    /// Per node, the box's lower then upper corner (`2 * n_features` values).
+    bounds: Vec<f64>,
+    n_features: usize,
+}
+
+const LEAF: usize = usize::MAX;
+
+impl KdTree {
+    /// Builds the tree over the rows of `x`.
+    pub(crate) fn build(x: ArrayView2<'_, f64>, leaf_size: usize) -> KdTree {
+        let mut tree = KdTree { idx: (0..x.nrows()).collect(), nodes: Vec::new(), bounds: Vec::new(), n_features: x.ncols() };
+        tree.build_node(x, 0, x.nrows(), leaf_size.max(1));
+        tree
+    }
+
+    fn build_node(&mut self, x: ArrayView2<'_, f64>, start: usize, end: usize, leaf_size: usize) -> usize {
+        let m = self.n_features;
+        let id = self.nodes.len();
+        self.nodes.push(Node { start, end, left: LEAF, right: LEAF });
+        let mut lo = vec![f64::INFINITY; m];
+        let mut hi = vec![f64::NEG_INFINITY; m];
+        for &i in &self.idx[start..end] {
+            for (j, &v) in x.row(i).iter().enumerate() {
+                lo[j] = lo[j].min(v);
+                hi[j] = hi[j].max(v);
+            }
+        }
+        self.bounds.extend_from_slice(&lo);
+        self.bounds.extend_from_slice(&hi);
+        if end - start > leaf_size {
+            let (dim, spread) = (0..m).map(|j| (j, hi[j] - lo[j])).fold((0, -1.0), |b, c| if c.1 > b.1 { c } else { b });
+            if spread > 0.0 {
+                let mid = start + (end - start) / 2;
+                self.idx[start..end].select_nth_unstable_by(mid - start, |&a, &b| x[[a, dim]].total_cmp(&x[[b, dim]]).then(a.cmp(&b)));
+                let left = self.build_node(x, start, mid, leaf_size);
+                let right = self.build_node(x, mid, end, leaf_size);
+                self.nodes[id].left = left;
+                self.nodes[id].right = right;
+            }
+        }
+        id
+    }
+
+    /// Reduced distance from `q` to the box of node `id` (a lower bound for its rows).
+    #[inline]
+    fn min_reduced(&self, id: usize, q: ArrayView1<'_, f64>, dist: Dist) -> f64 {
+        let m = self.n_features;
+        let b = &self.bounds[2 * m * id..2 * m * (id + 1)];
+        let mut acc = 0.0;
+        for (j, &v) in q.iter().enumerate() {
+            let gap = if v < b[j] {
+                b[j] - v
+            } else if v > b[m + j] {
+                v - b[m + j]
+            } else {
+                0.0
+            };
+            acc = dist.combine(acc, dist.reduce_gap(gap));
+        }
+        acc
+    }
+
+    fn knn(&self, x: ArrayView2<'_, f64>, q: ArrayView1<'_, f64>, k: usize, dist: Dist) -> TopK {
+        let mut top = TopK::new(k);
+        if !self.nodes.is_empty() {
+            let lb = self.min_reduced(0, q, dist);
+            self.knn_node(x, q, dist, 0, lb, &mut top);
+        }
+        top
+    }
+
+    fn knn_node(&self, x: ArrayView2<'_, f64>, q: ArrayView1<'_, f64>, dist: Dist, id: usize, lb: f64, top: &mut TopK) {
+        // Ties at the bound may still hold a smaller index, so prune only strictly.
+        if lb > top.worst() {
+            return;
+        }
+        let node = &self.nodes[id];
+        if node.left == LEAF {
+            for &i in &self.idx[node.start..node.end] {
+                let v = dist.reduced(q, x.row(i));
+                if v <= top.worst() {
+                    top.push(v, i);
+                }
+            }
+            return;
+        }
+        let (l, r) = (node.left, node.right);
+        let (lb_l, lb_r) = (self.min_reduced(l, q, dist), self.min_reduced(r, q, dist));
+        if lb_l <= lb_r {
+            self.knn_node(x, q, dist, l, lb_l, top);
+            self.knn_node(x, q, dist, r, lb_r, top);
+        } else {
+            self.knn_node(x, q, dist, r, lb_r, top);
+            self.knn_node(x, q, dist, l, lb_l, top);
+        }
+    }
+
+    fn within(&self, x: ArrayView2<'_, f64>, q: ArrayView1<'_, f64>, r: f64, dist: Dist, id: usize, found: &mut Vec<usize>) {
+        if self.min_reduced(id, q, dist) > r {
+            return;
+        }
+        let node = &self.nodes[id];
+        if node.left == LEAF {
+            found.extend(self.idx[node.start..node.end].iter().copied().filter(|&i| dist.reduced(q, x.row(i)) <= r));
+            return;
+        }
+        self.within(x, q, r, dist, node.left, found);
+        self.within(x, q, r, dist, node.right, found);
+    }
+}
+
+/// Euclidean distances between every row of `x` and every row of `c` (`x.nrows() x c.nrows()`),
+/// computed in fixed row blocks in parallel.
+pub(crate) fn euclidean_distances(x: ArrayView2<'_, f64>, c: ArrayView2<'_, f64>) -> Array2<f64> {
+    let cn = row_norms_sq(c);
+    let mut out = Array2::<f64>::zeros((x.nrows(), c.nrows()));
+    out.axis_chunks_iter_mut(Axis(0), 256).into_par_iter().enumerate().for_each(|(b, mut chunk)| {
+        let start = b * 256;
+        let xb = x.slice(s![start..start + chunk.nrows(), ..]);
+        let xn = row_norms_sq(xb);
+        sq_euclidean_into(xb, &xn, c, &cn, &mut chunk);
+        chunk.mapv_inplace(f64::sqrt);
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn random(n: usize, m: usize, seed: u64) -> Array2<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        Array2::from_shape_fn((n, m), |_| rng.r#gen::<f64>())
+    }
+
+    #[test]
+    fn kd_tree_and_brute_agree_with_exhaustive_search() {
+        let x = random(500, 3, 1);
+        let q = random(40, 3, 2);
+        let norms = row_norms_sq(x.view());
+        let tree = Index::KdTree(KdTree::build(x.view(), 10));
+        for dist in [Dist::Euclidean, Dist::Manhattan, Dist::Chebyshev, Dist::Minkowski(3.0)] {
+            let (db, ib) = kneighbors(&Index::Brute, x.view(), &norms, q.view(), 7, dist);
+            let (dt, it) = kneighbors(&tree, x.view(), &norms, q.view(), 7, dist);
+            for r in 0..q.nrows() {
+                let mut all: Vec<(f64, usize)> = (0..x.nrows()).map(|j| (dist.to_dist(dist.reduced(q.row(r), x.row(j))), j)).collect();
+                all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let want: Vec<usize> = all[..7].iter().map(|p| p.1).collect();
+                assert_eq!(it.row(r).to_vec(), want, "{dist:?}");
+                assert_eq!(ib.row(r).to_vec(), want, "{dist:?}");
+                for c in 0..7 {
+                    assert!((db[[r, c]] - all[c].0).abs() < 1e-9 && (dt[[r, c]] - all[c].0).abs() < 1e-12);
+                }
+            }
+            let rb = radius_neighbors(&Index::Brute, x.view(), &norms, q.view(), 0.2, dist);
+            let rt = radius_neighbors(&tree, x.view(), &norms, q.view(), 0.2, dist);
+            assert_eq!(rb, rt);
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_smaller_index() {
+        let x = ndarray::array![[1.0], [0.0], [1.0], [-1.0], [2.0]];
+        let q = ndarray::array![[0.0]];
+        let norms = row_norms_sq(x.view());
+        for index in [Index::Brute, Index::KdTree(KdTree::build(x.view(), 1))] {
+            let (_, i) = kneighbors(&index, x.view(), &norms, q.view(), 3, Dist::Euclidean);
+            assert_eq!(i.row(0).to_vec(), vec![1, 0, 2]);
+        }
+    }
+}
