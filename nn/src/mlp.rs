@@ -52,7 +52,7 @@ use crate::train::{self, MlpState, Mode, Y};
 /// use oxlearn_nn::{Device, MlpClassifier};
 ///
 /// let x = ndarray::array![[0.0, 0.0], [0.1, 0.2], [1.0, 1.0], [0.9, 1.1], [0.0, 1.0], [0.2, 0.9]];
-/// let y = ndarray::array!["a", "a", "b", "b", "c", "c"];
+/// let y = ndarray::array!["a", "a", "b", "b", "c", "c"].mapv(String::from);
 /// let model = MlpClassifier::default()
 ///     .hidden_layer_sizes([16])
 ///     .learning_rate_init(0.05)
