@@ -158,8 +158,6 @@ pub(crate) struct Solution {
     pub alpha: Vec<f64>,
     /// The offset: decision values are `sum_i y_i a_i K(x_i, x) - rho`.
     pub rho: f64,
-    /// The dual objective.
-    pub obj: f64,
     /// Iterations taken.
     pub n_iter: usize,
     /// False when `max_iter` (or a callback) stopped the solver early.
@@ -603,5 +601,5 @@ pub(crate) fn solve<Q: QMatrix>(
     for i in 0..l {
         alpha[s.active_set[i]] = s.alpha[i];
     }
-    Solution { alpha, rho, obj, n_iter: iter, converged }
+    Solution { alpha, rho, n_iter: iter, converged }
 }

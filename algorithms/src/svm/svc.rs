@@ -59,7 +59,7 @@ pub enum DecisionFunctionShape {
 /// use oxlearn_core::prelude::*;
 /// use oxlearn_algorithms::SVC;
 /// let x = ndarray::array![[0.0, 0.0], [0.2, 0.1], [1.0, 1.0], [0.9, 1.1]];
-/// let y = ndarray::array!["a", "a", "b", "b"];
+/// let y = ndarray::array!["a", "a", "b", "b"].mapv(String::from);
 /// let model = SVC::default().c(10.0).fit(&x, &y)?;
 /// assert_eq!(model.predict(&x)?.to_vec(), vec!["a", "a", "b", "b"]);
 /// assert_eq!(model.n_support().iter().sum::<usize>(), model.support().len());
@@ -365,7 +365,8 @@ impl<L> FittedSVC<L> {
     }
     /// Weights of the pairwise classifiers in feature space (`coef_`), for the linear kernel only.
     pub fn coef(&self) -> Option<Array2<f64>> {
-        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.pairwise_coefs().dot(&self.set.vectors))
+        let sign = if self.n_classes() == 2 { -1.0 } else { 1.0 };
+        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.pairwise_coefs().dot(&self.set.vectors) * sign)
     }
     /// Platt's `A` per pair (`probA_`), when fitted with `probability(true)`.
     pub fn prob_a(&self) -> Option<&[f64]> {
