@@ -2,7 +2,7 @@
 //! regression and clustering scores.
 //!
 //! Every function takes ndarray views, checks its input (lengths, emptiness, finiteness, the
-//! classes it needs) and returns an [`Error`](crate::Error) instead of panicking. Names, argument
+//! classes it needs) and returns an [`Error`] instead of panicking. Names, argument
 //! order and results follow `sklearn.metrics` (scikit-learn 1.9); the golden tests compare each
 //! function with scikit-learn to 1e-9.
 //!

@@ -112,8 +112,10 @@ pub fn roc_auc_score<L: Ord + Debug>(y_true: ArrayView1<'_, L>, y_score: ArrayVi
 /// and its rows sum to one. Each class's AUC is that of "this class against the rest" scored by
 /// its column; [`Average::Macro`] takes their mean, [`Average::Weighted`] weighs them by class
 /// prevalence, [`Average::Micro`] pools every (sample, class) pair into one binary problem. With
-/// two classes, every average gives the binary AUC of the second column, as scikit-learn does for
-/// binary `y_true`.
+/// two classes, every average gives the binary AUC of the second column, scikit-learn's
+/// `roc_auc_score(y_true, y_proba[:, 1])` (scikit-learn itself rejects a 2-column `y_proba` for
+/// binary `y_true`). Unlike scikit-learn there is no `labels` argument: the classes are those
+/// of `y_true`, all of which must be present.
 ///
 /// # Errors
 /// [`Error::LengthMismatch`], [`Error::EmptyInput`], [`Error::NonFinite`];
