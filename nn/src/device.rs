@@ -43,7 +43,12 @@ impl Device {
             "wgpu" => Ok(Device::Wgpu),
             "cuda" => Ok(Device::Cuda),
             "auto" => Ok(Device::Auto),
-            other => Err(Error::invalid_param("device", format!("unknown device {other:?}; expected \"cpu\", \"wgpu\", \"cuda\" or \"auto\""))),
+            other => Err(Error::invalid_param(
+                "device",
+                format!(
+                    "unknown device {other:?}; expected \"cpu\", \"wgpu\", \"cuda\" or \"auto\""
+                ),
+            )),
         }
     }
 
@@ -80,7 +85,10 @@ mod tests {
         assert_eq!(Device::Cpu.resolve("MlpClassifier").unwrap(), Device::Cpu);
         let err = Device::Cuda.resolve("MlpClassifier").unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }));
-        assert!(err.to_string().contains("not built in this version"), "{err}");
+        assert!(
+            err.to_string().contains("not built in this version"),
+            "{err}"
+        );
         assert!(Device::Wgpu.resolve("MlpRegressor").is_err());
         assert_eq!(Device::parse("cuda").unwrap(), Device::Cuda);
         assert!(Device::parse("tpu").is_err());

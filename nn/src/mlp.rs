@@ -103,7 +103,10 @@ mlp_setters!(MlpClassifier);
 mlp_setters!(MlpRegressor);
 
 fn mlp_tags() -> Tags {
-    Tags { non_deterministic: true, ..Tags::default() }
+    Tags {
+        non_deterministic: true,
+        ..Tags::default()
+    }
 }
 
 /// Runs a training call inside a pool of `n_jobs` threads on the resolved device.
@@ -120,11 +123,20 @@ fn run_training(
     debug_assert_eq!(device, Device::Cpu);
     let n_jobs = state.config.n_jobs;
     let threads = effective_n_jobs(n_jobs);
-    with_n_jobs(n_jobs, || train::train(estimator, state, rng, x, y, mode, callback, threads))?
+    with_n_jobs(n_jobs, || {
+        train::train(estimator, state, rng, x, y, mode, callback, threads)
+    })?
 }
 
-fn check_architecture(estimator: &str, state: &MlpState, config: &MlpConfig, n_features: usize) -> Result<()> {
-    let expected: Vec<usize> = std::iter::once(n_features).chain(config.hidden_layer_sizes.iter().copied()).collect();
+fn check_architecture(
+    estimator: &str,
+    state: &MlpState,
+    config: &MlpConfig,
+    n_features: usize,
+) -> Result<()> {
+    let expected: Vec<usize> = std::iter::once(n_features)
+        .chain(config.hidden_layer_sizes.iter().copied())
+        .collect();
     if state.units[..state.units.len() - 1] != expected[..] {
         return Err(Error::invalid_param(
             "hidden_layer_sizes",
@@ -158,13 +170,30 @@ impl Estimator for MlpClassifier {
 impl Classifier for MlpClassifier {
     type Fitted<L: ClassLabel> = FittedMlpClassifier<L>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedMlpClassifier<L>> {
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedMlpClassifier<L>> {
         self.config.device.resolve(Self::NAME)?;
         let k = y.n_classes();
         let labels = y.y.to_vec();
-        let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Classes(&labels, k), Device::Cpu);
-        run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, k), Mode::Fresh, &self.callback)?;
-        Ok(FittedMlpClassifier { classes: y.classes, state, callback: self.callback.clone() })
+        let (mut state, rng) =
+            train::new_state(&self.config, x.ncols(), Y::Classes(&labels, k), Device::Cpu);
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Classes(&labels, k),
+            Mode::Fresh,
+            &self.callback,
+        )?;
+        Ok(FittedMlpClassifier {
+            classes: y.classes,
+            state,
+            callback: self.callback.clone(),
+        })
     }
 }
 
@@ -197,8 +226,20 @@ impl MlpClassifier {
         state.optimizer = None;
         let labels = encoded.y.to_vec();
         let rng = seeded(&self.config);
-        run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, previous.classes.len()), Mode::Warm, &self.callback)?;
-        Ok(FittedMlpClassifier { classes: previous.classes.clone(), state, callback: self.callback.clone() })
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Classes(&labels, previous.classes.len()),
+            Mode::Warm,
+            &self.callback,
+        )?;
+        Ok(FittedMlpClassifier {
+            classes: previous.classes.clone(),
+            state,
+            callback: self.callback.clone(),
+        })
     }
 
     /// scikit-learn's first `partial_fit(X, y, classes)`: creates the model for `classes` (all
@@ -217,12 +258,33 @@ impl MlpClassifier {
         classes.sort();
         classes.dedup();
         if classes.len() < 2 {
-            return Err(Error::InvalidInput(format!("{} needs at least 2 classes, got {}", Self::NAME, classes.len())));
+            return Err(Error::InvalidInput(format!(
+                "{} needs at least 2 classes, got {}",
+                Self::NAME,
+                classes.len()
+            )));
         }
         let labels = encode_with(&classes, y)?;
-        let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Classes(&labels, classes.len()), Device::Cpu);
-        run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, classes.len()), Mode::Partial, &self.callback)?;
-        Ok(FittedMlpClassifier { classes, state, callback: self.callback.clone() })
+        let (mut state, rng) = train::new_state(
+            &self.config,
+            x.ncols(),
+            Y::Classes(&labels, classes.len()),
+            Device::Cpu,
+        );
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Classes(&labels, classes.len()),
+            Mode::Partial,
+            &self.callback,
+        )?;
+        Ok(FittedMlpClassifier {
+            classes,
+            state,
+            callback: self.callback.clone(),
+        })
     }
 }
 
@@ -236,7 +298,12 @@ fn seeded(config: &MlpConfig) -> rand_xoshiro::Xoshiro256PlusPlus {
 
 fn encode_with<L: ClassLabel>(classes: &[L], y: ArrayView1<'_, L>) -> Result<Vec<usize>> {
     y.iter()
-        .map(|l| classes.binary_search(l).map_err(|_| Error::UnknownLabel { label: format!("{l:?}"), n_classes: classes.len() }))
+        .map(|l| {
+            classes.binary_search(l).map_err(|_| Error::UnknownLabel {
+                label: format!("{l:?}"),
+                n_classes: classes.len(),
+            })
+        })
         .collect()
 }
 
@@ -339,14 +406,26 @@ fitted_accessors!(FittedMlpRegressor);
 impl<L: ClassLabel> FittedMlpClassifier<L> {
     /// scikit-learn's later `partial_fit` calls: one more epoch on `(x, y)`, continuing the
     /// optimizer's state. Labels must be among [`classes`](FittedClassifier::classes).
-    pub fn partial_fit<'a, 'b>(&mut self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, L, Ix1>) -> Result<()> {
+    pub fn partial_fit<'a, 'b>(
+        &mut self,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, L, Ix1>,
+    ) -> Result<()> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, L>) = (x.into(), y.into());
         let x = self.check_x(x)?;
         check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
         let labels = encode_with(&self.classes, y)?;
         let rng = seeded(&self.state.config);
         let mut state = self.state.clone();
-        run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, self.classes.len()), Mode::Partial, &self.callback)?;
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Classes(&labels, self.classes.len()),
+            Mode::Partial,
+            &self.callback,
+        )?;
         self.state = state;
         Ok(())
     }
@@ -369,7 +448,10 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedMlpClassifier<L> {
         Ok(if out.ncols() == 1 {
             out.column(0).mapv(|p| usize::from(p > 0.5))
         } else {
-            out.rows().into_iter().map(|r| argmax(r.as_slice().expect("row-major"))).collect()
+            out.rows()
+                .into_iter()
+                .map(|r| argmax(r.as_slice().expect("row-major")))
+                .collect()
         })
     }
 
@@ -409,18 +491,38 @@ impl Estimator for MlpRegressor {
 impl Regressor for MlpRegressor {
     type Fitted = FittedMlpRegressor;
 
-    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedMlpRegressor> {
+    fn fit_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<FittedMlpRegressor> {
         self.config.device.resolve(Self::NAME)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
-        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Fresh, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Values(y),
+            Mode::Fresh,
+            &self.callback,
+        )?;
+        Ok(FittedMlpRegressor {
+            state,
+            callback: self.callback.clone(),
+        })
     }
 }
 
 impl MlpRegressor {
     /// scikit-learn's `fit` with `warm_start=True`: trains again from `previous`'s weights (a
     /// fresh optimizer; the loss curve and `t` continue). The hidden layers must match.
-    pub fn fit_warm<'a, 'b>(&self, previous: &FittedMlpRegressor, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<FittedMlpRegressor> {
+    pub fn fit_warm<'a, 'b>(
+        &self,
+        previous: &FittedMlpRegressor,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, f64, Ix1>,
+    ) -> Result<FittedMlpRegressor> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, f64>) = (x.into(), y.into());
         self.check_params()?;
         check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
@@ -430,34 +532,72 @@ impl MlpRegressor {
         let mut state = previous.state.clone();
         state.config = self.config.clone();
         state.optimizer = None;
-        run_training(Self::NAME, &mut state, seeded(&self.config), x, Y::Values(y), Mode::Warm, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        run_training(
+            Self::NAME,
+            &mut state,
+            seeded(&self.config),
+            x,
+            Y::Values(y),
+            Mode::Warm,
+            &self.callback,
+        )?;
+        Ok(FittedMlpRegressor {
+            state,
+            callback: self.callback.clone(),
+        })
     }
 
     /// scikit-learn's first `partial_fit`: creates the model and trains one epoch. Continue with
     /// [`FittedMlpRegressor::partial_fit`].
-    pub fn partial_fit<'a, 'b>(&self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<FittedMlpRegressor> {
+    pub fn partial_fit<'a, 'b>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, f64, Ix1>,
+    ) -> Result<FittedMlpRegressor> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, f64>) = (x.into(), y.into());
         self.check_params()?;
         check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
         check_target(y)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
-        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Partial, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Values(y),
+            Mode::Partial,
+            &self.callback,
+        )?;
+        Ok(FittedMlpRegressor {
+            state,
+            callback: self.callback.clone(),
+        })
     }
 }
 
 impl FittedMlpRegressor {
     /// scikit-learn's later `partial_fit` calls: one more epoch on `(x, y)`, continuing the
     /// optimizer's state.
-    pub fn partial_fit<'a, 'b>(&mut self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<()> {
+    pub fn partial_fit<'a, 'b>(
+        &mut self,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, f64, Ix1>,
+    ) -> Result<()> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, f64>) = (x.into(), y.into());
         let x = self.check_x(x)?;
         check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
         check_target(y)?;
         let rng = seeded(&self.state.config);
         let mut state = self.state.clone();
-        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Partial, &self.callback)?;
+        run_training(
+            Self::NAME,
+            &mut state,
+            rng,
+            x,
+            Y::Values(y),
+            Mode::Partial,
+            &self.callback,
+        )?;
         self.state = state;
         Ok(())
     }
@@ -500,18 +640,25 @@ fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> 
         let coefs: Vec<_> = state.coefs.iter().map(|c| c.as_standard_layout()).collect();
         for start in (0..x.nrows()).step_by(PREDICT_BLOCK) {
             let end = (start + PREDICT_BLOCK).min(x.nrows());
-            let mut a = x.slice(s![start..end, ..]).as_standard_layout().into_owned();
-            for l in 0..layers {
+            let mut a = x
+                .slice(s![start..end, ..])
+                .as_standard_layout()
+                .into_owned();
+            for (l, coef) in coefs.iter().enumerate() {
                 let (inp, width) = (state.units[l], state.units[l + 1]);
                 let rows = end - start;
                 let mut z = Array2::<f64>::zeros((rows, width));
-                let par = if threads > 1 && rows * inp * width >= 1 << 18 { Parallelism::Rayon(threads) } else { Parallelism::None };
+                let par = if threads > 1 && rows * inp * width >= 1 << 18 {
+                    Parallelism::Rayon(threads)
+                } else {
+                    Parallelism::None
+                };
                 dgemm(
                     rows,
                     width,
                     inp,
                     a.as_slice().expect("standard layout"),
-                    coefs[l].as_slice().expect("standard layout"),
+                    coef.as_slice().expect("standard layout"),
                     z.as_slice_mut().expect("standard layout"),
                     par,
                 );

@@ -115,39 +115,72 @@ impl MlpConfig {
     /// Rejects values scikit-learn's parameter validation rejects.
     pub fn check(&self) -> Result<()> {
         if self.hidden_layer_sizes.contains(&0) {
-            return Err(Error::invalid_param("hidden_layer_sizes", format!("every layer needs at least 1 unit, got {:?}", self.hidden_layer_sizes)));
+            return Err(Error::invalid_param(
+                "hidden_layer_sizes",
+                format!(
+                    "every layer needs at least 1 unit, got {:?}",
+                    self.hidden_layer_sizes
+                ),
+            ));
         }
         if !(self.alpha >= 0.0 && self.alpha.is_finite()) {
-            return Err(Error::invalid_param("alpha", format!("must be a non-negative finite number, got {}", self.alpha)));
+            return Err(Error::invalid_param(
+                "alpha",
+                format!("must be a non-negative finite number, got {}", self.alpha),
+            ));
         }
         if self.batch_size == Some(0) {
-            return Err(Error::invalid_param("batch_size", "must be at least 1 (or auto), got 0"));
+            return Err(Error::invalid_param(
+                "batch_size",
+                "must be at least 1 (or auto), got 0",
+            ));
         }
         check_positive("learning_rate_init", self.learning_rate_init)?;
         if !(self.power_t >= 0.0 && self.power_t.is_finite()) {
-            return Err(Error::invalid_param("power_t", format!("must be a non-negative finite number, got {}", self.power_t)));
+            return Err(Error::invalid_param(
+                "power_t",
+                format!("must be a non-negative finite number, got {}", self.power_t),
+            ));
         }
         if self.max_iter == 0 {
-            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "max_iter",
+                "must be at least 1, got 0",
+            ));
         }
-        if !(self.tol >= 0.0) {
-            return Err(Error::invalid_param("tol", format!("must be non-negative, got {}", self.tol)));
+        if self.tol.is_nan() || self.tol < 0.0 {
+            return Err(Error::invalid_param(
+                "tol",
+                format!("must be non-negative, got {}", self.tol),
+            ));
         }
         check_range("momentum", self.momentum, 0.0, 1.0)?;
         if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
-            return Err(Error::invalid_param("validation_fraction", format!("must be in (0, 1), got {}", self.validation_fraction)));
+            return Err(Error::invalid_param(
+                "validation_fraction",
+                format!("must be in (0, 1), got {}", self.validation_fraction),
+            ));
         }
         for (name, v) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             if !(0.0..1.0).contains(&v) {
-                return Err(Error::invalid_param(name, format!("must be in [0, 1), got {v}")));
+                return Err(Error::invalid_param(
+                    name,
+                    format!("must be in [0, 1), got {v}"),
+                ));
             }
         }
         check_positive("epsilon", self.epsilon)?;
         if self.n_iter_no_change == 0 {
-            return Err(Error::invalid_param("n_iter_no_change", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "n_iter_no_change",
+                "must be at least 1, got 0",
+            ));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+            return Err(Error::invalid_param(
+                "n_jobs",
+                "must be at least 1 (or None for all cores), got 0",
+            ));
         }
         Ok(())
     }
@@ -159,7 +192,14 @@ impl MlpConfig {
                 self.hidden_layer_sizes = match value {
                     ParamValue::IntList(v) => v
                         .iter()
-                        .map(|&u| usize::try_from(u).map_err(|_| Error::invalid_param(name, format!("layer sizes must be non-negative, got {u}"))))
+                        .map(|&u| {
+                            usize::try_from(u).map_err(|_| {
+                                Error::invalid_param(
+                                    name,
+                                    format!("layer sizes must be non-negative, got {u}"),
+                                )
+                            })
+                        })
                         .collect::<Result<_>>()?,
                     other => vec![other.as_usize(name)?],
                 }
@@ -170,14 +210,26 @@ impl MlpConfig {
                     "logistic" => Activation::Logistic,
                     "tanh" => Activation::Tanh,
                     "relu" => Activation::Relu,
-                    other => return Err(Error::invalid_param(name, format!("unknown activation {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown activation {other:?}"),
+                        ));
+                    }
                 }
             }
             "solver" => {
                 self.solver = match value.as_str(name)? {
                     "adam" => Solver::Adam,
                     "sgd" => Solver::Sgd,
-                    other => return Err(Error::invalid_param(name, format!("unknown or unsupported solver {other:?} (adam and sgd are available)"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!(
+                                "unknown or unsupported solver {other:?} (adam and sgd are available)"
+                            ),
+                        ));
+                    }
                 }
             }
             "alpha" => self.alpha = value.as_f64(name)?,
@@ -192,7 +244,12 @@ impl MlpConfig {
                     "constant" => LearningRate::Constant,
                     "invscaling" => LearningRate::InvScaling,
                     "adaptive" => LearningRate::Adaptive,
-                    other => return Err(Error::invalid_param(name, format!("unknown learning_rate {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown learning_rate {other:?}"),
+                        ));
+                    }
                 }
             }
             "learning_rate_init" => self.learning_rate_init = value.as_f64(name)?,
@@ -211,7 +268,12 @@ impl MlpConfig {
             "n_iter_no_change" => self.n_iter_no_change = value.as_usize(name)?,
             "device" => self.device = Device::parse(value.as_str(name)?)?,
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
-            _ => return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{estimator} has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::cpu::CpuBackend;
 use crate::backend::{Activation, Backend};
 use crate::device::Device;
-use crate::network::{HostTargets, Network, Optimizer, OptimizerState, OutputLoss};
+use crate::network::{HostParams, HostTargets, Network, Optimizer, OptimizerState, OutputLoss};
 use crate::params::{LearningRate, MlpConfig, Solver};
 
 /// Everything a fitted MLP keeps: the weights, the training history and the optimizer state
@@ -68,8 +68,16 @@ fn rng_for(seed: Option<u64>) -> Xoshiro256PlusPlus {
 /// Glorot uniform initialisation as scikit-learn: `U(-b, b)` with `b = sqrt(f / (fan_in +
 /// fan_out))`, `f = 2` for the logistic activation and 6 otherwise; weights then biases, layer
 /// by layer.
-fn init_params(units: &[usize], activation: Activation, rng: &mut Xoshiro256PlusPlus) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
-    let factor = if activation == Activation::Logistic { 2.0 } else { 6.0 };
+fn init_params(
+    units: &[usize],
+    activation: Activation,
+    rng: &mut Xoshiro256PlusPlus,
+) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
+    let factor = if activation == Activation::Logistic {
+        2.0
+    } else {
+        6.0
+    };
     let mut coefs = Vec::new();
     let mut intercepts = Vec::new();
     for w in units.windows(2) {
@@ -84,13 +92,21 @@ fn init_params(units: &[usize], activation: Activation, rng: &mut Xoshiro256Plus
 }
 
 /// A new, untrained state.
-pub(crate) fn new_state(config: &MlpConfig, n_features: usize, y: Y<'_>, device: Device) -> (MlpState, Xoshiro256PlusPlus) {
+pub(crate) fn new_state(
+    config: &MlpConfig,
+    n_features: usize,
+    y: Y<'_>,
+    device: Device,
+) -> (MlpState, Xoshiro256PlusPlus) {
     let (n_out, output) = match y {
         Y::Classes(_, 2) => (1, OutputLoss::LogisticCrossEntropy),
         Y::Classes(_, k) => (k, OutputLoss::SoftmaxCrossEntropy),
         Y::Values(_) => (1, OutputLoss::SquaredError),
     };
-    let units: Vec<usize> = std::iter::once(n_features).chain(config.hidden_layer_sizes.iter().copied()).chain(std::iter::once(n_out)).collect();
+    let units: Vec<usize> = std::iter::once(n_features)
+        .chain(config.hidden_layer_sizes.iter().copied())
+        .chain(std::iter::once(n_out))
+        .collect();
     let mut rng = rng_for(config.seed);
     let (coefs, intercepts) = init_params(&units, config.activation, &mut rng);
     let state = MlpState {
@@ -116,7 +132,13 @@ pub(crate) fn new_state(config: &MlpConfig, n_features: usize, y: Y<'_>, device:
 /// Splits `0..n` into (train, validation) for early stopping, stratified for classifiers (as
 /// scikit-learn's `train_test_split(..., stratify=y)`); the validation part has
 /// `ceil(fraction n)` samples.
-fn split(estimator: &str, n: usize, fraction: f64, y: Y<'_>, rng: &mut Xoshiro256PlusPlus) -> Result<(Vec<u32>, Vec<u32>)> {
+fn split(
+    estimator: &str,
+    n: usize,
+    fraction: f64,
+    y: Y<'_>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<(Vec<u32>, Vec<u32>)> {
     let n_val = (fraction * n as f64).ceil() as usize;
     if n_val < 2 || n_val >= n {
         return Err(Error::InvalidInput(format!(
@@ -131,10 +153,17 @@ fn split(estimator: &str, n: usize, fraction: f64, y: Y<'_>, rng: &mut Xoshiro25
                 by_class[c].push(i as u32);
             }
             // Proportional allocation, the remainder to the largest fractional parts.
-            let exact: Vec<f64> = by_class.iter().map(|c| n_val as f64 * c.len() as f64 / n as f64).collect();
+            let exact: Vec<f64> = by_class
+                .iter()
+                .map(|c| n_val as f64 * c.len() as f64 / n as f64)
+                .collect();
             let mut take: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
             let mut order: Vec<usize> = (0..k).collect();
-            order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+            order.sort_by(|&a, &b| {
+                (exact[b] - exact[b].floor())
+                    .total_cmp(&(exact[a] - exact[a].floor()))
+                    .then(a.cmp(&b))
+            });
             let mut left = n_val - take.iter().sum::<usize>();
             for &c in order.iter().cycle().take(k * 2) {
                 if left == 0 {
@@ -201,7 +230,10 @@ fn train_on<B: Backend>(
     // scikit-learn does).
     let (train_idx, val_idx) = if cfg.early_stopping {
         if mode == Mode::Partial {
-            return Err(Error::invalid_param("early_stopping", "partial_fit does not support early_stopping=true"));
+            return Err(Error::invalid_param(
+                "early_stopping",
+                "partial_fit does not support early_stopping=true",
+            ));
         }
         let (t, v) = split(estimator, n, cfg.validation_fraction, y, rng)?;
         (t, Some(v))
@@ -217,7 +249,16 @@ fn train_on<B: Backend>(
     // Upload the data and the parameters once.
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let (coefs32, intercepts32) = to_f32(&state.coefs, &state.intercepts);
-    let mut net = Network::new(backend, &state.units, cfg.activation, state.output, cfg.alpha, &coefs32, &intercepts32, batch)?;
+    let mut net = Network::new(
+        backend,
+        &state.units,
+        cfg.activation,
+        state.output,
+        cfg.alpha,
+        &coefs32,
+        &intercepts32,
+        batch,
+    )?;
     let labels: Vec<u32>;
     let values: Vec<f32>;
     let host_y = match y {
@@ -234,7 +275,11 @@ fn train_on<B: Backend>(
     let mut order = train_idx;
     let mut order_buf = net.backend().upload_idx(&order)?;
     let mut val = match &val_idx {
-        Some(v) => Some((net.backend().upload_idx(v)?, v.clone(), vec![0.0f32; batch * n_out])),
+        Some(v) => Some((
+            net.backend().upload_idx(v)?,
+            v.clone(),
+            vec![0.0f32; batch * n_out],
+        )),
         None => None,
     };
 
@@ -251,11 +296,17 @@ fn train_on<B: Backend>(
         state.best_validation_score = None;
     }
     // The best weights so far (early stopping), kept on the host and refreshed once per epoch.
-    let mut best: Option<(Vec<Vec<f32>>, Vec<Vec<f32>>)> = cfg.early_stopping.then(|| (coefs32.clone(), intercepts32.clone()));
+    let mut best: Option<HostParams> = cfg
+        .early_stopping
+        .then(|| (coefs32.clone(), intercepts32.clone()));
 
     state.n_iter = 0;
     state.converged = false;
-    let max_iter = if mode == Mode::Partial { 1 } else { cfg.max_iter };
+    let max_iter = if mode == Mode::Partial {
+        1
+    } else {
+        cfg.max_iter
+    };
     for _ in 0..max_iter {
         if cfg.shuffle {
             order.shuffle(rng);
@@ -310,10 +361,10 @@ fn train_on<B: Backend>(
         }
 
         // Learning-rate schedule at the end of the epoch (`iteration_ends`).
-        if let Optimizer::Sgd { lr, .. } = &mut opt {
-            if cfg.learning_rate == LearningRate::InvScaling {
-                *lr = cfg.learning_rate_init / ((state.t + 1) as f64).powf(cfg.power_t);
-            }
+        if let Optimizer::Sgd { lr, .. } = &mut opt
+            && cfg.learning_rate == LearningRate::InvScaling
+        {
+            *lr = cfg.learning_rate_init / ((state.t + 1) as f64).powf(cfg.power_t);
         }
 
         let stop_requested = callback.report(&Progress {
@@ -331,7 +382,9 @@ fn train_on<B: Backend>(
         if state.no_improvement_count > cfg.n_iter_no_change {
             // `trigger_stopping`: the adaptive SGD schedule divides the rate by 5 and goes on.
             match &mut opt {
-                Optimizer::Sgd { lr, .. } if cfg.learning_rate == LearningRate::Adaptive && *lr > 1e-6 => {
+                Optimizer::Sgd { lr, .. }
+                    if cfg.learning_rate == LearningRate::Adaptive && *lr > 1e-6 =>
+                {
                     *lr /= 5.0;
                     state.no_improvement_count = 0;
                 }
@@ -348,7 +401,11 @@ fn train_on<B: Backend>(
         Some(b) => b,
         None => net.read_params()?,
     };
-    if coefs.iter().chain(&intercepts).any(|p| p.iter().any(|v| !v.is_finite())) {
+    if coefs
+        .iter()
+        .chain(&intercepts)
+        .any(|p| p.iter().any(|v| !v.is_finite()))
+    {
         return Err(Error::Numerical {
             estimator: estimator.to_string(),
             reason: "the solver produced non-finite weights; the input may contain large values and need scaling".into(),
@@ -368,7 +425,11 @@ fn fresh_optimizer<B: Backend>(net: &Network<B>, cfg: &MlpConfig) -> Result<Opti
     }
 }
 
-fn restore_optimizer<B: Backend>(net: &Network<B>, cfg: &MlpConfig, saved: &OptimizerState) -> Result<Optimizer<B>> {
+fn restore_optimizer<B: Backend>(
+    net: &Network<B>,
+    cfg: &MlpConfig,
+    saved: &OptimizerState,
+) -> Result<Optimizer<B>> {
     let be = net.backend();
     let upload = |v: &[Vec<f32>]| v.iter().map(|h| be.upload(h)).collect::<Result<Vec<_>>>();
     Ok(match (saved, cfg.solver) {
@@ -381,15 +442,25 @@ fn restore_optimizer<B: Backend>(net: &Network<B>, cfg: &MlpConfig, saved: &Opti
             beta_2: cfg.beta_2,
             epsilon: cfg.epsilon,
         },
-        (OptimizerState::Sgd { lr, velocity }, Solver::Sgd) => {
-            Optimizer::Sgd { velocity: upload(velocity)?, lr: *lr, momentum: cfg.momentum, nesterov: cfg.nesterovs_momentum }
-        }
+        (OptimizerState::Sgd { lr, velocity }, Solver::Sgd) => Optimizer::Sgd {
+            velocity: upload(velocity)?,
+            lr: *lr,
+            momentum: cfg.momentum,
+            nesterov: cfg.nesterovs_momentum,
+        },
         _ => fresh_optimizer(net, cfg)?,
     })
 }
 
 /// Accuracy (classifiers) or R^2 (regressors) of the current weights on the validation rows.
-fn validation_score<B: Backend>(net: &mut Network<B>, data: &crate::network::DeviceData<B>, val_buf: &B::Idx, val_rows: &[u32], out: &mut [f32], y: Y<'_>) -> Result<f64> {
+fn validation_score<B: Backend>(
+    net: &mut Network<B>,
+    data: &crate::network::DeviceData<B>,
+    val_buf: &B::Idx,
+    val_rows: &[u32],
+    out: &mut [f32],
+    y: Y<'_>,
+) -> Result<f64> {
     let chunk = net.max_batch();
     let n_out = *net.units().last().expect("layers");
     let n = val_rows.len();
@@ -403,7 +474,11 @@ fn validation_score<B: Backend>(net: &mut Network<B>, data: &crate::network::Dev
             let o = &out[r * n_out..(r + 1) * n_out];
             match y {
                 Y::Classes(c, _) => {
-                    let pred = if n_out == 1 { usize::from(o[0] > 0.0) } else { argmax_f32(o) };
+                    let pred = if n_out == 1 {
+                        usize::from(o[0] > 0.0)
+                    } else {
+                        argmax_f32(o)
+                    };
                     correct += usize::from(pred == c[row as usize]);
                 }
                 Y::Values(v) => {
@@ -422,7 +497,10 @@ fn validation_score<B: Backend>(net: &mut Network<B>, data: &crate::network::Dev
                 return Ok(f64::NAN);
             }
             let mean = val_rows.iter().map(|&r| v[r as usize]).sum::<f64>() / n as f64;
-            let ss_tot: f64 = val_rows.iter().map(|&r| (v[r as usize] - mean).powi(2)).sum();
+            let ss_tot: f64 = val_rows
+                .iter()
+                .map(|&r| (v[r as usize] - mean).powi(2))
+                .sum();
             if ss_tot > 0.0 {
                 1.0 - ss_res / ss_tot
             } else if ss_res == 0.0 {
@@ -446,17 +524,36 @@ fn argmax_f32(v: &[f32]) -> usize {
 
 fn to_f32(coefs: &[Array2<f64>], intercepts: &[Array1<f64>]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     (
-        coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect(),
-        intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect(),
+        coefs
+            .iter()
+            .map(|c| c.iter().map(|&v| v as f32).collect())
+            .collect(),
+        intercepts
+            .iter()
+            .map(|i| i.iter().map(|&v| v as f32).collect())
+            .collect(),
     )
 }
 
-fn to_f64(units: &[usize], coefs: &[Vec<f32>], intercepts: &[Vec<f32>]) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
+fn to_f64(
+    units: &[usize],
+    coefs: &[Vec<f32>],
+    intercepts: &[Vec<f32>],
+) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
     let c = coefs
         .iter()
         .enumerate()
-        .map(|(l, c)| Array2::from_shape_vec((units[l], units[l + 1]), c.iter().map(|&v| f64::from(v)).collect()).expect("coef shape"))
+        .map(|(l, c)| {
+            Array2::from_shape_vec(
+                (units[l], units[l + 1]),
+                c.iter().map(|&v| f64::from(v)).collect(),
+            )
+            .expect("coef shape")
+        })
         .collect();
-    let i = intercepts.iter().map(|i| i.iter().map(|&v| f64::from(v)).collect()).collect();
+    let i = intercepts
+        .iter()
+        .map(|i| i.iter().map(|&v| f64::from(v)).collect())
+        .collect();
     (c, i)
 }

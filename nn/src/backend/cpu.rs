@@ -38,7 +38,11 @@ pub struct GemmProfile {
 impl GemmProfile {
     /// Achieved GFLOP/s inside GEMM.
     pub fn gflops(&self) -> f64 {
-        if self.seconds > 0.0 { self.flops as f64 / self.seconds / 1e9 } else { 0.0 }
+        if self.seconds > 0.0 {
+            self.flops as f64 / self.seconds / 1e9
+        } else {
+            0.0
+        }
     }
 }
 
@@ -69,7 +73,9 @@ pub struct CpuBackend {
 impl CpuBackend {
     /// A backend using up to `threads` threads (at least 1).
     pub fn new(threads: usize) -> Self {
-        CpuBackend { threads: threads.max(1) }
+        CpuBackend {
+            threads: threads.max(1),
+        }
     }
 
     /// The thread bound.
@@ -79,7 +85,11 @@ impl CpuBackend {
 
     fn parallelism(&self, work: usize) -> Parallelism {
         // The gemm crate also keeps small products on one thread by itself.
-        if self.threads > 1 && work >= 32 * 32 * 32 { Parallelism::Rayon(self.threads) } else { Parallelism::None }
+        if self.threads > 1 && work >= 32 * 32 * 32 {
+            Parallelism::Rayon(self.threads)
+        } else {
+            Parallelism::None
+        }
     }
 
     fn par(&self, len: usize) -> bool {
@@ -96,8 +106,23 @@ impl Default for CpuBackend {
 /// Single-precision GEMM on row-major packed matrices through the `gemm` crate:
 /// `C = alpha op(A) op(B) + beta C`. Public for the GEMM-peak benchmark.
 #[allow(clippy::too_many_arguments)]
-pub fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: &[f32], ta: Trans, b: &[f32], tb: Trans, beta: f32, c: &mut [f32], parallelism: Parallelism) {
-    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
+pub fn sgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: &[f32],
+    ta: Trans,
+    b: &[f32],
+    tb: Trans,
+    beta: f32,
+    c: &mut [f32],
+    parallelism: Parallelism,
+) {
+    assert!(
+        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
+        "gemm operands too small"
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -146,14 +171,45 @@ pub fn sgemm(m: usize, n: usize, k: usize, alpha: f32, a: &[f32], ta: Trans, b: 
 
 /// Double-precision GEMM with the same conventions (the prediction path).
 #[allow(clippy::too_many_arguments)]
-pub fn dgemm(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], c: &mut [f64], parallelism: Parallelism) {
-    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
+pub fn dgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f64],
+    b: &[f64],
+    c: &mut [f64],
+    parallelism: Parallelism,
+) {
+    assert!(
+        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
+        "gemm operands too small"
+    );
     if m == 0 || n == 0 {
         return;
     }
     // SAFETY: as in `sgemm`; all three matrices are row-major and packed.
     unsafe {
-        gemm::gemm(m, n, k, c.as_mut_ptr(), 1, n as isize, false, a.as_ptr(), 1, k as isize, b.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false, parallelism);
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
     }
 }
 
@@ -206,7 +262,14 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn gather_rows(&self, src: &Vec<f32>, cols: usize, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<f32>) {
+    fn gather_rows(
+        &self,
+        src: &Vec<f32>,
+        cols: usize,
+        order: &Vec<u32>,
+        range: Range<usize>,
+        dst: &mut Vec<f32>,
+    ) {
         let rows = &order[range];
         let copy = |(d, &r): (&mut [f32], &u32)| {
             let r = r as usize;
@@ -220,29 +283,77 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn gather_idx(&self, src: &Vec<u32>, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<u32>) {
+    fn gather_idx(
+        &self,
+        src: &Vec<u32>,
+        order: &Vec<u32>,
+        range: Range<usize>,
+        dst: &mut Vec<u32>,
+    ) {
         let rows = &order[range];
         for (d, &r) in dst[..rows.len()].iter_mut().zip(rows) {
             *d = src[r as usize];
         }
     }
 
-    fn gemm(&self, m: usize, n: usize, k: usize, alpha: f32, a: &Vec<f32>, ta: Trans, b: &Vec<f32>, tb: Trans, beta: f32, c: &mut Vec<f32>) {
-        sgemm(m, n, k, alpha, a, ta, b, tb, beta, c, self.parallelism(m * n * k));
+    fn gemm(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: &Vec<f32>,
+        ta: Trans,
+        b: &Vec<f32>,
+        tb: Trans,
+        beta: f32,
+        c: &mut Vec<f32>,
+    ) {
+        sgemm(
+            m,
+            n,
+            k,
+            alpha,
+            a,
+            ta,
+            b,
+            tb,
+            beta,
+            c,
+            self.parallelism(m * n * k),
+        );
     }
 
-    fn bias_act(&self, z: &mut Vec<f32>, rows: usize, cols: usize, bias: &Vec<f32>, act: Activation) {
+    fn bias_act(
+        &self,
+        z: &mut Vec<f32>,
+        rows: usize,
+        cols: usize,
+        bias: &Vec<f32>,
+        act: Activation,
+    ) {
         let bias = &bias[..cols];
         let kernel = |row: &mut [f32]| match act {
             // Monomorphic loops so the compiler vectorises the cheap activations.
             Activation::Identity => row.iter_mut().zip(bias).for_each(|(v, b)| *v += b),
-            Activation::Relu => row.iter_mut().zip(bias).for_each(|(v, b)| *v = (*v + b).max(0.0)),
-            _ => row.iter_mut().zip(bias).for_each(|(v, b)| *v = act.apply(*v + b)),
+            Activation::Relu => row
+                .iter_mut()
+                .zip(bias)
+                .for_each(|(v, b)| *v = (*v + b).max(0.0)),
+            _ => row
+                .iter_mut()
+                .zip(bias)
+                .for_each(|(v, b)| *v = act.apply(*v + b)),
         };
         let z = &mut z[..rows * cols];
-        if self.par(z.len()) || (self.threads > 1 && z.len() >= PAR_MIN_LEN / 8 && matches!(act, Activation::Tanh | Activation::Logistic)) {
+        if self.par(z.len())
+            || (self.threads > 1
+                && z.len() >= PAR_MIN_LEN / 8
+                && matches!(act, Activation::Tanh | Activation::Logistic))
+        {
             let rows_per_chunk = (PAR_CHUNK / cols).max(1);
-            z.par_chunks_mut(rows_per_chunk * cols).for_each(|chunk| chunk.chunks_mut(cols).for_each(kernel));
+            z.par_chunks_mut(rows_per_chunk * cols)
+                .for_each(|chunk| chunk.chunks_mut(cols).for_each(kernel));
         } else {
             z.chunks_mut(cols).for_each(kernel);
         }
@@ -263,15 +374,31 @@ impl Backend for CpuBackend {
         }
         let (a, delta) = (&a[..len], &mut delta[..len]);
         if self.par(len) {
-            delta.par_chunks_mut(PAR_CHUNK).zip(a.par_chunks(PAR_CHUNK)).for_each(|(d, a)| d.iter_mut().zip(a).for_each(kernel));
+            delta
+                .par_chunks_mut(PAR_CHUNK)
+                .zip(a.par_chunks(PAR_CHUNK))
+                .for_each(|(d, a)| d.iter_mut().zip(a).for_each(kernel));
         } else {
             delta.iter_mut().zip(a).for_each(kernel);
         }
     }
 
-    fn softmax_xent(&self, z: &Vec<f32>, labels: &Vec<u32>, rows: usize, cols: usize, scale: f32, grad: &mut Vec<f32>, loss: &mut Vec<f32>) {
+    fn softmax_xent(
+        &self,
+        z: &Vec<f32>,
+        labels: &Vec<u32>,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut Vec<f32>,
+        loss: &mut Vec<f32>,
+    ) {
         let mut total = 0.0f64;
-        for ((zr, gr), &y) in z[..rows * cols].chunks(cols).zip(grad[..rows * cols].chunks_mut(cols)).zip(&labels[..rows]) {
+        for ((zr, gr), &y) in z[..rows * cols]
+            .chunks(cols)
+            .zip(grad[..rows * cols].chunks_mut(cols))
+            .zip(&labels[..rows])
+        {
             let max = zr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0.0f32;
             for (g, &v) in gr.iter_mut().zip(zr) {
@@ -291,7 +418,15 @@ impl Backend for CpuBackend {
         loss[0] += total as f32;
     }
 
-    fn logistic_xent(&self, z: &Vec<f32>, labels: &Vec<u32>, rows: usize, scale: f32, grad: &mut Vec<f32>, loss: &mut Vec<f32>) {
+    fn logistic_xent(
+        &self,
+        z: &Vec<f32>,
+        labels: &Vec<u32>,
+        rows: usize,
+        scale: f32,
+        grad: &mut Vec<f32>,
+        loss: &mut Vec<f32>,
+    ) {
         let mut total = 0.0f64;
         for ((&zr, g), &y) in z[..rows].iter().zip(&mut grad[..rows]).zip(&labels[..rows]) {
             let y = y as f32;
@@ -303,7 +438,16 @@ impl Backend for CpuBackend {
         loss[0] += total as f32;
     }
 
-    fn squared_error(&self, pred: &Vec<f32>, target: &Vec<f32>, rows: usize, cols: usize, scale: f32, grad: &mut Vec<f32>, loss: &mut Vec<f32>) {
+    fn squared_error(
+        &self,
+        pred: &Vec<f32>,
+        target: &Vec<f32>,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut Vec<f32>,
+        loss: &mut Vec<f32>,
+    ) {
         let len = rows * cols;
         let mut total = 0.0f64;
         for ((&p, &t), g) in pred[..len].iter().zip(&target[..len]).zip(&mut grad[..len]) {
@@ -337,8 +481,21 @@ impl Backend for CpuBackend {
         loss[0] += (f64::from(scale) * total) as f32;
     }
 
-    fn adam(&self, param: &mut Vec<f32>, grad: &Vec<f32>, m: &mut Vec<f32>, v: &mut Vec<f32>, len: usize, step: AdamStep) {
-        let AdamStep { lr, beta_1, beta_2, epsilon } = step;
+    fn adam(
+        &self,
+        param: &mut Vec<f32>,
+        grad: &Vec<f32>,
+        m: &mut Vec<f32>,
+        v: &mut Vec<f32>,
+        len: usize,
+        step: AdamStep,
+    ) {
+        let AdamStep {
+            lr,
+            beta_1,
+            beta_2,
+            epsilon,
+        } = step;
         let kernel = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
             for i in 0..p.len() {
                 let g = g[i];
@@ -349,7 +506,12 @@ impl Backend for CpuBackend {
                 p[i] -= lr * mi / (vi.sqrt() + epsilon);
             }
         };
-        let (p, g, m, v) = (&mut param[..len], &grad[..len], &mut m[..len], &mut v[..len]);
+        let (p, g, m, v) = (
+            &mut param[..len],
+            &grad[..len],
+            &mut m[..len],
+            &mut v[..len],
+        );
         if self.par(len) {
             p.par_chunks_mut(PAR_CHUNK)
                 .zip(g.par_chunks(PAR_CHUNK))
@@ -361,9 +523,24 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn sgd(&self, param: &mut Vec<f32>, grad: &Vec<f32>, velocity: &mut Vec<f32>, len: usize, step: SgdStep) {
-        let SgdStep { lr, momentum, nesterov } = step;
-        for ((p, &g), vel) in param[..len].iter_mut().zip(&grad[..len]).zip(&mut velocity[..len]) {
+    fn sgd(
+        &self,
+        param: &mut Vec<f32>,
+        grad: &Vec<f32>,
+        velocity: &mut Vec<f32>,
+        len: usize,
+        step: SgdStep,
+    ) {
+        let SgdStep {
+            lr,
+            momentum,
+            nesterov,
+        } = step;
+        for ((p, &g), vel) in param[..len]
+            .iter_mut()
+            .zip(&grad[..len])
+            .zip(&mut velocity[..len])
+        {
             let v = momentum * *vel - lr * g;
             *vel = v;
             *p += if nesterov { momentum * v - lr * g } else { v };
@@ -382,7 +559,19 @@ mod tests {
         let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
         let naive = |i: usize, j: usize| (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
         let mut c = vec![1.0f32; m * n];
-        sgemm(m, n, k, 2.0, &a, Trans::No, &b, Trans::No, 0.5, &mut c, Parallelism::None);
+        sgemm(
+            m,
+            n,
+            k,
+            2.0,
+            &a,
+            Trans::No,
+            &b,
+            Trans::No,
+            0.5,
+            &mut c,
+            Parallelism::None,
+        );
         for i in 0..m {
             for j in 0..n {
                 assert!((c[i * n + j] - (2.0 * naive(i, j) + 0.5)).abs() < 1e-5);
@@ -392,7 +581,19 @@ mod tests {
         let at: Vec<f32> = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
         let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
         let mut c2 = vec![0.0f32; m * n];
-        sgemm(m, n, k, 1.0, &at, Trans::Yes, &bt, Trans::Yes, 0.0, &mut c2, Parallelism::None);
+        sgemm(
+            m,
+            n,
+            k,
+            1.0,
+            &at,
+            Trans::Yes,
+            &bt,
+            Trans::Yes,
+            0.0,
+            &mut c2,
+            Parallelism::None,
+        );
         for i in 0..m {
             for j in 0..n {
                 assert!((c2[i * n + j] - naive(i, j)).abs() < 1e-5);

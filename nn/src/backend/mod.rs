@@ -170,38 +170,111 @@ pub trait Backend: Debug + Send + Sync {
     fn scale_copy(&self, src: &Self::Buf, alpha: f32, dst: &mut Self::Buf, len: usize);
     /// The minibatch gather: row `i` of `dst` (`cols` wide) becomes row `order[range.start + i]`
     /// of `src`, for `i < range.len()`.
-    fn gather_rows(&self, src: &Self::Buf, cols: usize, order: &Self::Idx, range: Range<usize>, dst: &mut Self::Buf);
+    fn gather_rows(
+        &self,
+        src: &Self::Buf,
+        cols: usize,
+        order: &Self::Idx,
+        range: Range<usize>,
+        dst: &mut Self::Buf,
+    );
     /// The same gather for index data (class labels): `dst[i] = src[order[range.start + i]]`.
-    fn gather_idx(&self, src: &Self::Idx, order: &Self::Idx, range: Range<usize>, dst: &mut Self::Idx);
+    fn gather_idx(
+        &self,
+        src: &Self::Idx,
+        order: &Self::Idx,
+        range: Range<usize>,
+        dst: &mut Self::Idx,
+    );
     /// `C = alpha op(A) op(B) + beta C`, where `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is
     /// `m x n`, all row-major and packed. With `beta = 0`, `C` is not read.
     #[allow(clippy::too_many_arguments)]
-    fn gemm(&self, m: usize, n: usize, k: usize, alpha: f32, a: &Self::Buf, ta: Trans, b: &Self::Buf, tb: Trans, beta: f32, c: &mut Self::Buf);
+    fn gemm(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: &Self::Buf,
+        ta: Trans,
+        b: &Self::Buf,
+        tb: Trans,
+        beta: f32,
+        c: &mut Self::Buf,
+    );
     /// The fused forward epilogue: `z[r, c] = act(z[r, c] + bias[c])` over `rows x cols`.
-    fn bias_act(&self, z: &mut Self::Buf, rows: usize, cols: usize, bias: &Self::Buf, act: Activation);
+    fn bias_act(
+        &self,
+        z: &mut Self::Buf,
+        rows: usize,
+        cols: usize,
+        bias: &Self::Buf,
+        act: Activation,
+    );
     /// The activation backward: `delta[i] *= act'(a[i])` over `len` values, where `a` holds
     /// the layer's activations (the derivative is written in terms of them).
     fn act_backward(&self, a: &Self::Buf, delta: &mut Self::Buf, len: usize, act: Activation);
     /// Fused softmax + cross-entropy: for logits `z` (`rows x cols`) and class indices `labels`,
     /// `loss[0] += sum_r -log softmax(z_r)[label_r]` and `grad = scale (softmax(z) - onehot)`.
     #[allow(clippy::too_many_arguments)]
-    fn softmax_xent(&self, z: &Self::Buf, labels: &Self::Idx, rows: usize, cols: usize, scale: f32, grad: &mut Self::Buf, loss: &mut Self::Buf);
+    fn softmax_xent(
+        &self,
+        z: &Self::Buf,
+        labels: &Self::Idx,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut Self::Buf,
+        loss: &mut Self::Buf,
+    );
     /// Fused logistic + binary cross-entropy for one output column (two classes, as
     /// scikit-learn): `loss[0] += sum_r -[y log p + (1 - y) log(1 - p)]`, `grad = scale (p - y)`
     /// with `p = logistic(z)`.
-    fn logistic_xent(&self, z: &Self::Buf, labels: &Self::Idx, rows: usize, scale: f32, grad: &mut Self::Buf, loss: &mut Self::Buf);
+    fn logistic_xent(
+        &self,
+        z: &Self::Buf,
+        labels: &Self::Idx,
+        rows: usize,
+        scale: f32,
+        grad: &mut Self::Buf,
+        loss: &mut Self::Buf,
+    );
     /// Squared error: `loss[0] += sum (pred - target)^2 / (2 cols)` (scikit-learn's
     /// `squared_loss` times the rows) and `grad = scale (pred - target)` over `rows x cols`.
     #[allow(clippy::too_many_arguments)]
-    fn squared_error(&self, pred: &Self::Buf, target: &Self::Buf, rows: usize, cols: usize, scale: f32, grad: &mut Self::Buf, loss: &mut Self::Buf);
+    fn squared_error(
+        &self,
+        pred: &Self::Buf,
+        target: &Self::Buf,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut Self::Buf,
+        loss: &mut Self::Buf,
+    );
     /// Bias gradients: `out[c] = alpha * sum_r m[r, c]` over `rows x cols`.
     fn col_sums(&self, m: &Self::Buf, rows: usize, cols: usize, alpha: f32, out: &mut Self::Buf);
     /// The L2 term: `loss[0] += scale * sum x[i]^2` over `len` values.
     fn sum_squares(&self, x: &Self::Buf, len: usize, scale: f32, loss: &mut Self::Buf);
     /// One fused Adam update of `len` parameters.
-    fn adam(&self, param: &mut Self::Buf, grad: &Self::Buf, m: &mut Self::Buf, v: &mut Self::Buf, len: usize, step: AdamStep);
+    fn adam(
+        &self,
+        param: &mut Self::Buf,
+        grad: &Self::Buf,
+        m: &mut Self::Buf,
+        v: &mut Self::Buf,
+        len: usize,
+        step: AdamStep,
+    );
     /// One fused SGD (momentum / Nesterov) update of `len` parameters.
-    fn sgd(&self, param: &mut Self::Buf, grad: &Self::Buf, velocity: &mut Self::Buf, len: usize, step: SgdStep);
+    fn sgd(
+        &self,
+        param: &mut Self::Buf,
+        grad: &Self::Buf,
+        velocity: &mut Self::Buf,
+        len: usize,
+        step: SgdStep,
+    );
     /// Waits for queued work (a no-op on the CPU).
     fn synchronize(&self) -> Result<()> {
         Ok(())

@@ -13,7 +13,12 @@ fn classifier_cv(d: &Dataset) -> (f64, Vec<f64>) {
     for k in 0..5 {
         let (xa, ya, xb, yb) = d.split(k);
         let (xa, xb) = standardize(&xa, &xb);
-        let model = MlpClassifier::default().hidden_layer_sizes([64]).max_iter(300).seed(0).fit(&xa, &Dataset::labels(&ya)).unwrap();
+        let model = MlpClassifier::default()
+            .hidden_layer_sizes([64])
+            .max_iter(300)
+            .seed(0)
+            .fit(&xa, &Dataset::labels(&ya))
+            .unwrap();
         scores.push(model.score(&xb, &Dataset::labels(&yb)).unwrap());
     }
     (scores.iter().sum::<f64>() / 5.0, scores)
@@ -22,7 +27,10 @@ fn classifier_cv(d: &Dataset) -> (f64, Vec<f64>) {
 fn assert_close_to_sklearn(name: &str, d: Dataset, sklearn: f64) {
     let (mean, folds) = classifier_cv(&d);
     eprintln!("{name}: mean accuracy {mean:.4} (scikit-learn {sklearn}), folds {folds:?}");
-    assert!(mean >= sklearn - 0.015, "{name}: mean accuracy {mean:.4} (folds {folds:?}) is more than 1.5 points below scikit-learn's {sklearn}");
+    assert!(
+        mean >= sklearn - 0.015,
+        "{name}: mean accuracy {mean:.4} (folds {folds:?}) is more than 1.5 points below scikit-learn's {sklearn}"
+    );
 }
 
 #[test]
@@ -57,11 +65,19 @@ fn diabetes_scaled_target_matches_sklearn() {
         let mean = ya.mean().unwrap();
         let std = ya.std(0.0);
         let ys: Array1<f64> = ya.mapv(|v| (v - mean) / std);
-        let model = MlpRegressor::default().hidden_layer_sizes([64]).max_iter(300).seed(0).fit(&xa, &ys).unwrap();
+        let model = MlpRegressor::default()
+            .hidden_layer_sizes([64])
+            .max_iter(300)
+            .seed(0)
+            .fit(&xa, &ys)
+            .unwrap();
         let pred = model.predict(&xb).unwrap().mapv(|v| v * std + mean);
         scores.push(oxlearn_core::metrics::r2_score(yb.view(), pred.view()).unwrap());
     }
     let mean = scores.iter().sum::<f64>() / 5.0;
     eprintln!("diabetes (scaled y): mean R^2 {mean:.4} (scikit-learn 0.4483), folds {scores:?}");
-    assert!(mean >= 0.4483 - 0.03, "diabetes: mean R^2 {mean:.4} (folds {scores:?}) is more than 0.03 below scikit-learn's 0.4483");
+    assert!(
+        mean >= 0.4483 - 0.03,
+        "diabetes: mean R^2 {mean:.4} (folds {scores:?}) is more than 0.03 below scikit-learn's 0.4483"
+    );
 }
