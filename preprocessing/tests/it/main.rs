@@ -1,1 +1,6 @@
 //! The integration test binary of oxlearn-preprocessing.
+
+mod common;
+mod conformance;
+mod frame;
+mod golden;

@@ -1,0 +1,472 @@
+//! [`ColumnTransformer`]: applies a transformer (or a chain) to each selection of DataFrame
+//! columns and concatenates the results into one dense `f64` matrix, scikit-learn's
+//! `ColumnTransformer`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use ndarray::{Array2, Axis};
+use oxlearn_core::parallel::with_n_jobs;
+use oxlearn_core::{Error, Result};
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Col, DtypeGroup, pl};
+use crate::step::{FittedStep, Step};
+
+type Predicate = Arc<dyn Fn(&str, &DataType) -> bool + Send + Sync>;
+
+/// A selection of DataFrame columns.
+#[derive(Clone)]
+pub enum Columns {
+    /// These columns, by name (a missing one is an error at fit).
+    Names(Vec<String>),
+    /// Integer and float columns.
+    Numeric,
+    /// String, categorical, enum and boolean columns.
+    Categorical,
+    /// String columns only.
+    String,
+    /// Columns whose name and dtype satisfy the predicate.
+    Predicate(Predicate),
+}
+
+impl fmt::Debug for Columns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Columns::Names(n) => f.debug_tuple("Names").field(n).finish(),
+            Columns::Numeric => f.write_str("Numeric"),
+            Columns::Categorical => f.write_str("Categorical"),
+            Columns::String => f.write_str("String"),
+            Columns::Predicate(_) => f.write_str("Predicate(..)"),
+        }
+    }
+}
+
+impl Columns {
+    /// Columns by name.
+    pub fn names<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        Columns::Names(names.into_iter().map(Into::into).collect())
+    }
+    /// Integer and float columns.
+    pub fn numeric() -> Self {
+        Columns::Numeric
+    }
+    /// String, categorical, enum and boolean columns.
+    pub fn categorical() -> Self {
+        Columns::Categorical
+    }
+    /// String columns.
+    pub fn string() -> Self {
+        Columns::String
+    }
+    /// Columns chosen by a predicate on the name and the dtype.
+    pub fn predicate(f: impl Fn(&str, &DataType) -> bool + Send + Sync + 'static) -> Self {
+        Columns::Predicate(Arc::new(f))
+    }
+
+    fn resolve(&self, schema: &[(String, DataType)]) -> Result<Vec<String>> {
+        let pick = |f: &dyn Fn(&str, &DataType) -> bool| schema.iter().filter(|(n, d)| f(n, d)).map(|(n, _)| n.clone()).collect();
+        Ok(match self {
+            Columns::Names(names) => {
+                let known: HashSet<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
+                let missing: Vec<&String> = names.iter().filter(|n| !known.contains(n.as_str())).collect();
+                if !missing.is_empty() {
+                    return Err(Error::InvalidInput(format!("the frame has no column(s) {missing:?}")));
+                }
+                names.clone()
+            }
+            Columns::Numeric => pick(&|_, d| DtypeGroup::of(d) == DtypeGroup::Numeric),
+            Columns::Categorical => pick(&|_, d| {
+                matches!(DtypeGroup::of(d), DtypeGroup::String | DtypeGroup::Categorical | DtypeGroup::Boolean)
+            }),
+            Columns::String => pick(&|_, d| d.is_string()),
+            Columns::Predicate(p) => pick(&|n, d| p(n, d)),
+        })
+    }
+}
+
+/// What happens to the columns no transformer selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Remainder {
+    /// Leave them out (default).
+    #[default]
+    Drop,
+    /// Append them unchanged (they must be numeric or boolean).
+    Passthrough,
+}
+
+/// Applies transformers to selections of DataFrame columns, scikit-learn's `ColumnTransformer`.
+///
+/// Each [`add`](Self::add)ed part has a name, a [`Step`] (a transformer or a chain built with
+/// `.then(..)`) and a [`Columns`] selection. The output is a dense `f64` matrix: the parts'
+/// outputs in order, then the remainder (if passed through). Output names follow scikit-learn
+/// (`verbose_feature_names_out = true`): `<part>__<feature>`, `remainder__<column>`.
+///
+/// Hyper-parameters: `remainder` (default [`Remainder::Drop`]), `n_jobs` (default `None`: the
+/// current rayon pool), `verbose_feature_names_out` (default `true`).
+///
+/// Parts are fitted and applied in parallel (and each part in parallel over columns and row
+/// chunks); results are bit-identical whatever the thread count. The input frame is never
+/// modified. The fitted transformer remembers the columns and dtype groups it used and rejects a
+/// frame that lacks one or changed its type, naming them.
+///
+/// ```
+/// use oxlearn_preprocessing::{ColumnTransformer, Columns, OneHotEncoder, SimpleImputer, StandardScaler};
+/// use polars::prelude::*;
+/// let df = df!("age" => [Some(30.0), None, Some(50.0)], "plan" => [Some("basic"), Some("pro"), None])?;
+/// let prep = ColumnTransformer::new()
+///     .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric())
+///     .add("cat", SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
+///          Columns::categorical());
+/// let fitted = prep.fit_frame(&df)?;
+/// let x = fitted.transform_frame(&df)?;
+/// assert_eq!(x.dim(), (3, 3));
+/// assert_eq!(fitted.feature_names_out(), ["num__age", "cat__plan_basic", "cat__plan_pro"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ColumnTransformer {
+    parts: Vec<(String, Step, Columns)>,
+    remainder: Remainder,
+    n_jobs: Option<usize>,
+    verbose_feature_names_out: bool,
+}
+
+impl Default for ColumnTransformer {
+    fn default() -> Self {
+        ColumnTransformer { parts: Vec::new(), remainder: Remainder::Drop, n_jobs: None, verbose_feature_names_out: true }
+    }
+}
+
+/// One fitted part of a [`FittedColumnTransformer`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedPart {
+    /// The part's name.
+    pub name: String,
+    /// The input columns it selected.
+    pub columns: Vec<String>,
+    /// The fitted step.
+    pub step: FittedStep,
+    /// Its output names (without the part prefix).
+    pub names_out: Vec<String>,
+}
+
+/// A fitted [`ColumnTransformer`]. `Clone + Debug + Send + Sync` and serde-serializable (unless
+/// it holds a closure-backed [`FunctionTransformer`](crate::FunctionTransformer)).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedColumnTransformer {
+    parts: Vec<FittedPart>,
+    remainder: Vec<String>,
+    used: Vec<(String, DtypeGroup)>,
+    feature_names_in: Vec<String>,
+    feature_names_out: Vec<String>,
+    n_jobs: Option<usize>,
+}
+
+fn frame_schema(df: &DataFrame) -> Vec<(String, DataType)> {
+    df.columns().iter().map(|c| (c.name().to_string(), c.dtype().clone())).collect()
+}
+
+/// Reads the named columns of a frame as [`Col`]s, in parallel.
+pub(crate) fn read_cols(df: &DataFrame, names: &[String]) -> Result<HashMap<String, Col>> {
+    names
+        .par_iter()
+        .map(|n| {
+            let c = df.column(n).map_err(pl)?;
+            Ok((n.clone(), Col::from_series(c.as_materialized_series())?))
+        })
+        .collect()
+}
+
+impl ColumnTransformer {
+    /// An empty column transformer.
+    pub fn new() -> Self {
+        ColumnTransformer::default()
+    }
+    /// Adds a part: `step` applied to the `columns` selection, outputs named `<name>__..`.
+    pub fn add(mut self, name: impl Into<String>, step: impl Into<Step>, columns: Columns) -> Self {
+        self.parts.push((name.into(), step.into(), columns));
+        self
+    }
+    /// What to do with unselected columns (default drop).
+    pub fn remainder(mut self, r: Remainder) -> Self {
+        self.remainder = r;
+        self
+    }
+    /// Shorthand for `remainder(Remainder::Passthrough)`.
+    pub fn remainder_passthrough(self) -> Self {
+        self.remainder(Remainder::Passthrough)
+    }
+    /// Threads to use (default `None`: the current rayon pool).
+    pub fn n_jobs(mut self, n: usize) -> Self {
+        self.n_jobs = Some(n);
+        self
+    }
+    /// Prefix output names with the part name (default `true`).
+    pub fn verbose_feature_names_out(mut self, v: bool) -> Self {
+        self.verbose_feature_names_out = v;
+        self
+    }
+
+    /// The parts: name, step and selection.
+    pub fn parts(&self) -> &[(String, Step, Columns)] {
+        &self.parts
+    }
+
+    pub(crate) fn check_params(&self) -> Result<()> {
+        let mut seen = HashSet::new();
+        for (name, step, _) in &self.parts {
+            if name.is_empty() || name == "remainder" || name.contains("__") {
+                return Err(Error::invalid_param("transformers", format!("invalid part name {name:?}")));
+            }
+            if !seen.insert(name) {
+                return Err(Error::invalid_param("transformers", format!("part name {name:?} is used twice")));
+            }
+            if step.is_empty() {
+                return Err(Error::invalid_param("transformers", format!("part {name:?} has an empty chain")));
+            }
+        }
+        if self.n_jobs == Some(0) {
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        Ok(())
+    }
+
+    /// Resolves the selections against a frame's schema: the columns of each part, and the
+    /// remainder.
+    pub(crate) fn resolve(&self, schema: &[(String, DataType)]) -> Result<(Vec<Vec<String>>, Vec<String>)> {
+        let selections: Vec<Vec<String>> = self.parts.iter().map(|(_, _, c)| c.resolve(schema)).collect::<Result<_>>()?;
+        let selected: HashSet<&String> = selections.iter().flatten().collect();
+        let remainder: Vec<String> = match self.remainder {
+            Remainder::Drop => Vec::new(),
+            Remainder::Passthrough => schema.iter().map(|(n, _)| n).filter(|n| !selected.contains(n)).cloned().collect(),
+        };
+        for r in &remainder {
+            let dtype = &schema.iter().find(|(n, _)| n == r).expect("remainder comes from the schema").1;
+            let numeric = dtype.is_primitive_numeric() || dtype.is_bool() || matches!(dtype, DataType::Null);
+            if !numeric {
+                return Err(Error::InvalidInput(format!(
+                    "remainder column {r:?} has dtype {dtype}; passthrough needs numbers, so select it with an encoder"
+                )));
+            }
+        }
+        Ok((selections, remainder))
+    }
+
+    /// Assembles the fitted transformer from fitted parts.
+    pub(crate) fn assemble(
+        &self,
+        schema: &[(String, DataType)],
+        selections: Vec<Vec<String>>,
+        fitted: Vec<(FittedStep, Vec<String>)>,
+        remainder: Vec<String>,
+    ) -> Result<FittedColumnTransformer> {
+        let parts: Vec<FittedPart> = self
+            .parts
+            .iter()
+            .zip(selections)
+            .zip(fitted)
+            .map(|(((name, _, _), columns), (step, names_out))| FittedPart { name: name.clone(), columns, step, names_out })
+            .collect();
+        let mut names = Vec::new();
+        for p in &parts {
+            for n in &p.names_out {
+                names.push(if self.verbose_feature_names_out { format!("{}__{n}", p.name) } else { n.clone() });
+            }
+        }
+        for r in &remainder {
+            names.push(if self.verbose_feature_names_out { format!("remainder__{r}") } else { r.clone() });
+        }
+        if !self.verbose_feature_names_out {
+            let mut seen = HashSet::new();
+            if let Some(d) = names.iter().find(|n| !seen.insert(n.as_str())) {
+                return Err(Error::InvalidInput(format!(
+                    "output name {d:?} is not unique; set verbose_feature_names_out(true)"
+                )));
+            }
+        }
+        let mut used: Vec<(String, DtypeGroup)> = Vec::new();
+        let mut seen = HashSet::new();
+        for c in parts.iter().flat_map(|p| p.columns.iter()).chain(&remainder) {
+            if seen.insert(c.clone()) {
+                let dtype = &schema.iter().find(|(n, _)| n == c).expect("selected from the schema").1;
+                used.push((c.clone(), DtypeGroup::of(dtype)));
+            }
+        }
+        Ok(FittedColumnTransformer {
+            parts,
+            remainder,
+            used,
+            feature_names_in: schema.iter().map(|(n, _)| n.clone()).collect(),
+            feature_names_out: names,
+            n_jobs: self.n_jobs,
+        })
+    }
+
+    /// Fits every part on its columns of `df`.
+    ///
+    /// Errors: `InvalidParam` for duplicate or empty parts, `EmptyInput` for a frame without rows,
+    /// `InvalidInput` for a named column the frame lacks, a string column given to a numeric
+    /// transformer or a string remainder passed through, and the transformers' own errors.
+    pub fn fit_frame(&self, df: &DataFrame) -> Result<FittedColumnTransformer> {
+        self.fit_transform_frame(df).map(|(f, _)| f)
+    }
+
+    /// Fits, then returns the transformed training frame as well.
+    pub fn fit_transform_frame(&self, df: &DataFrame) -> Result<(FittedColumnTransformer, Array2<f64>)> {
+        let _span = tracing::debug_span!("fit", estimator = "ColumnTransformer", rows = df.height(), cols = df.width()).entered();
+        self.check_params()?;
+        if df.height() == 0 {
+            return Err(Error::EmptyInput { estimator: "ColumnTransformer".into(), what: "X", rows: 0, cols: df.width(), min_rows: 1 });
+        }
+        let schema = frame_schema(df);
+        let (selections, remainder) = self.resolve(&schema)?;
+        with_n_jobs(self.n_jobs, || {
+            let needed: Vec<String> = {
+                let mut s = HashSet::new();
+                selections.iter().flatten().chain(&remainder).filter(|c| s.insert(c.as_str())).cloned().collect()
+            };
+            let cols = read_cols(df, &needed)?;
+            let results: Vec<(FittedStep, Vec<String>, Vec<Col>)> = self
+                .parts
+                .par_iter()
+                .zip(&selections)
+                .map(|((_, step, _), sel)| {
+                    if sel.is_empty() {
+                        // scikit-learn skips a part whose selection is empty.
+                        return Ok((FittedStep::Chain(Vec::new()), Vec::new(), Vec::new()));
+                    }
+                    let input: Vec<Col> = sel.iter().map(|c| cols[c].clone()).collect();
+                    let (f, out, names) = step.fit_transform_cols(input, sel.clone())?;
+                    Ok((f, names, out))
+                })
+                .collect::<Result<_>>()?;
+            let mut outputs: Vec<Col> = Vec::new();
+            let mut fitted = Vec::new();
+            for (f, names, out) in results {
+                fitted.push((f, names));
+                outputs.extend(out);
+            }
+            outputs.extend(remainder.iter().map(|r| cols[r].clone()));
+            let ct = self.assemble(&schema, selections.clone(), fitted, remainder.clone())?;
+            let x = stack(&outputs, df.height(), &ct.feature_names_out)?;
+            Ok((ct, x))
+        })?
+    }
+}
+
+/// Stacks numeric output columns into a matrix, in parallel over columns.
+pub(crate) fn stack(cols: &[Col], rows: usize, names: &[String]) -> Result<Array2<f64>> {
+    let mut out = Array2::<f64>::zeros((rows, cols.len()));
+    if let Some(j) = cols.iter().position(Col::is_str) {
+        return Err(Error::InvalidInput(format!(
+            "output column {:?} holds strings; end the chain with an encoder",
+            names.get(j).map_or("?", String::as_str)
+        )));
+    }
+    out.axis_iter_mut(Axis(1)).into_par_iter().zip(cols).for_each(|(mut o, c)| {
+        if let Col::Num { v, .. } = c {
+            o.iter_mut().zip(v).for_each(|(o, &x)| *o = x);
+        }
+    });
+    Ok(out)
+}
+
+impl FittedColumnTransformer {
+    /// Output names (`<part>__<feature>`, `remainder__<column>`).
+    pub fn feature_names_out(&self) -> &[String] {
+        &self.feature_names_out
+    }
+    /// The columns of the frame seen in fit.
+    pub fn feature_names_in(&self) -> &[String] {
+        &self.feature_names_in
+    }
+    /// Number of output columns.
+    pub fn n_features_out(&self) -> usize {
+        self.feature_names_out.len()
+    }
+    /// The fitted parts.
+    pub fn parts(&self) -> &[FittedPart] {
+        &self.parts
+    }
+    /// The columns passed through.
+    pub fn remainder(&self) -> &[String] {
+        &self.remainder
+    }
+    /// The input columns the transform reads, with their dtype group at fit.
+    pub fn used_columns(&self) -> &[(String, DtypeGroup)] {
+        &self.used
+    }
+
+    /// Checks that `df` has every used column with a compatible dtype, naming all offenders.
+    pub fn check_frame(&self, df: &DataFrame) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut changed = Vec::new();
+        for (name, group) in &self.used {
+            match df.column(name) {
+                Err(_) => missing.push(name.clone()),
+                Ok(c) => {
+                    let now = DtypeGroup::of(c.dtype());
+                    let null = matches!(c.dtype(), DataType::Null) || *group == DtypeGroup::Other;
+                    if !null && !group.compatible(now) {
+                        changed.push(format!("{name:?} (fitted as {group}, now {})", c.dtype()));
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "the frame lacks column(s) {missing:?} seen during fit by ColumnTransformer"
+            )));
+        }
+        if !changed.is_empty() {
+            return Err(Error::InvalidInput(format!("column(s) changed dtype since fit: {}", changed.join(", "))));
+        }
+        Ok(())
+    }
+
+    /// Transforms a frame into the dense output matrix. The frame is not modified; rows with
+    /// unseen categories follow each encoder's `handle_unknown`.
+    pub fn transform_frame(&self, df: &DataFrame) -> Result<Array2<f64>> {
+        self.check_frame(df)?;
+        with_n_jobs(self.n_jobs, || {
+            let names: Vec<String> = self.used.iter().map(|(n, _)| n.clone()).collect();
+            let cols = read_cols(df, &names)?;
+            let outs: Vec<Vec<Col>> = self
+                .parts
+                .par_iter()
+                .map(|p| {
+                    if p.columns.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let input: Vec<Col> = p.columns.iter().map(|c| cols[c].clone()).collect();
+                    p.step.transform_cols(input, &p.columns)
+                })
+                .collect::<Result<_>>()?;
+            let mut all: Vec<Col> = outs.into_iter().flatten().collect();
+            all.extend(self.remainder.iter().map(|r| cols[r].clone()));
+            stack(&all, df.height(), &self.feature_names_out)
+        })?
+    }
+
+    /// Transforms a frame into a frame of `Float64` columns named by
+    /// [`feature_names_out`](Self::feature_names_out).
+    pub fn transform_to_frame(&self, df: &DataFrame) -> Result<DataFrame> {
+        let x = self.transform_frame(df)?;
+        matrix_to_frame(&x, &self.feature_names_out)
+    }
+}
+
+/// A matrix as a frame of `Float64` columns.
+pub fn matrix_to_frame(x: &Array2<f64>, names: &[String]) -> Result<DataFrame> {
+    let columns: Vec<Column> = x
+        .axis_iter(Axis(1))
+        .into_par_iter()
+        .zip(names)
+        .map(|(c, n)| Float64Chunked::from_vec(n.as_str().into(), c.to_vec()).into_series().into_column())
+        .collect();
+    DataFrame::new(x.nrows(), columns).map_err(pl)
+}

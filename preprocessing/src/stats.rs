@@ -1,0 +1,391 @@
+//! Per-column statistics that every fit is computed from: counts, mean and variance, extrema,
+//! category counts and quantile sketches. They merge, so the same code serves an in-memory fit
+//! (one accumulator over the whole column) and a streaming fit (one per chunk, merged in order).
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::Col;
+
+/// Rows per fixed chunk of a column: statistics are computed chunk by chunk and merged in order,
+/// so the result never depends on the thread count.
+pub(crate) const ROW_CHUNK: usize = 1 << 15;
+
+/// Count, mean, centred sum of squares and extrema of the non-missing values of a column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NumStats {
+    pub n: u64,
+    pub n_missing: u64,
+    pub mean: f64,
+    pub m2: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Default for NumStats {
+    fn default() -> Self {
+        NumStats { n: 0, n_missing: 0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+}
+
+impl NumStats {
+    /// Exact two-pass statistics of one chunk (NaN is missing).
+    fn of_chunk(v: &[f64]) -> Self {
+        let mut s = NumStats::default();
+        let mut sum = 0.0;
+        for &x in v {
+            if x.is_nan() {
+                s.n_missing += 1;
+            } else {
+                s.n += 1;
+                sum += x;
+                s.min = s.min.min(x);
+                s.max = s.max.max(x);
+            }
+        }
+        if s.n > 0 {
+            let mean = sum / s.n as f64;
+            let (mut q, mut c) = (0.0, 0.0);
+            for &x in v {
+                if !x.is_nan() {
+                    let d = x - mean;
+                    q += d * d;
+                    c += d;
+                }
+            }
+            // The correction term makes the two-pass variance exact up to rounding (numpy's way).
+            s.mean = mean;
+            s.m2 = (q - c * c / s.n as f64).max(0.0);
+        }
+        s
+    }
+
+    /// Statistics of a whole column, computed in fixed chunks merged in order.
+    pub fn of(v: &[f64]) -> Self {
+        let mut s = NumStats::default();
+        for chunk in v.chunks(ROW_CHUNK) {
+            s.merge(&NumStats::of_chunk(chunk));
+        }
+        s
+    }
+
+    /// Merges the statistics of further rows (Chan et al.'s pairwise update).
+    pub fn merge(&mut self, o: &NumStats) {
+        self.n_missing += o.n_missing;
+        if o.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            let missing = self.n_missing;
+            *self = *o;
+            self.n_missing = missing;
+            return;
+        }
+        let n = self.n + o.n;
+        let d = o.mean - self.mean;
+        let (na, nb, nf) = (self.n as f64, o.n as f64, n as f64);
+        self.mean += d * nb / nf;
+        self.m2 += o.m2 + d * d * na * nb / nf;
+        self.n = n;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+    }
+
+    /// Population variance (NaN without values).
+    pub fn var(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.m2 / self.n as f64 }
+    }
+
+    /// Mean (NaN without values).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+
+    /// Largest absolute value (0 without values).
+    pub fn max_abs(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { self.min.abs().max(self.max.abs()) }
+    }
+}
+
+/// An `f64` with a total order, usable as a map key.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct OrdF64(pub f64);
+impl PartialEq for OrdF64 {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.total_cmp(&o.0) == Ordering::Equal
+    }
+}
+impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+/// Counts of the distinct non-missing values of a column, sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CatCounts {
+    Num(BTreeMap<OrdF64, u64>),
+    Str(BTreeMap<String, u64>),
+}
+
+impl CatCounts {
+    fn merge(&mut self, o: CatCounts) {
+        match (self, o) {
+            (CatCounts::Num(a), CatCounts::Num(b)) => b.into_iter().for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
+            (CatCounts::Str(a), CatCounts::Str(b)) => b.into_iter().for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
+            (a, b) => {
+                // A column that was all-null in one chunk may be read as numbers there: keep the
+                // non-empty side.
+                if a.is_empty() {
+                    *a = b;
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            CatCounts::Num(m) => m.is_empty(),
+            CatCounts::Str(m) => m.is_empty(),
+        }
+    }
+}
+
+/// Values kept for quantiles: every value (exact) or a deterministic bottom-k sample keyed by a
+/// hash of the global row index (approximate, mergeable).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Sketch {
+    cap: Option<usize>,
+    items: Vec<(u64, f64)>,
+}
+
+/// SplitMix64: a fixed hash of the row index, so the sample does not depend on chunking.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Sketch {
+    fn new(cap: Option<usize>) -> Self {
+        Sketch { cap, items: Vec::new() }
+    }
+
+    fn push_all(&mut self, v: &[f64], row_offset: u64) {
+        for (i, &x) in v.iter().enumerate() {
+            if !x.is_nan() {
+                let h = if self.cap.is_some() { mix(row_offset + i as u64) } else { 0 };
+                self.items.push((h, x));
+            }
+        }
+        self.compact();
+    }
+
+    fn compact(&mut self) {
+        if let Some(cap) = self.cap
+            && self.items.len() > 2 * cap
+        {
+            self.items.select_nth_unstable_by(cap, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            self.items.truncate(cap);
+        }
+    }
+
+    fn merge(&mut self, o: Sketch) {
+        self.items.extend(o.items);
+        self.compact();
+    }
+
+    /// Sorted kept values.
+    pub fn sorted(&self) -> Vec<f64> {
+        let mut items = self.items.clone();
+        if let Some(cap) = self.cap
+            && items.len() > cap
+        {
+            items.select_nth_unstable_by(cap, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            items.truncate(cap);
+        }
+        let mut v: Vec<f64> = items.into_iter().map(|(_, x)| x).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+}
+
+/// numpy's `percentile(.., method="linear")` of sorted values, `q` in `[0, 100]`.
+pub(crate) fn percentile_linear(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q / 100.0;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = h - lo as f64;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// numpy's `percentile(.., method="averaged_inverted_cdf")` of sorted values, `q` in `[0, 100]`.
+pub(crate) fn percentile_averaged_inverted_cdf(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let g = n as f64 * q / 100.0;
+    let j = g.floor();
+    let idx = |k: f64| sorted[(k.max(0.0) as usize).min(n - 1)];
+    if g > j {
+        idx(j)
+    } else {
+        // Exactly on a step of the empirical CDF: average the two neighbours.
+        (idx(j - 1.0) + idx(j)) / 2.0
+    }
+}
+
+/// What a fit needs beyond counts, mean, variance and extrema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Needs {
+    pub quantiles: bool,
+    pub categories: bool,
+}
+
+/// Everything a fit knows about one column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ColAccum {
+    pub num: NumStats,
+    pub is_str: bool,
+    /// The source column had an integer dtype.
+    pub int: bool,
+    pub sketch: Option<Sketch>,
+    pub cats: Option<CatCounts>,
+}
+
+impl ColAccum {
+    /// Statistics of one column (or one chunk of it, whose first row has global index
+    /// `row_offset`). `sample_cap`: `None` keeps every value for exact quantiles.
+    pub fn of(col: &Col, needs: Needs, row_offset: u64, sample_cap: Option<usize>) -> Self {
+        match col {
+            Col::Num { v, int } => {
+                let num = NumStats::of(v);
+                let sketch = needs.quantiles.then(|| {
+                    let mut s = Sketch::new(sample_cap);
+                    s.push_all(v, row_offset);
+                    s
+                });
+                let cats = needs.categories.then(|| {
+                    let mut m = BTreeMap::new();
+                    for &x in v.iter().filter(|x| !x.is_nan()) {
+                        // -0.0 and 0.0 are one category, as in numpy.
+                        *m.entry(OrdF64(if x == 0.0 { 0.0 } else { x })).or_insert(0) += 1;
+                    }
+                    CatCounts::Num(m)
+                });
+                ColAccum { num, is_str: false, int: *int, sketch, cats }
+            }
+            Col::Str(s) => {
+                let n_missing = s.null_count() as u64;
+                let num = NumStats { n: s.len() as u64 - n_missing, n_missing, ..NumStats::default() };
+                let cats = needs.categories.then(|| {
+                    let mut h: HashMap<&str, u64> = HashMap::new();
+                    for x in s.iter().flatten() {
+                        *h.entry(x).or_insert(0) += 1;
+                    }
+                    CatCounts::Str(h.into_iter().map(|(k, c)| (k.to_string(), c)).collect())
+                });
+                ColAccum { num, is_str: true, int: false, sketch: None, cats }
+            }
+        }
+    }
+
+    /// Merges the statistics of the following rows.
+    pub fn merge(&mut self, o: ColAccum) {
+        // A chunk where a string column was all null may have been read as numbers.
+        if o.is_str && !self.is_str && self.num.n == 0 {
+            self.is_str = true;
+        }
+        self.num.merge(&o.num);
+        self.int &= o.int || o.num.n == 0;
+        match (&mut self.sketch, o.sketch) {
+            (Some(a), Some(b)) => a.merge(b),
+            (a @ None, b) => *a = b,
+            _ => {}
+        }
+        match (&mut self.cats, o.cats) {
+            (Some(a), Some(b)) => a.merge(b),
+            (a @ None, b) => *a = b,
+            _ => {}
+        }
+    }
+
+    /// Number of rows seen.
+    pub fn n_rows(&self) -> u64 {
+        self.num.n + self.num.n_missing
+    }
+}
+
+/// Statistics of every column, in parallel over columns.
+pub(crate) fn accumulate(cols: &[Col], needs: Needs, row_offset: u64, sample_cap: Option<usize>) -> Vec<ColAccum> {
+    cols.par_iter().map(|c| ColAccum::of(c, needs, row_offset, sample_cap)).collect()
+}
+
+/// Merges per-chunk statistics column by column, in order.
+pub(crate) fn merge_all(acc: &mut Vec<ColAccum>, more: Vec<ColAccum>) {
+    if acc.is_empty() {
+        *acc = more;
+    } else {
+        acc.iter_mut().zip(more).for_each(|(a, b)| a.merge(b));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_chunks_match_the_whole() {
+        let v: Vec<f64> = (0..1000).map(|i| ((i * 37) % 101) as f64 * 0.5 - 7.0).collect();
+        let whole = NumStats::of(&v);
+        let mut parts = NumStats::default();
+        for c in v.chunks(77) {
+            parts.merge(&NumStats::of(c));
+        }
+        assert_eq!(whole.n, parts.n);
+        assert!((whole.mean - parts.mean).abs() < 1e-12);
+        assert!((whole.var() - parts.var()).abs() < 1e-9);
+        assert_eq!(whole.min, parts.min);
+    }
+
+    #[test]
+    fn percentiles_match_numpy() {
+        let s = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile_linear(&s, 50.0), 2.5);
+        assert_eq!(percentile_linear(&s, 25.0), 1.75);
+        assert_eq!(percentile_averaged_inverted_cdf(&s, 50.0), 2.5);
+        assert_eq!(percentile_averaged_inverted_cdf(&s, 30.0), 2.0);
+        assert_eq!(percentile_averaged_inverted_cdf(&s, 0.0), 1.0);
+        assert_eq!(percentile_averaged_inverted_cdf(&s, 100.0), 4.0);
+    }
+
+    #[test]
+    fn bottom_k_sample_is_chunking_independent() {
+        let v: Vec<f64> = (0..10_000).map(|i| i as f64).collect();
+        let mut a = Sketch::new(Some(500));
+        a.push_all(&v, 0);
+        let mut b = Sketch::new(Some(500));
+        for (k, c) in v.chunks(999).enumerate() {
+            let mut s = Sketch::new(Some(500));
+            s.push_all(c, (k * 999) as u64);
+            b.merge(s);
+        }
+        assert_eq!(a.sorted(), b.sorted());
+        let med = percentile_linear(&a.sorted(), 50.0);
+        assert!((med - 5000.0).abs() < 600.0, "{med}");
+    }
+}
