@@ -261,7 +261,7 @@ macro_rules! neighbor_setters {
 /// use oxlearn_core::prelude::*;
 /// use oxlearn_algorithms::KNeighborsClassifier;
 /// let x = ndarray::array![[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]];
-/// let y = ndarray::array!["a", "a", "a", "b", "b", "b"];
+/// let y = ndarray::array!["a", "a", "a", "b", "b", "b"].mapv(String::from);
 /// let model = KNeighborsClassifier::default().n_neighbors(3).fit(&x, &y)?;
 /// assert_eq!(model.predict(&ndarray::array![[1.5], [10.5]])?.to_vec(), vec!["a", "b"]);
 /// let (dist, idx) = model.kneighbors(&ndarray::array![[0.2]], Some(2))?;
