@@ -209,3 +209,24 @@ fn target_conversions_and_their_errors() {
         array![Label::from("lo"), Label::from("hi"), Label::from("lo")]
     );
 }
+
+#[test]
+fn csv_types_are_inferred_from_the_whole_file() {
+    let dir = temp_dir("infer");
+    let path = dir.join("late_float.csv");
+    let mut text = String::from("a,y\n");
+    for i in 0..500 {
+        text.push_str(&format!("{i},{}\n", i % 2));
+    }
+    text.push_str("1.5,0\n");
+    std::fs::write(&path, text).unwrap();
+    for df in [
+        read_csv(&path).unwrap(),
+        scan_csv(&path).unwrap().collect().unwrap(),
+    ] {
+        assert_eq!(df.column("a").unwrap().dtype(), &DataType::Float64);
+        let (x, _) = xy_regression(&df, "y").unwrap();
+        assert_eq!(x[[500, 0]], 1.5);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
