@@ -399,7 +399,6 @@ pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: 
         features: (0..sorted.d).collect(),
         nodes: Vec::new(),
         values: Vec::new(),
-        width,
     };
     b.run();
     Tree { nodes: b.nodes, values: b.values, width, n_features: b.d, strict_less: false }
@@ -420,7 +419,6 @@ struct Builder<'a> {
     features: Vec<usize>,
     nodes: Vec<Node>,
     values: Vec<f64>,
-    width: usize,
 }
 
 impl Builder<'_> {
@@ -567,8 +565,8 @@ impl Builder<'_> {
         )
     }
 
-    /// Visits features in random order until `max_features` non-constant ones were tried, and
-    /// keeps the first best split (scikit-learn's rule).
+    /// Visits features in random order until `max_features` were drawn (and at least one was
+    /// not constant in the node), and keeps the first best split (scikit-learn's rule).
     fn find_split(&mut self, p: &Pending) -> Option<Split> {
         let (d, max_features) = (self.d, self.cfg.max_features);
         let parallel = max_features >= d && self.cfg.splitter == Splitter::Best && (p.end - p.start) * d >= PARALLEL_WORK;
@@ -589,9 +587,11 @@ impl Builder<'_> {
             return best;
         }
         let mut best: Option<Split> = None;
-        let mut visited = 0;
+        let mut constant = 0;
         for j in 0..d {
-            if visited >= max_features {
+            // As scikit-learn: constant features count as visited, but the search goes on until
+            // at least one non-constant feature was evaluated.
+            if j >= max_features && j > constant {
                 break;
             }
             let r = self.rng.gen_range(j..d);
@@ -601,9 +601,10 @@ impl Builder<'_> {
                 Splitter::Best => self.best_of_feature(f, p),
                 Splitter::Random => self.random_of_feature(f, p),
             };
-            // `None`: constant in this node, does not count towards max_features.
-            let Some(found) = found else { continue };
-            visited += 1;
+            let Some(found) = found else {
+                constant += 1;
+                continue;
+            };
             if let Some(s) = found {
                 if best.as_ref().is_none_or(|b| s.proxy > b.proxy) {
                     best = Some(s);
