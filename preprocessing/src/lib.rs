@@ -7,6 +7,7 @@ pub mod data;
 pub mod encode;
 pub mod function;
 pub mod impute;
+pub mod job;
 pub mod kbins;
 pub mod label;
 pub mod poly;
@@ -22,6 +23,7 @@ pub use encode::{
     OneHotDrop, OneHotEncoder, OrdinalEncoder,
 };
 pub use function::{FittedFunctionTransformer, FunctionNames, FunctionTransformer};
+pub use job::{FeatureJob, JobReport};
 pub use impute::{Fill, FillValue, FittedSimpleImputer, ImputeStrategy, SimpleImputer};
 pub use kbins::{BinEncode, BinStrategy, FittedKBinsDiscretizer, KBinsDiscretizer};
 pub use label::{FittedLabelEncoder, LabelEncoder};

@@ -4,3 +4,5 @@ mod common;
 mod conformance;
 mod frame;
 mod golden;
+mod job;
+mod parallel;
