@@ -2,7 +2,8 @@
 //! an owned, permutable copy of the training rows with their squared norms, from which one row
 //! of the kernel matrix is computed as a matrix-vector product (row norms + dot products).
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis, s};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The kernel of [`SVC`](crate::svm::SVC) / [`SVR`](crate::svm::SVR) (scikit-learn's `kernel`).
@@ -82,7 +83,7 @@ pub(crate) struct KernelFn {
 impl KernelFn {
     /// The kernel value from the dot product and the two squared norms.
     #[inline]
-    pub fn from_dot(&self, dot: f64, sq_a: f64, sq_b: f64) -> f64 {
+    pub fn eval(&self, dot: f64, sq_a: f64, sq_b: f64) -> f64 {
         match self.kind {
             SvmKernel::Linear => dot,
             SvmKernel::Rbf => (-self.gamma * (sq_a + sq_b - 2.0 * dot).max(0.0)).exp(),
@@ -93,12 +94,18 @@ impl KernelFn {
 
     /// The kernel matrix between the rows of `a` and the rows of `b` (with their squared norms),
     /// computed as one GEMM followed by the element-wise kernel map.
-    pub fn matrix(&self, a: ArrayView2<'_, f64>, sq_a: &[f64], b: ArrayView2<'_, f64>, sq_b: &[f64]) -> Array2<f64> {
+    pub fn matrix(
+        &self,
+        a: ArrayView2<'_, f64>,
+        sq_a: &[f64],
+        b: ArrayView2<'_, f64>,
+        sq_b: &[f64],
+    ) -> Array2<f64> {
         let mut k = a.dot(&b.t());
         for (i, mut row) in k.axis_iter_mut(Axis(0)).enumerate() {
             let sa = sq_a[i];
             for (v, &sb) in row.iter_mut().zip(sq_b) {
-                *v = self.from_dot(*v, sa, sb);
+                *v = self.eval(*v, sa, sb);
             }
         }
         k
@@ -116,14 +123,19 @@ pub(crate) struct TrainKernel {
     x: Array2<f64>,
     sq: Vec<f64>,
     f: KernelFn,
-    dots: Array1<f64>,
+    dots: Vec<f64>,
 }
 
 impl TrainKernel {
     pub fn new(x: Array2<f64>, f: KernelFn) -> Self {
         let sq = row_norms_sq(x.view());
         let n = x.nrows();
-        TrainKernel { x, sq, f, dots: Array1::zeros(n) }
+        TrainKernel {
+            x,
+            sq,
+            f,
+            dots: vec![0.0; n],
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -132,23 +144,41 @@ impl TrainKernel {
 
     /// `K(i, i)`.
     pub fn diag(&self, i: usize) -> f64 {
-        self.f.from_dot(self.sq[i], self.sq[i], self.sq[i])
+        self.f.eval(self.sq[i], self.sq[i], self.sq[i])
     }
 
     /// Writes `scale(k) * K(i, k)` for `k` in `start..start + out.len()` into `out`.
-    pub fn row_into(&mut self, i: usize, start: usize, out: &mut [f32], scale: impl Fn(usize) -> f64) {
-        let end = start + out.len();
-        if end <= start {
-            return;
-        }
-        let block = self.x.slice(s![start..end, ..]);
-        let xi = self.x.row(i);
-        let mut dots = self.dots.slice_mut(s![..end - start]);
-        ndarray::linalg::general_mat_vec_mul(1.0, &block, &xi, 0.0, &mut dots);
-        let si = self.sq[i];
-        for (t, (o, &d)) in out.iter_mut().zip(dots.iter()).enumerate() {
-            let k = start + t;
-            *o = (scale(k) * self.f.from_dot(d, si, self.sq[k])) as f32;
+    ///
+    /// Long rows are cut into fixed chunks computed on the rayon pool; every entry is one dot
+    /// product, so the result does not depend on the number of threads.
+    pub fn row_into(
+        &mut self,
+        i: usize,
+        start: usize,
+        out: &mut [f32],
+        scale: impl Fn(usize) -> f64 + Sync,
+    ) {
+        const CHUNK: usize = 2048;
+        let TrainKernel { x, sq, f, dots } = self;
+        let (x, sq, f) = (&*x, &*sq, *f);
+        let xi = x.row(i);
+        let si = sq[i];
+        let work = |first: usize, chunk: &mut [f32], buf: &mut [f64]| {
+            let block = x.slice(s![first..first + chunk.len(), ..]);
+            let mut d = ArrayViewMut1::from(&mut buf[..chunk.len()]);
+            ndarray::linalg::general_mat_vec_mul(1.0, &block, &xi, 0.0, &mut d);
+            for (t, (o, &dv)) in chunk.iter_mut().zip(d.iter()).enumerate() {
+                let k = first + t;
+                *o = (scale(k) * f.eval(dv, si, sq[k])) as f32;
+            }
+        };
+        if out.len() >= 2 * CHUNK && rayon::current_num_threads() > 1 {
+            out.par_chunks_mut(CHUNK).enumerate().for_each_init(
+                || vec![0.0; CHUNK],
+                |buf, (c, chunk)| work(start + c * CHUNK, chunk, buf),
+            );
+        } else {
+            work(start, out, dots);
         }
     }
 

@@ -52,7 +52,15 @@ pub struct LinearSVC {
 
 impl Default for LinearSVC {
     fn default() -> Self {
-        LinearSVC { c: 1.0, tol: 1e-4, max_iter: 1000, fit_intercept: true, intercept_scaling: 1.0, seed: None, callback: Callback::none() }
+        LinearSVC {
+            c: 1.0,
+            tol: 1e-4,
+            max_iter: 1000,
+            fit_intercept: true,
+            intercept_scaling: 1.0,
+            seed: None,
+            callback: Callback::none(),
+        }
     }
 }
 
@@ -99,21 +107,33 @@ impl Estimator for LinearSVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags {
+            non_deterministic: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
         if !(self.c > 0.0 && self.c.is_finite()) {
-            return Err(Error::invalid_param("C", format!("must be positive and finite, got {}", self.c)));
+            return Err(Error::invalid_param(
+                "C",
+                format!("must be positive and finite, got {}", self.c),
+            ));
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid_param("tol", format!("must be positive, got {}", self.tol)));
+            return Err(Error::invalid_param(
+                "tol",
+                format!("must be positive, got {}", self.tol),
+            ));
         }
         if self.max_iter == 0 {
             return Err(Error::invalid_param("max_iter", "must be positive, got 0"));
         }
         if !(self.intercept_scaling > 0.0 && self.intercept_scaling.is_finite()) {
-            return Err(Error::invalid_param("intercept_scaling", format!("must be positive, got {}", self.intercept_scaling)));
+            return Err(Error::invalid_param(
+                "intercept_scaling",
+                format!("must be positive, got {}", self.intercept_scaling),
+            ));
         }
         Ok(())
     }
@@ -126,7 +146,12 @@ impl Estimator for LinearSVC {
             "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
             "intercept_scaling" => self.intercept_scaling = value.as_f64(name)?,
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -180,7 +205,11 @@ impl DualCd<'_, '_> {
         let mut w = Array1::<f64>::zeros(d);
         let mut wb = 0.0;
         let mut alpha = vec![0.0; l];
-        let qd: Vec<f64> = self.x.axis_iter(Axis(0)).map(|r| r.dot(&r) + self.bias * self.bias + diag).collect();
+        let qd: Vec<f64> = self
+            .x
+            .axis_iter(Axis(0))
+            .map(|r| r.dot(&r) + self.bias * self.bias + diag)
+            .collect();
         let mut index: Vec<usize> = (0..l).collect();
         let mut active = l;
         // The squared hinge has no upper bound on alpha, so only the lower-bound shrinking applies.
@@ -244,7 +273,11 @@ impl DualCd<'_, '_> {
                 pg_max_old = f64::INFINITY;
                 continue;
             }
-            pg_max_old = if pg_max_new <= 0.0 { f64::INFINITY } else { pg_max_new };
+            pg_max_old = if pg_max_new <= 0.0 {
+                f64::INFINITY
+            } else {
+                pg_max_new
+            };
         }
         (w, wb * self.bias, iter, converged)
     }
@@ -253,7 +286,11 @@ impl DualCd<'_, '_> {
 impl Classifier for LinearSVC {
     type Fitted<L: ClassLabel> = FittedLinearSVC<L>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedLinearSVC<L>> {
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedLinearSVC<L>> {
         let k = y.n_classes();
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
@@ -261,7 +298,11 @@ impl Classifier for LinearSVC {
         };
         let solver = DualCd {
             x,
-            bias: if self.fit_intercept { self.intercept_scaling } else { 0.0 },
+            bias: if self.fit_intercept {
+                self.intercept_scaling
+            } else {
+                0.0
+            },
             c: self.c,
             tol: self.tol,
             max_iter: self.max_iter,
@@ -272,14 +313,23 @@ impl Classifier for LinearSVC {
         let mut intercept = Array1::zeros(positives.len());
         let (mut n_iter, mut converged) = (0, true);
         for (row, &cls) in positives.iter().enumerate() {
-            let target: Vec<f64> = y.y.iter().map(|&c| if c == cls { 1.0 } else { -1.0 }).collect();
+            let target: Vec<f64> =
+                y.y.iter()
+                    .map(|&c| if c == cls { 1.0 } else { -1.0 })
+                    .collect();
             let (w, b, it, conv) = solver.solve(&target, &mut rng);
             coef.row_mut(row).assign(&w);
             intercept[row] = b;
             n_iter = n_iter.max(it);
             converged &= conv;
         }
-        Ok(FittedLinearSVC { classes: y.classes, coef, intercept, n_iter, converged })
+        Ok(FittedLinearSVC {
+            classes: y.classes,
+            coef,
+            intercept,
+            n_iter,
+            converged,
+        })
     }
 }
 

@@ -3,6 +3,9 @@
 //! Weng's Newton method), and Wu, Lin and Weng's pairwise coupling (their method 2) for more
 //! than two classes.
 
+// The solver follows libsvm's index loops over several arrays at once.
+#![allow(clippy::needless_range_loop)]
+
 /// Fits `P(y = +1 | f) = 1 / (1 + exp(A f + B))` to decision values `dec` with labels `y`
 /// (+1 / -1); returns `(A, B)` (libsvm's `sigmoid_train`).
 pub(crate) fn sigmoid_train(dec: &[f64], y: &[i8]) -> (f64, f64) {
@@ -20,7 +23,11 @@ pub(crate) fn sigmoid_train(dec: &[f64], y: &[i8]) -> (f64, f64) {
             .zip(&t)
             .map(|(&d, &ti)| {
                 let f = d * a + b;
-                if f >= 0.0 { ti * f + (-f).exp().ln_1p() } else { (ti - 1.0) * f + f.exp().ln_1p() }
+                if f >= 0.0 {
+                    ti * f + (-f).exp().ln_1p()
+                } else {
+                    (ti - 1.0) * f + f.exp().ln_1p()
+                }
             })
             .sum()
     };
@@ -137,7 +144,11 @@ mod tests {
         assert!(a < 0.0, "a = {a}");
         assert!(sigmoid_predict(2.0, a, b) > 0.8);
         assert!(sigmoid_predict(-2.0, a, b) < 0.2);
-        let r = vec![vec![0.0, 0.7, 0.8], vec![0.3, 0.0, 0.6], vec![0.2, 0.4, 0.0]];
+        let r = vec![
+            vec![0.0, 0.7, 0.8],
+            vec![0.3, 0.0, 0.6],
+            vec![0.2, 0.4, 0.0],
+        ];
         let p = multiclass_probability(&r);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(p[0] > p[1] && p[1] > p[2], "{p:?}");

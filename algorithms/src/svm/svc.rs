@@ -1,6 +1,9 @@
 //! [`SVC`]: C-support vector classification, one-vs-one as libsvm, with optional Platt
 //! probabilities.
 
+// The solver follows libsvm's index loops over several arrays at once.
+#![allow(clippy::needless_range_loop)]
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{
     Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
@@ -12,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::kernel::KernelFn;
 use super::platt::{multiclass_probability, sigmoid_predict, sigmoid_train};
-use super::{BinaryModel, Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, binary_decision, train_binary};
+use super::{
+    BinaryModel, Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, binary_decision,
+    train_binary,
+};
 
 /// The shape of [`FittedSVC::decision_function`] for more than two classes (scikit-learn's
 /// `decision_function_shape`).
@@ -139,6 +145,12 @@ impl SVC {
         self.params.backend = backend;
         self
     }
+    /// Threads for kernel rows and prediction blocks (not a scikit-learn parameter of `SVC`;
+    /// default None: the caller's rayon pool). Results do not depend on it.
+    pub fn n_jobs(mut self, n_jobs: Option<usize>) -> Self {
+        self.params.n_jobs = n_jobs;
+        self
+    }
     /// Progress callback (reported every `min(n, 1000)` solver iterations).
     pub fn callback(mut self, callback: Callback) -> Self {
         self.params.callback = callback;
@@ -151,7 +163,10 @@ impl Estimator for SVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: self.probability, ..Tags::default() }
+        Tags {
+            non_deterministic: self.probability,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -168,11 +183,21 @@ impl Estimator for SVC {
                 self.decision_function_shape = match value.as_str(name)? {
                     "ovr" => DecisionFunctionShape::Ovr,
                     "ovo" => DecisionFunctionShape::Ovo,
-                    other => return Err(Error::invalid_param(name, format!("unknown shape {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown shape {other:?}"),
+                        ));
+                    }
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -196,6 +221,7 @@ pub struct FittedSVC<L> {
     converged: bool,
     shape: DecisionFunctionShape,
     n_features_in: usize,
+    n_jobs: Option<usize>,
 }
 
 /// Fits Platt's sigmoid on 5-fold cross-validated decision values of the pair (libsvm's
@@ -245,7 +271,21 @@ fn binary_probability(
 impl Classifier for SVC {
     type Fitted<L: ClassLabel> = FittedSVC<L>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedSVC<L>> {
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedSVC<L>> {
+        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_pairs(x, y))?
+    }
+}
+
+impl SVC {
+    fn fit_pairs<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedSVC<L>> {
         let k = y.n_classes();
         let kf = self.params.kernel_fn(x);
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -265,9 +305,12 @@ impl Classifier for SVC {
             for b in a + 1..k {
                 let idx: Vec<usize> = groups[a].iter().chain(&groups[b]).copied().collect();
                 let sub_x = x.select(Axis(0), &idx);
-                let sub_y: Vec<i8> = (0..idx.len()).map(|t| if t < groups[a].len() { 1 } else { -1 }).collect();
+                let sub_y: Vec<i8> = (0..idx.len())
+                    .map(|t| if t < groups[a].len() { 1 } else { -1 })
+                    .collect();
                 if self.probability {
-                    let (pa, pb) = binary_probability(&sub_x, &sub_y, c, kf, &self.params, &mut rng)?;
+                    let (pa, pb) =
+                        binary_probability(&sub_x, &sub_y, c, kf, &self.params, &mut rng)?;
                     prob_a.push(pa);
                     prob_b.push(pb);
                 }
@@ -289,7 +332,8 @@ impl Classifier for SVC {
         let mut support = Vec::new();
         let mut n_support = vec![0; k];
         // Position of each (class, row-in-class) among the support vectors.
-        let mut position: Vec<Vec<Option<usize>>> = groups.iter().map(|g| vec![None; g.len()]).collect();
+        let mut position: Vec<Vec<Option<usize>>> =
+            groups.iter().map(|g| vec![None; g.len()]).collect();
         for a in 0..k {
             for (t, &i) in groups[a].iter().enumerate() {
                 if nonzero[a][t] {
@@ -305,7 +349,11 @@ impl Classifier for SVC {
             for b in a + 1..k {
                 let na = groups[a].len();
                 for (t, &v) in models[p].coef.iter().enumerate() {
-                    let (cls, row, coef_row) = if t < na { (a, t, b - 1) } else { (b, t - na, a) };
+                    let (cls, row, coef_row) = if t < na {
+                        (a, t, b - 1)
+                    } else {
+                        (b, t - na, a)
+                    };
                     if let Some(pos) = position[cls][row] {
                         sv_coef[[coef_row, pos]] = v;
                     }
@@ -328,11 +376,12 @@ impl Classifier for SVC {
             converged: models.iter().all(|m| m.converged),
             shape: self.decision_function_shape,
             n_features_in: x.ncols(),
+            n_jobs: self.params.n_jobs,
         })
     }
 }
 
-impl<L> FittedSVC<L> {
+impl<L: Send + Sync> FittedSVC<L> {
     fn n_classes(&self) -> usize {
         self.n_support.len()
     }
@@ -353,7 +402,11 @@ impl<L> FittedSVC<L> {
     /// Dual coefficients `y_i alpha_i`, shape `(n_classes - 1, n_SV)` in libsvm's layout
     /// (`dual_coef_`; negated for two classes, as scikit-learn).
     pub fn dual_coef(&self) -> Array2<f64> {
-        if self.n_classes() == 2 { -&self.sv_coef } else { self.sv_coef.clone() }
+        if self.n_classes() == 2 {
+            -&self.sv_coef
+        } else {
+            self.sv_coef.clone()
+        }
     }
     /// Intercepts of the pairwise classifiers (`intercept_`: `-rho`, or `rho` for two classes).
     pub fn intercept(&self) -> Array1<f64> {
@@ -366,7 +419,8 @@ impl<L> FittedSVC<L> {
     /// Weights of the pairwise classifiers in feature space (`coef_`), for the linear kernel only.
     pub fn coef(&self) -> Option<Array2<f64>> {
         let sign = if self.n_classes() == 2 { -1.0 } else { 1.0 };
-        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.pairwise_coefs().dot(&self.set.vectors) * sign)
+        (self.set.kernel.kind == SvmKernel::Linear)
+            .then(|| self.pairwise_coefs().dot(&self.set.vectors) * sign)
     }
     /// Platt's `A` per pair (`probA_`), when fitted with `probability(true)`.
     pub fn prob_a(&self) -> Option<&[f64]> {
@@ -393,7 +447,15 @@ impl<L> FittedSVC<L> {
     /// two classes), with libsvm's sign (positive favours `a`).
     fn pairwise_coefs(&self) -> Array2<f64> {
         let k = self.n_classes();
-        let starts: Vec<usize> = self.n_support.iter().scan(0, |acc, &n| { let s = *acc; *acc += n; Some(s) }).collect();
+        let starts: Vec<usize> = self
+            .n_support
+            .iter()
+            .scan(0, |acc, &n| {
+                let s = *acc;
+                *acc += n;
+                Some(s)
+            })
+            .collect();
         let mut w = Array2::zeros((k * (k - 1) / 2, self.support.len()));
         let mut p = 0;
         for a in 0..k {
@@ -411,14 +473,15 @@ impl<L> FittedSVC<L> {
     }
 
     /// libsvm's pairwise decision values, `(n, k (k - 1) / 2)`.
-    fn ovo_decision(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+    fn ovo_decision(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.ovo_decision_in_pool(x))
+    }
+
+    fn ovo_decision_in_pool(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let w = self.pairwise_coefs();
-        let mut out = Array2::zeros((x.nrows(), w.nrows()));
-        self.set.for_blocks(x, |start, kmat| {
-            let d = kmat.dot(&w.t());
-            let mut rows = out.slice_axis_mut(Axis(0), (start..start + d.nrows()).into());
-            rows.assign(&d);
-        });
+        let blocks = self.set.map_blocks(x, |kmat| kmat.dot(&w.t()));
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        let mut out = ndarray::concatenate(Axis(0), &views).expect("blocks share their width");
         for mut row in out.axis_iter_mut(Axis(0)) {
             for (v, r) in row.iter_mut().zip(&self.rho) {
                 *v -= r;
@@ -433,7 +496,11 @@ impl<L> FittedSVC<L> {
         let mut p = 0;
         for a in 0..k {
             for b in a + 1..k {
-                if dec[p] > 0.0 { votes[a] += 1 } else { votes[b] += 1 }
+                if dec[p] > 0.0 {
+                    votes[a] += 1
+                } else {
+                    votes[b] += 1
+                }
                 p += 1;
             }
         }
@@ -460,12 +527,14 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        let dec = self.ovo_decision(x);
-        Ok(Array1::from_iter(dec.axis_iter(Axis(0)).map(|row| self.vote(row))))
+        let dec = self.ovo_decision(x)?;
+        Ok(Array1::from_iter(
+            dec.axis_iter(Axis(0)).map(|row| self.vote(row)),
+        ))
     }
 
     fn decision_function_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let dec = self.ovo_decision(x);
+        let dec = self.ovo_decision(x)?;
         let k = self.n_classes();
         if k == 2 {
             return Ok(-dec);
@@ -483,7 +552,11 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
                 for b in a + 1..k {
                     conf[a] += d[p];
                     conf[b] -= d[p];
-                    if d[p] < 0.0 { votes[b] += 1.0 } else { votes[a] += 1.0 }
+                    if d[p] < 0.0 {
+                        votes[b] += 1.0
+                    } else {
+                        votes[a] += 1.0
+                    }
                     p += 1;
                 }
             }
@@ -496,9 +569,12 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let (Some(pa), Some(pb)) = (&self.prob_a, &self.prob_b) else {
-            return Err(Error::unsupported("SVC (fitted with probability=false)", "predict_proba"));
+            return Err(Error::unsupported(
+                "SVC (fitted with probability=false)",
+                "predict_proba",
+            ));
         };
-        let dec = self.ovo_decision(x);
+        let dec = self.ovo_decision(x)?;
         let k = self.n_classes();
         let min_prob = 1e-7;
         let mut out = Array2::zeros((x.nrows(), k));
@@ -513,7 +589,11 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
                     p += 1;
                 }
             }
-            let probs = if k == 2 { vec![r[0][1], r[1][0]] } else { multiclass_probability(&r) };
+            let probs = if k == 2 {
+                vec![r[0][1], r[1][0]]
+            } else {
+                multiclass_probability(&r)
+            };
             for c in 0..k {
                 o[c] = probs[c];
             }

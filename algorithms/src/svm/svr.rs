@@ -1,7 +1,10 @@
 //! [`SVR`]: epsilon-support vector regression (libsvm's epsilon-SVR).
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
-use oxlearn_core::{Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind, Result};
+use oxlearn_core::{
+    Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind,
+    Result,
+};
 use serde::{Deserialize, Serialize};
 
 use super::smo::{self, SvrQ};
@@ -39,7 +42,10 @@ pub struct SVR {
 
 impl Default for SVR {
     fn default() -> Self {
-        SVR { params: KernelParams::default(), epsilon: 0.1 }
+        SVR {
+            params: KernelParams::default(),
+            epsilon: 0.1,
+        }
     }
 }
 
@@ -99,6 +105,12 @@ impl SVR {
         self.params.backend = backend;
         self
     }
+    /// Threads for kernel rows and prediction blocks (not a scikit-learn parameter of `SVR`;
+    /// default None: the caller's rayon pool). Results do not depend on it.
+    pub fn n_jobs(mut self, n_jobs: Option<usize>) -> Self {
+        self.params.n_jobs = n_jobs;
+        self
+    }
     /// Progress callback.
     pub fn callback(mut self, callback: Callback) -> Self {
         self.params.callback = callback;
@@ -113,7 +125,10 @@ impl Estimator for SVR {
     fn check_params(&self) -> Result<()> {
         self.params.check()?;
         if !(self.epsilon >= 0.0 && self.epsilon.is_finite()) {
-            return Err(Error::invalid_param("epsilon", format!("must be non-negative, got {}", self.epsilon)));
+            return Err(Error::invalid_param(
+                "epsilon",
+                format!("must be non-negative, got {}", self.epsilon),
+            ));
         }
         Ok(())
     }
@@ -124,7 +139,12 @@ impl Estimator for SVR {
         }
         match name {
             "epsilon" => self.epsilon = value.as_f64(name)?,
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -140,12 +160,19 @@ pub struct FittedSVR {
     n_iter: usize,
     converged: bool,
     n_features_in: usize,
+    n_jobs: Option<usize>,
 }
 
 impl Regressor for SVR {
     type Fitted = FittedSVR;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedSVR> {
+        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_in_pool(x, y))?
+    }
+}
+
+impl SVR {
+    fn fit_in_pool(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedSVR> {
         let kf = self.params.kernel_fn(x);
         let l = x.nrows();
         let (coef, rho, n_iter, converged) = match self.params.backend {
@@ -156,12 +183,21 @@ impl Regressor for SVR {
                 p.extend(y.iter().map(|&v| self.epsilon + v));
                 let sign: Vec<i8> = (0..2 * l).map(|k| if k < l { 1 } else { -1 }).collect();
                 let c = self.params.c;
-                let sol = smo::solve(&mut q, &p, &sign, &vec![0.0; 2 * l], c, c, &self.params.solver_params(Self::NAME));
+                let sol = smo::solve(
+                    &mut q,
+                    &p,
+                    &sign,
+                    &vec![0.0; 2 * l],
+                    c,
+                    c,
+                    &self.params.solver_params(Self::NAME),
+                );
                 let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
                 (coef, sol.rho, sol.n_iter, sol.converged)
             }
             SvmBackend::Linfa => {
-                let (coef, rho) = linfa_svr(x.to_owned(), &y.to_vec(), self.epsilon, kf, &self.params)?;
+                let (coef, rho) =
+                    linfa_svr(x.to_owned(), &y.to_vec(), self.epsilon, kf, &self.params)?;
                 (coef, rho, 0, true)
             }
         };
@@ -175,6 +211,7 @@ impl Regressor for SVR {
             n_iter,
             converged,
             n_features_in: x.ncols(),
+            n_jobs: self.params.n_jobs,
         })
     }
 }
@@ -199,7 +236,8 @@ impl FittedSVR {
     }
     /// Weights in feature space (`coef_`), for the linear kernel only.
     pub fn coef(&self) -> Option<Array1<f64>> {
-        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.set.vectors.t().dot(&self.dual_coef))
+        (self.set.kernel.kind == SvmKernel::Linear)
+            .then(|| self.set.vectors.t().dot(&self.dual_coef))
     }
     /// The kernel coefficient actually used (`_gamma`).
     pub fn gamma(&self) -> f64 {
@@ -224,13 +262,9 @@ impl Fitted for FittedSVR {
 
 impl FittedRegressor for FittedSVR {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        let mut out = Array1::zeros(x.nrows());
-        self.set.for_blocks(x, |start, k| {
-            let d = k.dot(&self.dual_coef);
-            for (t, v) in d.iter().enumerate() {
-                out[start + t] = v - self.rho;
-            }
-        });
-        Ok(out)
+        let out = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || {
+            self.set.decision(x, &self.dual_coef, self.rho)
+        })?;
+        Ok(Array1::from(out))
     }
 }
