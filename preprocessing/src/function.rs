@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
-use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind};
+use oxlearn_core::{
+    Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind,
+};
 use serde::de::Error as _;
 use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -80,10 +82,16 @@ impl fmt::Debug for FunctionTransformer {
 impl FunctionTransformer {
     /// A transformer applying `func` to the whole matrix.
     pub fn new(func: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static) -> Self {
-        FunctionTransformer { func: Some(Arc::new(func)), ..Default::default() }
+        FunctionTransformer {
+            func: Some(Arc::new(func)),
+            ..Default::default()
+        }
     }
     /// The inverse function, for `inverse_transform`.
-    pub fn inverse_func(mut self, f: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static) -> Self {
+    pub fn inverse_func(
+        mut self,
+        f: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static,
+    ) -> Self {
         self.inverse = Some(Arc::new(f));
         self
     }
@@ -93,7 +101,10 @@ impl FunctionTransformer {
         self
     }
     /// Output names computed from the input names.
-    pub fn feature_names_fn(mut self, f: impl Fn(&[String]) -> Vec<String> + Send + Sync + 'static) -> Self {
+    pub fn feature_names_fn(
+        mut self,
+        f: impl Fn(&[String]) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
         self.names = FunctionNames::Func(Arc::new(f));
         self
     }
@@ -105,7 +116,7 @@ impl FunctionTransformer {
         }
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedFunctionTransformer> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedFunctionTransformer> {
         // Without the data, probe the width with a row of zeros.
         let probe = Array2::<f64>::zeros((1, acc.len()));
         self.fitted(probe.view())
@@ -120,7 +131,11 @@ impl FunctionTransformer {
                 first_row.nrows()
             )));
         }
-        Ok(FittedFunctionTransformer { params: self.clone(), n_features_in: first_row.ncols(), n_features_out: out.ncols() })
+        Ok(FittedFunctionTransformer {
+            params: self.clone(),
+            n_features_in: first_row.ncols(),
+            n_features_out: out.ncols(),
+        })
     }
 }
 
@@ -153,20 +168,36 @@ impl Serialize for FittedFunctionTransformer {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let p = &self.params;
         if p.func.is_some() || p.inverse.is_some() || matches!(p.names, FunctionNames::Func(_)) {
-            return Err(S::Error::custom("FunctionTransformer holds a closure and cannot be serialized"));
+            return Err(S::Error::custom(
+                "FunctionTransformer holds a closure and cannot be serialized",
+            ));
         }
-        IdentityState { identity_n_features: self.n_features_in, one_to_one: matches!(p.names, FunctionNames::OneToOne) }
-            .serialize(s)
+        IdentityState {
+            identity_n_features: self.n_features_in,
+            one_to_one: matches!(p.names, FunctionNames::OneToOne),
+        }
+        .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for FittedFunctionTransformer {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let st = IdentityState::deserialize(d)
-            .map_err(|e| D::Error::custom(format!("only an identity FunctionTransformer can be deserialized: {e}")))?;
-        let names = if st.one_to_one { FunctionNames::OneToOne } else { FunctionNames::Numbered };
+        let st = IdentityState::deserialize(d).map_err(|e| {
+            D::Error::custom(format!(
+                "only an identity FunctionTransformer can be deserialized: {e}"
+            ))
+        })?;
+        let names = if st.one_to_one {
+            FunctionNames::OneToOne
+        } else {
+            FunctionNames::Numbered
+        };
         Ok(FittedFunctionTransformer {
-            params: FunctionTransformer { func: None, inverse: None, names },
+            params: FunctionTransformer {
+                func: None,
+                inverse: None,
+                names,
+            },
             n_features_in: st.identity_n_features,
             n_features_out: st.identity_n_features,
         })
@@ -177,7 +208,10 @@ impl Estimator for FunctionTransformer {
     const NAME: &'static str = "FunctionTransformer";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
 }
 
@@ -216,7 +250,10 @@ impl FittedTransformer for FittedFunctionTransformer {
         match &self.params.inverse {
             Some(f) => Ok(f(x)),
             None if self.params.func.is_none() => Ok(x.to_owned()),
-            None => Err(Error::unsupported(Self::NAME, "inverse_transform without inverse_func")),
+            None => Err(Error::unsupported(
+                Self::NAME,
+                "inverse_transform without inverse_func",
+            )),
         }
     }
     fn n_features_out(&self) -> usize {
@@ -224,7 +261,9 @@ impl FittedTransformer for FittedFunctionTransformer {
     }
     fn feature_names_out(&self, input: Option<&[String]>) -> Vec<String> {
         match &self.params.names {
-            FunctionNames::OneToOne if self.n_features_in == self.n_features_out => names_or_default(input, self.n_features_in),
+            FunctionNames::OneToOne if self.n_features_in == self.n_features_out => {
+                names_or_default(input, self.n_features_in)
+            }
             FunctionNames::Func(f) => f(&names_or_default(input, self.n_features_in)),
             _ => (0..self.n_features_out).map(|i| format!("x{i}")).collect(),
         }

@@ -2,7 +2,10 @@
 //! column with the mean, median, most frequent value or a constant, for numeric and string columns.
 
 use ndarray::{Array2, ArrayView2};
-use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind};
+use oxlearn_core::{
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer,
+    TransformerKind,
+};
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -110,7 +113,9 @@ impl SimpleImputer {
     }
     /// Fills with a constant.
     pub fn constant(fill_value: impl Into<FillValue>) -> Self {
-        SimpleImputer::default().strategy(ImputeStrategy::Constant).fill_value(fill_value)
+        SimpleImputer::default()
+            .strategy(ImputeStrategy::Constant)
+            .fill_value(fill_value)
     }
     /// Sets the strategy.
     pub fn strategy(mut self, s: ImputeStrategy) -> Self {
@@ -135,13 +140,23 @@ impl SimpleImputer {
 
     pub(crate) fn needs(&self) -> Needs {
         match self.strategy {
-            ImputeStrategy::Median => Needs { quantiles: true, categories: false },
-            ImputeStrategy::MostFrequent => Needs { quantiles: false, categories: true },
+            ImputeStrategy::Median => Needs {
+                quantiles: true,
+                categories: false,
+            },
+            ImputeStrategy::MostFrequent => Needs {
+                quantiles: false,
+                categories: true,
+            },
             _ => Needs::default(),
         }
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum], names: &[String]) -> Result<FittedSimpleImputer> {
+    pub(crate) fn fit_stats(
+        &self,
+        acc: &[ColAccum],
+        names: &[String],
+    ) -> Result<FittedSimpleImputer> {
         let stats: Vec<Fill> = acc
             .par_iter()
             .zip(names)
@@ -198,11 +213,19 @@ impl SimpleImputer {
             })
             .collect::<Result<_>>()?;
         let indicator = if self.add_indicator {
-            acc.iter().enumerate().filter(|(_, a)| a.num.n_missing > 0).map(|(j, _)| j).collect()
+            acc.iter()
+                .enumerate()
+                .filter(|(_, a)| a.num.n_missing > 0)
+                .map(|(j, _)| j)
+                .collect()
         } else {
             Vec::new()
         };
-        Ok(FittedSimpleImputer { statistics: stats, indicator, strategy: self.strategy })
+        Ok(FittedSimpleImputer {
+            statistics: stats,
+            indicator,
+            strategy: self.strategy,
+        })
     }
 }
 
@@ -236,7 +259,11 @@ impl FittedSimpleImputer {
     }
 
     pub(crate) fn n_out(&self) -> usize {
-        self.statistics.iter().filter(|f| !matches!(f, Fill::Dropped)).count() + self.indicator.len()
+        self.statistics
+            .iter()
+            .filter(|f| !matches!(f, Fill::Dropped))
+            .count()
+            + self.indicator.len()
     }
 
     pub(crate) fn names_out(&self, input: &[String]) -> Vec<String> {
@@ -247,7 +274,11 @@ impl FittedSimpleImputer {
             .filter(|(f, _)| !matches!(f, Fill::Dropped))
             .map(|(_, n)| n.clone())
             .collect();
-        out.extend(self.indicator.iter().map(|&j| format!("missingindicator_{}", input[j])));
+        out.extend(
+            self.indicator
+                .iter()
+                .map(|&j| format!("missingindicator_{}", input[j])),
+        );
         out
     }
 
@@ -259,16 +290,19 @@ impl FittedSimpleImputer {
             .map(|((c, fill), name)| -> Result<Option<Col>> {
                 Ok(match (c, fill) {
                     (_, Fill::Dropped) => None,
-                    (Col::Num { v, int }, Fill::Num(f)) => {
-                        Some(Col::Num { v: v.iter().map(|&x| if x.is_nan() { *f } else { x }).collect(), int: *int && f.fract() == 0.0 })
-                    }
-                    (Col::Str(s), Fill::Str(f)) => {
-                        Some(Col::Str(s.iter().map(|o| Some(o.unwrap_or(f.as_str()))).collect::<StringChunked>()))
-                    }
+                    (Col::Num { v, int }, Fill::Num(f)) => Some(Col::Num {
+                        v: v.iter().map(|&x| if x.is_nan() { *f } else { x }).collect(),
+                        int: *int && f.fract() == 0.0,
+                    }),
+                    (Col::Str(s), Fill::Str(f)) => Some(Col::Str(
+                        s.iter()
+                            .map(|o| Some(o.unwrap_or(f.as_str())))
+                            .collect::<StringChunked>(),
+                    )),
                     // An all-null string column can reach here read as numbers.
-                    (Col::Num { v, .. }, Fill::Str(f)) if v.iter().all(|x| x.is_nan()) => {
-                        Some(Col::Str(StringChunked::full(name.as_str().into(), f, v.len())))
-                    }
+                    (Col::Num { v, .. }, Fill::Str(f)) if v.iter().all(|x| x.is_nan()) => Some(
+                        Col::Str(StringChunked::full(name.as_str().into(), f, v.len())),
+                    ),
                     (c, _) => {
                         return Err(Error::InvalidInput(format!(
                             "SimpleImputer was fitted on a {} column {name:?} but got a {} column",
@@ -283,7 +317,10 @@ impl FittedSimpleImputer {
         for &j in &self.indicator {
             let v = match &cols[j] {
                 Col::Num { v, .. } => v.iter().map(|x| f64::from(u8::from(x.is_nan()))).collect(),
-                Col::Str(s) => s.iter().map(|x| if x.is_none() { 1.0 } else { 0.0 }).collect(),
+                Col::Str(s) => s
+                    .iter()
+                    .map(|x| if x.is_none() { 1.0 } else { 0.0 })
+                    .collect(),
             };
             out.push(Col::Num { v, int: true });
         }
@@ -296,14 +333,20 @@ impl Estimator for SimpleImputer {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
         if let Some(FillValue::Num(v)) = self.fill_value
             && !v.is_finite()
         {
-            return Err(Error::invalid_param("fill_value", format!("must be finite, got {v}")));
+            return Err(Error::invalid_param(
+                "fill_value",
+                format!("must be finite, got {v}"),
+            ));
         }
         Ok(())
     }
@@ -316,7 +359,12 @@ impl Estimator for SimpleImputer {
                     "median" => ImputeStrategy::Median,
                     "most_frequent" => ImputeStrategy::MostFrequent,
                     "constant" => ImputeStrategy::Constant,
-                    other => return Err(Error::invalid_param(name, format!("unknown strategy {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown strategy {other:?}"),
+                        ));
+                    }
                 }
             }
             "fill_value" => {
@@ -328,7 +376,12 @@ impl Estimator for SimpleImputer {
             }
             "add_indicator" => self.add_indicator = value.as_bool(name)?,
             "keep_empty_features" => self.keep_empty_features = value.as_bool(name)?,
-            _ => return Err(Error::invalid_param(name, format!("SimpleImputer has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("SimpleImputer has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -337,7 +390,7 @@ impl Estimator for SimpleImputer {
 impl Transformer for SimpleImputer {
     type Fitted = FittedSimpleImputer;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedSimpleImputer> {
-        self.from_accums(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
+        self.fit_stats(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
     }
 }
 

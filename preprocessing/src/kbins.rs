@@ -2,7 +2,9 @@
 //! edges), output as ordinal codes or one-hot columns.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind};
+use oxlearn_core::{
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +62,11 @@ pub struct KBinsDiscretizer {
 
 impl Default for KBinsDiscretizer {
     fn default() -> Self {
-        KBinsDiscretizer { n_bins: 5, encode: BinEncode::OneHot, strategy: BinStrategy::Quantile }
+        KBinsDiscretizer {
+            n_bins: 5,
+            encode: BinEncode::OneHot,
+            strategy: BinStrategy::Quantile,
+        }
     }
 }
 
@@ -82,10 +88,13 @@ impl KBinsDiscretizer {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs { quantiles: self.strategy != BinStrategy::Uniform, categories: false }
+        Needs {
+            quantiles: self.strategy != BinStrategy::Uniform,
+            categories: false,
+        }
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedKBinsDiscretizer> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedKBinsDiscretizer> {
         let n = self.n_bins;
         let edges: Vec<Vec<f64>> = acc
             .par_iter()
@@ -98,7 +107,10 @@ impl KBinsDiscretizer {
                     BinStrategy::Uniform => linspace(lo, hi, n + 1),
                     BinStrategy::Quantile => {
                         let s = a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default();
-                        linspace(0.0, 100.0, n + 1).into_iter().map(|q| percentile_averaged_inverted_cdf(&s, q)).collect()
+                        linspace(0.0, 100.0, n + 1)
+                            .into_iter()
+                            .map(|q| percentile_averaged_inverted_cdf(&s, q))
+                            .collect()
                     }
                     BinStrategy::Kmeans => {
                         let s = a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default();
@@ -121,14 +133,19 @@ impl KBinsDiscretizer {
                 e
             })
             .collect();
-        Ok(FittedKBinsDiscretizer { bin_edges: edges, encode: self.encode })
+        Ok(FittedKBinsDiscretizer {
+            bin_edges: edges,
+            encode: self.encode,
+        })
     }
 }
 
 fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
     let step = (b - a) / (n - 1) as f64;
     // numpy computes `a + i * step` and sets the last point to `b` exactly.
-    (0..n).map(|i| if i == n - 1 { b } else { a + i as f64 * step }).collect()
+    (0..n)
+        .map(|i| if i == n - 1 { b } else { a + i as f64 * step })
+        .collect()
 }
 
 /// Lloyd's k-means on sorted 1-D data from the uniform bin centres (scikit-learn's `KMeans` with
@@ -209,7 +226,10 @@ impl Estimator for KBinsDiscretizer {
     type Kind = TransformerKind;
     fn check_params(&self) -> Result<()> {
         if self.n_bins < 2 {
-            return Err(Error::invalid_param("n_bins", format!("must be at least 2, got {}", self.n_bins)));
+            return Err(Error::invalid_param(
+                "n_bins",
+                format!("must be at least 2, got {}", self.n_bins),
+            ));
         }
         Ok(())
     }
@@ -231,7 +251,12 @@ impl Estimator for KBinsDiscretizer {
                     o => return Err(Error::invalid_param(name, format!("unknown value {o:?}"))),
                 }
             }
-            _ => return Err(Error::invalid_param(name, format!("KBinsDiscretizer has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("KBinsDiscretizer has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -240,7 +265,7 @@ impl Estimator for KBinsDiscretizer {
 impl Transformer for KBinsDiscretizer {
     type Fitted = FittedKBinsDiscretizer;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedKBinsDiscretizer> {
-        self.from_accums(&matrix_accums(x, self.needs()))
+        self.fit_stats(&matrix_accums(x, self.needs()))
     }
 }
 
@@ -263,23 +288,29 @@ impl FittedTransformer for FittedKBinsDiscretizer {
             })
             .collect();
         let mut out = Array2::<f64>::zeros((x.nrows(), self.n_features_out()));
-        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(|(k, mut chunk)| {
-            let base = k * TRANSFORM_CHUNK;
-            for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
-                for (j, e) in self.bin_edges.iter().enumerate() {
-                    let b = Self::bin(e, x[[base + i, j]]);
-                    match self.encode {
-                        BinEncode::Ordinal => row[j] = b as f64,
-                        BinEncode::OneHot => row[offsets[j] + b] = 1.0,
+        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK)
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(k, mut chunk)| {
+                let base = k * TRANSFORM_CHUNK;
+                for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                    for (j, e) in self.bin_edges.iter().enumerate() {
+                        let b = Self::bin(e, x[[base + i, j]]);
+                        match self.encode {
+                            BinEncode::Ordinal => row[j] = b as f64,
+                            BinEncode::OneHot => row[offsets[j] + b] = 1.0,
+                        }
                     }
                 }
-            }
-        });
+            });
         Ok(out)
     }
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if self.encode != BinEncode::Ordinal {
-            return Err(Error::unsupported(Self::NAME, "inverse_transform of one-hot bins"));
+            return Err(Error::unsupported(
+                Self::NAME,
+                "inverse_transform of one-hot bins",
+            ));
         }
         let mut out = x.to_owned();
         for (j, e) in self.bin_edges.iter().enumerate() {

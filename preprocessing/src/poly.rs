@@ -1,7 +1,9 @@
 //! [`PolynomialFeatures`]: products of the input features up to a degree.
 
 use ndarray::{Array2, ArrayView2};
-use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind};
+use oxlearn_core::{
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +37,11 @@ pub struct PolynomialFeatures {
 
 impl Default for PolynomialFeatures {
     fn default() -> Self {
-        PolynomialFeatures { degree: 2, interaction_only: false, include_bias: true }
+        PolynomialFeatures {
+            degree: 2,
+            interaction_only: false,
+            include_bias: true,
+        }
     }
 }
 
@@ -56,7 +62,7 @@ impl PolynomialFeatures {
         self
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedPolynomialFeatures> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedPolynomialFeatures> {
         self.build(acc.len())
     }
 
@@ -67,14 +73,30 @@ impl PolynomialFeatures {
             let mut cur = Vec::new();
             gen_combos(n, d, 0, self.interaction_only, &mut cur, &mut combos);
             if combos.len() > 10_000_000 {
-                return Err(Error::invalid_param("degree", format!("{} with {n} features gives too many output features", self.degree)));
+                return Err(Error::invalid_param(
+                    "degree",
+                    format!(
+                        "{} with {n} features gives too many output features",
+                        self.degree
+                    ),
+                ));
             }
         }
-        Ok(FittedPolynomialFeatures { combos, n_features_in: n })
+        Ok(FittedPolynomialFeatures {
+            combos,
+            n_features_in: n,
+        })
     }
 }
 
-fn gen_combos(n: usize, d: usize, from: usize, distinct: bool, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+fn gen_combos(
+    n: usize,
+    d: usize,
+    from: usize,
+    distinct: bool,
+    cur: &mut Vec<usize>,
+    out: &mut Vec<Vec<usize>>,
+) {
     if cur.len() == d {
         out.push(cur.clone());
         return;
@@ -111,7 +133,10 @@ impl Estimator for PolynomialFeatures {
     type Kind = TransformerKind;
     fn check_params(&self) -> Result<()> {
         if self.degree == 0 && !self.include_bias {
-            return Err(Error::invalid_param("degree", "degree 0 without include_bias gives no output"));
+            return Err(Error::invalid_param(
+                "degree",
+                "degree 0 without include_bias gives no output",
+            ));
         }
         Ok(())
     }
@@ -120,7 +145,12 @@ impl Estimator for PolynomialFeatures {
             "degree" => self.degree = value.as_usize(name)?,
             "interaction_only" => self.interaction_only = value.as_bool(name)?,
             "include_bias" => self.include_bias = value.as_bool(name)?,
-            _ => return Err(Error::invalid_param(name, format!("PolynomialFeatures has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("PolynomialFeatures has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -173,7 +203,11 @@ impl FittedTransformer for FittedPolynomialFeatures {
                 while i < c.len() {
                     let j = c[i];
                     let e = c[i..].iter().take_while(|&&k| k == j).count();
-                    parts.push(if e == 1 { names[j].clone() } else { format!("{}^{e}", names[j]) });
+                    parts.push(if e == 1 {
+                        names[j].clone()
+                    } else {
+                        format!("{}^{e}", names[j])
+                    });
                     i += e;
                 }
                 parts.join(" ")

@@ -21,13 +21,18 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 pub(crate) const TRANSFORM_CHUNK: usize = 4096;
 
 /// Copies `x` and applies `f` to each row, in parallel over fixed row chunks.
-pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Array2<f64> {
+pub(crate) fn map_rows(
+    x: ArrayView2<'_, f64>,
+    f: impl Fn(ArrayViewMut1<'_, f64>) + Sync,
+) -> Array2<f64> {
     let mut out = x.to_owned();
-    out.axis_chunks_iter_mut(Axis(0), TRANSFORM_CHUNK).into_par_iter().for_each(|mut chunk| {
-        for row in chunk.rows_mut() {
-            f(row);
-        }
-    });
+    out.axis_chunks_iter_mut(Axis(0), TRANSFORM_CHUNK)
+        .into_par_iter()
+        .for_each(|mut chunk| {
+            for row in chunk.rows_mut() {
+                f(row);
+            }
+        });
     out
 }
 
@@ -38,7 +43,11 @@ pub(crate) fn matrix_accums(x: ArrayView2<'_, f64>, needs: Needs) -> Vec<ColAccu
 
 /// scikit-learn's `_handle_zeros_in_scale`: scales below `10 * eps` become 1.
 fn handle_zeros(s: f64) -> f64 {
-    if s.is_nan() || s < 10.0 * f64::EPSILON { 1.0 } else { s }
+    if s.is_nan() || s < 10.0 * f64::EPSILON {
+        1.0
+    } else {
+        s
+    }
 }
 
 fn no_param(estimator: &str, name: &str) -> Error {
@@ -74,7 +83,10 @@ pub struct StandardScaler {
 
 impl Default for StandardScaler {
     fn default() -> Self {
-        StandardScaler { with_mean: true, with_std: true }
+        StandardScaler {
+            with_mean: true,
+            with_std: true,
+        }
     }
 }
 
@@ -94,17 +106,24 @@ impl StandardScaler {
         Needs::default()
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedStandardScaler> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedStandardScaler> {
         let mean: Array1<f64> = acc.iter().map(|a| a.num.mean()).collect();
         let var: Array1<f64> = acc.iter().map(|a| a.num.var()).collect();
         let count: Array1<usize> = acc.iter().map(|a| a.num.n as usize).collect();
         // scikit-learn's `_is_constant_feature`: variance within rounding noise of zero.
-        let scale = Zip::from(&var).and(&mean).and(&count).map_collect(|&v, &m, &n| {
-            let eps = f64::EPSILON;
-            let n = n as f64;
-            let bound = n * eps * v + (n * m * eps).powi(2);
-            if v.is_nan() || v <= bound { 1.0 } else { v.sqrt() }
-        });
+        let scale = Zip::from(&var)
+            .and(&mean)
+            .and(&count)
+            .map_collect(|&v, &m, &n| {
+                let eps = f64::EPSILON;
+                let n = n as f64;
+                let bound = n * eps * v + (n * m * eps).powi(2);
+                if v.is_nan() || v <= bound {
+                    1.0
+                } else {
+                    v.sqrt()
+                }
+            });
         Ok(FittedStandardScaler {
             mean,
             var: self.with_std.then_some(var),
@@ -154,7 +173,10 @@ impl Estimator for StandardScaler {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -171,7 +193,7 @@ impl Transformer for StandardScaler {
     type Fitted = FittedStandardScaler;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedStandardScaler> {
-        self.from_accums(&matrix_accums(x, self.needs()))
+        self.fit_stats(&matrix_accums(x, self.needs()))
     }
 }
 
@@ -246,7 +268,10 @@ pub struct MinMaxScaler {
 
 impl Default for MinMaxScaler {
     fn default() -> Self {
-        MinMaxScaler { feature_range: (0.0, 1.0), clip: false }
+        MinMaxScaler {
+            feature_range: (0.0, 1.0),
+            clip: false,
+        }
     }
 }
 
@@ -266,14 +291,28 @@ impl MinMaxScaler {
         Needs::default()
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedMinMaxScaler> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedMinMaxScaler> {
         let (lo, hi) = self.feature_range;
-        let data_min: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.min }).collect();
-        let data_max: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max }).collect();
+        let data_min: Array1<f64> = acc
+            .iter()
+            .map(|a| if a.num.n == 0 { f64::NAN } else { a.num.min })
+            .collect();
+        let data_max: Array1<f64> = acc
+            .iter()
+            .map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max })
+            .collect();
         let data_range = &data_max - &data_min;
         let scale = data_range.mapv(|r| (hi - lo) / handle_zeros(r));
         let min = lo - &data_min * &scale;
-        Ok(FittedMinMaxScaler { data_min, data_max, data_range, scale, min, feature_range: self.feature_range, clip: self.clip })
+        Ok(FittedMinMaxScaler {
+            data_min,
+            data_max,
+            data_range,
+            scale,
+            min,
+            feature_range: self.feature_range,
+            clip: self.clip,
+        })
     }
 }
 
@@ -322,7 +361,10 @@ impl Estimator for MinMaxScaler {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -330,7 +372,9 @@ impl Estimator for MinMaxScaler {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(Error::invalid_param(
                 "feature_range",
-                format!("minimum of desired feature range must be smaller than maximum, got ({lo}, {hi})"),
+                format!(
+                    "minimum of desired feature range must be smaller than maximum, got ({lo}, {hi})"
+                ),
             ));
         }
         Ok(())
@@ -350,7 +394,7 @@ impl Estimator for MinMaxScaler {
 impl Transformer for MinMaxScaler {
     type Fitted = FittedMinMaxScaler;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedMinMaxScaler> {
-        self.from_accums(&matrix_accums(x, self.needs()))
+        self.fit_stats(&matrix_accums(x, self.needs()))
     }
 }
 
@@ -412,8 +456,17 @@ impl MaxAbsScaler {
         Needs::default()
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedMaxAbsScaler> {
-        let max_abs: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max_abs() }).collect();
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedMaxAbsScaler> {
+        let max_abs: Array1<f64> = acc
+            .iter()
+            .map(|a| {
+                if a.num.n == 0 {
+                    f64::NAN
+                } else {
+                    a.num.max_abs()
+                }
+            })
+            .collect();
         let scale = max_abs.mapv(handle_zeros);
         Ok(FittedMaxAbsScaler { max_abs, scale })
     }
@@ -442,14 +495,17 @@ impl Estimator for MaxAbsScaler {
     const NAME: &'static str = "MaxAbsScaler";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
 }
 
 impl Transformer for MaxAbsScaler {
     type Fitted = FittedMaxAbsScaler;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedMaxAbsScaler> {
-        self.from_accums(&matrix_accums(x, self.needs()))
+        self.fit_stats(&matrix_accums(x, self.needs()))
     }
 }
 
@@ -508,7 +564,12 @@ pub struct RobustScaler {
 
 impl Default for RobustScaler {
     fn default() -> Self {
-        RobustScaler { with_centering: true, with_scaling: true, quantile_range: (25.0, 75.0), unit_variance: false }
+        RobustScaler {
+            with_centering: true,
+            with_scaling: true,
+            quantile_range: (25.0, 75.0),
+            unit_variance: false,
+        }
     }
 }
 
@@ -535,31 +596,75 @@ impl RobustScaler {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs { quantiles: true, categories: false }
+        Needs {
+            quantiles: true,
+            categories: false,
+        }
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedRobustScaler> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedRobustScaler> {
         let (lo, hi) = self.quantile_range;
-        let sorted: Vec<Vec<f64>> = acc.par_iter().map(|a| a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default()).collect();
-        let center = self.with_centering.then(|| sorted.iter().map(|s| percentile_linear(s, 50.0)).collect::<Array1<f64>>());
+        let sorted: Vec<Vec<f64>> = acc
+            .par_iter()
+            .map(|a| a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default())
+            .collect();
+        let center = self.with_centering.then(|| {
+            sorted
+                .iter()
+                .map(|s| percentile_linear(s, 50.0))
+                .collect::<Array1<f64>>()
+        });
         let scale = self.with_scaling.then(|| {
-            let adjust = if self.unit_variance { norm_ppf(hi / 100.0) - norm_ppf(lo / 100.0) } else { 1.0 };
+            let adjust = if self.unit_variance {
+                norm_ppf(hi / 100.0) - norm_ppf(lo / 100.0)
+            } else {
+                1.0
+            };
             sorted
                 .iter()
                 .map(|s| handle_zeros(percentile_linear(s, hi) - percentile_linear(s, lo)) / adjust)
                 .collect::<Array1<f64>>()
         });
-        Ok(FittedRobustScaler { center, scale, n_features_in: acc.len() })
+        Ok(FittedRobustScaler {
+            center,
+            scale,
+            n_features_in: acc.len(),
+        })
     }
 }
 
 /// The standard normal quantile function (Acklam's rational approximation, refined by one
 /// Newton step; relative error below 1e-12 in the range used here).
 pub(crate) fn norm_ppf(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
     if p <= 0.0 {
         return f64::NEG_INFINITY;
     }
@@ -568,7 +673,8 @@ pub(crate) fn norm_ppf(p: f64) -> f64 {
     }
     let x = if p < 0.02425 {
         let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - 0.02425 {
         let q = p - 0.5;
         let r = q * q;
@@ -576,7 +682,8 @@ pub(crate) fn norm_ppf(p: f64) -> f64 {
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
         let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     // One Newton step on Phi(x) - p, with Phi from a high-precision erfc.
     let e = 0.5 * erfc(-x / std::f64::consts::SQRT_2) - p;
@@ -640,11 +747,15 @@ pub struct FittedRobustScaler {
 impl FittedRobustScaler {
     /// Per-feature median (zeros without centering).
     pub fn center(&self) -> Array1<f64> {
-        self.center.clone().unwrap_or_else(|| Array1::zeros(self.n_features_in))
+        self.center
+            .clone()
+            .unwrap_or_else(|| Array1::zeros(self.n_features_in))
     }
     /// Per-feature interquantile range (ones without scaling).
     pub fn scale(&self) -> Array1<f64> {
-        self.scale.clone().unwrap_or_else(|| Array1::ones(self.n_features_in))
+        self.scale
+            .clone()
+            .unwrap_or_else(|| Array1::ones(self.n_features_in))
     }
 }
 
@@ -652,12 +763,18 @@ impl Estimator for RobustScaler {
     const NAME: &'static str = "RobustScaler";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags { allow_nan: true, ..Tags::default() }
+        Tags {
+            allow_nan: true,
+            ..Tags::default()
+        }
     }
     fn check_params(&self) -> Result<()> {
         let (lo, hi) = self.quantile_range;
         if !(0.0 <= lo && lo < hi && hi <= 100.0) {
-            return Err(Error::invalid_param("quantile_range", format!("needs 0 <= lo < hi <= 100, got ({lo}, {hi})")));
+            return Err(Error::invalid_param(
+                "quantile_range",
+                format!("needs 0 <= lo < hi <= 100, got ({lo}, {hi})"),
+            ));
         }
         Ok(())
     }
@@ -677,7 +794,7 @@ impl Estimator for RobustScaler {
 impl Transformer for RobustScaler {
     type Fitted = FittedRobustScaler;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedRobustScaler> {
-        self.from_accums(&matrix_accums(x, self.needs()))
+        self.fit_stats(&matrix_accums(x, self.needs()))
     }
 }
 
@@ -738,7 +855,10 @@ impl Norm {
             "l1" => Ok(Norm::L1),
             "l2" => Ok(Norm::L2),
             "max" => Ok(Norm::Max),
-            other => Err(Error::invalid_param("norm", format!("must be \"l1\", \"l2\" or \"max\", got {other:?}"))),
+            other => Err(Error::invalid_param(
+                "norm",
+                format!("must be \"l1\", \"l2\" or \"max\", got {other:?}"),
+            )),
         }
     }
 }
@@ -773,8 +893,11 @@ impl Normalizer {
         Needs::default()
     }
 
-    pub(crate) fn from_accums(&self, acc: &[ColAccum]) -> Result<FittedNormalizer> {
-        Ok(FittedNormalizer { norm: self.norm, n_features_in: acc.len() })
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedNormalizer> {
+        Ok(FittedNormalizer {
+            norm: self.norm,
+            n_features_in: acc.len(),
+        })
     }
 }
 
@@ -800,7 +923,10 @@ impl Estimator for Normalizer {
 impl Transformer for Normalizer {
     type Fitted = FittedNormalizer;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedNormalizer> {
-        Ok(FittedNormalizer { norm: self.norm, n_features_in: x.ncols() })
+        Ok(FittedNormalizer {
+            norm: self.norm,
+            n_features_in: x.ncols(),
+        })
     }
 }
 
@@ -829,7 +955,6 @@ impl FittedTransformer for FittedNormalizer {
         self.n_features_in
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -16,8 +16,8 @@ use crate::impute::{FittedSimpleImputer, SimpleImputer};
 use crate::kbins::{FittedKBinsDiscretizer, KBinsDiscretizer};
 use crate::poly::{FittedPolynomialFeatures, PolynomialFeatures};
 use crate::scaler::{
-    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler, FittedStandardScaler, MaxAbsScaler,
-    MinMaxScaler, Normalizer, RobustScaler, StandardScaler,
+    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler,
+    FittedStandardScaler, MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler, StandardScaler,
 };
 use crate::stats::{ColAccum, Needs, accumulate};
 
@@ -107,20 +107,43 @@ macro_rules! step_impls {
     };
 }
 step_impls!(
-    StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, Normalizer, SimpleImputer, OneHotEncoder, OrdinalEncoder,
-    PolynomialFeatures, KBinsDiscretizer, FunctionTransformer
+    StandardScaler,
+    MinMaxScaler,
+    MaxAbsScaler,
+    RobustScaler,
+    Normalizer,
+    SimpleImputer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    PolynomialFeatures,
+    KBinsDiscretizer,
+    FunctionTransformer
 );
 
 /// Checks columns for a fit or transform: at least one row (for fit), no infinity, and no NaN
 /// unless allowed, naming the column.
-pub(crate) fn check_cols(estimator: &str, cols: &[Col], names: &[String], allow_nan: bool, fitting: bool) -> Result<()> {
+pub(crate) fn check_cols(
+    estimator: &str,
+    cols: &[Col],
+    names: &[String],
+    allow_nan: bool,
+    fitting: bool,
+) -> Result<()> {
     let rows = cols.first().map_or(0, Col::len);
     if fitting && (rows == 0 || cols.is_empty()) {
-        return Err(Error::EmptyInput { estimator: estimator.into(), what: "X", rows, cols: cols.len(), min_rows: 1 });
+        return Err(Error::EmptyInput {
+            estimator: estimator.into(),
+            what: "X",
+            rows,
+            cols: cols.len(),
+            min_rows: 1,
+        });
     }
     for (j, c) in cols.iter().enumerate() {
         if let Col::Num { v, .. } = c
-            && let Some(row) = v.iter().position(|x| !x.is_finite() && !(allow_nan && x.is_nan()))
+            && let Some(row) = v
+                .iter()
+                .position(|x| !x.is_finite() && !(allow_nan && x.is_nan()))
         {
             return Err(Error::NonFinite {
                 input: Input::X,
@@ -152,17 +175,29 @@ fn check_column_fit<T: Estimator>(t: &T, cols: &[Col], names: &[String]) -> Resu
     check_cols(T::NAME, cols, names, true, true)
 }
 
-fn matrix_transform<F: FittedTransformer>(f: &F, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
+fn matrix_transform<F: FittedTransformer>(
+    f: &F,
+    cols: Vec<Col>,
+    names: &[String],
+) -> Result<Vec<Col>> {
     let x = cols_to_array(F::NAME, &cols, names)?;
     drop(cols);
     if x.ncols() != f.n_features_in() {
-        return Err(Error::FeatureMismatch { estimator: F::NAME.into(), expected: f.n_features_in(), got: x.ncols() });
+        return Err(Error::FeatureMismatch {
+            estimator: F::NAME.into(),
+            expected: f.n_features_in(),
+            got: x.ncols(),
+        });
     }
-    let numeric: Vec<Col> = Vec::new();
-    let _ = numeric;
     if !f.allow_nan() {
         oxlearn_core::validate::check_finite(x.view(), false).map_err(|e| match e {
-            Error::NonFinite { input, row, column, value, .. } => Error::NonFinite {
+            Error::NonFinite {
+                input,
+                row,
+                column,
+                value,
+                ..
+            } => Error::NonFinite {
                 input,
                 row,
                 column,
@@ -265,23 +300,27 @@ impl Step {
     /// Fits a single transformer from column statistics.
     pub(crate) fn fit_accums(&self, acc: &[ColAccum], names: &[String]) -> Result<FittedStep> {
         Ok(match self {
-            Step::StandardScaler(t) => FittedStep::StandardScaler(t.from_accums(acc)?),
-            Step::MinMaxScaler(t) => FittedStep::MinMaxScaler(t.from_accums(acc)?),
-            Step::MaxAbsScaler(t) => FittedStep::MaxAbsScaler(t.from_accums(acc)?),
-            Step::RobustScaler(t) => FittedStep::RobustScaler(t.from_accums(acc)?),
-            Step::Normalizer(t) => FittedStep::Normalizer(t.from_accums(acc)?),
-            Step::SimpleImputer(t) => FittedStep::SimpleImputer(t.from_accums(acc, names)?),
-            Step::OneHotEncoder(t) => FittedStep::OneHotEncoder(t.from_accums(acc, names)?),
-            Step::OrdinalEncoder(t) => FittedStep::OrdinalEncoder(t.from_accums(acc, names)?),
-            Step::PolynomialFeatures(t) => FittedStep::PolynomialFeatures(t.from_accums(acc)?),
-            Step::KBinsDiscretizer(t) => FittedStep::KBinsDiscretizer(t.from_accums(acc)?),
-            Step::FunctionTransformer(t) => FittedStep::FunctionTransformer(t.from_accums(acc)?),
+            Step::StandardScaler(t) => FittedStep::StandardScaler(t.fit_stats(acc)?),
+            Step::MinMaxScaler(t) => FittedStep::MinMaxScaler(t.fit_stats(acc)?),
+            Step::MaxAbsScaler(t) => FittedStep::MaxAbsScaler(t.fit_stats(acc)?),
+            Step::RobustScaler(t) => FittedStep::RobustScaler(t.fit_stats(acc)?),
+            Step::Normalizer(t) => FittedStep::Normalizer(t.fit_stats(acc)?),
+            Step::SimpleImputer(t) => FittedStep::SimpleImputer(t.fit_stats(acc, names)?),
+            Step::OneHotEncoder(t) => FittedStep::OneHotEncoder(t.fit_stats(acc, names)?),
+            Step::OrdinalEncoder(t) => FittedStep::OrdinalEncoder(t.fit_stats(acc, names)?),
+            Step::PolynomialFeatures(t) => FittedStep::PolynomialFeatures(t.fit_stats(acc)?),
+            Step::KBinsDiscretizer(t) => FittedStep::KBinsDiscretizer(t.fit_stats(acc)?),
+            Step::FunctionTransformer(t) => FittedStep::FunctionTransformer(t.fit_stats(acc)?),
             Step::Chain(_) => return Err(Error::Other("internal: fit_accums on a chain".into())),
         })
     }
 
     /// Fits on the columns and returns the fitted step with the transformed columns and their names.
-    pub fn fit_transform_cols(&self, cols: Vec<Col>, names: Vec<String>) -> Result<(FittedStep, Vec<Col>, Vec<String>)> {
+    pub fn fit_transform_cols(
+        &self,
+        cols: Vec<Col>,
+        names: Vec<String>,
+    ) -> Result<(FittedStep, Vec<Col>, Vec<String>)> {
         match self {
             Step::Chain(steps) => {
                 let (mut cols, mut names) = (cols, names);

@@ -18,9 +18,19 @@ pub fn frame(v: &Value) -> DataFrame {
             let n = n.as_str().unwrap();
             let vals = v["columns"][n].as_array().unwrap();
             let s = match v["dtypes"][n].as_str().unwrap() {
-                "float" => Series::new(n.into(), vals.iter().map(Value::as_f64).collect::<Vec<_>>()),
-                "int" => Series::new(n.into(), vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>()),
-                _ => Series::new(n.into(), vals.iter().map(|x| x.as_str().map(String::from)).collect::<Vec<_>>()),
+                "float" => {
+                    Series::new(n.into(), vals.iter().map(Value::as_f64).collect::<Vec<_>>())
+                }
+                "int" => Series::new(
+                    n.into(),
+                    vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>(),
+                ),
+                _ => Series::new(
+                    n.into(),
+                    vals.iter()
+                        .map(|x| x.as_str().map(String::from))
+                        .collect::<Vec<_>>(),
+                ),
             };
             s.into_column()
         })
@@ -41,9 +51,10 @@ fn s<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
 /// The oxlearn step of a golden case.
 pub fn step(name: &str, p: &Value) -> Step {
     match name {
-        "StandardScaler" => {
-            StandardScaler::default().with_mean(b(p, "with_mean").unwrap_or(true)).with_std(b(p, "with_std").unwrap_or(true)).into()
-        }
+        "StandardScaler" => StandardScaler::default()
+            .with_mean(b(p, "with_mean").unwrap_or(true))
+            .with_std(b(p, "with_std").unwrap_or(true))
+            .into(),
         "MinMaxScaler" => {
             let mut t = MinMaxScaler::default().clip(b(p, "clip").unwrap_or(false));
             if let Some(r) = p.get("feature_range") {
@@ -53,7 +64,8 @@ pub fn step(name: &str, p: &Value) -> Step {
         }
         "MaxAbsScaler" => MaxAbsScaler::default().into(),
         "RobustScaler" => {
-            let mut t = RobustScaler::default().unit_variance(b(p, "unit_variance").unwrap_or(false));
+            let mut t =
+                RobustScaler::default().unit_variance(b(p, "unit_variance").unwrap_or(false));
             if let Some(r) = p.get("quantile_range") {
                 t = t.quantile_range(r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
             }
@@ -76,7 +88,8 @@ pub fn step(name: &str, p: &Value) -> Step {
             if let Some(v) = f(p, "fill_value") {
                 t = t.fill_value(v);
             }
-            t.add_indicator(b(p, "add_indicator").unwrap_or(false)).into()
+            t.add_indicator(b(p, "add_indicator").unwrap_or(false))
+                .into()
         }
         "OneHotEncoder" => {
             let mut t = OneHotEncoder::default();
@@ -123,7 +136,11 @@ pub fn step(name: &str, p: &Value) -> Step {
                 "quantile" => BinStrategy::Quantile,
                 _ => BinStrategy::Kmeans,
             })
-            .encode(if s(p, "encode") == Some("ordinal") { BinEncode::Ordinal } else { BinEncode::OneHot })
+            .encode(if s(p, "encode") == Some("ordinal") {
+                BinEncode::Ordinal
+            } else {
+                BinEncode::OneHot
+            })
             .into(),
         other => panic!("no factory for {other}"),
     }
@@ -132,7 +149,11 @@ pub fn step(name: &str, p: &Value) -> Step {
 /// The ColumnTransformer of the golden `column_transformer` case.
 pub fn golden_column_transformer() -> ColumnTransformer {
     ColumnTransformer::new()
-        .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::names(["a", "b", "c"]))
+        .add(
+            "num",
+            SimpleImputer::median().then(StandardScaler::default()),
+            Columns::names(["a", "b", "c"]),
+        )
         .add(
             "cat",
             SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
