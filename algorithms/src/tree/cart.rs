@@ -222,9 +222,26 @@ impl Tree {
         }
     }
 
+    /// The leaf a contiguous sample ends in.
+    fn apply_slice(&self, row: &[f64]) -> usize {
+        let mut i = 0usize;
+        loop {
+            let node = &self.nodes[i];
+            if node.left == 0 {
+                return i;
+            }
+            let v = row[node.feature as usize];
+            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+            i = if left { node.left as usize } else { node.right as usize };
+        }
+    }
+
     /// The leaf value of a sample.
     pub(crate) fn predict_row(&self, row: ArrayView1<'_, f64>) -> &[f64] {
-        self.value(self.apply_row(row))
+        match row.as_slice() {
+            Some(r) => self.value(self.apply_slice(r)),
+            None => self.value(self.apply_row(row)),
+        }
     }
 
     /// Mean decrease of impurity per feature, weighted by the samples reaching each node,

@@ -184,8 +184,9 @@ fn forest_importances(trees: &[Tree], n_features: usize) -> Array1<f64> {
     sum
 }
 
-/// Sums the trees' leaf values for every row (in tree order per row), in parallel over fixed row
-/// chunks; with `oob`, only trees for which the row is out of bag count, and `counts` says how many.
+/// Sums the trees' leaf values for every row, in parallel over fixed row chunks (tree by tree
+/// within a chunk, so each tree stays in cache; every row still adds its trees in order); with
+/// `oob`, only trees for which the row is out of bag count, and `counts` says how many.
 fn sum_values(trees: &[Tree], x: ArrayView2<'_, f64>, width: usize, oob: Option<&[Vec<bool>]>) -> (Array2<f64>, Vec<usize>) {
     let mut out = Array2::zeros((x.nrows(), width));
     let mut counts = vec![0usize; x.nrows()];
@@ -194,11 +195,11 @@ fn sum_values(trees: &[Tree], x: ArrayView2<'_, f64>, width: usize, oob: Option<
         .zip(counts.par_chunks_mut(ROW_CHUNK))
         .enumerate()
         .for_each(|(c, (mut block, cnt))| {
-            for (r, mut dst) in block.outer_iter_mut().enumerate() {
-                let i = c * ROW_CHUNK + r;
-                let row = x.row(i);
-                for (t, tree) in trees.iter().enumerate() {
-                    if oob.is_some_and(|masks| !masks[t][i]) {
+            let rows = x.slice(ndarray::s![c * ROW_CHUNK..c * ROW_CHUNK + cnt.len(), ..]);
+            let rows = rows.as_standard_layout();
+            for (t, tree) in trees.iter().enumerate() {
+                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate() {
+                    if oob.is_some_and(|masks| !masks[t][c * ROW_CHUNK + r]) {
                         continue;
                     }
                     cnt[r] += 1;
