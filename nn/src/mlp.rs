@@ -119,8 +119,7 @@ fn run_training(
     mode: Mode,
     callback: &Callback,
 ) -> Result<()> {
-    let device = state.config.device.resolve(estimator)?;
-    debug_assert_eq!(device, Device::Cpu);
+    state.config.device.resolve(estimator)?;
     let n_jobs = state.config.n_jobs;
     let threads = effective_n_jobs(n_jobs);
     with_n_jobs(n_jobs, || {

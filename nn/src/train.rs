@@ -12,6 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::cpu::CpuBackend;
+use crate::backend::wgpu::{AdapterChoice, WgpuBackend};
 use crate::backend::{Activation, Backend};
 use crate::device::Device;
 use crate::network::{HostParams, HostTargets, Network, Optimizer, OptimizerState, OutputLoss};
@@ -193,7 +194,8 @@ fn split(
     Ok((train, val))
 }
 
-/// Trains `state` on `(x, y)` on the CPU backend with `threads` threads.
+/// Trains `state` on `(x, y)` on the configured device (the CPU backend with `threads`
+/// threads, or a GPU backend).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn train(
     estimator: &'static str,
@@ -205,9 +207,30 @@ pub(crate) fn train(
     callback: &Callback,
     threads: usize,
 ) -> Result<()> {
-    let backend = CpuBackend::new(threads);
-    state.device = backend.device();
-    train_on(backend, estimator, state, &mut rng, x, y, mode, callback)
+    // Resolving is cheap after the first call (the GPU contexts are cached per process).
+    match state.config.device.resolve(estimator)? {
+        device @ (Device::Wgpu | Device::WgpuAny) => {
+            let choice = if device == Device::Wgpu {
+                AdapterChoice::Hardware
+            } else {
+                AdapterChoice::Any
+            };
+            let backend = WgpuBackend::new(choice)?;
+            state.device = device;
+            train_on(backend, estimator, state, &mut rng, x, y, mode, callback)
+        }
+        #[cfg(feature = "cuda")]
+        Device::Cuda => {
+            let backend = crate::backend::cuda::CudaBackend::new()?;
+            state.device = Device::Cuda;
+            train_on(backend, estimator, state, &mut rng, x, y, mode, callback)
+        }
+        _ => {
+            let backend = CpuBackend::new(threads);
+            state.device = backend.device();
+            train_on(backend, estimator, state, &mut rng, x, y, mode, callback)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

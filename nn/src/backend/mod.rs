@@ -20,6 +20,9 @@
 //! [`crate::network`] sizes everything once.
 
 pub mod cpu;
+#[cfg(feature = "cuda")]
+pub mod cuda;
+pub mod wgpu;
 
 use std::fmt::Debug;
 use std::ops::Range;

@@ -2,6 +2,7 @@
 //! the estimator API and the conformance suite.
 
 mod api;
+mod backend_suite;
 mod conformance;
 mod data;
 mod determinism;

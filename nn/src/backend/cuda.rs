@@ -1,0 +1,631 @@
+//! The CUDA backend (cargo feature `cuda`): cuBLAS SGEMM for the products and NVRTC-compiled
+//! kernels (the C source below, compiled once per process) for the fused ops, over device
+//! buffers that stay on the GPU for the whole fit.
+//!
+//! Everything runs on one stream, so no kernel waits for the host: the host only blocks in
+//! [`Backend::download`] / [`Backend::read_scalar`] (once per epoch). The driver, cuBLAS and
+//! NVRTC are loaded at run time (`cudarc`'s `dynamic-loading`): the crate builds without a
+//! CUDA toolkit, and on a machine without a driver [`CudaContext::get`] (and so
+//! `Device::Cuda`) is an [`Error::Unsupported`] instead of the loader's panic.
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys::cublasOperation_t};
+use cudarc::driver::{CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
+use oxlearn_core::{Error, Result};
+
+use super::{Activation, AdamStep, Backend, SgdStep, Trans};
+use crate::device::Device;
+
+const KERNELS: &str = r#"
+__device__ __forceinline__ float act_apply(unsigned kind, float z) {
+    switch (kind) {
+        case 1: return z >= 0.f ? 1.f / (1.f + expf(-z)) : expf(z) / (1.f + expf(z));
+        case 2: return tanhf(z);
+        case 3: return fmaxf(z, 0.f);
+        default: return z;
+    }
+}
+__device__ __forceinline__ float act_deriv(unsigned kind, float a) {
+    switch (kind) {
+        case 1: return a * (1.f - a);
+        case 2: return 1.f - a * a;
+        case 3: return a > 0.f ? 1.f : 0.f;
+        default: return 1.f;
+    }
+}
+#define FOR_EACH(i, n) for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += gridDim.x * blockDim.x)
+
+extern "C" __global__ void fill(float* d, unsigned n, float v) { FOR_EACH(i, n) d[i] = v; }
+extern "C" __global__ void scale_copy(const float* s, float* d, unsigned n, float a) {
+    FOR_EACH(i, n) d[i] = a * s[i];
+}
+extern "C" __global__ void gather_rows(const float* src, const unsigned* order, float* dst,
+                                       unsigned total, unsigned cols, unsigned start) {
+    FOR_EACH(i, total) {
+        unsigned r = i / cols, c = i - r * cols;
+        dst[i] = src[(size_t)order[start + r] * cols + c];
+    }
+}
+extern "C" __global__ void gather_idx(const unsigned* src, const unsigned* order, unsigned* dst,
+                                      unsigned n, unsigned start) {
+    FOR_EACH(i, n) dst[i] = src[order[start + i]];
+}
+extern "C" __global__ void bias_act(float* z, const float* bias, unsigned total, unsigned cols,
+                                    unsigned act) {
+    FOR_EACH(i, total) z[i] = act_apply(act, z[i] + bias[i % cols]);
+}
+extern "C" __global__ void act_backward(const float* a, float* d, unsigned n, unsigned act) {
+    FOR_EACH(i, n) {
+        if (act == 3) { if (a[i] <= 0.f) d[i] = 0.f; }
+        else d[i] *= act_deriv(act, a[i]);
+    }
+}
+__device__ void block_add(float total, float* loss) {
+    __shared__ float part[256];
+    part[threadIdx.x] = total;
+    __syncthreads();
+    for (unsigned s = 128; s > 0; s >>= 1) {
+        if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) loss[0] += part[0];
+}
+// kind 0 softmax + CE (rows, cols); 1 logistic + BCE (rows); 2 squared error (n = rows*cols).
+extern "C" __global__ void losses(const float* z, const unsigned* labels, const float* tgt,
+                                  float* grad, float* loss, unsigned n, unsigned cols,
+                                  float scale, unsigned kind) {
+    float total = 0.f;
+    if (kind == 0) {
+        for (unsigned r = threadIdx.x; r < n; r += 256) {
+            const float* zr = z + (size_t)r * cols;
+            float* gr = grad + (size_t)r * cols;
+            float mx = zr[0];
+            for (unsigned c = 1; c < cols; c++) mx = fmaxf(mx, zr[c]);
+            float sum = 0.f;
+            for (unsigned c = 0; c < cols; c++) { float e = expf(zr[c] - mx); gr[c] = e; sum += e; }
+            float inv = scale / sum;
+            for (unsigned c = 0; c < cols; c++) gr[c] *= inv;
+            unsigned y = labels[r];
+            gr[y] -= scale;
+            total += logf(sum) - (zr[y] - mx);
+        }
+    } else if (kind == 1) {
+        for (unsigned r = threadIdx.x; r < n; r += 256) {
+            float zr = z[r], y = (float)labels[r];
+            grad[r] = scale * (act_apply(1, zr) - y);
+            total += fmaxf(zr, 0.f) + log1pf(expf(-fabsf(zr))) - y * zr;
+        }
+    } else {
+        for (unsigned i = threadIdx.x; i < n; i += 256) {
+            float d = z[i] - tgt[i];
+            grad[i] = scale * d;
+            total += d * d;
+        }
+        total /= 2.f * (float)cols;
+    }
+    block_add(total, loss);
+}
+extern "C" __global__ void sum_squares(const float* x, float* loss, unsigned n, float scale) {
+    float total = 0.f;
+    for (unsigned i = threadIdx.x; i < n; i += 256) total = fmaf(x[i], x[i], total);
+    block_add(scale * total, loss);
+}
+// 256 threads own 64 columns: 4 row slices, combined in a fixed order.
+extern "C" __global__ void col_sums(const float* m, float* out, unsigned rows, unsigned cols,
+                                    float alpha) {
+    __shared__ float part[256];
+    unsigned c = blockIdx.x * 64 + (threadIdx.x % 64), slice = threadIdx.x / 64;
+    float total = 0.f;
+    if (c < cols) for (unsigned r = slice; r < rows; r += 4) total += m[(size_t)r * cols + c];
+    part[threadIdx.x] = total;
+    __syncthreads();
+    if (slice == 0 && c < cols)
+        out[c] = alpha * (part[threadIdx.x] + part[threadIdx.x + 64] + part[threadIdx.x + 128] +
+                          part[threadIdx.x + 192]);
+}
+extern "C" __global__ void adam(float* p, const float* g, float* m, float* v, unsigned n,
+                                float lr, float b1, float b2, float eps) {
+    FOR_EACH(i, n) {
+        float gi = g[i];
+        float mi = b1 * m[i] + (1.f - b1) * gi;
+        float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+        m[i] = mi; v[i] = vi;
+        p[i] -= lr * mi / (sqrtf(vi) + eps);
+    }
+}
+extern "C" __global__ void sgd(float* p, const float* g, float* vel, unsigned n, float lr,
+                               float mom, unsigned nesterov) {
+    FOR_EACH(i, n) {
+        float gi = g[i];
+        float v = mom * vel[i] - lr * gi;
+        vel[i] = v;
+        p[i] += nesterov ? mom * v - lr * gi : v;
+    }
+}
+"#;
+
+const NAMES: [&str; 11] = [
+    "fill",
+    "scale_copy",
+    "gather_rows",
+    "gather_idx",
+    "bias_act",
+    "act_backward",
+    "losses",
+    "sum_squares",
+    "col_sums",
+    "adam",
+    "sgd",
+];
+
+/// The process-wide CUDA state: context, stream, cuBLAS handle and the compiled kernels.
+pub struct CudaContext {
+    stream: Arc<CudaStream>,
+    blas: Mutex<CudaBlas>,
+    funcs: Vec<CudaFunction>,
+    name: String,
+}
+
+impl std::fmt::Debug for CudaContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CudaContext")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unsupported(what: &'static str) -> Error {
+    Error::Unsupported {
+        estimator: "oxlearn-nn".to_string(),
+        operation: what,
+    }
+}
+
+impl CudaContext {
+    /// The process-wide context on GPU 0, created on first use (driver, cuBLAS, NVRTC compile).
+    /// Without a driver, GPU, cuBLAS or NVRTC: an [`Error::Unsupported`] saying which; the
+    /// loader's panics are contained.
+    pub fn get() -> Result<Arc<CudaContext>> {
+        static CTX: OnceLock<std::result::Result<Arc<CudaContext>, Error>> = OnceLock::new();
+        CTX.get_or_init(|| {
+            // SAFETY: these only try to dlopen the libraries.
+            if !unsafe { cudarc::driver::sys::is_culib_present() } {
+                return Err(unsupported(
+                    "device cuda: no CUDA driver (libcuda) on this machine",
+                ));
+            }
+            std::panic::catch_unwind(Self::create)
+                .unwrap_or_else(|_| {
+                    Err(unsupported(
+                        "device cuda: the CUDA libraries panicked while loading (a missing symbol or library)",
+                    ))
+                })
+                .map(Arc::new)
+        })
+        .clone()
+    }
+
+    fn create() -> Result<CudaContext> {
+        let count = cudarc::driver::CudaContext::device_count().map_err(|_| {
+            unsupported("device cuda: the CUDA driver failed to initialise (no usable GPU)")
+        })?;
+        if count < 1 {
+            return Err(unsupported("device cuda: the CUDA driver sees no GPU"));
+        }
+        // SAFETY: as above.
+        if !unsafe { cudarc::cublas::sys::is_culib_present() } {
+            return Err(unsupported(
+                "device cuda: cuBLAS (libcublas) not found; put its folder on LD_LIBRARY_PATH",
+            ));
+        }
+        // SAFETY: as above.
+        if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+            return Err(unsupported(
+                "device cuda: NVRTC (libnvrtc) not found; put its folder on LD_LIBRARY_PATH",
+            ));
+        }
+        let other = |what: &str, e: &dyn std::fmt::Debug| {
+            Error::Other(format!("device cuda: {what} failed: {e:?}"))
+        };
+        let ctx = cudarc::driver::CudaContext::new(0).map_err(|e| other("opening GPU 0", &e))?;
+        let name = ctx.name().unwrap_or_else(|_| "CUDA GPU 0".into());
+        let stream = ctx.default_stream();
+        let blas = CudaBlas::new(stream.clone()).map_err(|e| other("cuBLAS init", &e))?;
+        let ptx = cudarc::nvrtc::compile_ptx(KERNELS).map_err(|e| other("NVRTC compile", &e))?;
+        let module = ctx.load_module(ptx).map_err(|e| other("loading the kernels", &e))?;
+        let funcs = NAMES
+            .iter()
+            .map(|n| module.load_function(n))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| other("loading a kernel", &e))?;
+        Ok(CudaContext {
+            stream,
+            blas: Mutex::new(blas),
+            funcs,
+            name,
+        })
+    }
+
+    /// The GPU's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The CUDA backend; cheap to create once the [`CudaContext`] exists.
+#[derive(Debug)]
+pub struct CudaBackend {
+    ctx: Arc<CudaContext>,
+}
+
+#[derive(Clone, Copy)]
+enum K {
+    Fill = 0,
+    ScaleCopy,
+    GatherRows,
+    GatherIdx,
+    BiasAct,
+    ActBackward,
+    Losses,
+    SumSquares,
+    ColSums,
+    Adam,
+    Sgd,
+}
+
+fn grid(n: usize) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: (n.div_ceil(256).clamp(1, 65_535 * 4) as u32, 1, 1),
+        block_dim: (256, 1, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
+const ONE_BLOCK: LaunchConfig = LaunchConfig {
+    grid_dim: (1, 1, 1),
+    block_dim: (256, 1, 1),
+    shared_mem_bytes: 0,
+};
+
+fn u(v: usize) -> u32 {
+    u32::try_from(v).expect("sizes fit in u32")
+}
+
+fn act_code(act: Activation) -> u32 {
+    match act {
+        Activation::Identity => 0,
+        Activation::Logistic => 1,
+        Activation::Tanh => 2,
+        Activation::Relu => 3,
+    }
+}
+
+macro_rules! launch {
+    ($self:ident, $k:expr, $cfg:expr, $($arg:expr),* $(,)?) => {{
+        let mut b = $self.ctx.stream.launch_builder(&$self.ctx.funcs[$k as usize]);
+        $( b.arg($arg); )*
+        // SAFETY: the argument list matches the kernel's C signature, and the buffers are at
+        // least as long as the sizes passed (the network sizes everything once).
+        unsafe { b.launch($cfg) }.expect("CUDA kernel launch");
+    }};
+}
+
+impl CudaBackend {
+    /// A backend on GPU 0 (see [`CudaContext::get`] for the errors).
+    pub fn new() -> Result<CudaBackend> {
+        Ok(CudaBackend {
+            ctx: CudaContext::get()?,
+        })
+    }
+
+    /// The GPU's name.
+    pub fn name(&self) -> &str {
+        &self.ctx.name
+    }
+
+    fn err(e: impl std::fmt::Debug) -> Error {
+        Error::Other(format!("device cuda: {e:?}"))
+    }
+}
+
+impl Backend for CudaBackend {
+    type Buf = CudaSlice<f32>;
+    type Idx = CudaSlice<u32>;
+
+    fn device(&self) -> Device {
+        Device::Cuda
+    }
+
+    fn zeros(&self, len: usize) -> Result<CudaSlice<f32>> {
+        self.ctx.stream.alloc_zeros(len.max(1)).map_err(Self::err)
+    }
+
+    fn upload(&self, host: &[f32]) -> Result<CudaSlice<f32>> {
+        let mut b = self.zeros(host.len())?;
+        self.write(&mut b, host)?;
+        Ok(b)
+    }
+
+    fn write(&self, dst: &mut CudaSlice<f32>, host: &[f32]) -> Result<()> {
+        if host.is_empty() {
+            return Ok(());
+        }
+        self.ctx
+            .stream
+            .memcpy_htod(host, &mut dst.slice_mut(..host.len()))
+            .map_err(Self::err)
+    }
+
+    fn download(&self, src: &CudaSlice<f32>, host: &mut [f32]) -> Result<()> {
+        if host.is_empty() {
+            return Ok(());
+        }
+        self.ctx
+            .stream
+            .memcpy_dtoh(&src.slice(..host.len()), host)
+            .map_err(Self::err)?;
+        self.ctx.stream.synchronize().map_err(Self::err)
+    }
+
+    fn read_scalar(&self, src: &CudaSlice<f32>) -> Result<f64> {
+        let mut v = [0.0f32];
+        self.download(src, &mut v)?;
+        Ok(f64::from(v[0]))
+    }
+
+    fn upload_idx(&self, host: &[u32]) -> Result<CudaSlice<u32>> {
+        let mut b = self
+            .ctx
+            .stream
+            .alloc_zeros(host.len().max(1))
+            .map_err(Self::err)?;
+        self.write_idx(&mut b, host)?;
+        Ok(b)
+    }
+
+    fn write_idx(&self, dst: &mut CudaSlice<u32>, host: &[u32]) -> Result<()> {
+        if host.is_empty() {
+            return Ok(());
+        }
+        self.ctx
+            .stream
+            .memcpy_htod(host, &mut dst.slice_mut(..host.len()))
+            .map_err(Self::err)
+    }
+
+    fn fill(&self, dst: &mut CudaSlice<f32>, len: usize, value: f32) {
+        if len == 0 {
+            return;
+        }
+        let n = u(len);
+        launch!(self, K::Fill, grid(len), dst, &n, &value);
+    }
+
+    fn scale_copy(&self, src: &CudaSlice<f32>, alpha: f32, dst: &mut CudaSlice<f32>, len: usize) {
+        if len == 0 {
+            return;
+        }
+        let n = u(len);
+        launch!(self, K::ScaleCopy, grid(len), src, dst, &n, &alpha);
+    }
+
+    fn gather_rows(
+        &self,
+        src: &CudaSlice<f32>,
+        cols: usize,
+        order: &CudaSlice<u32>,
+        range: Range<usize>,
+        dst: &mut CudaSlice<f32>,
+    ) {
+        let total = range.len() * cols;
+        if total == 0 {
+            return;
+        }
+        let (t, c, s) = (u(total), u(cols), u(range.start));
+        launch!(self, K::GatherRows, grid(total), src, order, dst, &t, &c, &s);
+    }
+
+    fn gather_idx(
+        &self,
+        src: &CudaSlice<u32>,
+        order: &CudaSlice<u32>,
+        range: Range<usize>,
+        dst: &mut CudaSlice<u32>,
+    ) {
+        if range.is_empty() {
+            return;
+        }
+        let (n, s) = (u(range.len()), u(range.start));
+        launch!(self, K::GatherIdx, grid(range.len()), src, order, dst, &n, &s);
+    }
+
+    fn gemm(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: &CudaSlice<f32>,
+        ta: Trans,
+        b: &CudaSlice<f32>,
+        tb: Trans,
+        beta: f32,
+        c: &mut CudaSlice<f32>,
+    ) {
+        if m == 0 || n == 0 {
+            return;
+        }
+        // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+        let op = |t: Trans| match t {
+            Trans::No => cublasOperation_t::CUBLAS_OP_N,
+            Trans::Yes => cublasOperation_t::CUBLAS_OP_T,
+        };
+        let cfg = GemmConfig {
+            transa: op(tb),
+            transb: op(ta),
+            m: n as i32,
+            n: m as i32,
+            k: k as i32,
+            alpha,
+            lda: (if tb == Trans::Yes { k } else { n }).max(1) as i32,
+            ldb: (if ta == Trans::Yes { m } else { k }).max(1) as i32,
+            beta,
+            ldc: n as i32,
+        };
+        let blas = self.ctx.blas.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: the operands hold at least m k, k n and m n values (network invariant).
+        unsafe { blas.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
+    }
+
+    fn bias_act(
+        &self,
+        z: &mut CudaSlice<f32>,
+        rows: usize,
+        cols: usize,
+        bias: &CudaSlice<f32>,
+        act: Activation,
+    ) {
+        let total = rows * cols;
+        if total == 0 {
+            return;
+        }
+        let (t, c, a) = (u(total), u(cols), act_code(act));
+        launch!(self, K::BiasAct, grid(total), z, bias, &t, &c, &a);
+    }
+
+    fn act_backward(
+        &self,
+        a: &CudaSlice<f32>,
+        delta: &mut CudaSlice<f32>,
+        len: usize,
+        act: Activation,
+    ) {
+        if len == 0 || act == Activation::Identity {
+            return;
+        }
+        let (n, k) = (u(len), act_code(act));
+        launch!(self, K::ActBackward, grid(len), a, delta, &n, &k);
+    }
+
+    fn softmax_xent(
+        &self,
+        z: &CudaSlice<f32>,
+        labels: &CudaSlice<u32>,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut CudaSlice<f32>,
+        loss: &mut CudaSlice<f32>,
+    ) {
+        let (n, c, kind) = (u(rows), u(cols), 0u32);
+        // The target pointer is unused for this loss: pass z again (read-only).
+        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
+    }
+
+    fn logistic_xent(
+        &self,
+        z: &CudaSlice<f32>,
+        labels: &CudaSlice<u32>,
+        rows: usize,
+        scale: f32,
+        grad: &mut CudaSlice<f32>,
+        loss: &mut CudaSlice<f32>,
+    ) {
+        let (n, c, kind) = (u(rows), 1u32, 1u32);
+        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
+    }
+
+    fn squared_error(
+        &self,
+        pred: &CudaSlice<f32>,
+        target: &CudaSlice<f32>,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut CudaSlice<f32>,
+        loss: &mut CudaSlice<f32>,
+    ) {
+        let (n, c, kind) = (u(rows * cols), u(cols.max(1)), 2u32);
+        // The labels pointer is unused for this loss; any device pointer will do.
+        launch!(self, K::Losses, ONE_BLOCK, pred, pred, target, grad, loss, &n, &c, &scale, &kind);
+    }
+
+    fn col_sums(
+        &self,
+        m: &CudaSlice<f32>,
+        rows: usize,
+        cols: usize,
+        alpha: f32,
+        out: &mut CudaSlice<f32>,
+    ) {
+        if cols == 0 {
+            return;
+        }
+        let cfg = LaunchConfig {
+            grid_dim: (u(cols.div_ceil(64)), 1, 1),
+            ..ONE_BLOCK
+        };
+        let (r, c) = (u(rows), u(cols));
+        launch!(self, K::ColSums, cfg, m, out, &r, &c, &alpha);
+    }
+
+    fn sum_squares(&self, x: &CudaSlice<f32>, len: usize, scale: f32, loss: &mut CudaSlice<f32>) {
+        let n = u(len);
+        launch!(self, K::SumSquares, ONE_BLOCK, x, loss, &n, &scale);
+    }
+
+    fn adam(
+        &self,
+        param: &mut CudaSlice<f32>,
+        grad: &CudaSlice<f32>,
+        m: &mut CudaSlice<f32>,
+        v: &mut CudaSlice<f32>,
+        len: usize,
+        step: AdamStep,
+    ) {
+        if len == 0 {
+            return;
+        }
+        let n = u(len);
+        let AdamStep {
+            lr,
+            beta_1,
+            beta_2,
+            epsilon,
+        } = step;
+        launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon);
+    }
+
+    fn sgd(
+        &self,
+        param: &mut CudaSlice<f32>,
+        grad: &CudaSlice<f32>,
+        velocity: &mut CudaSlice<f32>,
+        len: usize,
+        step: SgdStep,
+    ) {
+        if len == 0 {
+            return;
+        }
+        let n = u(len);
+        let nesterov = u32::from(step.nesterov);
+        launch!(
+            self,
+            K::Sgd,
+            grid(len),
+            param,
+            grad,
+            velocity,
+            &n,
+            &step.lr,
+            &step.momentum,
+            &nesterov
+        );
+    }
+
+    fn synchronize(&self) -> Result<()> {
+        self.ctx.stream.synchronize().map_err(Self::err)
+    }
+}

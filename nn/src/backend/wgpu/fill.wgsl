@@ -1,0 +1,8 @@
+// dst[i] = f0 for i < u0.
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+    let i = flat_index(g, nw);
+    if (i >= p.u0) { return; }
+    dst[i] = p.f0;
+}

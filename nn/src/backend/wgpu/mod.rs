@@ -1,0 +1,914 @@
+//! The wgpu backend: every [`Backend`] kernel as a WGSL compute shader (in this folder), over
+//! storage buffers that stay on the GPU for the whole fit.
+//!
+//! How work reaches the GPU:
+//!
+//! - one process-wide [`WgpuContext`] per adapter choice holds the device, the queue and every
+//!   compute pipeline, compiled once per process;
+//! - each kernel call records one dispatch into a pending command encoder; its sizes and
+//!   scalars go into a 256-byte slot of a ring of uniform blocks bound with a dynamic offset.
+//!   Nothing is submitted per kernel: the encoder is submitted when the ring is full (every
+//!   [`SLOTS`] dispatches, tens of training steps), or when the host needs data
+//!   ([`Backend::download`], [`Backend::read_scalar`], a host write, [`Backend::synchronize`]);
+//! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
+//!   work recorded before it.
+//!
+//! Limits: one buffer may hold at most the device's `max_storage_buffer_binding_size` bytes
+//! (128 MiB on lavapipe, 2 GiB on an H200); a larger buffer is an [`Error::Unsupported`] naming
+//! the sizes, returned when the fit allocates, never a GPU fault.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use oxlearn_core::{Error, Result};
+
+use super::{Activation, AdamStep, Backend, SgdStep, Trans};
+use crate::device::Device;
+
+/// Dispatches recorded before a submit (and uniform slots in the ring).
+const SLOTS: usize = 1024;
+/// Bytes per uniform slot (the largest `min_uniform_buffer_offset_alignment` wgpu allows).
+const SLOT_BYTES: usize = 256;
+/// Threads per elementwise workgroup (matches the shaders).
+const WG: u32 = 256;
+/// The GEMM output tile edge (matches `gemm.wgsl`).
+const GEMM_TILE: usize = 64;
+
+/// Which adapters a context may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdapterChoice {
+    /// Hardware adapters only (discrete, then integrated, then virtual GPUs).
+    Hardware,
+    /// Any adapter, software rasterizers (lavapipe, llvmpipe) included; hardware preferred.
+    Any,
+}
+
+/// What an adapter is, for the fitted model and for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterInfo {
+    /// The adapter's name ("NVIDIA H200", "llvmpipe (LLVM 19.1.7, 256 bits)").
+    pub name: String,
+    /// The graphics API ("Vulkan", "Gl", ...).
+    pub api: String,
+    /// The device type ("DiscreteGpu", "Cpu", ...).
+    pub kind: String,
+    /// Whether it is a software rasterizer.
+    pub software: bool,
+}
+
+impl std::fmt::Display for AdapterInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} {})", self.name, self.api, self.kind)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kernel {
+    Fill,
+    ScaleCopy,
+    GatherRows,
+    GatherIdx,
+    Gemm,
+    BiasAct,
+    ActBackward,
+    Losses,
+    SumSquares,
+    ColSums,
+    Optim,
+}
+
+/// (kernel, source, read-only flag of each storage binding 1..).
+const KERNELS: &[(Kernel, &str, &[bool])] = &[
+    (Kernel::Fill, include_str!("fill.wgsl"), &[false]),
+    (
+        Kernel::ScaleCopy,
+        include_str!("scale_copy.wgsl"),
+        &[true, false],
+    ),
+    (
+        Kernel::GatherRows,
+        include_str!("gather_rows.wgsl"),
+        &[true, true, false],
+    ),
+    (
+        Kernel::GatherIdx,
+        include_str!("gather_idx.wgsl"),
+        &[true, true, false],
+    ),
+    (Kernel::Gemm, include_str!("gemm.wgsl"), &[true, true, false]),
+    (Kernel::BiasAct, include_str!("bias_act.wgsl"), &[false, true]),
+    (
+        Kernel::ActBackward,
+        include_str!("act_backward.wgsl"),
+        &[true, false],
+    ),
+    (
+        Kernel::Losses,
+        include_str!("losses.wgsl"),
+        &[true, true, true, false, false],
+    ),
+    (
+        Kernel::SumSquares,
+        include_str!("sum_squares.wgsl"),
+        &[true, false],
+    ),
+    (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false]),
+    (
+        Kernel::Optim,
+        include_str!("optim.wgsl"),
+        &[false, true, false, false],
+    ),
+];
+
+struct Pipeline {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+/// A device, its queue and the compiled kernels; shared by every fit of the process that uses
+/// the same [`AdapterChoice`].
+pub struct WgpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: AdapterInfo,
+    max_binding: u64,
+    max_groups: u32,
+    pipelines: HashMap<Kernel, Pipeline>,
+    dummy_ro: wgpu::Buffer,
+    dummy_rw: wgpu::Buffer,
+}
+
+impl std::fmt::Debug for WgpuContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WgpuContext")
+            .field("adapter", &self.info)
+            .field("max_binding", &self.max_binding)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_software(info: &wgpu::AdapterInfo) -> bool {
+    let name = info.name.to_lowercase();
+    info.device_type == wgpu::DeviceType::Cpu
+        || ["llvmpipe", "lavapipe", "softpipe", "swiftshader", "software"]
+            .iter()
+            .any(|s| name.contains(s))
+}
+
+/// Lower is better: discrete, integrated, virtual, other, software; Vulkan/Metal/DX12 before GL.
+fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
+    let kind = if is_software(info) {
+        4
+    } else {
+        match info.device_type {
+            wgpu::DeviceType::DiscreteGpu => 0,
+            wgpu::DeviceType::IntegratedGpu => 1,
+            wgpu::DeviceType::VirtualGpu => 2,
+            _ => 3,
+        }
+    };
+    let api = u8::from(info.backend == wgpu::Backend::Gl);
+    (kind, api)
+}
+
+fn unavailable(what: &'static str) -> Error {
+    Error::Unsupported {
+        estimator: "oxlearn-nn".to_string(),
+        operation: what,
+    }
+}
+
+impl WgpuContext {
+    /// The process-wide context for `choice`, created (adapter lookup, device, pipelines) on
+    /// first use. A failure is cached too, so a machine without a GPU pays the lookup once.
+    pub fn get(choice: AdapterChoice) -> Result<Arc<WgpuContext>> {
+        type Cache = Mutex<HashMap<AdapterChoice, std::result::Result<Arc<WgpuContext>, Error>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(choice)
+            .or_insert_with(|| {
+                std::panic::catch_unwind(|| pollster::block_on(Self::create(choice)))
+                    .unwrap_or_else(|_| {
+                        Err(Error::Other(
+                            "device wgpu: the wgpu driver panicked while opening the adapter"
+                                .into(),
+                        ))
+                    })
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+
+    async fn create(choice: AdapterChoice) -> Result<WgpuContext> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let mut adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
+        adapters.retain(|a| {
+            choice == AdapterChoice::Any || !is_software(&a.get_info())
+        });
+        adapters.sort_by_key(|a| rank(&a.get_info()));
+        let Some(adapter) = adapters.into_iter().next() else {
+            return Err(unavailable(match choice {
+                AdapterChoice::Hardware => {
+                    "device wgpu: no hardware GPU adapter found (Vulkan, Metal, DX12 or GL); use Device::WgpuAny to allow a software adapter such as lavapipe"
+                }
+                AdapterChoice::Any => {
+                    "device wgpu-any: no wgpu adapter at all (install a Vulkan driver, e.g. mesa-vulkan-drivers for lavapipe)"
+                }
+            }));
+        };
+        let raw = adapter.get_info();
+        let info = AdapterInfo {
+            name: raw.name.clone(),
+            api: format!("{:?}", raw.backend),
+            kind: format!("{:?}", raw.device_type),
+            software: is_software(&raw),
+        };
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("oxlearn-nn"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Other(format!("device wgpu: cannot open {info}: {e}")))?;
+        let max_binding = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
+        let mut pipelines = HashMap::new();
+        let common = include_str!("common.wgsl");
+        for &(kernel, body, bindings) in KERNELS {
+            let src = format!("{common}\n{body}");
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some("oxlearn-nn kernel"),
+                source: wgpu::ShaderSource::Wgsl(src.into()),
+            });
+            let mut entries = vec![wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: wgpu::BufferSize::new(64),
+                },
+                count: None,
+            }];
+            for (i, &read_only) in bindings.iter().enumerate() {
+                entries.push(wgpu::BindGroupLayoutEntry {
+                    binding: i as u32 + 1,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Storage { read_only },
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                });
+            }
+            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: None,
+                entries: &entries,
+            });
+            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: None,
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: None,
+                layout: Some(&pl),
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            pipelines.insert(kernel, Pipeline { layout, pipeline });
+        }
+        let buffer = |size: u64, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let dummy_ro = buffer(16, wgpu::BufferUsages::STORAGE);
+        let dummy_rw = buffer(16, wgpu::BufferUsages::STORAGE);
+        Ok(WgpuContext {
+            max_groups: limits.max_compute_workgroups_per_dimension,
+            device,
+            queue,
+            info,
+            max_binding,
+            pipelines,
+            dummy_ro,
+            dummy_rw,
+        })
+    }
+
+    /// The adapter this context computes on.
+    pub fn adapter(&self) -> &AdapterInfo {
+        &self.info
+    }
+}
+
+/// A device buffer of `len` f32 values.
+#[derive(Debug)]
+pub struct WgpuBuf {
+    buf: wgpu::Buffer,
+    len: usize,
+}
+
+/// A device buffer of `len` u32 indices.
+#[derive(Debug)]
+pub struct WgpuIdx {
+    buf: wgpu::Buffer,
+    len: usize,
+}
+
+impl WgpuBuf {
+    /// Values held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    params: Vec<u8>,
+    slots: usize,
+}
+
+/// The wgpu backend. Cheap to create: the device and pipelines live in the shared
+/// [`WgpuContext`]; the backend holds the command stream of one fit.
+pub struct WgpuBackend {
+    ctx: Arc<WgpuContext>,
+    device_kind: Device,
+    pending: Mutex<Pending>,
+    params: wgpu::Buffer,
+}
+
+impl std::fmt::Debug for WgpuBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WgpuBackend")
+            .field("adapter", &self.ctx.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One dispatch's uniform block.
+#[derive(Clone, Copy, Default)]
+struct P {
+    u: [u32; 8],
+    f: [f32; 8],
+}
+
+enum Bind<'a> {
+    F(&'a WgpuBuf),
+    I(&'a WgpuIdx),
+    DummyRo,
+    DummyRw,
+}
+
+impl WgpuBackend {
+    /// A backend on the adapter `choice` picks (see [`WgpuContext::get`]).
+    pub fn new(choice: AdapterChoice) -> Result<WgpuBackend> {
+        let ctx = WgpuContext::get(choice)?;
+        let device_kind = match choice {
+            AdapterChoice::Hardware => Device::Wgpu,
+            AdapterChoice::Any => Device::WgpuAny,
+        };
+        // Each backend has its own uniform ring, so fits on several threads never share one.
+        let params = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("oxlearn-nn params"),
+            size: (SLOTS * SLOT_BYTES) as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(WgpuBackend {
+            ctx,
+            device_kind,
+            pending: Mutex::new(Pending {
+                encoder: None,
+                params: vec![0; SLOTS * SLOT_BYTES],
+                slots: 0,
+            }),
+            params,
+        })
+    }
+
+    /// The adapter this backend computes on.
+    pub fn adapter(&self) -> &AdapterInfo {
+        &self.ctx.info
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn flush_locked(&self, pending: &mut Pending) {
+        if let Some(encoder) = pending.encoder.take() {
+            self.ctx
+                .queue
+                .write_buffer(&self.params, 0, &pending.params[..pending.slots * SLOT_BYTES]);
+            self.ctx.queue.submit([encoder.finish()]);
+            pending.slots = 0;
+        }
+    }
+
+    fn flush(&self) {
+        let mut pending = self.lock();
+        self.flush_locked(&mut pending);
+    }
+
+    fn alloc(&self, len: usize, usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
+        let bytes = (len.max(1) * 4) as u64;
+        if bytes > self.ctx.max_binding {
+            return Err(Error::Other(format!(
+                "device {}: a buffer of {len} values ({bytes} bytes) exceeds the adapter's largest storage binding of {} bytes on {}; use smaller data, a smaller batch_size or another device",
+                self.device_kind, self.ctx.max_binding, self.ctx.info
+            )));
+        }
+        Ok(self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: bytes.div_ceil(16) * 16,
+            usage: usage
+                | wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        }))
+    }
+
+    /// Records one dispatch of `kernel` with `groups` workgroups.
+    fn dispatch(&self, kernel: Kernel, p: P, binds: &[Bind<'_>], groups: (u32, u32)) {
+        if groups.0 == 0 || groups.1 == 0 {
+            return;
+        }
+        let mut pending = self.lock();
+        if pending.slots == SLOTS {
+            self.flush_locked(&mut pending);
+        }
+        let slot = pending.slots;
+        pending.slots += 1;
+        let off = slot * SLOT_BYTES;
+        for (i, v) in p.u.iter().enumerate() {
+            pending.params[off + 4 * i..off + 4 * i + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        for (i, v) in p.f.iter().enumerate() {
+            let o = off + 32 + 4 * i;
+            pending.params[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let pipe = &self.ctx.pipelines[&kernel];
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.params,
+                offset: 0,
+                size: wgpu::BufferSize::new(64),
+            }),
+        }];
+        for (i, b) in binds.iter().enumerate() {
+            let buffer = match b {
+                Bind::F(b) => &b.buf,
+                Bind::I(b) => &b.buf,
+                Bind::DummyRo => &self.ctx.dummy_ro,
+                Bind::DummyRw => &self.ctx.dummy_rw,
+            };
+            entries.push(wgpu::BindGroupEntry {
+                binding: i as u32 + 1,
+                resource: buffer.as_entire_binding(),
+            });
+        }
+        let bind_group = self
+            .ctx
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &pipe.layout,
+                entries: &entries,
+            });
+        let encoder = pending.encoder.get_or_insert_with(|| {
+            self.ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: None,
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&pipe.pipeline);
+        pass.set_bind_group(0, &bind_group, &[off as u32]);
+        pass.dispatch_workgroups(groups.0, groups.1, 1);
+    }
+
+    /// Workgroups for `len` elementwise threads: a 2-D grid within the per-dimension limit.
+    fn grid(&self, len: usize) -> (u32, u32) {
+        let groups = len.div_ceil(WG as usize);
+        let max = self.ctx.max_groups as usize;
+        if groups <= max {
+            (groups as u32, 1)
+        } else {
+            (max as u32, groups.div_ceil(max) as u32)
+        }
+    }
+
+    fn elementwise(&self, kernel: Kernel, p: P, binds: &[Bind<'_>]) {
+        let g = self.grid(p.u[0] as usize);
+        self.dispatch(kernel, p, binds, g);
+    }
+
+    fn read_bytes(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let mut pending = self.lock();
+        self.flush_locked(&mut pending);
+        let bytes = bytes.div_ceil(4) * 4;
+        if bytes == 0 {
+            return Ok(Vec::new());
+        }
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
+        self.ctx.queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Other(format!("device wgpu: waiting for the GPU failed: {e}")))?;
+        rx.recv()
+            .map_err(|_| Error::Other("device wgpu: the buffer map never completed".into()))?
+            .map_err(|e| Error::Other(format!("device wgpu: cannot read a buffer back: {e}")))?;
+        let out = staging
+            .get_mapped_range(..)
+            .map_err(|e| Error::Other(format!("device wgpu: cannot read a buffer back: {e}")))?
+            .to_vec();
+        staging.unmap();
+        Ok(out)
+    }
+
+    fn write_bytes(&self, dst: &wgpu::Buffer, data: &[u8]) {
+        // Submit what was recorded first: the write must land after it.
+        self.flush();
+        let whole = data.len() / 4 * 4;
+        if whole > 0 {
+            self.ctx.queue.write_buffer(dst, 0, &data[..whole]);
+        }
+    }
+}
+
+fn act_code(act: Activation) -> u32 {
+    match act {
+        Activation::Identity => 0,
+        Activation::Logistic => 1,
+        Activation::Tanh => 2,
+        Activation::Relu => 3,
+    }
+}
+
+fn u(v: usize) -> u32 {
+    u32::try_from(v).expect("sizes fit in u32 (buffers are bounded by the binding limit)")
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn u32_bytes(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+impl Backend for WgpuBackend {
+    type Buf = WgpuBuf;
+    type Idx = WgpuIdx;
+
+    fn device(&self) -> Device {
+        self.device_kind
+    }
+
+    fn zeros(&self, len: usize) -> Result<WgpuBuf> {
+        // wgpu zero-initialises new buffers.
+        Ok(WgpuBuf {
+            buf: self.alloc(len, wgpu::BufferUsages::empty())?,
+            len,
+        })
+    }
+
+    fn upload(&self, host: &[f32]) -> Result<WgpuBuf> {
+        let mut b = self.zeros(host.len())?;
+        self.write(&mut b, host)?;
+        Ok(b)
+    }
+
+    fn write(&self, dst: &mut WgpuBuf, host: &[f32]) -> Result<()> {
+        assert!(host.len() <= dst.len, "write past the end of a buffer");
+        self.write_bytes(&dst.buf, &f32_bytes(host));
+        Ok(())
+    }
+
+    fn download(&self, src: &WgpuBuf, host: &mut [f32]) -> Result<()> {
+        let bytes = self.read_bytes(&src.buf, (host.len() * 4) as u64)?;
+        for (h, c) in host.iter_mut().zip(bytes.chunks_exact(4)) {
+            *h = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        Ok(())
+    }
+
+    fn read_scalar(&self, src: &WgpuBuf) -> Result<f64> {
+        let mut v = [0.0f32];
+        self.download(src, &mut v)?;
+        Ok(f64::from(v[0]))
+    }
+
+    fn upload_idx(&self, host: &[u32]) -> Result<WgpuIdx> {
+        let mut b = WgpuIdx {
+            buf: self.alloc(host.len(), wgpu::BufferUsages::empty())?,
+            len: host.len(),
+        };
+        self.write_idx(&mut b, host)?;
+        Ok(b)
+    }
+
+    fn write_idx(&self, dst: &mut WgpuIdx, host: &[u32]) -> Result<()> {
+        assert!(host.len() <= dst.len, "write past the end of a buffer");
+        self.write_bytes(&dst.buf, &u32_bytes(host));
+        Ok(())
+    }
+
+    fn fill(&self, dst: &mut WgpuBuf, len: usize, value: f32) {
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.f[0] = value;
+        self.elementwise(Kernel::Fill, p, &[Bind::F(dst)]);
+    }
+
+    fn scale_copy(&self, src: &WgpuBuf, alpha: f32, dst: &mut WgpuBuf, len: usize) {
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.f[0] = alpha;
+        self.elementwise(Kernel::ScaleCopy, p, &[Bind::F(src), Bind::F(dst)]);
+    }
+
+    fn gather_rows(
+        &self,
+        src: &WgpuBuf,
+        cols: usize,
+        order: &WgpuIdx,
+        range: Range<usize>,
+        dst: &mut WgpuBuf,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(range.len() * cols);
+        p.u[1] = u(cols);
+        p.u[2] = u(range.start);
+        if cols == 0 {
+            return;
+        }
+        self.elementwise(
+            Kernel::GatherRows,
+            p,
+            &[Bind::F(src), Bind::I(order), Bind::F(dst)],
+        );
+    }
+
+    fn gather_idx(&self, src: &WgpuIdx, order: &WgpuIdx, range: Range<usize>, dst: &mut WgpuIdx) {
+        let mut p = P::default();
+        p.u[0] = u(range.len());
+        p.u[2] = u(range.start);
+        self.elementwise(
+            Kernel::GatherIdx,
+            p,
+            &[Bind::I(src), Bind::I(order), Bind::I(dst)],
+        );
+    }
+
+    fn gemm(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: f32,
+        a: &WgpuBuf,
+        ta: Trans,
+        b: &WgpuBuf,
+        tb: Trans,
+        beta: f32,
+        c: &mut WgpuBuf,
+    ) {
+        let mut p = P::default();
+        p.u[..5].copy_from_slice(&[
+            u(m),
+            u(n),
+            u(k),
+            u32::from(ta == Trans::Yes),
+            u32::from(tb == Trans::Yes),
+        ]);
+        p.f[0] = alpha;
+        p.f[1] = beta;
+        let groups = (
+            u(n.div_ceil(GEMM_TILE)),
+            u(m.div_ceil(GEMM_TILE)),
+        );
+        assert!(
+            groups.0 <= self.ctx.max_groups && groups.1 <= self.ctx.max_groups,
+            "gemm of {m} x {n} exceeds the dispatch limit"
+        );
+        self.dispatch(
+            Kernel::Gemm,
+            p,
+            &[Bind::F(a), Bind::F(b), Bind::F(c)],
+            groups,
+        );
+    }
+
+    fn bias_act(&self, z: &mut WgpuBuf, rows: usize, cols: usize, bias: &WgpuBuf, act: Activation) {
+        let mut p = P::default();
+        p.u[0] = u(rows * cols);
+        p.u[1] = u(cols);
+        p.u[2] = act_code(act);
+        if cols == 0 {
+            return;
+        }
+        self.elementwise(Kernel::BiasAct, p, &[Bind::F(z), Bind::F(bias)]);
+    }
+
+    fn act_backward(&self, a: &WgpuBuf, delta: &mut WgpuBuf, len: usize, act: Activation) {
+        if act == Activation::Identity {
+            return;
+        }
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.u[2] = act_code(act);
+        self.elementwise(Kernel::ActBackward, p, &[Bind::F(a), Bind::F(delta)]);
+    }
+
+    fn softmax_xent(
+        &self,
+        z: &WgpuBuf,
+        labels: &WgpuIdx,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut WgpuBuf,
+        loss: &mut WgpuBuf,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(rows);
+        p.u[1] = u(cols);
+        p.u[5] = 0;
+        p.f[0] = scale;
+        let binds = [
+            Bind::F(z),
+            Bind::I(labels),
+            Bind::DummyRo,
+            Bind::F(grad),
+            Bind::F(loss),
+        ];
+        self.dispatch(Kernel::Losses, p, &binds, (1, 1));
+    }
+
+    fn logistic_xent(
+        &self,
+        z: &WgpuBuf,
+        labels: &WgpuIdx,
+        rows: usize,
+        scale: f32,
+        grad: &mut WgpuBuf,
+        loss: &mut WgpuBuf,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(rows);
+        p.u[1] = 1;
+        p.u[5] = 1;
+        p.f[0] = scale;
+        let binds = [
+            Bind::F(z),
+            Bind::I(labels),
+            Bind::DummyRo,
+            Bind::F(grad),
+            Bind::F(loss),
+        ];
+        self.dispatch(Kernel::Losses, p, &binds, (1, 1));
+    }
+
+    fn squared_error(
+        &self,
+        pred: &WgpuBuf,
+        target: &WgpuBuf,
+        rows: usize,
+        cols: usize,
+        scale: f32,
+        grad: &mut WgpuBuf,
+        loss: &mut WgpuBuf,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(rows * cols);
+        p.u[1] = u(cols.max(1));
+        p.u[5] = 2;
+        p.f[0] = scale;
+        let binds = [
+            Bind::F(pred),
+            Bind::DummyRo,
+            Bind::F(target),
+            Bind::F(grad),
+            Bind::F(loss),
+        ];
+        self.dispatch(Kernel::Losses, p, &binds, (1, 1));
+    }
+
+    fn col_sums(&self, m: &WgpuBuf, rows: usize, cols: usize, alpha: f32, out: &mut WgpuBuf) {
+        let mut p = P::default();
+        p.u[0] = u(rows);
+        p.u[1] = u(cols);
+        p.f[0] = alpha;
+        self.dispatch(
+            Kernel::ColSums,
+            p,
+            &[Bind::F(m), Bind::F(out)],
+            (u(cols.div_ceil(64)), 1),
+        );
+    }
+
+    fn sum_squares(&self, x: &WgpuBuf, len: usize, scale: f32, loss: &mut WgpuBuf) {
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.f[0] = scale;
+        self.dispatch(Kernel::SumSquares, p, &[Bind::F(x), Bind::F(loss)], (1, 1));
+    }
+
+    fn adam(
+        &self,
+        param: &mut WgpuBuf,
+        grad: &WgpuBuf,
+        m: &mut WgpuBuf,
+        v: &mut WgpuBuf,
+        len: usize,
+        step: AdamStep,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.u[5] = 0;
+        p.f[..4].copy_from_slice(&[step.lr, step.beta_1, step.beta_2, step.epsilon]);
+        self.elementwise(
+            Kernel::Optim,
+            p,
+            &[Bind::F(param), Bind::F(grad), Bind::F(m), Bind::F(v)],
+        );
+    }
+
+    fn sgd(
+        &self,
+        param: &mut WgpuBuf,
+        grad: &WgpuBuf,
+        velocity: &mut WgpuBuf,
+        len: usize,
+        step: SgdStep,
+    ) {
+        let mut p = P::default();
+        p.u[0] = u(len);
+        p.u[1] = u32::from(step.nesterov);
+        p.u[5] = 1;
+        p.f[0] = step.lr;
+        p.f[1] = step.momentum;
+        self.elementwise(
+            Kernel::Optim,
+            p,
+            &[
+                Bind::F(param),
+                Bind::F(grad),
+                Bind::F(velocity),
+                Bind::DummyRw,
+            ],
+        );
+    }
+
+    fn synchronize(&self) -> Result<()> {
+        self.flush();
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Other(format!("device wgpu: waiting for the GPU failed: {e}")))?;
+        Ok(())
+    }
+}
