@@ -19,12 +19,17 @@ use serde::{Deserialize, Serialize};
 /// constant feature of value `intercept_scaling`, so it is regularized, as in liblinear.
 /// More than two classes: one-vs-rest.
 ///
-/// Hyper-parameters (scikit-learn's defaults): `c` = 1.0, `tol` = 1e-4, `max_iter` = 1000,
+/// Hyper-parameters (scikit-learn's defaults): `c` = 1.0, `tol` = 1e-4, `max_iter` = 1000
+/// (epochs of the dual solver, Newton steps of the primal one),
 /// `fit_intercept` = true, `intercept_scaling` = 1.0, `seed` = None (`random_state`).
-/// scikit-learn's `dual="auto"` would pick liblinear's primal Newton solver when
-/// `n_samples > n_features`; this estimator always solves the dual, which reaches the same
-/// optimum to the tolerance (not implemented: `penalty="l1"`, `loss="hinge"`,
-/// `multi_class="crammer_singer"`, `class_weight`).
+/// `dual` = None (scikit-learn's `"auto"`: the primal problem when `n_samples > n_features`,
+/// as scikit-learn decides for this loss and penalty): the primal is solved by a Newton method
+/// with conjugate-gradient steps and a backtracking line search (liblinear's newer `NEWTON`
+/// solver without its preconditioner), stopping as liblinear when `||grad|| <= tol *
+/// max(min(n_pos, n_neg), 1) / n * ||grad(0)||`; `Some(true)` forces the dual solver,
+/// `Some(false)` the primal one. Both reach the same optimum to the tolerance.
+/// Not implemented: `penalty="l1"`, `loss="hinge"`, `multi_class="crammer_singer"`,
+/// `class_weight`.
 ///
 /// Fitted accessors: `coef()` (`(1, n_features)` for two classes, else `(n_classes,
 /// n_features)`), `intercept()`, `n_iter()` (the largest over the binary fits), `converged()`.
@@ -46,6 +51,7 @@ pub struct LinearSVC {
     max_iter: usize,
     fit_intercept: bool,
     intercept_scaling: f64,
+    dual: Option<bool>,
     seed: Option<u64>,
     callback: Callback,
 }
@@ -58,6 +64,7 @@ impl Default for LinearSVC {
             max_iter: 1000,
             fit_intercept: true,
             intercept_scaling: 1.0,
+            dual: None,
             seed: None,
             callback: Callback::none(),
         }
@@ -88,6 +95,12 @@ impl LinearSVC {
     /// Value of the synthetic constant feature (default 1.0).
     pub fn intercept_scaling(mut self, v: f64) -> Self {
         self.intercept_scaling = v;
+        self
+    }
+    /// Which problem to solve: `None` = scikit-learn's `"auto"` (primal when
+    /// `n_samples > n_features`), `Some(true)` the dual, `Some(false)` the primal.
+    pub fn dual(mut self, dual: Option<bool>) -> Self {
+        self.dual = dual;
         self
     }
     /// Seed of the coordinate order (`random_state`).
@@ -145,6 +158,12 @@ impl Estimator for LinearSVC {
             "max_iter" => self.max_iter = value.as_usize(name)?,
             "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
             "intercept_scaling" => self.intercept_scaling = value.as_f64(name)?,
+            "dual" => {
+                self.dual = match value {
+                    ParamValue::Str(s) if s == "auto" => None,
+                    other => Some(other.as_bool(name)?),
+                }
+            }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
                 return Err(Error::invalid_param(
@@ -283,6 +302,127 @@ impl DualCd<'_, '_> {
     }
 }
 
+impl DualCd<'_, '_> {
+    /// `z = X w + b * bias`.
+    fn scores(&self, w: &Array1<f64>, wb: f64) -> Array1<f64> {
+        let mut z = self.x.dot(w);
+        if self.bias != 0.0 {
+            z += wb * self.bias;
+        }
+        z
+    }
+
+    /// Objective and gradient of the squared-hinge primal at `(w, wb)`; `active[i]` marks
+    /// margin violators.
+    fn fun_grad(
+        &self,
+        y: &[f64],
+        w: &Array1<f64>,
+        wb: f64,
+        active: &mut [bool],
+    ) -> (f64, Array1<f64>, f64) {
+        let z = self.scores(w, wb);
+        let mut f = 0.5 * (w.dot(w) + wb * wb);
+        let mut r = Array1::zeros(y.len());
+        for i in 0..y.len() {
+            let m = y[i] * z[i];
+            active[i] = m < 1.0;
+            if active[i] {
+                f += self.c * (1.0 - m) * (1.0 - m);
+                r[i] = 2.0 * self.c * (z[i] - y[i]);
+            }
+        }
+        let gw = w + &self.x.t().dot(&r);
+        let gb = wb + self.bias * r.sum();
+        (f, gw, gb)
+    }
+
+    /// Hessian-vector product (generalized Hessian of the squared hinge).
+    fn hess_vec(&self, active: &[bool], vw: &Array1<f64>, vb: f64) -> (Array1<f64>, f64) {
+        let mut u = self.scores(vw, vb);
+        for (ui, &a) in u.iter_mut().zip(active) {
+            *ui = if a { 2.0 * self.c * *ui } else { 0.0 };
+        }
+        (vw + &self.x.t().dot(&u), vb + self.bias * u.sum())
+    }
+
+    /// The primal problem by Newton steps (conjugate gradient, backtracking line search), with
+    /// liblinear's stopping rule; returns `(w, b, newton_iterations, converged)`.
+    fn solve_primal(&self, y: &[f64]) -> (Array1<f64>, f64, usize, bool) {
+        let l = y.len();
+        let d = self.x.ncols();
+        let pos = y.iter().filter(|&&v| v > 0.0).count();
+        let eps = self.tol * (pos.min(l - pos).max(1) as f64) / l as f64;
+        let mut w = Array1::<f64>::zeros(d);
+        let mut wb = 0.0;
+        let mut active = vec![false; l];
+        let (mut f, mut gw, mut gb) = self.fun_grad(y, &w, wb, &mut active);
+        let norm = |a: &Array1<f64>, b: f64| (a.dot(a) + b * b).sqrt();
+        let gnorm0 = norm(&gw, gb);
+        let started = std::time::Instant::now();
+        let mut iter = 0;
+        let mut converged = gnorm0 == 0.0;
+        while !converged && iter < self.max_iter {
+            iter += 1;
+            // Conjugate gradient on H s = -g, to a relative residual of 0.1.
+            let gnorm = norm(&gw, gb);
+            let (mut sw, mut sb) = (Array1::<f64>::zeros(d), 0.0);
+            let (mut rw, mut rb) = (-&gw, -gb);
+            let (mut pw, mut pb) = (rw.clone(), rb);
+            let mut rr = rw.dot(&rw) + rb * rb;
+            for _ in 0..d + 1 {
+                if rr.sqrt() <= 0.1 * gnorm {
+                    break;
+                }
+                let (hw, hb) = self.hess_vec(&active, &pw, pb);
+                let alpha = rr / (pw.dot(&hw) + pb * hb);
+                sw.scaled_add(alpha, &pw);
+                sb += alpha * pb;
+                rw.scaled_add(-alpha, &hw);
+                rb -= alpha * hb;
+                let rr_new = rw.dot(&rw) + rb * rb;
+                let beta = rr_new / rr;
+                pw = &rw + &(&pw * beta);
+                pb = rb + beta * pb;
+                rr = rr_new;
+            }
+            // Backtracking line search (Armijo, eta = 0.01).
+            let gts = gw.dot(&sw) + gb * sb;
+            let mut step = 1.0;
+            let mut accepted = false;
+            let mut trial_active = vec![false; l];
+            for _ in 0..20 {
+                let tw = &w + &(&sw * step);
+                let tb = wb + step * sb;
+                let (tf, tgw, tgb) = self.fun_grad(y, &tw, tb, &mut trial_active);
+                if tf - f <= 0.01 * step * gts {
+                    (w, wb, f, gw, gb) = (tw, tb, tf, tgw, tgb);
+                    std::mem::swap(&mut active, &mut trial_active);
+                    accepted = true;
+                    break;
+                }
+                step *= 0.5;
+            }
+            let gnorm = norm(&gw, gb);
+            let progress = Progress {
+                estimator: "LinearSVC",
+                iteration: iter,
+                total: Some(self.max_iter),
+                loss: Some(f),
+                metrics: &[("grad_norm", gnorm)],
+                elapsed: started.elapsed(),
+            };
+            if gnorm <= eps * gnorm0 {
+                converged = true;
+            }
+            if !accepted || self.callback.report(&progress) {
+                break;
+            }
+        }
+        (w, wb * self.bias, iter, converged)
+    }
+}
+
 impl Classifier for LinearSVC {
     type Fitted<L: ClassLabel> = FittedLinearSVC<L>;
 
@@ -296,6 +436,7 @@ impl Classifier for LinearSVC {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
             None => Xoshiro256PlusPlus::from_entropy(),
         };
+        let use_dual = self.dual.unwrap_or(x.nrows() <= x.ncols());
         let solver = DualCd {
             x,
             bias: if self.fit_intercept {
@@ -317,7 +458,11 @@ impl Classifier for LinearSVC {
                 y.y.iter()
                     .map(|&c| if c == cls { 1.0 } else { -1.0 })
                     .collect();
-            let (w, b, it, conv) = solver.solve(&target, &mut rng);
+            let (w, b, it, conv) = if use_dual {
+                solver.solve(&target, &mut rng)
+            } else {
+                solver.solve_primal(&target)
+            };
             coef.row_mut(row).assign(&w);
             intercept[row] = b;
             n_iter = n_iter.max(it);
