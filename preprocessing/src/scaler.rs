@@ -1,7 +1,7 @@
 //! Scalers and the row normalizer: [`StandardScaler`], [`MinMaxScaler`], [`MaxAbsScaler`],
 //! [`RobustScaler`] and [`Normalizer`].
 //!
-//! Every scaler is fitted from per-column statistics ([`crate::stats`]) computed in parallel over
+//! Every scaler is fitted from per-column statistics computed in parallel over
 //! columns and in fixed row chunks, and transforms in parallel over fixed row chunks, so results
 //! are bit-identical whatever the thread count. NaN values are ignored when fitting and kept when
 //! transforming, as in scikit-learn.
@@ -640,7 +640,7 @@ pub(crate) fn norm_ppf(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.383_577_518_672_69e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];

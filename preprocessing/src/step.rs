@@ -143,7 +143,7 @@ pub(crate) fn check_cols(
         if let Col::Num { v, .. } = c
             && let Some(row) = v
                 .iter()
-                .position(|x| !x.is_finite() && !(allow_nan && x.is_nan()))
+                .position(|x| !(x.is_finite() || allow_nan && x.is_nan()))
         {
             return Err(Error::NonFinite {
                 input: Input::X,
