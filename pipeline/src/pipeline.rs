@@ -750,8 +750,10 @@ impl DynFitted for FittedPipeline {
     }
     fn feature_names_out(&self, input: Option<&[String]>) -> Result<Vec<String>> {
         let mut names = input.map(<[String]>::to_vec);
-        for (_, s) in &self.steps {
+        for (i, (_, s)) in self.steps.iter().enumerate() {
+            let is_last = i + 1 == self.steps.len();
             match s {
+                FittedPipeStep::Estimator(f) if is_last && f.kind() != EstimatorKind::Transformer => break,
                 FittedPipeStep::Frame(ct) => names = Some(ct.feature_names_out().to_vec()),
                 FittedPipeStep::Estimator(f) => names = Some(f.feature_names_out(names.as_deref())?),
             }

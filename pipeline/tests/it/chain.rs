@@ -27,8 +27,8 @@ fn chain_equals_dynamic_pipeline() {
 fn chain_regressor_params_and_dyn_round_trip() {
     let d = oxlearn_datasets::diabetes();
     let mut c = StandardScaler::default().then_fit(Ridge::default());
-    c.set_param("second__alpha", &ParamValue::Float(2.0)).unwrap();
-    assert!(c.set_param("alpha", &ParamValue::Float(2.0)).is_err());
+    Estimator::set_param(&mut c, "second__alpha", &ParamValue::Float(2.0)).unwrap();
+    assert!(Estimator::set_param(&mut c, "alpha", &ParamValue::Float(2.0)).is_err());
     let f = c.fit(&d.x, &d.y).unwrap();
     let direct = Ridge::default().alpha(2.0).fit(&StandardScaler::default().fit_transform(&d.x).unwrap().1, &d.y).unwrap();
     assert_eq!(f.predict(&d.x).unwrap(), direct.predict(&StandardScaler::default().fit(&d.x).unwrap().transform(&d.x).unwrap()).unwrap());

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use oxlearn_algorithms::{FittedRidge, LogisticRegression, Ridge};
 use oxlearn_core::prelude::*;
-use oxlearn_core::{DynFitted, Label};
+use oxlearn_core::Label;
 use oxlearn_pipeline::persist::{self, ModelFileError, Registry, SaveModel};
 use oxlearn_pipeline::Pipeline;
 use oxlearn_preprocessing::{ColumnTransformer, Columns, OneHotEncoder, SimpleImputer, StandardScaler};

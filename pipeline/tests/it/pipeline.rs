@@ -4,7 +4,7 @@
 use ndarray::Array2;
 use oxlearn_algorithms::{LogisticRegression, Pca, PcaComponents, RandomForestClassifier, Ridge};
 use oxlearn_core::prelude::*;
-use oxlearn_core::{DynEstimator, DynFitted, Label, Output, ParamValue, TargetView};
+use oxlearn_core::{DynEstimator, Label, Output, ParamValue, TargetView};
 use oxlearn_pipeline::Pipeline;
 use oxlearn_preprocessing::{ColumnTransformer, Columns, OneHotEncoder, SimpleImputer, StandardScaler};
 
@@ -23,13 +23,14 @@ fn frame_pipeline_string_labels_in_and_out() {
     let fitted = pipe.fit_frame(&df, "species").unwrap();
     let pred = fitted.predict_frame(&df).unwrap();
     assert_eq!(pred.name().as_str(), "species");
-    assert!(pred.str().unwrap().into_iter().all(|v| matches!(v, Some("setosa" | "versicolor" | "virginica"))));
+    let ca = pred.str().unwrap();
+    assert!((0..ca.len()).all(|i| matches!(ca.get(i), Some("setosa" | "versicolor" | "virginica"))));
     assert!(fitted.score_frame(&df).unwrap() > 0.9);
     let proba = fitted.predict_proba_frame(&df).unwrap();
     assert_eq!(proba.dim(), (150, 3));
     assert_eq!(fitted.classes().unwrap()[0], Label::from("setosa"));
     let names = fitted.feature_names_out();
-    assert_eq!(names[0], "num__sepal length (cm)");
+    assert_eq!(names[0], format!("num__{}", oxlearn_datasets::iris().feature_names[0]));
     assert_eq!(&names[4..], ["cat__color_blue", "cat__color_red"]);
     assert!(fitted.named_frame_step("prep").is_some());
     assert_eq!(fitted.named_step("model").unwrap().name(), "LogisticRegression");

@@ -120,8 +120,9 @@ fn cross_val_predict_and_curves() {
     assert!(acc > 0.9);
     let scores = cross_val_score(&LogisticRegression::default(), data(), 5, "balanced_accuracy").unwrap();
     assert_eq!(scores.len(), 5);
-    let lc = learning_curve(&LogisticRegression::default(), data(), StratifiedKFold::new(3), &[0.3, 1.0], "accuracy").unwrap();
-    assert_eq!(lc.train_sizes, vec![30, 100]);
+    let d = oxlearn_datasets::diabetes();
+    let lc = learning_curve(&Ridge::default(), CvData::xy(&d.x, &d.y), KFold::new(3).seed(0), &[0.3, 1.0], "r2").unwrap();
+    assert_eq!(lc.train_sizes, vec![88, 294]);
     assert_eq!(lc.test_scores.len(), 2);
     let (train, test) = validation_curve(
         &DecisionTreeClassifier::default(), data(), 3, "max_depth", &[ParamValue::Int(1), ParamValue::None], "accuracy",
