@@ -123,7 +123,21 @@ pub type Loader = fn(Value, &Registry) -> oxlearn_core::Result<Box<dyn DynFitted
 /// full one; `Registry::new()` knows only [`Pipeline`].
 #[derive(Debug, Clone)]
 pub struct Registry {
-    entries: BTreeMap<&'static str, (Loader, &'static str)>,
+    entries: BTreeMap<&'static str, Entry>,
+}
+
+/// Builds the default estimator of a registered type.
+pub type Constructor = fn() -> Box<dyn DynEstimator>;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    loader: Loader,
+    type_name: &'static str,
+    constructor: Option<Constructor>,
+}
+
+fn construct<E: Estimator>() -> Box<dyn DynEstimator> {
+    Box::new(E::default())
 }
 
 fn load_estimator<E: Estimator>(state: Value, _: &Registry) -> oxlearn_core::Result<Box<dyn DynFitted>> {
@@ -145,19 +159,25 @@ impl Registry {
     /// A registry that knows [`Pipeline`] (whose steps must be registered too).
     pub fn new() -> Self {
         let mut entries = BTreeMap::new();
-        entries.insert("Pipeline", (load_pipeline as Loader, std::any::type_name::<Pipeline>()));
+        entries.insert(
+            "Pipeline",
+            Entry { loader: load_pipeline, type_name: std::any::type_name::<Pipeline>(), constructor: None },
+        );
         Registry { entries }
     }
 
     /// Registers estimator type `E` under its `NAME`.
     pub fn register<E: Estimator>(&mut self) -> &mut Self {
-        self.entries.insert(E::NAME, (load_estimator::<E> as Loader, std::any::type_name::<E>()));
+        self.entries.insert(
+            E::NAME,
+            Entry { loader: load_estimator::<E>, type_name: std::any::type_name::<E>(), constructor: Some(construct::<E>) },
+        );
         self
     }
 
     /// Registers a custom loader under `name` (`type_name`: the Rust type, for audits).
     pub fn register_loader(&mut self, name: &'static str, type_name: &'static str, loader: Loader) -> &mut Self {
-        self.entries.insert(name, (loader, type_name));
+        self.entries.insert(name, Entry { loader, type_name, constructor: None });
         self
     }
 
@@ -168,7 +188,7 @@ impl Registry {
 
     /// The Rust type registered under each name (`oxlearn_algorithms::linear::ridge::Ridge`).
     pub fn type_names(&self) -> Vec<(&'static str, &'static str)> {
-        self.entries.iter().map(|(k, (_, t))| (*k, *t)).collect()
+        self.entries.iter().map(|(k, e)| (*k, e.type_name)).collect()
     }
 
     /// True when `name` is registered.
@@ -181,9 +201,14 @@ impl Registry {
     /// # Errors
     /// `Format` for an unregistered name or a state that does not fit the type.
     pub fn load_state(&self, name: &str, state: Value) -> oxlearn_core::Result<Box<dyn DynFitted>> {
-        let (loader, _) =
+        let entry =
             self.entries.get(name).ok_or_else(|| Error::Format(format!("{name:?} is not a registered model type")))?;
-        loader(state, self)
+        (entry.loader)(state, self)
+    }
+
+    /// The default estimator of a registered type (`None` for composites such as `Pipeline`).
+    pub fn estimator(&self, name: &str) -> Option<Box<dyn DynEstimator>> {
+        self.entries.get(name)?.constructor.map(|c| c())
     }
 }
 

@@ -1,0 +1,3 @@
+//! Integration tests of the `oxlearn` facade.
+
+mod registry;
