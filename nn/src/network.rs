@@ -47,7 +47,7 @@ pub struct DeviceData<B: Backend> {
 pub enum Optimizer<B: Backend> {
     /// Adam: first and second moments per parameter tensor, and the step count.
     Adam {
-        /// First moments (weights then biases of each layer, as [`Network::params`]).
+        /// First moments (weights then biases of each layer, as [`Network::param_lens`]).
         m: Vec<B::Buf>,
         /// Second moments.
         v: Vec<B::Buf>,
