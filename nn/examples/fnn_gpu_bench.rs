@@ -134,8 +134,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let pred = model.predict(&x)?;
         let predict_s = t.elapsed().as_secs_f64();
-        let acc = pred.iter().zip(y.iter()).filter(|(a, b)| a == b).count() as f64
-            / y.len() as f64;
+        let acc = pred.iter().zip(y.iter()).filter(|(a, b)| a == b).count() as f64 / y.len() as f64;
         let row = serde_json::json!({
             "suite": "oxlearn", "case": case, "data": data,
             "threads": threads.unwrap_or(0), "fit_s": times.iter().sum::<f64>(),

@@ -82,8 +82,10 @@ impl Device {
         match self {
             Device::Cpu => Ok(Device::Cpu),
             Device::Wgpu => {
-                crate::backend::wgpu::WgpuContext::get(crate::backend::wgpu::AdapterChoice::Hardware)
-                    .map_err(named)?;
+                crate::backend::wgpu::WgpuContext::get(
+                    crate::backend::wgpu::AdapterChoice::Hardware,
+                )
+                .map_err(named)?;
                 Ok(Device::Wgpu)
             }
             Device::WgpuAny => {
@@ -145,7 +147,10 @@ mod tests {
         {
             let err = Device::Cuda.resolve("MlpClassifier").unwrap_err();
             assert!(matches!(err, Error::Unsupported { .. }));
-            assert!(err.to_string().contains("not built in this version"), "{err}");
+            assert!(
+                err.to_string().contains("not built in this version"),
+                "{err}"
+            );
         }
         assert_eq!(Device::parse("cuda").unwrap(), Device::Cuda);
         assert_eq!(Device::parse("wgpu-any").unwrap(), Device::WgpuAny);

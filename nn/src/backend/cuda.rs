@@ -234,7 +234,9 @@ impl CudaContext {
         let stream = ctx.default_stream();
         let blas = CudaBlas::new(stream.clone()).map_err(|e| other("cuBLAS init", &e))?;
         let ptx = cudarc::nvrtc::compile_ptx(KERNELS).map_err(|e| other("NVRTC compile", &e))?;
-        let module = ctx.load_module(ptx).map_err(|e| other("loading the kernels", &e))?;
+        let module = ctx
+            .load_module(ptx)
+            .map_err(|e| other("loading the kernels", &e))?;
         let funcs = NAMES
             .iter()
             .map(|n| module.load_function(n))
@@ -424,7 +426,17 @@ impl Backend for CudaBackend {
             return;
         }
         let (t, c, s) = (u(total), u(cols), u(range.start));
-        launch!(self, K::GatherRows, grid(total), src, order, dst, &t, &c, &s);
+        launch!(
+            self,
+            K::GatherRows,
+            grid(total),
+            src,
+            order,
+            dst,
+            &t,
+            &c,
+            &s
+        );
     }
 
     fn gather_idx(
@@ -438,7 +450,16 @@ impl Backend for CudaBackend {
             return;
         }
         let (n, s) = (u(range.len()), u(range.start));
-        launch!(self, K::GatherIdx, grid(range.len()), src, order, dst, &n, &s);
+        launch!(
+            self,
+            K::GatherIdx,
+            grid(range.len()),
+            src,
+            order,
+            dst,
+            &n,
+            &s
+        );
     }
 
     fn gemm(
@@ -521,7 +542,20 @@ impl Backend for CudaBackend {
     ) {
         let (n, c, kind) = (u(rows), u(cols), 0u32);
         // The target pointer is unused for this loss: pass z again (read-only).
-        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
+        launch!(
+            self,
+            K::Losses,
+            ONE_BLOCK,
+            z,
+            labels,
+            z,
+            grad,
+            loss,
+            &n,
+            &c,
+            &scale,
+            &kind
+        );
     }
 
     fn logistic_xent(
@@ -534,7 +568,20 @@ impl Backend for CudaBackend {
         loss: &mut CudaSlice<f32>,
     ) {
         let (n, c, kind) = (u(rows), 1u32, 1u32);
-        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
+        launch!(
+            self,
+            K::Losses,
+            ONE_BLOCK,
+            z,
+            labels,
+            z,
+            grad,
+            loss,
+            &n,
+            &c,
+            &scale,
+            &kind
+        );
     }
 
     fn squared_error(
@@ -549,7 +596,20 @@ impl Backend for CudaBackend {
     ) {
         let (n, c, kind) = (u(rows * cols), u(cols.max(1)), 2u32);
         // The labels pointer is unused for this loss; any device pointer will do.
-        launch!(self, K::Losses, ONE_BLOCK, pred, pred, target, grad, loss, &n, &c, &scale, &kind);
+        launch!(
+            self,
+            K::Losses,
+            ONE_BLOCK,
+            pred,
+            pred,
+            target,
+            grad,
+            loss,
+            &n,
+            &c,
+            &scale,
+            &kind
+        );
     }
 
     fn col_sums(
@@ -595,7 +655,20 @@ impl Backend for CudaBackend {
             beta_2,
             epsilon,
         } = step;
-        launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon);
+        launch!(
+            self,
+            K::Adam,
+            grid(len),
+            param,
+            grad,
+            m,
+            v,
+            &n,
+            &lr,
+            &beta_1,
+            &beta_2,
+            &epsilon
+        );
     }
 
     fn sgd(

@@ -98,14 +98,24 @@ pub fn elementwise_matches_cpu<B: Backend>(be: &B) {
             cpu.bias_act(&mut want, rows, cols, &bias, act);
             let mut gz = up(be, &z);
             be.bias_act(&mut gz, rows, cols, &up(be, &bias), act);
-            assert_close(&format!("bias_act {act:?}"), &down(be, &gz, len), &want, 1e-5);
+            assert_close(
+                &format!("bias_act {act:?}"),
+                &down(be, &gz, len),
+                &want,
+                1e-5,
+            );
 
             let delta = rand_vec(&mut rng, len);
             let mut want_d = delta.clone();
             cpu.act_backward(&want, &mut want_d, len, act);
             let mut gd = up(be, &delta);
             be.act_backward(&up(be, &want), &mut gd, len, act);
-            assert_close(&format!("act_backward {act:?}"), &down(be, &gd, len), &want_d, 1e-5);
+            assert_close(
+                &format!("act_backward {act:?}"),
+                &down(be, &gd, len),
+                &want_d,
+                1e-5,
+            );
         }
         // fill and scale_copy touch only the first `len - 1` values.
         let src = rand_vec(&mut rng, len);
@@ -131,7 +141,12 @@ pub fn elementwise_matches_cpu<B: Backend>(be: &B) {
         cpu.sum_squares(&src, len, 0.25, &mut want);
         let mut gl = up(be, &[1.5]);
         be.sum_squares(&up(be, &src), len, 0.25, &mut gl);
-        assert_close("sum_squares", &[be.read_scalar(&gl).unwrap() as f32], &want, 1e-5);
+        assert_close(
+            "sum_squares",
+            &[be.read_scalar(&gl).unwrap() as f32],
+            &want,
+            1e-5,
+        );
     }
 }
 
@@ -156,7 +171,12 @@ pub fn gathers_match_cpu<B: Backend>(be: &B) {
         let mut want_i = vec![0u32; rows];
         cpu.gather_idx(&labels, &order, range.clone(), &mut want_i);
         let mut gi = be.upload_idx(&vec![0; rows]).unwrap();
-        be.gather_idx(&be.upload_idx(&labels).unwrap(), &gorder, range.clone(), &mut gi);
+        be.gather_idx(
+            &be.upload_idx(&labels).unwrap(),
+            &gorder,
+            range.clone(),
+            &mut gi,
+        );
         // Read the indices back through a one-hot softmax gradient: grad[r, y_r] = p - 1 < 0.
         let z = vec![0.0f32; rows * 5];
         let mut grad = be.zeros(rows * 5).unwrap();
@@ -188,23 +208,53 @@ pub fn losses_match_cpu<B: Backend>(be: &B) {
         let (mut gg, mut gloss) = (be.zeros(len).unwrap(), up(be, &[0.5]));
         be.softmax_xent(&gz, &gl, rows, cols, scale, &mut gg, &mut gloss);
         assert_close("softmax_xent grad", &down(be, &gg, len), &want_g, 1e-5);
-        assert_close("softmax_xent loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
+        assert_close(
+            "softmax_xent loss",
+            &[be.read_scalar(&gloss).unwrap() as f32],
+            &want_l,
+            1e-4,
+        );
 
         let bin: Vec<u32> = labels.iter().map(|l| l % 2).collect();
         let (mut want_g, mut want_l) = (vec![0.0; rows], vec![0.0]);
         cpu.logistic_xent(&z, &bin, rows, scale, &mut want_g, &mut want_l);
         let (mut gg, mut gloss) = (be.zeros(rows).unwrap(), be.zeros(1).unwrap());
-        be.logistic_xent(&gz, &be.upload_idx(&bin).unwrap(), rows, scale, &mut gg, &mut gloss);
+        be.logistic_xent(
+            &gz,
+            &be.upload_idx(&bin).unwrap(),
+            rows,
+            scale,
+            &mut gg,
+            &mut gloss,
+        );
         assert_close("logistic_xent grad", &down(be, &gg, rows), &want_g, 1e-5);
-        assert_close("logistic_xent loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
+        assert_close(
+            "logistic_xent loss",
+            &[be.read_scalar(&gloss).unwrap() as f32],
+            &want_l,
+            1e-4,
+        );
 
         let target = rand_vec(&mut rng, len);
         let (mut want_g, mut want_l) = (vec![0.0; len], vec![0.0]);
         cpu.squared_error(&z, &target, rows, cols, scale, &mut want_g, &mut want_l);
         let (mut gg, mut gloss) = (be.zeros(len).unwrap(), be.zeros(1).unwrap());
-        be.squared_error(&gz, &up(be, &target), rows, cols, scale, &mut gg, &mut gloss);
+        be.squared_error(
+            &gz,
+            &up(be, &target),
+            rows,
+            cols,
+            scale,
+            &mut gg,
+            &mut gloss,
+        );
         assert_close("squared_error grad", &down(be, &gg, len), &want_g, 1e-5);
-        assert_close("squared_error loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
+        assert_close(
+            "squared_error loss",
+            &[be.read_scalar(&gloss).unwrap() as f32],
+            &want_l,
+            1e-4,
+        );
     }
 }
 
@@ -320,7 +370,10 @@ pub fn training_matches_cpu(device: Device) {
     let cpu = est.clone().device(Device::Cpu).fit(&x, &target).unwrap();
     let gpu = est.device(device).fit(&x, &target).unwrap();
     curves_close("regression", gpu.loss_curve(), cpu.loss_curve(), 2e-3);
-    let (rc, rg) = (cpu.score(&x, &target).unwrap(), gpu.score(&x, &target).unwrap());
+    let (rc, rg) = (
+        cpu.score(&x, &target).unwrap(),
+        gpu.score(&x, &target).unwrap(),
+    );
     assert!((rc - rg).abs() <= 0.02, "R^2: cpu {rc}, {device} {rg}");
 }
 
@@ -361,12 +414,11 @@ macro_rules! backend_suite {
 backend_suite!(cpu, CpuBackend::new(2), Device::Cpu);
 
 fn wgpu_any() -> oxlearn_nn::backend::wgpu::WgpuBackend {
-    let be = oxlearn_nn::backend::wgpu::WgpuBackend::new(
-        oxlearn_nn::backend::wgpu::AdapterChoice::Any,
-    )
-    .unwrap_or_else(|e| {
-        panic!("no wgpu adapter at all (CI installs mesa-vulkan-drivers for lavapipe): {e}")
-    });
+    let be =
+        oxlearn_nn::backend::wgpu::WgpuBackend::new(oxlearn_nn::backend::wgpu::AdapterChoice::Any)
+            .unwrap_or_else(|e| {
+                panic!("no wgpu adapter at all (CI installs mesa-vulkan-drivers for lavapipe): {e}")
+            });
     eprintln!("backend suite: wgpu on {}", be.adapter());
     be
 }
@@ -378,8 +430,10 @@ fn cuda_present() -> bool {
     // The GPU machine sets OXLEARN_REQUIRE_CUDA=1 so a broken driver fails instead of skipping.
     let ok = oxlearn_nn::backend::cuda::CudaContext::get().is_ok();
     if !ok && std::env::var_os("OXLEARN_REQUIRE_CUDA").is_some() {
-        panic!("OXLEARN_REQUIRE_CUDA is set but CUDA is unavailable: {:?}",
-            oxlearn_nn::backend::cuda::CudaContext::get().err());
+        panic!(
+            "OXLEARN_REQUIRE_CUDA is set but CUDA is unavailable: {:?}",
+            oxlearn_nn::backend::cuda::CudaContext::get().err()
+        );
     }
     ok
 }
@@ -396,11 +450,20 @@ mod cuda {
                 if !cuda_present() {
                     // Without a driver the typed error is the behaviour under test.
                     let err = CudaBackend::new().unwrap_err();
-                    assert!(matches!(err, oxlearn_core::Error::Unsupported { .. }), "{err}");
+                    assert!(
+                        matches!(err, oxlearn_core::Error::Unsupported { .. }),
+                        "{err}"
+                    );
                     let (x, y) = blobs(30, 3);
-                    let err = MlpClassifier::default().device(Device::Cuda).max_iter(2)
-                        .fit(&x, &y).unwrap_err();
-                    assert!(matches!(err, oxlearn_core::Error::Unsupported { .. }), "{err}");
+                    let err = MlpClassifier::default()
+                        .device(Device::Cuda)
+                        .max_iter(2)
+                        .fit(&x, &y)
+                        .unwrap_err();
+                    assert!(
+                        matches!(err, oxlearn_core::Error::Unsupported { .. }),
+                        "{err}"
+                    );
                     eprintln!("no CUDA driver here: checked the typed error ({err})");
                     return;
                 }
@@ -415,7 +478,9 @@ mod cuda {
     cuda_test!(gathers, |be: &CudaBackend| gathers_match_cpu(be));
     cuda_test!(losses, |be: &CudaBackend| losses_match_cpu(be));
     cuda_test!(optimizers, |be: &CudaBackend| optimizers_match_cpu(be));
-    cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(Device::Cuda));
+    cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(
+        Device::Cuda
+    ));
 }
 
 #[test]

@@ -96,8 +96,16 @@ const KERNELS: &[(Kernel, &str, &[bool])] = &[
         include_str!("gather_idx.wgsl"),
         &[true, true, false],
     ),
-    (Kernel::Gemm, include_str!("gemm.wgsl"), &[true, true, false]),
-    (Kernel::BiasAct, include_str!("bias_act.wgsl"), &[false, true]),
+    (
+        Kernel::Gemm,
+        include_str!("gemm.wgsl"),
+        &[true, true, false],
+    ),
+    (
+        Kernel::BiasAct,
+        include_str!("bias_act.wgsl"),
+        &[false, true],
+    ),
     (
         Kernel::ActBackward,
         include_str!("act_backward.wgsl"),
@@ -113,7 +121,11 @@ const KERNELS: &[(Kernel, &str, &[bool])] = &[
         include_str!("sum_squares.wgsl"),
         &[true, false],
     ),
-    (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false]),
+    (
+        Kernel::ColSums,
+        include_str!("col_sums.wgsl"),
+        &[true, false],
+    ),
     (
         Kernel::Optim,
         include_str!("optim.wgsl"),
@@ -151,9 +163,15 @@ impl std::fmt::Debug for WgpuContext {
 fn is_software(info: &wgpu::AdapterInfo) -> bool {
     let name = info.name.to_lowercase();
     info.device_type == wgpu::DeviceType::Cpu
-        || ["llvmpipe", "lavapipe", "softpipe", "swiftshader", "software"]
-            .iter()
-            .any(|s| name.contains(s))
+        || [
+            "llvmpipe",
+            "lavapipe",
+            "softpipe",
+            "swiftshader",
+            "software",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
 }
 
 /// Lower is better: discrete, integrated, virtual, other, software; Vulkan/Metal/DX12 before GL.
@@ -208,9 +226,7 @@ impl WgpuContext {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let mut adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
-        adapters.retain(|a| {
-            choice == AdapterChoice::Any || !is_software(&a.get_info())
-        });
+        adapters.retain(|a| choice == AdapterChoice::Any || !is_software(&a.get_info()));
         adapters.sort_by_key(|a| rank(&a.get_info()));
         let Some(adapter) = adapters.into_iter().next() else {
             return Err(unavailable(match choice {
@@ -420,9 +436,11 @@ impl WgpuBackend {
 
     fn flush_locked(&self, pending: &mut Pending) {
         if let Some(encoder) = pending.encoder.take() {
-            self.ctx
-                .queue
-                .write_buffer(&self.params, 0, &pending.params[..pending.slots * SLOT_BYTES]);
+            self.ctx.queue.write_buffer(
+                &self.params,
+                0,
+                &pending.params[..pending.slots * SLOT_BYTES],
+            );
             self.ctx.queue.submit([encoder.finish()]);
             pending.slots = 0;
         }
@@ -726,10 +744,7 @@ impl Backend for WgpuBackend {
         ]);
         p.f[0] = alpha;
         p.f[1] = beta;
-        let groups = (
-            u(n.div_ceil(GEMM_TILE)),
-            u(m.div_ceil(GEMM_TILE)),
-        );
+        let groups = (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE)));
         assert!(
             groups.0 <= self.ctx.max_groups && groups.1 <= self.ctx.max_groups,
             "gemm of {m} x {n} exceeds the dispatch limit"
