@@ -10,10 +10,16 @@
 //! ranges cross over. One step of [`Network::train_step`](network::Network::train_step) reads as
 //! the algorithm: gather, forward pass, loss, gradient reset, backward pass, optimizer step.
 //!
-//! This version ships the CPU backend ([`CpuBackend`](backend::cpu::CpuBackend)): f32 compute,
-//! GEMM from the `gemm` crate, rayon threads bounded by `n_jobs`. [`Device::Auto`] resolves to
-//! it; [`Device::Wgpu`] and [`Device::Cuda`] name backends of a later version and are an
-//! [`Error::Unsupported`](oxlearn_core::Error::Unsupported) here.
+//! Three backends implement it: the CPU ([`CpuBackend`](backend::cpu::CpuBackend): f32 compute,
+//! GEMM from the `gemm` crate, rayon threads bounded by `n_jobs`), wgpu
+//! ([`WgpuBackend`](backend::wgpu::WgpuBackend): WGSL compute shaders on Vulkan / Metal / DX12 /
+//! GL, always built) and CUDA (`backend::cuda::CudaBackend`: cuBLAS plus NVRTC-compiled
+//! kernels, cargo feature `cuda`, driver loaded at run time). [`Device`] picks one:
+//! [`Device::Auto`] takes CUDA, else a hardware wgpu adapter, else the CPU, and never a
+//! software adapter; [`Device::WgpuAny`] names software adapters (lavapipe) explicitly. A
+//! device that is not built in or not present is an
+//! [`Error::Unsupported`](oxlearn_core::Error::Unsupported). Prediction always runs on the CPU
+//! in f64, so a model trained on a GPU predicts anywhere after loading.
 //!
 //! ```
 //! use oxlearn_core::prelude::*;
@@ -34,7 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Cargo features: `cuda` (reserved for the CUDA backend of a later version).
+//! Cargo features: `cuda` (the CUDA backend; builds without a CUDA toolkit).
 
 pub mod backend;
 pub mod device;

@@ -57,7 +57,7 @@ use crate::train::{self, MlpState, Mode, Y};
 ///     .hidden_layer_sizes([16])
 ///     .learning_rate_init(0.05)
 ///     .max_iter(300)
-///     .device(Device::Auto)
+///     .device(Device::Cpu)
 ///     .seed(0)
 ///     .fit(&x, &y)?;
 /// assert_eq!(model.device(), Device::Cpu);
