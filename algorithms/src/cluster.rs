@@ -357,7 +357,7 @@ fn assign(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>, 
             let xb = x.slice(s![rows.clone(), ..]);
             let mut d = Array2::<f64>::zeros((xb.nrows(), centers.nrows()));
             distance::sq_euclidean_into(xb, &norms[rows], centers, &cn, &mut d.view_mut());
-            d.outer_iter().map(|r| argmin(r)).unzip()
+            d.outer_iter().map(argmin).unzip()
         })
         .collect();
     let (mut labels, mut dists) = (Vec::with_capacity(x.nrows()), Vec::with_capacity(x.nrows()));
@@ -510,11 +510,11 @@ fn lloyd(
         }
         relocate_empty(x, centers.view(), &labels, &mut sums, &mut counts);
         let mut new_centers = centers.clone();
-        for j in 0..k {
-            if counts[j] > 0 {
+        for (j, &count) in counts.iter().enumerate() {
+            if count > 0 {
                 let mut row = new_centers.row_mut(j);
                 row.assign(&sums.row(j));
-                row /= counts[j] as f64;
+                row /= count as f64;
             }
         }
         let shift: f64 = (&new_centers - &centers).iter().map(|v| v * v).sum();

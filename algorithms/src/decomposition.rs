@@ -260,13 +260,10 @@ impl Transformer for Pca {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedPca> {
         let (n, m) = x.dim();
         let rank = n.min(m);
-        if let PcaComponents::N(k) = self.n_components {
-            if k > rank {
-                return Err(Error::invalid_param(
-                    "n_components",
-                    format!("{k} must be between 1 and min(n_samples, n_features)={rank}"),
-                ));
-            }
+        if let PcaComponents::N(k) = self.n_components
+            && k > rank
+        {
+            return Err(Error::invalid_param("n_components", format!("{k} must be between 1 and min(n_samples, n_features)={rank}")));
         }
         let solver = match self.svd_solver {
             PcaSolver::Auto => {

@@ -194,7 +194,7 @@ fn weights_of(weights: KnnWeights, dist: &[f64]) -> Vec<f64> {
     match weights {
         KnnWeights::Uniform => vec![1.0; dist.len()],
         KnnWeights::Distance => {
-            if dist.iter().any(|&d| d == 0.0) {
+            if dist.contains(&0.0) {
                 dist.iter().map(|&d| if d == 0.0 { 1.0 } else { 0.0 }).collect()
             } else {
                 dist.iter().map(|&d| 1.0 / d).collect()
@@ -475,7 +475,6 @@ impl FittedRegressor for FittedKNeighborsRegressor {
 mod tests {
     use super::*;
     use ndarray::array;
-    use oxlearn_core::prelude::*;
 
     #[test]
     fn tied_vote_goes_to_the_first_class() {
