@@ -78,7 +78,7 @@ fn svc_matches_sklearn_on_iris_and_breast_cancer() {
                 d < 5e-3,
                 "{name} shrinking={shrinking}: intercept differs by {d}"
             );
-            let dec = m.decision_function(&x.slice(s![..10, ..])).unwrap();
+            let dec = m.decision_function(x.slice(s![..10, ..])).unwrap();
             let want_dec: Vec<f64> = want["decision_first10"]
                 .as_array()
                 .unwrap()
@@ -126,7 +126,7 @@ fn svr_matches_sklearn_on_diabetes_subset() {
         let m = SVR::default().shrinking(shrinking).fit(&x, &y).unwrap();
         let d = (m.intercept() - floats(&want["intercept"])[0]).abs();
         assert!(d < 5e-3, "intercept differs by {d}");
-        let p = m.predict(&x.slice(s![..10, ..])).unwrap();
+        let p = m.predict(x.slice(s![..10, ..])).unwrap();
         let d = max_abs_diff(&p.to_vec(), &floats(&want["predict_first10"]));
         assert!(d < 5e-3, "predictions differ by {d}");
         let n_sv = want["support"].as_array().unwrap().len();
