@@ -300,6 +300,26 @@ pub fn optimizers_match_cpu<B: Backend>(be: &B) {
     }
 }
 
+/// Thousands of kernels without a host read in between (more than the wgpu backend records
+/// per submit), then one read: nothing is lost or reordered across submits.
+pub fn long_streams_stay_ordered<B: Backend>(be: &B) {
+    let x = up(be, &[1.0, 2.0]);
+    let mut acc = up(be, &[0.0]);
+    let mut tmp = be.zeros(2).unwrap();
+    for i in 0..2500 {
+        // acc += 5 every iteration; the fill / scale_copy pair checks write-after-write order.
+        be.fill(&mut tmp, 2, i as f32);
+        be.scale_copy(&x, 1.0, &mut tmp, 2);
+        be.sum_squares(&tmp, 2, 1.0, &mut acc);
+    }
+    assert_eq!(be.read_scalar(&acc).unwrap(), 12_500.0);
+    // A host write lands after the work recorded before it.
+    be.fill(&mut tmp, 2, 7.0);
+    be.write(&mut tmp, &[3.0]).unwrap();
+    assert_eq!(down(be, &tmp, 2), vec![3.0, 7.0]);
+    be.synchronize().unwrap();
+}
+
 fn blobs(n: usize, k: usize) -> (Array2<f64>, Vec<i64>) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
     let y: Vec<i64> = (0..n).map(|i| (i % k) as i64).collect();
@@ -404,6 +424,10 @@ macro_rules! backend_suite {
                 optimizers_match_cpu(&$be);
             }
             #[test]
+            fn long_streams() {
+                long_streams_stay_ordered(&$be);
+            }
+            #[test]
             fn training() {
                 training_matches_cpu($device);
             }
@@ -478,6 +502,9 @@ mod cuda {
     cuda_test!(gathers, |be: &CudaBackend| gathers_match_cpu(be));
     cuda_test!(losses, |be: &CudaBackend| losses_match_cpu(be));
     cuda_test!(optimizers, |be: &CudaBackend| optimizers_match_cpu(be));
+    cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(
+        be
+    ));
     cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(
         Device::Cuda
     ));
