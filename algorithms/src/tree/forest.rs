@@ -18,7 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use super::cart::{self, Config, Presorted, Splitter, Target, Tree};
 use super::decision::{argmax, check_rows, class_ids};
-use super::{TreeCriterion, MaxFeatures, TreeRegressionCriterion, SampleCount, TreeParams, resolve_seed, tree_setters};
+use super::{
+    MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed,
+    tree_setters,
+};
 
 /// Rows per prediction chunk (fixed, so results do not depend on the thread count).
 const ROW_CHUNK: usize = 256;
@@ -70,23 +73,48 @@ struct EnsembleParams {
 
 impl EnsembleParams {
     fn new(bootstrap: bool) -> Self {
-        EnsembleParams { n_estimators: 100, bootstrap, oob_score: false, n_jobs: None, seed: None, max_samples: None }
+        EnsembleParams {
+            n_estimators: 100,
+            bootstrap,
+            oob_score: false,
+            n_jobs: None,
+            seed: None,
+            max_samples: None,
+        }
     }
 
     fn check(&self) -> Result<()> {
         if self.n_estimators == 0 {
-            return Err(Error::invalid_param("n_estimators", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "n_estimators",
+                "must be at least 1, got 0",
+            ));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+            return Err(Error::invalid_param(
+                "n_jobs",
+                "must be at least 1 (or None for all cores), got 0",
+            ));
         }
         if self.oob_score && !self.bootstrap {
-            return Err(Error::invalid_param("oob_score", "out-of-bag estimation is only available if bootstrap=true"));
+            return Err(Error::invalid_param(
+                "oob_score",
+                "out-of-bag estimation is only available if bootstrap=true",
+            ));
         }
         match self.max_samples {
-            Some(_) if !self.bootstrap => Err(Error::invalid_param("max_samples", "cannot be set if bootstrap=false")),
-            Some(SampleCount::Count(0)) => Err(Error::invalid_param("max_samples", "a count must be at least 1, got 0")),
-            Some(SampleCount::Fraction(f)) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param("max_samples", format!("a fraction must be in (0, 1], got {f}"))),
+            Some(_) if !self.bootstrap => Err(Error::invalid_param(
+                "max_samples",
+                "cannot be set if bootstrap=false",
+            )),
+            Some(SampleCount::Count(0)) => Err(Error::invalid_param(
+                "max_samples",
+                "a count must be at least 1, got 0",
+            )),
+            Some(SampleCount::Fraction(f)) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param(
+                "max_samples",
+                format!("a fraction must be in (0, 1], got {f}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -116,7 +144,10 @@ impl EnsembleParams {
         }
         match self.max_samples {
             None => Ok(n),
-            Some(SampleCount::Count(c)) if c > n => Err(Error::invalid_param("max_samples", format!("must be at most the number of samples {n}, got {c}"))),
+            Some(SampleCount::Count(c)) if c > n => Err(Error::invalid_param(
+                "max_samples",
+                format!("must be at most the number of samples {n}, got {c}"),
+            )),
             Some(SampleCount::Count(c)) => Ok(c),
             Some(SampleCount::Fraction(f)) => Ok(((n as f64 * f).round() as usize).max(1)),
         }
@@ -146,7 +177,13 @@ fn tree_sample(seed: u64, n: usize, n_bootstrap: Option<usize>) -> (Vec<f64>, u6
 }
 
 /// Grows every tree in parallel; returns the trees and, when asked, each tree's out-of-bag mask.
-fn grow_all(p: &EnsembleParams, cfg: &Config, x: ArrayView2<'_, f64>, target: Target<'_>, n_bootstrap: usize) -> Result<(Vec<Tree>, Vec<Vec<bool>>)> {
+fn grow_all(
+    p: &EnsembleParams,
+    cfg: &Config,
+    x: ArrayView2<'_, f64>,
+    target: Target<'_>,
+    n_bootstrap: usize,
+) -> Result<(Vec<Tree>, Vec<Vec<bool>>)> {
     let n = x.nrows();
     let seeds = p.tree_seeds();
     let boot = p.bootstrap.then_some(n_bootstrap);
@@ -158,7 +195,11 @@ fn grow_all(p: &EnsembleParams, cfg: &Config, x: ArrayView2<'_, f64>, target: Ta
             .map(|&seed| {
                 let (weight, grow_seed) = tree_sample(seed, n, boot);
                 let tree = cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed);
-                let oob = if keep_oob { weight.iter().map(|&w| w == 0.0).collect() } else { Vec::new() };
+                let oob = if keep_oob {
+                    weight.iter().map(|&w| w == 0.0).collect()
+                } else {
+                    Vec::new()
+                };
                 (tree, oob)
             })
             .collect();
@@ -187,7 +228,12 @@ fn forest_importances(trees: &[Tree], n_features: usize) -> Array1<f64> {
 /// Sums the trees' leaf values for every row, in parallel over fixed row chunks (tree by tree
 /// within a chunk, so each tree stays in cache; every row still adds its trees in order); with
 /// `oob`, only trees for which the row is out of bag count, and `counts` says how many.
-fn sum_values(trees: &[Tree], x: ArrayView2<'_, f64>, width: usize, oob: Option<&[Vec<bool>]>) -> (Array2<f64>, Vec<usize>) {
+fn sum_values(
+    trees: &[Tree],
+    x: ArrayView2<'_, f64>,
+    width: usize,
+    oob: Option<&[Vec<bool>]>,
+) -> (Array2<f64>, Vec<usize>) {
     let mut out = Array2::zeros((x.nrows(), width));
     let mut counts = vec![0usize; x.nrows()];
     out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
@@ -198,7 +244,8 @@ fn sum_values(trees: &[Tree], x: ArrayView2<'_, f64>, width: usize, oob: Option<
             let rows = x.slice(ndarray::s![c * ROW_CHUNK..c * ROW_CHUNK + cnt.len(), ..]);
             let rows = rows.as_standard_layout();
             for (t, tree) in trees.iter().enumerate() {
-                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate() {
+                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate()
+                {
                     if oob.is_some_and(|masks| !masks[t][c * ROW_CHUNK + r]) {
                         continue;
                     }
@@ -332,7 +379,11 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
+        Tags {
+            non_deterministic: true,
+            min_classes: 1,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -343,8 +394,13 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         if name == "criterion" {
             self.criterion = TreeCriterion::parse(name, value)?;
-        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
-            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+        } else if !self.ensemble.set(name, value)?
+            && (name == "splitter" || !self.tree.set(name, value)?)
+        {
+            return Err(Error::invalid_param(
+                name,
+                format!("{} has no parameter {name:?}", Self::NAME),
+            ));
         }
         Ok(())
     }
@@ -353,21 +409,39 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
 impl<K: ForestKind> Classifier for ForestClassifier<K> {
     type Fitted<L: ClassLabel> = FittedForestClassifier<L, K>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedForestClassifier<L, K>> {
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedForestClassifier<L, K>> {
         check_rows(x.nrows())?;
         let (n, k) = (x.nrows(), y.n_classes());
         let ids = class_ids(&y.y)?;
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
-        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
+        let cfg = self
+            .tree
+            .config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let (trees, oob) = grow_all(
+            &self.ensemble,
+            &cfg,
+            x,
+            Target::Classes(&ids, k),
+            n_bootstrap,
+        )?;
         let (mut oob_score, mut oob_decision_function) = (None, None);
         if self.ensemble.oob_score {
-            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, k, Some(&oob)))?;
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || {
+                sum_values(&trees, x, k, Some(&oob))
+            })?;
             let mut proba = sum;
             for (mut row, &c) in proba.outer_iter_mut().zip(&counts) {
                 row /= c.max(1) as f64;
             }
-            let correct = proba.outer_iter().zip(ids.iter()).filter(|(p, c)| argmax(p.as_slice().expect("row-major")) == **c as usize).count();
+            let correct = proba
+                .outer_iter()
+                .zip(ids.iter())
+                .filter(|(p, c)| argmax(p.as_slice().expect("row-major")) == **c as usize)
+                .count();
             oob_score = Some(correct as f64 / n as f64);
             oob_decision_function = Some(proba);
         }
@@ -438,7 +512,10 @@ impl<L: ClassLabel, K: ForestKind> FittedClassifier<L> for FittedForestClassifie
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
         let proba = self.predict_proba_checked(x)?;
-        Ok(proba.outer_iter().map(|p| argmax(p.as_slice().expect("row-major"))).collect())
+        Ok(proba
+            .outer_iter()
+            .map(|p| argmax(p.as_slice().expect("row-major")))
+            .collect())
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -520,7 +597,10 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags {
+            non_deterministic: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -531,8 +611,13 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         if name == "criterion" {
             self.criterion = TreeRegressionCriterion::parse(name, value)?;
-        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
-            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
+        } else if !self.ensemble.set(name, value)?
+            && (name == "splitter" || !self.tree.set(name, value)?)
+        {
+            return Err(Error::invalid_param(
+                name,
+                format!("{} has no parameter {name:?}", Self::NAME),
+            ));
         }
         Ok(())
     }
@@ -541,17 +626,30 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
 impl<K: ForestKind> Regressor for ForestRegressor<K> {
     type Fitted = FittedForestRegressor<K>;
 
-    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedForestRegressor<K>> {
+    fn fit_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<FittedForestRegressor<K>> {
         check_rows(x.nrows())?;
         let n = x.nrows();
         let yv = y.to_vec();
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
-        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let cfg = self
+            .tree
+            .config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
         let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
         let (mut oob_score, mut oob_prediction) = (None, None);
         if self.ensemble.oob_score {
-            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, 1, Some(&oob)))?;
-            let pred: Array1<f64> = sum.column(0).iter().zip(&counts).map(|(s, &c)| s / c.max(1) as f64).collect();
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || {
+                sum_values(&trees, x, 1, Some(&oob))
+            })?;
+            let pred: Array1<f64> = sum
+                .column(0)
+                .iter()
+                .zip(&counts)
+                .map(|(s, &c)| s / c.max(1) as f64)
+                .collect();
             oob_score = Some(oxlearn_core::metrics::r2_score(y, pred.view())?);
             oob_prediction = Some(pred);
         }

@@ -7,12 +7,17 @@ use linfa_trees::{DecisionTree, SplitQuality, TreeNode};
 use ndarray::{Array1, ArrayView2};
 use oxlearn_core::{Error, Result};
 
-use super::cart::{Impurity, Tree};
+use super::cart::{Impurity, NodeSpec, Tree};
 use super::{MaxFeatures, Splitter, TreeParams};
 
 /// Rejects the parameters linfa-trees has no counterpart for.
 pub(crate) fn check_params(p: &TreeParams) -> Result<()> {
-    let unsupported = |name: &str, why: &str| Err(Error::invalid_param(name, format!("not supported by the linfa backend: {why}")));
+    let unsupported = |name: &str, why: &str| {
+        Err(Error::invalid_param(
+            name,
+            format!("not supported by the linfa backend: {why}"),
+        ))
+    };
     if p.splitter != Splitter::Best {
         return unsupported("splitter", "only \"best\"");
     }
@@ -29,7 +34,13 @@ pub(crate) fn check_params(p: &TreeParams) -> Result<()> {
 }
 
 /// Fits linfa-trees on class indices `y` (in `0..k`) and converts the result.
-pub(crate) fn fit(p: &TreeParams, impurity: Impurity, x: ArrayView2<'_, f64>, y: &[u32], k: usize) -> Result<Tree> {
+pub(crate) fn fit(
+    p: &TreeParams,
+    impurity: Impurity,
+    x: ArrayView2<'_, f64>,
+    y: &[u32],
+    k: usize,
+) -> Result<Tree> {
     let cfg = p.config(impurity, x.nrows(), x.ncols(), x.nrows() as f64)?;
     let quality = match impurity {
         Impurity::Entropy => SplitQuality::Entropy,
@@ -47,8 +58,9 @@ pub(crate) fn fit(p: &TreeParams, impurity: Impurity, x: ArrayView2<'_, f64>, y:
         .map_err(|e| Error::Other(format!("linfa-trees: {e}")))?;
 
     // Preorder walk: node ids in visiting order, children filled in when they get their ids.
-    let mut structure: Vec<(Option<(usize, usize)>, usize, f64)> = Vec::new();
-    let mut stack: Vec<(&TreeNode<f64, usize>, Option<(usize, bool)>)> = vec![(model.root_node(), None)];
+    let mut structure: Vec<NodeSpec> = Vec::new();
+    type Visit<'a> = (&'a TreeNode<f64, usize>, Option<(usize, bool)>);
+    let mut stack: Vec<Visit<'_>> = vec![(model.root_node(), None)];
     while let Some((node, parent)) = stack.pop() {
         let id = structure.len();
         if let Some((pid, is_left)) = parent {
@@ -62,7 +74,9 @@ pub(crate) fn fit(p: &TreeParams, impurity: Impurity, x: ArrayView2<'_, f64>, y:
         let (feature, threshold, _) = node.split();
         structure.push((None, feature, threshold));
         let kids = node.children();
-        if let (false, Some(left), Some(right)) = (node.is_leaf(), kids[0].as_deref(), kids[1].as_deref()) {
+        if let (false, Some(left), Some(right)) =
+            (node.is_leaf(), kids[0].as_deref(), kids[1].as_deref())
+        {
             stack.push((right, Some((id, false))));
             stack.push((left, Some((id, true))));
         }

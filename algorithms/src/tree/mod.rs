@@ -71,7 +71,12 @@ impl TreeCriterion {
             "gini" => Ok(TreeCriterion::Gini),
             "entropy" => Ok(TreeCriterion::Entropy),
             "log_loss" => Ok(TreeCriterion::LogLoss),
-            other => Err(Error::invalid_param(name, format!("unknown criterion {other:?}; expected \"gini\", \"entropy\" or \"log_loss\""))),
+            other => Err(Error::invalid_param(
+                name,
+                format!(
+                    "unknown criterion {other:?}; expected \"gini\", \"entropy\" or \"log_loss\""
+                ),
+            )),
         }
     }
 }
@@ -100,7 +105,9 @@ impl TreeRegressionCriterion {
             "friedman_mse" => Ok(TreeRegressionCriterion::FriedmanMse),
             other => Err(Error::invalid_param(
                 name,
-                format!("unsupported criterion {other:?}; expected \"squared_error\" or \"friedman_mse\""),
+                format!(
+                    "unsupported criterion {other:?}; expected \"squared_error\" or \"friedman_mse\""
+                ),
             )),
         }
     }
@@ -136,8 +143,14 @@ impl From<f64> for MaxFeatures {
 impl MaxFeatures {
     fn check(self) -> Result<()> {
         match self {
-            MaxFeatures::Count(0) => Err(Error::invalid_param("max_features", "must be at least 1, got 0")),
-            MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param("max_features", format!("a fraction must be in (0, 1], got {f}"))),
+            MaxFeatures::Count(0) => Err(Error::invalid_param(
+                "max_features",
+                "must be at least 1, got 0",
+            )),
+            MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param(
+                "max_features",
+                format!("a fraction must be in (0, 1], got {f}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -150,7 +163,10 @@ impl MaxFeatures {
             MaxFeatures::Log2 => (d.log2() as usize).max(1),
             MaxFeatures::Fraction(f) => ((f * d) as usize).max(1),
             MaxFeatures::Count(k) if k > n_features => {
-                return Err(Error::invalid_param("max_features", format!("must be in 1..={n_features} (the number of features), got {k}")));
+                return Err(Error::invalid_param(
+                    "max_features",
+                    format!("must be in 1..={n_features} (the number of features), got {k}"),
+                ));
             }
             MaxFeatures::Count(k) => k,
         })
@@ -163,7 +179,14 @@ impl MaxFeatures {
             ParamValue::Str(s) if s == "log2" => MaxFeatures::Log2,
             ParamValue::Int(_) => MaxFeatures::Count(value.as_usize(name)?),
             ParamValue::Float(f) => MaxFeatures::Fraction(*f),
-            other => return Err(Error::invalid_param(name, format!("expected None, \"sqrt\", \"log2\", an integer or a fraction, got {other}"))),
+            other => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!(
+                        "expected None, \"sqrt\", \"log2\", an integer or a fraction, got {other}"
+                    ),
+                ));
+            }
         })
     }
 }
@@ -256,42 +279,81 @@ impl TreeParams {
 
     pub fn check(&self) -> Result<()> {
         if self.max_depth == Some(0) {
-            return Err(Error::invalid_param("max_depth", "must be at least 1 (or None), got 0"));
+            return Err(Error::invalid_param(
+                "max_depth",
+                "must be at least 1 (or None), got 0",
+            ));
         }
         match self.min_samples_split {
-            SampleCount::Count(c) if c < 2 => return Err(Error::invalid_param("min_samples_split", format!("a count must be at least 2, got {c}"))),
+            SampleCount::Count(c) if c < 2 => {
+                return Err(Error::invalid_param(
+                    "min_samples_split",
+                    format!("a count must be at least 2, got {c}"),
+                ));
+            }
             SampleCount::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
-                return Err(Error::invalid_param("min_samples_split", format!("a fraction must be in (0, 1], got {f}")));
+                return Err(Error::invalid_param(
+                    "min_samples_split",
+                    format!("a fraction must be in (0, 1], got {f}"),
+                ));
             }
             _ => {}
         }
         match self.min_samples_leaf {
-            SampleCount::Count(0) => return Err(Error::invalid_param("min_samples_leaf", "a count must be at least 1, got 0")),
+            SampleCount::Count(0) => {
+                return Err(Error::invalid_param(
+                    "min_samples_leaf",
+                    "a count must be at least 1, got 0",
+                ));
+            }
             SampleCount::Fraction(f) if !(f > 0.0 && f < 1.0) => {
-                return Err(Error::invalid_param("min_samples_leaf", format!("a fraction must be in (0, 1), got {f}")));
+                return Err(Error::invalid_param(
+                    "min_samples_leaf",
+                    format!("a fraction must be in (0, 1), got {f}"),
+                ));
             }
             _ => {}
         }
         if !(0.0..=0.5).contains(&self.min_weight_fraction_leaf) {
-            return Err(Error::invalid_param("min_weight_fraction_leaf", format!("must be in [0, 0.5], got {}", self.min_weight_fraction_leaf)));
+            return Err(Error::invalid_param(
+                "min_weight_fraction_leaf",
+                format!("must be in [0, 0.5], got {}", self.min_weight_fraction_leaf),
+            ));
         }
         self.max_features.check()?;
-        if let Some(m) = self.max_leaf_nodes {
-            if m < 2 {
-                return Err(Error::invalid_param("max_leaf_nodes", format!("must be at least 2 (or None), got {m}")));
-            }
+        if let Some(m) = self.max_leaf_nodes.filter(|&m| m < 2) {
+            return Err(Error::invalid_param(
+                "max_leaf_nodes",
+                format!("must be at least 2 (or None), got {m}"),
+            ));
         }
         if !(self.min_impurity_decrease >= 0.0 && self.min_impurity_decrease.is_finite()) {
-            return Err(Error::invalid_param("min_impurity_decrease", format!("must be finite and >= 0, got {}", self.min_impurity_decrease)));
+            return Err(Error::invalid_param(
+                "min_impurity_decrease",
+                format!(
+                    "must be finite and >= 0, got {}",
+                    self.min_impurity_decrease
+                ),
+            ));
         }
         Ok(())
     }
 
     /// Resolves fractions against the data: `n_samples` rows, `n_features` columns, and the
     /// total sample weight of one tree.
-    pub fn config(&self, impurity: Impurity, n_samples: usize, n_features: usize, total_weight: f64) -> Result<Config> {
+    pub fn config(
+        &self,
+        impurity: Impurity,
+        n_samples: usize,
+        n_features: usize,
+        total_weight: f64,
+    ) -> Result<Config> {
         let min_samples_leaf = self.min_samples_leaf.resolve(n_samples).max(1);
-        let min_samples_split = self.min_samples_split.resolve(n_samples).max(2).max(2 * min_samples_leaf);
+        let min_samples_split = self
+            .min_samples_split
+            .resolve(n_samples)
+            .max(2)
+            .max(2 * min_samples_leaf);
         Ok(Config {
             impurity,
             splitter: self.splitter,
@@ -312,7 +374,12 @@ impl TreeParams {
                 self.splitter = match value.as_str(name)? {
                     "best" => Splitter::Best,
                     "random" => Splitter::Random,
-                    other => return Err(Error::invalid_param(name, format!("unknown splitter {other:?}; expected \"best\" or \"random\""))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown splitter {other:?}; expected \"best\" or \"random\""),
+                        ));
+                    }
                 }
             }
             "max_depth" => self.max_depth = value.as_opt_usize(name)?,
