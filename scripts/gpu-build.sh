@@ -5,7 +5,7 @@
 # (gitignored; carry it to the device machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_PROFILE_RELEASE_DEBUG=false
+# Same release profile as the benchmarks (shares their compiled dependencies); strip removes debug info.
 mkdir -p .gpu-bin
 rm -f .gpu-bin/*
 cargo test --release -p oxlearn-nn --features cuda --test it --no-run --message-format=json \
