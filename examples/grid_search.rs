@@ -18,7 +18,7 @@ fn demo() -> Result<(), Box<dyn Error>> {
     let data = oxlearn::datasets::breast_cancer();
     let mut df = data.to_frame()?;
     let labels: Vec<&str> = data.y.iter().map(|&c| data.target_names[c as usize].as_str()).collect();
-    df.with_column(Series::new("target".into(), labels))?;
+    df.with_column(Column::from(Series::new("target".into(), labels)))?;
     let prep = ColumnTransformer::new().add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric());
     let pipe = Pipeline::new().step("prep", prep).step("model", RandomForestClassifier::default().n_estimators(20).seed(0));
     let t0 = Instant::now();
@@ -45,7 +45,7 @@ fn bench(rows: usize) -> Result<(), Box<dyn Error>> {
     let (x, y) = oxlearn::datasets::xy_classification(&df, "target")?;
     println!("data {path}[:{rows}]: {:?}", x.dim());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
-    pool.install(|| -> Result<(), Box<dyn Error>> {
+    pool.install(|| -> Result<(), Box<dyn Error + Send + Sync>> {
         let cv = StratifiedKFold::new(3);
         let rf = GridSearchCV::new(RandomForestClassifier::default().n_estimators(50).seed(0))
             .param("max_depth", [Some(8), None])
@@ -82,6 +82,7 @@ fn bench(rows: usize) -> Result<(), Box<dyn Error>> {
         println!("cross_validate (5 folds, 1 thread) {cv_time:.3}s vs bare fits {bare:.3}s: overhead {:+.1}%", 100.0 * (cv_time / bare - 1.0));
         Ok(())
     })
+    .map_err(|e| e as Box<dyn Error>)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
