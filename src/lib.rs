@@ -67,6 +67,9 @@ pub use oxlearn_nn as nn;
 pub use oxlearn_pipeline as pipeline;
 pub use oxlearn_preprocessing as preprocessing;
 
+pub mod registry;
+pub use registry::{load, registry};
+
 /// Guides for readers coming from elsewhere.
 pub mod doc {
     #[doc = include_str!("doc/for_sklearn_users.md")]
