@@ -9,7 +9,7 @@
 //!
 //! | scikit-learn | oxlearn | solvers (default first) |
 //! |---|---|---|
-//! | `LinearRegression()` | [`LinearRegression`] | `Svd` (QR + SVD, minimum norm), `Linfa` |
+//! | `LinearRegression()` | [`LinearRegression`] | normal equations when well conditioned, else `Svd` (QR + SVD, minimum norm); `Svd`, `Linfa` |
 //! | `Ridge(alpha=1.0)` | [`Ridge`] | `Cholesky` (falls back to `Svd`), `Svd`, `Linfa` |
 //! | `Lasso(alpha=1.0)` | [`Lasso`] | `CoordinateDescent`, `Linfa` |
 //! | `ElasticNet(alpha=1.0, l1_ratio=0.5)` | [`ElasticNet`] | `CoordinateDescent`, `Linfa` |
@@ -40,7 +40,8 @@ pub enum Solver {
     /// The estimator's default (scikit-learn's `"auto"`).
     #[default]
     Auto,
-    /// Cholesky on the centred `XᵀX + αI` (Ridge; falls back to `Svd` when singular).
+    /// Cholesky on the centred `XᵀX + αI` (Ridge; falls back to `Svd` when singular). Also
+    /// reported by LinearRegression's `Auto` when it solved the well-conditioned normal equations.
     Cholesky,
     /// Householder QR of the centred data, then an SVD of the small `R` factor: exact
     /// minimum-norm least squares (LinearRegression, Ridge).
