@@ -233,6 +233,10 @@ impl ColumnTransformer {
         self
     }
 
+    pub(crate) fn n_jobs_param(&self) -> Option<usize> {
+        self.n_jobs
+    }
+
     /// The parts: name, step and selection.
     pub fn parts(&self) -> &[(String, Step, Columns)] {
         &self.parts

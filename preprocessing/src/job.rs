@@ -390,6 +390,21 @@ impl<'a> FeatureJob<'a> {
             chunks: 0,
             max_rows_in_flight: 0,
         };
+        // One pool for the whole job (not one per wave).
+        with_n_jobs(Some(self.n_jobs), || {
+            self.run_waves(&mut reader, &mut writer, output, &mut report)
+        })??;
+        writer.finish().map_err(|e| io(output, e))?;
+        Ok(report)
+    }
+
+    fn run_waves(
+        &self,
+        reader: &mut ChunkReader,
+        writer: &mut polars::io::parquet::write::BatchedWriter<File>,
+        output: &Path,
+        report: &mut JobReport,
+    ) -> Result<()> {
         loop {
             let mut wave = Vec::with_capacity(self.n_jobs);
             while wave.len() < self.n_jobs {
@@ -404,11 +419,10 @@ impl<'a> FeatureJob<'a> {
             report.max_rows_in_flight = report
                 .max_rows_in_flight
                 .max(wave.iter().map(DataFrame::height).sum());
-            let outs: Vec<DataFrame> = with_n_jobs(Some(self.n_jobs), || {
-                wave.par_iter()
-                    .map(|df| self.fitted.transform_to_frame(df))
-                    .collect::<Result<_>>()
-            })??;
+            let outs: Vec<DataFrame> = wave
+                .par_iter()
+                .map(|df| self.fitted.transform_to_frame(df))
+                .collect::<Result<_>>()?;
             drop(wave);
             for df in &outs {
                 writer.write_batch(df).map_err(|e| io(output, e))?;
@@ -417,8 +431,7 @@ impl<'a> FeatureJob<'a> {
             }
             tracing::debug!(rows = report.rows, "feature job progress");
         }
-        writer.finish().map_err(|e| io(output, e))?;
-        Ok(report)
+        Ok(())
     }
 }
 
@@ -444,6 +457,16 @@ impl ColumnTransformer {
             ));
         }
         let files = expand_input(input)?;
+        with_n_jobs(self.n_jobs_param(), || {
+            self.fit_streaming_files(files, chunk_rows)
+        })?
+    }
+
+    fn fit_streaming_files(
+        &self,
+        files: Vec<PathBuf>,
+        chunk_rows: usize,
+    ) -> Result<FittedColumnTransformer> {
         let mut first_reader = ChunkReader::new(files.clone(), chunk_rows);
         let first = first_reader
             .next_chunk()?

@@ -243,3 +243,53 @@ fn function_transformer_in_a_frame_cannot_be_serialized() {
     let err = serde_json::to_string(&fitted).unwrap_err().to_string();
     assert!(err.contains("closure"), "{err}");
 }
+
+#[test]
+fn given_categories_and_unknowns_at_fit() {
+    let df = mixed(60, 4, false);
+    let given = OneHotEncoder::default().categories(vec![vec!["team", "pro", "basic"].into()]);
+    let ct = ColumnTransformer::new().add(
+        "p",
+        SimpleImputer::most_frequent().then(given.clone()),
+        Columns::names(["plan"]),
+    );
+    let fitted = ct.fit_frame(&df).unwrap();
+    // Given categories keep their order.
+    assert_eq!(
+        fitted.feature_names_out(),
+        ["p__plan_team", "p__plan_pro", "p__plan_basic"]
+    );
+    // A value outside the given list is an error at fit under handle_unknown = error.
+    let narrow = OneHotEncoder::default().categories(vec![vec!["team"].into()]);
+    let err = ColumnTransformer::new()
+        .add(
+            "p",
+            SimpleImputer::most_frequent().then(narrow),
+            Columns::names(["plan"]),
+        )
+        .fit_frame(&df)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownCategory { .. }), "{err}");
+    // Ordinal codes follow the given order; unknowns get unknown_value.
+    let ord = OrdinalEncoder::default()
+        .categories(vec![vec!["team", "pro"].into()])
+        .use_encoded_value(-1.0);
+    let fitted = ColumnTransformer::new()
+        .add("o", ord, Columns::names(["plan"]))
+        .fit_frame(&df)
+        .unwrap();
+    let x = fitted.transform_frame(&df).unwrap();
+    let plan = df.column("plan").unwrap().str().unwrap().clone();
+    for i in 0..df.height() {
+        let want = match plan.get(i) {
+            Some("team") => 0.0,
+            Some("pro") => 1.0,
+            Some(_) => -1.0,
+            None => f64::NAN,
+        };
+        assert!(
+            x[[i, 0]] == want || (want.is_nan() && x[[i, 0]].is_nan()),
+            "row {i}"
+        );
+    }
+}
