@@ -268,8 +268,8 @@ fn feature_job_is_bounded_and_matches_in_memory_transform() {
         .unwrap();
     const BUDGET_KB: u64 = 24 * 1024;
     assert!(
-        file_kb > 3 * BUDGET_KB,
-        "the file ({file_kb} KiB) is several times the budget"
+        file_kb > 2 * BUDGET_KB,
+        "the file ({file_kb} KiB) is over twice the budget"
     );
     // A job that loaded the file would hold it, its parsed frame and its output: several times
     // the file size. The streaming job's growth is a constant set by the chunk size.
