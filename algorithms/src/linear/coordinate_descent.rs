@@ -4,9 +4,14 @@
 use std::time::Instant;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
-use oxlearn_core::{Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result};
+use oxlearn_core::{
+    Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result,
+};
 
-use super::{LinearFit, Solver, centred_column_major, check_non_negative, fitted_linear_regressor, linfa_backend, offsets};
+use super::{
+    LinearFit, Solver, centred_column_major, check_non_negative, fitted_linear_regressor,
+    linfa_backend, offsets,
+};
 
 /// Elastic-net regression, scikit-learn's `ElasticNet`: minimises
 /// `1/(2n) ‖y - Xw - b‖² + α·l1_ratio·‖w‖₁ + α·(1 - l1_ratio)/2·‖w‖²`.
@@ -208,20 +213,33 @@ impl ElasticNet {
         oxlearn_core::validate::check_range("l1_ratio", self.l1_ratio, 0.0, 1.0)?;
         check_non_negative("tol", self.tol)?;
         if self.max_iter == 0 {
-            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "max_iter",
+                "must be at least 1, got 0",
+            ));
         }
         if self.solver == Solver::Linfa {
             if self.positive {
-                return Err(Error::invalid_param("positive", "solver linfa does not support positive = true"));
+                return Err(Error::invalid_param(
+                    "positive",
+                    "solver linfa does not support positive = true",
+                ));
             }
             if self.tol <= 0.0 {
-                return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
+                return Err(Error::invalid_param(
+                    "tol",
+                    "must be positive with solver linfa, got 0",
+                ));
             }
             if self.max_iter > u32::MAX as usize {
-                return Err(Error::invalid_param("max_iter", format!("must be at most {} with solver linfa", u32::MAX)));
+                return Err(Error::invalid_param(
+                    "max_iter",
+                    format!("must be at most {} with solver linfa", u32::MAX),
+                ));
             }
         }
-        self.solver.check(name, &[Solver::CoordinateDescent, Solver::Linfa])
+        self.solver
+            .check(name, &[Solver::CoordinateDescent, Solver::Linfa])
     }
 
     fn set(&mut self, estimator: &str, name: &str, value: &ParamValue) -> Result<()> {
@@ -233,12 +251,22 @@ impl ElasticNet {
             "tol" => self.tol = value.as_f64(name)?,
             "positive" => self.positive = value.as_bool(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
-            _ => return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{estimator} has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }
 
-    fn fit_linear(&self, estimator: &'static str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<LinearFit> {
+    fn fit_linear(
+        &self,
+        estimator: &'static str,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<LinearFit> {
         let (n, p) = x.dim();
         let (x_mean, y_mean) = offsets(x, y, self.fit_intercept);
         let xc = centred_column_major(x, Some(x_mean.view()), None);
@@ -248,11 +276,21 @@ impl ElasticNet {
             s => s,
         };
         let (coef, n_iter, gap, converged) = if solver == Solver::Linfa {
-            let fit = linfa_backend::elastic_net(xc.view(), yc.view(), self.alpha, self.l1_ratio, false, self.tol, self.max_iter)?;
+            let fit = linfa_backend::elastic_net(
+                xc.view(),
+                yc.view(),
+                self.alpha,
+                self.l1_ratio,
+                false,
+                self.tol,
+                self.max_iter,
+            )?;
             let converged = fit.n_iter < self.max_iter;
             (fit.coef, fit.n_iter, fit.dual_gap, converged)
         } else {
-            let data = xc.as_slice_memory_order().expect("fresh column-major copy is contiguous");
+            let data = xc
+                .as_slice_memory_order()
+                .expect("fresh column-major copy is contiguous");
             let problem = CdProblem {
                 x: data,
                 n,
@@ -265,8 +303,20 @@ impl ElasticNet {
             let r = problem.solve(self.max_iter, self.tol, &self.callback, estimator);
             (r.coef, r.n_iter, r.gap, r.converged)
         };
-        let intercept = if self.fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
-        Ok(LinearFit { coef, intercept, n_iter: Some(n_iter), converged, dual_gap: Some(gap), solver, n_features_in: p })
+        let intercept = if self.fit_intercept {
+            y_mean - x_mean.dot(&coef)
+        } else {
+            0.0
+        };
+        Ok(LinearFit {
+            coef,
+            intercept,
+            n_iter: Some(n_iter),
+            converged,
+            dual_gap: Some(gap),
+            solver,
+            n_features_in: p,
+        })
     }
 }
 
@@ -286,8 +336,14 @@ impl Estimator for ElasticNet {
 impl Regressor for ElasticNet {
     type Fitted = FittedElasticNet;
 
-    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedElasticNet> {
-        Ok(FittedElasticNet { fit: self.fit_linear(Self::NAME, x, y)? })
+    fn fit_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<FittedElasticNet> {
+        Ok(FittedElasticNet {
+            fit: self.fit_linear(Self::NAME, x, y)?,
+        })
     }
 }
 
@@ -319,7 +375,9 @@ impl Regressor for Lasso {
     type Fitted = FittedLasso;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedLasso> {
-        Ok(FittedLasso { fit: self.as_elastic_net().fit_linear(Self::NAME, x, y)? })
+        Ok(FittedLasso {
+            fit: self.as_elastic_net().fit_linear(Self::NAME, x, y)?,
+        })
     }
 }
 
@@ -401,14 +459,27 @@ impl CdProblem<'_> {
         };
         let l1: f64 = w.iter().map(|v| v.abs()).sum();
         let primal = 0.5 * (r_norm2 + beta * w_l2) + alpha * l1;
-        let scale = if dual_norm > alpha { alpha / dual_norm } else { 1.0 };
+        let scale = if dual_norm > alpha {
+            alpha / dual_norm
+        } else {
+            1.0
+        };
         let dual = -0.5 * scale * scale * (r_norm2 + beta * w_l2) + scale * ry;
         (primal - dual, dual_norm)
     }
 
     /// Gap-safe screening (Ndiaye et al. 2017, eq. 11), as scikit-learn: drops features whose
     /// optimal coefficient is provably zero. Returns the active set.
-    fn screen(&self, w: &mut [f64], r: &mut [f64], xta: &[f64], dual_norm: f64, gap: f64, norms: &[f64], excluded: &mut [bool]) -> Vec<usize> {
+    fn screen(
+        &self,
+        w: &mut [f64],
+        r: &mut [f64],
+        xta: &[f64],
+        dual_norm: f64,
+        gap: f64,
+        norms: &[f64],
+        excluded: &mut [bool],
+    ) -> Vec<usize> {
         let mut active = Vec::with_capacity(self.p);
         let radius = (2.0 * gap).sqrt() / self.alpha;
         for j in 0..self.p {
@@ -437,7 +508,13 @@ impl CdProblem<'_> {
 
     /// Cyclic coordinate descent from `w = 0`, stopping exactly as scikit-learn's
     /// `enet_coordinate_descent` (tolerance `tol · ‖y‖²` on the duality gap).
-    fn solve(&self, max_iter: usize, tol: f64, callback: &Callback, estimator: &'static str) -> CdResult {
+    fn solve(
+        &self,
+        max_iter: usize,
+        tol: f64,
+        callback: &Callback,
+        estimator: &'static str,
+    ) -> CdResult {
         let start = Instant::now();
         let (n, p) = (self.n, self.p);
         let norms: Vec<f64> = (0..p).map(|j| dot(self.col(j), self.col(j))).collect();
@@ -452,10 +529,18 @@ impl CdProblem<'_> {
 
         let (mut gap, dual_norm) = self.gap(&w, &r, &mut xta);
         if gap <= tol_gap {
-            return CdResult { coef: Array1::from(w), n_iter: 0, gap, converged: true };
+            return CdResult {
+                coef: Array1::from(w),
+                n_iter: 0,
+                gap,
+                converged: true,
+            };
         }
-        let mut active: Vec<usize> =
-            if screening { self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded) } else { (0..p).collect() };
+        let mut active: Vec<usize> = if screening {
+            self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded)
+        } else {
+            (0..p).collect()
+        };
 
         let mut converged = false;
         let mut n_iter = 0;
@@ -489,11 +574,19 @@ impl CdProblem<'_> {
                     converged = true;
                     stop = true;
                 } else if screening {
-                    active = self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded);
+                    active =
+                        self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded);
                 }
             }
             let metrics = [("duality_gap", gap)];
-            let progress = Progress { estimator, iteration: it + 1, total: Some(max_iter), loss: None, metrics: &metrics, elapsed: start.elapsed() };
+            let progress = Progress {
+                estimator,
+                iteration: it + 1,
+                total: Some(max_iter),
+                loss: None,
+                metrics: &metrics,
+                elapsed: start.elapsed(),
+            };
             if callback.report(&progress) {
                 stop = true;
             }
@@ -501,7 +594,12 @@ impl CdProblem<'_> {
                 break;
             }
         }
-        CdResult { coef: Array1::from(w), n_iter, gap, converged }
+        CdResult {
+            coef: Array1::from(w),
+            n_iter,
+            gap,
+            converged,
+        }
     }
 }
 
@@ -512,8 +610,12 @@ mod tests {
     use oxlearn_core::prelude::*;
 
     fn data() -> (Array2<f64>, Array1<f64>) {
-        let x = Array2::from_shape_fn((80, 5), |(i, j)| ((i * 17 + j * 29) % 23) as f64 / 5.0 - 2.0 + (i as f64 * 0.3 + j as f64).sin());
-        let y = x.column(0).mapv(|v| 2.0 * v) - x.column(1).mapv(|v| 0.5 * v) + 3.0 + Array1::from_shape_fn(80, |i| (i as f64 * 1.7).cos() * 0.2);
+        let x = Array2::from_shape_fn((80, 5), |(i, j)| {
+            ((i * 17 + j * 29) % 23) as f64 / 5.0 - 2.0 + (i as f64 * 0.3 + j as f64).sin()
+        });
+        let y = x.column(0).mapv(|v| 2.0 * v) - x.column(1).mapv(|v| 0.5 * v)
+            + 3.0
+            + Array1::from_shape_fn(80, |i| (i as f64 * 1.7).cos() * 0.2);
         (x, y)
     }
 
@@ -534,15 +636,35 @@ mod tests {
     fn linfa_and_positive_and_callback() {
         let (x, y) = data();
         let a = ElasticNet::default().alpha(0.05).fit(&x, &y).unwrap();
-        let b = ElasticNet::default().alpha(0.05).solver(Solver::Linfa).tol(1e-10).fit(&x, &y).unwrap();
+        let b = ElasticNet::default()
+            .alpha(0.05)
+            .solver(Solver::Linfa)
+            .tol(1e-10)
+            .fit(&x, &y)
+            .unwrap();
         for (u, v) in a.coef().iter().zip(b.coef().iter()) {
             assert!((u - v).abs() < 1e-3, "{u} vs {v}");
         }
-        let pos = Lasso::default().alpha(0.01).positive(true).fit(&x, &y).unwrap();
+        let pos = Lasso::default()
+            .alpha(0.01)
+            .positive(true)
+            .fit(&x, &y)
+            .unwrap();
         assert!(pos.coef().iter().all(|&c| c >= 0.0));
-        assert!(Lasso::default().positive(true).solver(Solver::Linfa).fit(&x, &y).is_err());
+        assert!(
+            Lasso::default()
+                .positive(true)
+                .solver(Solver::Linfa)
+                .fit(&x, &y)
+                .is_err()
+        );
         let stop = Callback::new(|_: &Progress<'_>| std::ops::ControlFlow::Break(()));
-        let m = ElasticNet::default().alpha(1e-4).tol(0.0).callback(stop).fit(&x, &y).unwrap();
+        let m = ElasticNet::default()
+            .alpha(1e-4)
+            .tol(0.0)
+            .callback(stop)
+            .fit(&x, &y)
+            .unwrap();
         assert_eq!(m.n_iter(), Some(1));
         assert!(!m.converged());
         assert!(ElasticNet::default().l1_ratio(1.5).fit(&x, &y).is_err());

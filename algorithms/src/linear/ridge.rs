@@ -3,7 +3,10 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result};
 
-use super::{LinearFit, Solver, check_non_negative, fitted_linear_regressor, linfa_backend, offsets, ols::qr_svd_solve};
+use super::{
+    LinearFit, Solver, check_non_negative, fitted_linear_regressor, linfa_backend, offsets,
+    ols::qr_svd_solve,
+};
 
 /// Linear least squares with an L2 penalty, scikit-learn's `Ridge`: minimises
 /// `‖y - Xw - b‖² + α‖w‖²` (the intercept is not penalised).
@@ -47,7 +50,13 @@ pub struct Ridge {
 
 impl Default for Ridge {
     fn default() -> Self {
-        Ridge { alpha: 1.0, fit_intercept: true, max_iter: None, tol: 1e-4, solver: Solver::Auto }
+        Ridge {
+            alpha: 1.0,
+            fit_intercept: true,
+            max_iter: None,
+            tol: 1e-4,
+            solver: Solver::Auto,
+        }
     }
 }
 
@@ -93,12 +102,19 @@ impl Estimator for Ridge {
         check_non_negative("alpha", self.alpha)?;
         check_non_negative("tol", self.tol)?;
         if self.max_iter == Some(0) {
-            return Err(Error::invalid_param("max_iter", "must be at least 1 (or None), got 0"));
+            return Err(Error::invalid_param(
+                "max_iter",
+                "must be at least 1 (or None), got 0",
+            ));
         }
         if self.solver == Solver::Linfa && self.tol <= 0.0 {
-            return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
+            return Err(Error::invalid_param(
+                "tol",
+                "must be positive with solver linfa, got 0",
+            ));
         }
-        self.solver.check(Self::NAME, &[Solver::Cholesky, Solver::Svd, Solver::Linfa])
+        self.solver
+            .check(Self::NAME, &[Solver::Cholesky, Solver::Svd, Solver::Linfa])
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -108,21 +124,35 @@ impl Estimator for Ridge {
             "max_iter" => self.max_iter = value.as_opt_usize(name)?,
             "tol" => self.tol = value.as_f64(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
 }
 
 /// Ridge by Cholesky on the centred normal equations; `None` when `XᵀX + αI` is singular.
-fn cholesky_path(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, alpha: f64, fit_intercept: bool) -> Option<(Array1<f64>, f64)> {
+fn cholesky_path(
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    alpha: f64,
+    fit_intercept: bool,
+) -> Option<(Array1<f64>, f64)> {
     let (x_mean, y_mean) = offsets(x, y, fit_intercept);
     let (mut g, xy) = crate::linalg::centered_gram_xy(x, x_mean.view(), y, y_mean);
     g.diag_mut().mapv_inplace(|d| d + alpha);
     let rhs: Array2<f64> = xy.insert_axis(Axis(1));
     let sol = crate::linalg::cholesky_solve(g.view(), rhs.view())?;
     let coef = sol.column(0).to_owned();
-    let intercept = if fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
+    let intercept = if fit_intercept {
+        y_mean - x_mean.dot(&coef)
+    } else {
+        0.0
+    };
     Some((coef, intercept))
 }
 
@@ -140,7 +170,15 @@ impl Regressor for Ridge {
             Solver::Linfa => {
                 let max_iter = self.max_iter.unwrap_or(1000);
                 let penalty = self.alpha / x.nrows() as f64;
-                let fit = linfa_backend::elastic_net(x, y, penalty, 0.0, self.fit_intercept, self.tol, max_iter)?;
+                let fit = linfa_backend::elastic_net(
+                    x,
+                    y,
+                    penalty,
+                    0.0,
+                    self.fit_intercept,
+                    self.tol,
+                    max_iter,
+                )?;
                 n_iter = Some(fit.n_iter);
                 converged = fit.n_iter < max_iter;
                 (fit.coef, fit.intercept)
@@ -155,7 +193,15 @@ impl Regressor for Ridge {
             _ => qr_svd_solve(x, y, self.fit_intercept, self.alpha)?,
         };
         Ok(FittedRidge {
-            fit: LinearFit { coef, intercept, n_iter, converged, dual_gap: None, solver, n_features_in: x.ncols() },
+            fit: LinearFit {
+                coef,
+                intercept,
+                n_iter,
+                converged,
+                dual_gap: None,
+                solver,
+                n_features_in: x.ncols(),
+            },
         })
     }
 }
@@ -168,11 +214,17 @@ mod tests {
 
     #[test]
     fn solvers_agree_and_alpha_zero_falls_back() {
-        let x = Array2::from_shape_fn((60, 4), |(i, j)| ((i * 13 + j * 7) % 10) as f64 * 0.3 - 1.0 + (i as f64 * 0.1).cos());
+        let x = Array2::from_shape_fn((60, 4), |(i, j)| {
+            ((i * 13 + j * 7) % 10) as f64 * 0.3 - 1.0 + (i as f64 * 0.1).cos()
+        });
         let y = x.column(0).mapv(|v| 3.0 * v) - &x.column(3) + 5.0;
         for fi in [true, false] {
             let a = Ridge::default().fit_intercept(fi).fit(&x, &y).unwrap();
-            let b = Ridge::default().fit_intercept(fi).solver(Solver::Svd).fit(&x, &y).unwrap();
+            let b = Ridge::default()
+                .fit_intercept(fi)
+                .solver(Solver::Svd)
+                .fit(&x, &y)
+                .unwrap();
             assert_eq!(a.solver(), Solver::Cholesky);
             for (u, v) in a.coef().iter().zip(b.coef().iter()) {
                 assert!((u - v).abs() < 1e-10, "{u} vs {v}");
