@@ -346,9 +346,9 @@ pub type RandomForestClassifier = ForestClassifier<RandomForest>;
 /// use oxlearn_algorithms::ExtraTreesClassifier;
 /// use oxlearn_core::prelude::*;
 /// let x = ndarray::array![[0.0], [0.1], [1.0], [0.9]];
-/// let y = ndarray::array!["no", "no", "yes", "yes"];
+/// let y = ndarray::array![0, 0, 1, 1];
 /// let model = ExtraTreesClassifier::default().n_estimators(10).seed(0).fit(&x, &y)?;
-/// assert_eq!(model.predict(&x)?.to_vec(), vec!["no", "no", "yes", "yes"]);
+/// assert_eq!(model.predict(&x)?.to_vec(), vec![0, 0, 1, 1]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub type ExtraTreesClassifier = ForestClassifier<ExtraTrees>;

@@ -16,9 +16,9 @@
 //! use oxlearn_algorithms::{DecisionTreeClassifier, RandomForestClassifier};
 //! use oxlearn_core::prelude::*;
 //! let x = ndarray::array![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]];
-//! let y = ndarray::array!["a", "a", "b", "b"];
+//! let y = ndarray::array![0, 0, 1, 1];
 //! let tree = DecisionTreeClassifier::default().seed(0).fit(&x, &y)?;
-//! assert_eq!(tree.predict(&x)?.to_vec(), vec!["a", "a", "b", "b"]);
+//! assert_eq!(tree.predict(&x)?.to_vec(), vec![0, 0, 1, 1]);
 //! let forest = RandomForestClassifier::default().n_estimators(10).seed(0).fit(&x, &y)?;
 //! assert_eq!(forest.predict_proba(&x)?.ncols(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
