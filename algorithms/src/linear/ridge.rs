@@ -35,8 +35,8 @@ use super::{
 /// let x = ndarray::array![[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]];
 /// let y = ndarray::array![0.0, 0.1, 1.0];
 /// let model = Ridge::default().alpha(1.0).fit(&x, &y)?;
-/// // scikit-learn: Ridge(alpha=1.0).fit(X, y).coef_ == [0.2875, 0.2875]
-/// assert!((model.coef()[0] - 0.2875).abs() < 1e-12);
+/// // scikit-learn: Ridge(alpha=1.0).fit(X, y).coef_ == [0.27142857, 0.27142857]
+/// assert!((model.coef()[0] - 0.271_428_571_428_571_4).abs() < 1e-12);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
