@@ -89,6 +89,13 @@ pub mod prelude {
         RandomForestRegressor, Ridge, SVC, SVR, Dbscan,
     };
     pub use oxlearn_nn::{Device, MlpClassifier, MlpRegressor};
+    pub use oxlearn_pipeline::{
+        GridSearchCV, GroupKFold, KFold, Pipeline, RandomizedSearchCV, SaveModel, ShuffleSplit,
+        StratifiedKFold, TimeSeriesSplit, cross_val_predict, cross_val_score, cross_validate,
+        train_test_split,
+    };
+
+    pub use crate::registry::LoadPipeline;
     pub use oxlearn_preprocessing::{
         ColumnTransformer, Columns, FeatureJob, FunctionTransformer, KBinsDiscretizer, LabelEncoder,
         MaxAbsScaler, MinMaxScaler, Normalizer, OneHotEncoder, OrdinalEncoder, PolynomialFeatures,
