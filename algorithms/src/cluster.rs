@@ -41,7 +41,7 @@ pub enum KMeansInit {
 }
 
 /// Rows per parallel task in the Lloyd iterations (fixed: results never depend on threads).
-const CHUNK: usize = 256;
+const CHUNK: usize = 1024;
 
 /// K-means clustering: scikit-learn's `KMeans`.
 ///
@@ -460,6 +460,7 @@ fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64
             // Only |c|^2 - 2 x.c decides the argmin (as scikit-learn); |x|^2 is added for the potential.
             general_mat_mul(-2.0, &xb, &centers.t(), 0.0, &mut g);
             let mut step = Step { labels: Vec::with_capacity(xb.nrows()), sums: Array2::zeros((k, m)), counts: vec![0; k], pot: 0.0 };
+            let mut onehot = Array2::<f64>::zeros((xb.nrows(), k));
             for (i, mut row) in g.outer_iter_mut().enumerate() {
                 for (v, &c) in row.iter_mut().zip(&cn) {
                     *v += c;
@@ -468,9 +469,10 @@ fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64
                 step.labels.push(l);
                 step.counts[l] += 1;
                 step.pot += (d + norms[rows.start + i]).max(0.0);
-                let mut s = step.sums.row_mut(l);
-                s += &xb.row(i);
+                onehot[[i, l]] = 1.0;
             }
+            // Per-cluster sums as one small GEMM: onehot^T x.
+            general_mat_mul(1.0, &onehot.t(), &xb, 0.0, &mut step.sums);
             step
         })
         .collect()
