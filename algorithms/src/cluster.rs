@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use oxlearn_core::params::ParamValue;
 use oxlearn_core::validate;
-use oxlearn_core::{Callback, Clusterer, ClustererKind, Error, Estimator, Fitted, FittedClusterer, Progress, Result, Tags};
+use oxlearn_core::{
+    Callback, Clusterer, ClustererKind, Error, Estimator, Fitted, FittedClusterer, Progress,
+    Result, Tags,
+};
 
 use crate::distance::{self, Dist, Index, KdTree};
 use crate::neighbors::{KnnAlgorithm, KnnMetric};
@@ -204,24 +207,39 @@ impl Estimator for KMeans {
     type Kind = ClustererKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags {
+            non_deterministic: true,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
         if self.n_clusters == 0 {
-            return Err(Error::invalid_param("n_clusters", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "n_clusters",
+                "must be at least 1, got 0",
+            ));
         }
         if self.n_init == Some(0) {
             return Err(Error::invalid_param("n_init", "must be at least 1, got 0"));
         }
         if self.max_iter == 0 {
-            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "max_iter",
+                "must be at least 1, got 0",
+            ));
         }
         if !(self.tol >= 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid_param("tol", format!("must be a non-negative finite number, got {}", self.tol)));
+            return Err(Error::invalid_param(
+                "tol",
+                format!("must be a non-negative finite number, got {}", self.tol),
+            ));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+            return Err(Error::invalid_param(
+                "n_jobs",
+                "must be at least 1 (or None for all cores), got 0",
+            ));
         }
         Ok(())
     }
@@ -233,7 +251,12 @@ impl Estimator for KMeans {
                 self.init = match value.as_str(name)? {
                     "k-means++" => KMeansInit::KMeansPlusPlus,
                     "random" => KMeansInit::Random,
-                    other => return Err(Error::invalid_param(name, format!("unknown init {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown init {other:?}"),
+                        ));
+                    }
                 }
             }
             "n_init" => {
@@ -250,10 +273,20 @@ impl Estimator for KMeans {
                 self.backend = match value.as_str(name)? {
                     "native" => ClusterBackend::Native,
                     "linfa" => ClusterBackend::Linfa,
-                    other => return Err(Error::invalid_param(name, format!("unknown backend {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown backend {other:?}"),
+                        ));
+                    }
                 }
             }
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -265,38 +298,59 @@ impl Clusterer for KMeans {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedKMeans> {
         let (n, k) = (x.nrows(), self.n_clusters);
         if n < k {
-            return Err(Error::InvalidInput(format!("KMeans: n_samples={n} should be >= n_clusters={k}")));
+            return Err(Error::InvalidInput(format!(
+                "KMeans: n_samples={n} should be >= n_clusters={k}"
+            )));
         }
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
             None => Xoshiro256PlusPlus::from_entropy(),
         };
         match self.backend {
-            ClusterBackend::Native => oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.fit_native(x, &mut rng))?,
+            ClusterBackend::Native => {
+                oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.fit_native(x, &mut rng))?
+            }
             ClusterBackend::Linfa => self.fit_linfa(x, &mut rng),
         }
     }
 }
 
 impl KMeans {
-    fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
+    fn fit_native(
+        &self,
+        x: ArrayView2<'_, f64>,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<FittedKMeans> {
         // Centre the data, as scikit-learn does, for accurate GEMM distances.
         let mean = x.mean_axis(Axis(0)).expect("at least one row");
         let xc = &x - &mean;
         let norms = distance::row_norms_sq(xc.view());
-        let var_mean = xc.map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len())).mean().unwrap_or(0.0);
+        let var_mean = xc
+            .map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len()))
+            .mean()
+            .unwrap_or(0.0);
         let tol = var_mean * self.tol;
         let start = Instant::now();
         let mut best: Option<(Array2<f64>, Vec<usize>, f64, usize)> = None;
         for _ in 0..self.runs() {
             let init = match self.init {
-                KMeansInit::KMeansPlusPlus => kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng),
+                KMeansInit::KMeansPlusPlus => {
+                    kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng)
+                }
                 KMeansInit::Random => {
                     let idx = rand::seq::index::sample(rng, xc.nrows(), self.n_clusters).into_vec();
                     xc.select(Axis(0), &idx)
                 }
             };
-            let (centers, labels, n_iter) = lloyd(xc.view(), &norms, init, self.max_iter, tol, &self.callback, start);
+            let (centers, labels, n_iter) = lloyd(
+                xc.view(),
+                &norms,
+                init,
+                self.max_iter,
+                tol,
+                &self.callback,
+                start,
+            );
             let inertia = inertia(xc.view(), centers.view(), &labels);
             if best.as_ref().is_none_or(|b| inertia < b.2) {
                 best = Some((centers, labels, inertia, n_iter));
@@ -304,10 +358,19 @@ impl KMeans {
         }
         let (mut centers, labels, inertia, n_iter) = best.expect("at least one run");
         centers += &mean;
-        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter })
+        Ok(FittedKMeans {
+            centers,
+            labels: labels.into_iter().map(|l| l as i64).collect(),
+            inertia,
+            n_iter,
+        })
     }
 
-    fn fit_linfa(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
+    fn fit_linfa(
+        &self,
+        x: ArrayView2<'_, f64>,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<FittedKMeans> {
         let linfa_rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(rng.r#gen());
         let init = match self.init {
             KMeansInit::KMeansPlusPlus => linfa_clustering::KMeansInit::KMeansPlusPlus,
@@ -325,7 +388,12 @@ impl KMeans {
         let labels: Array1<usize> = model.predict(data.records());
         let labels = labels.to_vec();
         let inertia = inertia(x, centers.view(), &labels);
-        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter: 0 })
+        Ok(FittedKMeans {
+            centers,
+            labels: labels.into_iter().map(|l| l as i64).collect(),
+            inertia,
+            n_iter: 0,
+        })
     }
 }
 
@@ -339,7 +407,13 @@ fn inertia(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize
         .into_par_iter()
         .map(|b| {
             (b * CHUNK..((b + 1) * CHUNK).min(x.nrows()))
-                .map(|i| x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum::<f64>())
+                .map(|i| {
+                    x.row(i)
+                        .iter()
+                        .zip(centers.row(labels[i]))
+                        .map(|(a, c)| (a - c) * (a - c))
+                        .sum::<f64>()
+                })
                 .sum()
         })
         .collect();
@@ -381,7 +455,12 @@ fn argmin(r: ArrayView1<'_, f64>) -> (usize, f64) {
 
 /// scikit-learn's greedy k-means++: each new centre is the best (lowest potential) of
 /// `2 + ln(k)` candidates drawn with probability proportional to the squared distance.
-fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
+fn kmeans_plusplus(
+    x: ArrayView2<'_, f64>,
+    norms: &[f64],
+    k: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Array2<f64> {
     let n = x.nrows();
     let trials = 2 + (k as f64).ln() as usize;
     let mut centers = Array2::<f64>::zeros((k, x.ncols()));
@@ -436,7 +515,9 @@ fn sq_dist_to_rows(x: ArrayView2<'_, f64>, norms: &[f64], idx: &[usize]) -> Vec<
             d
         })
         .collect();
-    (0..idx.len()).map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect()).collect()
+    (0..idx.len())
+        .map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect())
+        .collect()
 }
 
 /// One Lloyd step over a block: labels, per-cluster sums and counts, assignment inertia.
@@ -459,7 +540,12 @@ fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64
             let mut g = Array2::<f64>::zeros((xb.nrows(), k));
             // Only |c|^2 - 2 x.c decides the argmin (as scikit-learn); |x|^2 is added for the potential.
             general_mat_mul(-2.0, &xb, &centers.t(), 0.0, &mut g);
-            let mut step = Step { labels: Vec::with_capacity(xb.nrows()), sums: Array2::zeros((k, m)), counts: vec![0; k], pot: 0.0 };
+            let mut step = Step {
+                labels: Vec::with_capacity(xb.nrows()),
+                sums: Array2::zeros((k, m)),
+                counts: vec![0; k],
+                pot: 0.0,
+            };
             let mut onehot = Array2::<f64>::zeros((xb.nrows(), k));
             for (i, mut row) in g.outer_iter_mut().enumerate() {
                 for (v, &c) in row.iter_mut().zip(&cn) {
@@ -546,13 +632,28 @@ fn lloyd(
 
 /// Re-seeds empty clusters with the points farthest from their centres (scikit-learn's
 /// `_relocate_empty_clusters_dense`), moving those points' weight out of their clusters.
-fn relocate_empty(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize], sums: &mut Array2<f64>, counts: &mut [usize]) {
+fn relocate_empty(
+    x: ArrayView2<'_, f64>,
+    centers: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sums: &mut Array2<f64>,
+    counts: &mut [usize],
+) {
     let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
     if empty.is_empty() {
         return;
     }
     let mut far: Vec<(f64, usize)> = (0..x.nrows())
-        .map(|i| (x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum(), i))
+        .map(|i| {
+            (
+                x.row(i)
+                    .iter()
+                    .zip(centers.row(labels[i]))
+                    .map(|(a, c)| (a - c) * (a - c))
+                    .sum(),
+                i,
+            )
+        })
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (&new, &(_, i)) in empty.iter().zip(&far) {
@@ -583,7 +684,11 @@ impl FittedClusterer for FittedKMeans {
         self.centers.nrows()
     }
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<i64>> {
-        Ok(assign(x, self.centers.view()).0.into_iter().map(|l| l as i64).collect())
+        Ok(assign(x, self.centers.view())
+            .0
+            .into_iter()
+            .map(|l| l as i64)
+            .collect())
     }
 }
 
@@ -701,7 +806,11 @@ impl Dbscan {
             KnnAlgorithm::Brute => false,
             KnnAlgorithm::Auto => x.ncols() <= 15,
         };
-        let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
+        let index = if use_tree {
+            Index::KdTree(KdTree::build(x.view(), self.leaf_size))
+        } else {
+            Index::Brute
+        };
         let norms = distance::row_norms_sq(x.view());
         distance::radius_neighbors(&index, x.view(), &norms, x.view(), self.eps, self.dist())
     }
@@ -735,23 +844,44 @@ impl Estimator for Dbscan {
     fn check_params(&self) -> Result<()> {
         validate::check_positive("eps", self.eps)?;
         if self.min_samples == 0 {
-            return Err(Error::invalid_param("min_samples", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "min_samples",
+                "must be at least 1, got 0",
+            ));
         }
         if self.metric == KnnMetric::Minkowski && (self.p.is_nan() || self.p < 1.0) {
-            return Err(Error::invalid_param("p", format!("must be at least 1 (or infinity), got {}", self.p)));
+            return Err(Error::invalid_param(
+                "p",
+                format!("must be at least 1 (or infinity), got {}", self.p),
+            ));
         }
         if self.leaf_size == 0 {
-            return Err(Error::invalid_param("leaf_size", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "leaf_size",
+                "must be at least 1, got 0",
+            ));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+            return Err(Error::invalid_param(
+                "n_jobs",
+                "must be at least 1 (or None for all cores), got 0",
+            ));
         }
         if self.backend == ClusterBackend::Linfa {
             if self.min_samples < 2 {
-                return Err(Error::invalid_param("min_samples", format!("the linfa backend needs at least 2, got {}", self.min_samples)));
+                return Err(Error::invalid_param(
+                    "min_samples",
+                    format!(
+                        "the linfa backend needs at least 2, got {}",
+                        self.min_samples
+                    ),
+                ));
             }
             if self.dist() != Dist::Euclidean {
-                return Err(Error::invalid_param("metric", "the linfa backend supports only the Euclidean metric"));
+                return Err(Error::invalid_param(
+                    "metric",
+                    "the linfa backend supports only the Euclidean metric",
+                ));
             }
         }
         Ok(())
@@ -770,7 +900,12 @@ impl Estimator for Dbscan {
                     "euclidean" | "l2" => KnnMetric::Euclidean,
                     "manhattan" | "cityblock" | "l1" => KnnMetric::Manhattan,
                     "chebyshev" | "infinity" => KnnMetric::Chebyshev,
-                    other => return Err(Error::invalid_param(name, format!("unknown metric {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown metric {other:?}"),
+                        ));
+                    }
                 }
             }
             "algorithm" => {
@@ -778,10 +913,20 @@ impl Estimator for Dbscan {
                     "auto" => KnnAlgorithm::Auto,
                     "brute" => KnnAlgorithm::Brute,
                     "kd_tree" => KnnAlgorithm::KdTree,
-                    other => return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown algorithm {other:?}"),
+                        ));
+                    }
                 }
             }
-            _ => return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{} has no parameter {name:?}", Self::NAME),
+                ));
+            }
         }
         Ok(())
     }
@@ -791,8 +936,12 @@ impl Clusterer for Dbscan {
     type Fitted = FittedDbscan;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedDbscan> {
-        let neighborhoods = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.neighborhoods(x))?;
-        let is_core: Vec<bool> = neighborhoods.iter().map(|nb| nb.len() >= self.min_samples).collect();
+        let neighborhoods =
+            oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.neighborhoods(x))?;
+        let is_core: Vec<bool> = neighborhoods
+            .iter()
+            .map(|nb| nb.len() >= self.min_samples)
+            .collect();
         let labels: Vec<i64> = match self.backend {
             ClusterBackend::Native => expand(&neighborhoods, &is_core),
             ClusterBackend::Linfa => {
@@ -806,7 +955,11 @@ impl Clusterer for Dbscan {
             }
         };
         let core_sample_indices: Vec<usize> = (0..x.nrows()).filter(|&i| is_core[i]).collect();
-        let n_clusters = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
+        let n_clusters = labels
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |m| (m + 1).max(0) as usize);
         Ok(FittedDbscan {
             labels: Array1::from(labels),
             components: x.select(Axis(0), &core_sample_indices),
@@ -832,7 +985,12 @@ fn expand(neighborhoods: &[Vec<usize>], is_core: &[bool]) -> Vec<i64> {
             if labels[i] == -1 {
                 labels[i] = label;
                 if is_core[i] {
-                    stack.extend(neighborhoods[i].iter().copied().filter(|&v| labels[v] == -1));
+                    stack.extend(
+                        neighborhoods[i]
+                            .iter()
+                            .copied()
+                            .filter(|&v| labels[v] == -1),
+                    );
                 }
             }
             match stack.pop() {

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use oxlearn_core::params::ParamValue;
 use oxlearn_core::validate;
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
-    FittedRegressor, ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
+    FittedClassifier, FittedRegressor, ProbabilisticClassifier, Regressor, RegressorKind, Result,
+    Tags,
 };
 
 use crate::distance::{self, Dist, Index, KdTree};
@@ -89,16 +90,28 @@ impl NeighborParams {
 
     fn check(&self) -> Result<()> {
         if self.n_neighbors == 0 {
-            return Err(Error::invalid_param("n_neighbors", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "n_neighbors",
+                "must be at least 1, got 0",
+            ));
         }
         if self.leaf_size == 0 {
-            return Err(Error::invalid_param("leaf_size", "must be at least 1, got 0"));
+            return Err(Error::invalid_param(
+                "leaf_size",
+                "must be at least 1, got 0",
+            ));
         }
         if self.metric == KnnMetric::Minkowski && (self.p.is_nan() || self.p < 1.0) {
-            return Err(Error::invalid_param("p", format!("must be at least 1 (or infinity), got {}", self.p)));
+            return Err(Error::invalid_param(
+                "p",
+                format!("must be at least 1 (or infinity), got {}", self.p),
+            ));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+            return Err(Error::invalid_param(
+                "n_jobs",
+                "must be at least 1 (or None for all cores), got 0",
+            ));
         }
         Ok(())
     }
@@ -110,7 +123,12 @@ impl NeighborParams {
                 self.weights = match value.as_str(name)? {
                     "uniform" => KnnWeights::Uniform,
                     "distance" => KnnWeights::Distance,
-                    other => return Err(Error::invalid_param(name, format!("unknown weights {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown weights {other:?}"),
+                        ));
+                    }
                 }
             }
             "algorithm" => {
@@ -118,7 +136,12 @@ impl NeighborParams {
                     "auto" => KnnAlgorithm::Auto,
                     "brute" => KnnAlgorithm::Brute,
                     "kd_tree" => KnnAlgorithm::KdTree,
-                    other => return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown algorithm {other:?}"),
+                        ));
+                    }
                 }
             }
             "leaf_size" => self.leaf_size = value.as_usize(name)?,
@@ -129,11 +152,21 @@ impl NeighborParams {
                     "euclidean" | "l2" => KnnMetric::Euclidean,
                     "manhattan" | "cityblock" | "l1" => KnnMetric::Manhattan,
                     "chebyshev" | "infinity" => KnnMetric::Chebyshev,
-                    other => return Err(Error::invalid_param(name, format!("unknown metric {other:?}"))),
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("unknown metric {other:?}"),
+                        ));
+                    }
                 }
             }
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
-            _ => return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}"))),
+            _ => {
+                return Err(Error::invalid_param(
+                    name,
+                    format!("{estimator} has no parameter {name:?}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -153,9 +186,19 @@ impl NeighborParams {
             KnnAlgorithm::Brute => false,
             KnnAlgorithm::Auto => x.ncols() <= 15 && self.n_neighbors < n / 2,
         };
-        let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
+        let index = if use_tree {
+            Index::KdTree(KdTree::build(x.view(), self.leaf_size))
+        } else {
+            Index::Brute
+        };
         let norms = distance::row_norms_sq(x.view());
-        Ok(NeighborIndex { x, norms, index, dist: self.dist(), n_jobs: self.n_jobs })
+        Ok(NeighborIndex {
+            x,
+            norms,
+            index,
+            dist: self.dist(),
+            n_jobs: self.n_jobs,
+        })
     }
 }
 
@@ -170,7 +213,12 @@ struct NeighborIndex {
 }
 
 impl NeighborIndex {
-    fn kneighbors(&self, estimator: &str, q: ArrayView2<'_, f64>, k: usize) -> Result<(Array2<f64>, Array2<usize>)> {
+    fn kneighbors(
+        &self,
+        estimator: &str,
+        q: ArrayView2<'_, f64>,
+        k: usize,
+    ) -> Result<(Array2<f64>, Array2<usize>)> {
         let n = self.x.nrows();
         if k == 0 || k > n {
             return Err(Error::InvalidInput(format!(
@@ -182,7 +230,13 @@ impl NeighborIndex {
         })
     }
 
-    fn kneighbors_checked<'a>(&self, estimator: &str, x: impl AsArray<'a, f64, Ix2>, k: Option<usize>, default_k: usize) -> Result<(Array2<f64>, Array2<usize>)> {
+    fn kneighbors_checked<'a>(
+        &self,
+        estimator: &str,
+        x: impl AsArray<'a, f64, Ix2>,
+        k: Option<usize>,
+        default_k: usize,
+    ) -> Result<(Array2<f64>, Array2<usize>)> {
         let x: ArrayView2<'a, f64> = x.into();
         validate::check_predict(estimator, self.x.ncols(), false, x)?;
         self.kneighbors(estimator, x, k.unwrap_or(default_k))
@@ -195,7 +249,9 @@ fn weights_of(weights: KnnWeights, dist: &[f64]) -> Vec<f64> {
         KnnWeights::Uniform => vec![1.0; dist.len()],
         KnnWeights::Distance => {
             if dist.contains(&0.0) {
-                dist.iter().map(|&d| if d == 0.0 { 1.0 } else { 0.0 }).collect()
+                dist.iter()
+                    .map(|&d| if d == 0.0 { 1.0 } else { 0.0 })
+                    .collect()
             } else {
                 dist.iter().map(|&d| 1.0 / d).collect()
             }
@@ -292,8 +348,13 @@ pub struct FittedKNeighborsClassifier<L> {
 impl<L: ClassLabel> FittedKNeighborsClassifier<L> {
     /// Distances to and training indices of the `k` nearest neighbors (default `n_neighbors`)
     /// of each row of `x`, nearest first.
-    pub fn kneighbors<'a>(&self, x: impl AsArray<'a, f64, Ix2>, k: Option<usize>) -> Result<(Array2<f64>, Array2<usize>)> {
-        self.index.kneighbors_checked("KNeighborsClassifier", x, k, self.n_neighbors)
+    pub fn kneighbors<'a>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        k: Option<usize>,
+    ) -> Result<(Array2<f64>, Array2<usize>)> {
+        self.index
+            .kneighbors_checked("KNeighborsClassifier", x, k, self.n_neighbors)
     }
 
     /// Number of training samples.
@@ -307,11 +368,16 @@ impl<L: ClassLabel> FittedKNeighborsClassifier<L> {
     }
 
     fn proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let (dist, idx) = self.index.kneighbors("KNeighborsClassifier", x, self.n_neighbors)?;
+        let (dist, idx) = self
+            .index
+            .kneighbors("KNeighborsClassifier", x, self.n_neighbors)?;
         let k = self.classes.len();
         let mut proba = Array2::<f64>::zeros((x.nrows(), k));
         for (r, mut row) in proba.outer_iter_mut().enumerate() {
-            let w = weights_of(self.weights, dist.row(r).as_slice().expect("standard layout"));
+            let w = weights_of(
+                self.weights,
+                dist.row(r).as_slice().expect("standard layout"),
+            );
             for (j, &i) in idx.row(r).iter().enumerate() {
                 row[self.y[i]] += w[j];
             }
@@ -329,7 +395,10 @@ impl Estimator for KNeighborsClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { min_classes: 1, ..Tags::default() }
+        Tags {
+            min_classes: 1,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -344,7 +413,11 @@ impl Estimator for KNeighborsClassifier {
 impl Classifier for KNeighborsClassifier {
     type Fitted<L: ClassLabel> = FittedKNeighborsClassifier<L>;
 
-    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedKNeighborsClassifier<L>> {
+    fn fit_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+    ) -> Result<FittedKNeighborsClassifier<L>> {
         let index = self.params.build(Self::NAME, x)?;
         Ok(FittedKNeighborsClassifier {
             index,
@@ -373,7 +446,11 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedKNeighborsClassifier<L> {
         // First maximum: a tied vote goes to the smallest class index, as numpy's argmax.
         Ok(proba
             .outer_iter()
-            .map(|row| row.iter().enumerate().fold(0, |best, (c, &p)| if p > row[best] { c } else { best }))
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold(0, |best, (c, &p)| if p > row[best] { c } else { best })
+            })
             .collect())
     }
 
@@ -419,8 +496,13 @@ pub struct FittedKNeighborsRegressor {
 impl FittedKNeighborsRegressor {
     /// Distances to and training indices of the `k` nearest neighbors (default `n_neighbors`)
     /// of each row of `x`, nearest first.
-    pub fn kneighbors<'a>(&self, x: impl AsArray<'a, f64, Ix2>, k: Option<usize>) -> Result<(Array2<f64>, Array2<usize>)> {
-        self.index.kneighbors_checked("KNeighborsRegressor", x, k, self.n_neighbors)
+    pub fn kneighbors<'a>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        k: Option<usize>,
+    ) -> Result<(Array2<f64>, Array2<usize>)> {
+        self.index
+            .kneighbors_checked("KNeighborsRegressor", x, k, self.n_neighbors)
     }
 
     /// Number of training samples.
@@ -445,9 +527,18 @@ impl Estimator for KNeighborsRegressor {
 impl Regressor for KNeighborsRegressor {
     type Fitted = FittedKNeighborsRegressor;
 
-    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ndarray::ArrayView1<'_, f64>) -> Result<FittedKNeighborsRegressor> {
+    fn fit_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ndarray::ArrayView1<'_, f64>,
+    ) -> Result<FittedKNeighborsRegressor> {
         let index = self.params.build(Self::NAME, x)?;
-        Ok(FittedKNeighborsRegressor { index, y: y.to_vec(), n_neighbors: self.params.n_neighbors, weights: self.params.weights })
+        Ok(FittedKNeighborsRegressor {
+            index,
+            y: y.to_vec(),
+            n_neighbors: self.params.n_neighbors,
+            weights: self.params.weights,
+        })
     }
 }
 
@@ -460,12 +551,22 @@ impl Fitted for FittedKNeighborsRegressor {
 
 impl FittedRegressor for FittedKNeighborsRegressor {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        let (dist, idx) = self.index.kneighbors("KNeighborsRegressor", x, self.n_neighbors)?;
+        let (dist, idx) = self
+            .index
+            .kneighbors("KNeighborsRegressor", x, self.n_neighbors)?;
         Ok((0..x.nrows())
             .map(|r| {
-                let w = weights_of(self.weights, dist.row(r).as_slice().expect("standard layout"));
+                let w = weights_of(
+                    self.weights,
+                    dist.row(r).as_slice().expect("standard layout"),
+                );
                 let total: f64 = w.iter().sum();
-                idx.row(r).iter().zip(&w).map(|(&i, &wi)| wi * self.y[i]).sum::<f64>() / total
+                idx.row(r)
+                    .iter()
+                    .zip(&w)
+                    .map(|(&i, &wi)| wi * self.y[i])
+                    .sum::<f64>()
+                    / total
             })
             .collect())
     }
@@ -480,19 +581,32 @@ mod tests {
     fn tied_vote_goes_to_the_first_class() {
         let x = array![[0.0], [1.0], [-1.0], [5.0]];
         let y = array![2, 1, 2, 1];
-        let m = KNeighborsClassifier::default().n_neighbors(2).fit(&x, &y).unwrap();
+        let m = KNeighborsClassifier::default()
+            .n_neighbors(2)
+            .fit(&x, &y)
+            .unwrap();
         // Neighbors of 0.4: rows 0 (class 2) and 1 (class 1): a tie, class 1 (index 0) wins.
         assert_eq!(m.predict(&array![[0.4]]).unwrap()[0], 1);
-        assert_eq!(m.predict_proba(&array![[0.4]]).unwrap().row(0).to_vec(), vec![0.5, 0.5]);
+        assert_eq!(
+            m.predict_proba(&array![[0.4]]).unwrap().row(0).to_vec(),
+            vec![0.5, 0.5]
+        );
     }
 
     #[test]
     fn distance_weights_and_zero_distance() {
         let x = array![[0.0], [1.0], [3.0]];
         let y = array![0.0, 1.0, 3.0];
-        let m = KNeighborsRegressor::default().n_neighbors(2).weights(KnnWeights::Distance).fit(&x, &y).unwrap();
+        let m = KNeighborsRegressor::default()
+            .n_neighbors(2)
+            .weights(KnnWeights::Distance)
+            .fit(&x, &y)
+            .unwrap();
         assert_eq!(m.predict(&array![[1.0]]).unwrap()[0], 1.0);
         assert!(KNeighborsRegressor::default().fit(&x, &y).is_err());
-        assert!(matches!(KNeighborsRegressor::default().n_neighbors(0).fit(&x, &y), Err(Error::InvalidParam { .. })));
+        assert!(matches!(
+            KNeighborsRegressor::default().n_neighbors(0).fit(&x, &y),
+            Err(Error::InvalidParam { .. })
+        ));
     }
 }
