@@ -10,7 +10,9 @@
 use std::error::Error;
 use std::time::Instant;
 
-use oxlearn::pipeline::{GridSearchCV, Pipeline, StratifiedKFold, cross_validate_with, CvData, CvOptions, CrossValidator};
+use oxlearn::pipeline::{
+    CrossValidator, CvData, CvOptions, GridSearchCV, Pipeline, StratifiedKFold, cross_validate_with,
+};
 use oxlearn::prelude::*;
 use polars::prelude::*;
 
@@ -19,8 +21,13 @@ fn demo() -> Result<(), Box<dyn Error>> {
     let mut df = data.to_frame()?;
     let labels: Vec<&str> = data.y.iter().map(|&c| data.target_names[c as usize].as_str()).collect();
     df.with_column(Column::from(Series::new("target".into(), labels)))?;
-    let prep = ColumnTransformer::new().add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric());
-    let pipe = Pipeline::new().step("prep", prep).step("model", RandomForestClassifier::default().n_estimators(20).seed(0));
+    let prep = ColumnTransformer::new().add(
+        "num",
+        SimpleImputer::median().then(StandardScaler::default()),
+        Columns::numeric(),
+    );
+    let pipe =
+        Pipeline::new().step("prep", prep).step("model", RandomForestClassifier::default().n_estimators(20).seed(0));
     let t0 = Instant::now();
     let search = GridSearchCV::new(pipe)
         .param("model__max_depth", [None, Some(4)])
@@ -54,14 +61,24 @@ fn bench(rows: usize) -> Result<(), Box<dyn Error>> {
             .n_jobs(2);
         let t = Instant::now();
         let r = rf.fit(&x, &y)?;
-        println!("GridSearchCV RandomForest (4 candidates x 3 folds, 50 trees): {:.2}s, best {:?} {:.4}", t.elapsed().as_secs_f64(), r.best_params(), r.best_score());
+        println!(
+            "GridSearchCV RandomForest (4 candidates x 3 folds, 50 trees): {:.2}s, best {:?} {:.4}",
+            t.elapsed().as_secs_f64(),
+            r.best_params(),
+            r.best_score()
+        );
         let lr = GridSearchCV::new(LogisticRegression::default().max_iter(1000))
             .param("C", [0.01, 0.1, 1.0, 10.0])
             .cv(cv.clone())
             .n_jobs(2);
         let t = Instant::now();
         let r = lr.fit(&x, &y)?;
-        println!("GridSearchCV LogisticRegression (4 candidates x 3 folds): {:.2}s, best {:?} {:.4}", t.elapsed().as_secs_f64(), r.best_params(), r.best_score());
+        println!(
+            "GridSearchCV LogisticRegression (4 candidates x 3 folds): {:.2}s, best {:?} {:.4}",
+            t.elapsed().as_secs_f64(),
+            r.best_params(),
+            r.best_score()
+        );
 
         // cross_validate's overhead over the bare fits (same folds, one thread each, sequential).
         let model = LogisticRegression::default().max_iter(1000);
@@ -77,9 +94,18 @@ fn bench(rows: usize) -> Result<(), Box<dyn Error>> {
         }
         let bare = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        cross_validate_with(&model, CvData::xy(&x, &y), &StratifiedKFold::new(5), &["accuracy"], &CvOptions { n_jobs: Some(1), ..CvOptions::default() })?;
+        cross_validate_with(
+            &model,
+            CvData::xy(&x, &y),
+            &StratifiedKFold::new(5),
+            &["accuracy"],
+            &CvOptions { n_jobs: Some(1), ..CvOptions::default() },
+        )?;
         let cv_time = t.elapsed().as_secs_f64();
-        println!("cross_validate (5 folds, 1 thread) {cv_time:.3}s vs bare fits {bare:.3}s: overhead {:+.1}%", 100.0 * (cv_time / bare - 1.0));
+        println!(
+            "cross_validate (5 folds, 1 thread) {cv_time:.3}s vs bare fits {bare:.3}s: overhead {:+.1}%",
+            100.0 * (cv_time / bare - 1.0)
+        );
         Ok(())
     })
     .map_err(|e| e as Box<dyn Error>)

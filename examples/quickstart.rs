@@ -76,7 +76,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::remove_file(&path)?;
     let predicted = loaded.predict_frame(&test)?;
     assert_eq!(predicted, fitted.predict_frame(&test)?, "a loaded model predicts as the saved one");
-    println!("first predictions: {:?}", { let ca = predicted.str()?; (0..5).map(|i| ca.get(i)).collect::<Vec<_>>() });
+    println!("first predictions: {:?}", {
+        let ca = predicted.str()?;
+        (0..5).map(|i| ca.get(i)).collect::<Vec<_>>()
+    });
     println!("{} features, e.g. {:?}", fitted.feature_names_out().len(), &fitted.feature_names_out()[..3]);
     let score = loaded.score_frame(&test)?;
     println!("held-out accuracy {score:.4}");

@@ -70,6 +70,11 @@ pub use oxlearn_preprocessing as preprocessing;
 pub mod registry;
 pub use registry::{load, registry};
 
+// The README's example is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Guides for readers coming from elsewhere.
 pub mod doc {
     #[doc = include_str!("doc/for_sklearn_users.md")]
@@ -83,22 +88,20 @@ pub mod prelude {
     pub use oxlearn_core::{DynEstimator, DynFitted, ParamValue};
 
     pub use oxlearn_algorithms::{
-        DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, ExtraTreesClassifier,
-        ExtraTreesRegressor, GaussianNB, KMeans, KNeighborsClassifier, KNeighborsRegressor, Lasso,
-        LinearRegression, LinearSVC, LogisticRegression, Pca, PcaComponents, RandomForestClassifier,
-        RandomForestRegressor, Ridge, SVC, SVR, Dbscan,
+        Dbscan, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, ExtraTreesClassifier, ExtraTreesRegressor,
+        GaussianNB, KMeans, KNeighborsClassifier, KNeighborsRegressor, Lasso, LinearRegression, LinearSVC,
+        LogisticRegression, Pca, PcaComponents, RandomForestClassifier, RandomForestRegressor, Ridge, SVC, SVR,
     };
     pub use oxlearn_nn::{Device, MlpClassifier, MlpRegressor};
     pub use oxlearn_pipeline::{
-        GridSearchCV, GroupKFold, KFold, Pipeline, RandomizedSearchCV, SaveModel, ShuffleSplit,
-        StratifiedKFold, TimeSeriesSplit, cross_val_predict, cross_val_score, cross_validate,
-        train_test_split,
+        GridSearchCV, GroupKFold, KFold, Pipeline, RandomizedSearchCV, SaveModel, ShuffleSplit, StratifiedKFold,
+        TimeSeriesSplit, cross_val_predict, cross_val_score, cross_validate, train_test_split,
     };
 
     pub use crate::registry::LoadPipeline;
     pub use oxlearn_preprocessing::{
-        ColumnTransformer, Columns, FeatureJob, FunctionTransformer, KBinsDiscretizer, LabelEncoder,
-        MaxAbsScaler, MinMaxScaler, Normalizer, OneHotEncoder, OrdinalEncoder, PolynomialFeatures,
-        RobustScaler, SimpleImputer, StandardScaler,
+        ColumnTransformer, Columns, FeatureJob, FunctionTransformer, KBinsDiscretizer, LabelEncoder, MaxAbsScaler,
+        MinMaxScaler, Normalizer, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, RobustScaler, SimpleImputer,
+        StandardScaler,
     };
 }

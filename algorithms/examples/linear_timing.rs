@@ -24,15 +24,11 @@ const P: usize = 50;
 
 fn read_f64(path: &std::path::Path) -> std::io::Result<Vec<f64>> {
     let bytes = std::fs::read(path)?;
-    Ok(bytes
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect())
+    Ok(bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect())
 }
 
-fn data(
-    dir: Option<&str>,
-) -> Result<(Array2<f64>, Array1<f64>, Array2<f64>, Array1<i64>), Box<dyn std::error::Error>> {
+#[allow(clippy::type_complexity)]
+fn data(dir: Option<&str>) -> Result<(Array2<f64>, Array1<f64>, Array2<f64>, Array1<i64>), Box<dyn std::error::Error>> {
     if let Some(dir) = dir {
         let d = std::path::Path::new(dir);
         let xr = Array2::from_shape_vec((N, P), read_f64(&d.join("reg_x.f64"))?)?;
@@ -44,13 +40,7 @@ fn data(
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
     let mut normal = move || (0..12).map(|_| rng.r#gen::<f64>()).sum::<f64>() - 6.0;
     let xr = Array2::from_shape_fn((N, P), |_| normal());
-    let w = Array1::from_shape_fn(P, |j| {
-        if j % 2 == 0 {
-            (j as f64 * 0.37).sin() * 50.0
-        } else {
-            0.0
-        }
-    });
+    let w = Array1::from_shape_fn(P, |j| if j % 2 == 0 { (j as f64 * 0.37).sin() * 50.0 } else { 0.0 });
     let yr = xr.dot(&w) + Array1::from_shape_fn(N, |_| normal());
     let xc = Array2::from_shape_fn((N, P), |_| normal());
     let wc = Array1::from_shape_fn(P, |j| if j < 20 { (j as f64 * 0.71).cos() } else { 0.0 });
@@ -74,10 +64,7 @@ fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 
 fn max_rel_diff(a: ndarray::ArrayView1<'_, f64>, b: ndarray::ArrayView1<'_, f64>) -> f64 {
     let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
-    a.iter()
-        .zip(b.iter())
-        .fold(0.0f64, |m, (u, v)| m.max((u - v).abs()))
-        / scale
+    a.iter().zip(b.iter()).fold(0.0f64, |m, (u, v)| m.max((u - v).abs())) / scale
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -110,30 +97,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }};
     }
-    regressor!(
-        "LinearRegression",
-        LinearRegression::default(),
-        LinearRegression::default().solver(Solver::Linfa),
-        3
-    );
-    regressor!(
-        "Ridge(1.0) cholesky",
-        Ridge::default(),
-        Ridge::default().solver(Solver::Linfa),
-        3
-    );
-    regressor!(
-        "Ridge(1.0) svd",
-        Ridge::default().solver(Solver::Svd),
-        Ridge::default().solver(Solver::Linfa),
-        1
-    );
-    regressor!(
-        "Lasso(0.1)",
-        Lasso::default().alpha(0.1),
-        Lasso::default().alpha(0.1).solver(Solver::Linfa),
-        3
-    );
+    regressor!("LinearRegression", LinearRegression::default(), LinearRegression::default().solver(Solver::Linfa), 3);
+    regressor!("Ridge(1.0) cholesky", Ridge::default(), Ridge::default().solver(Solver::Linfa), 3);
+    regressor!("Ridge(1.0) svd", Ridge::default().solver(Solver::Svd), Ridge::default().solver(Solver::Linfa), 1);
+    regressor!("Lasso(0.1)", Lasso::default().alpha(0.1), Lasso::default().alpha(0.1).solver(Solver::Linfa), 3);
     regressor!(
         "ElasticNet(0.1, 0.5)",
         ElasticNet::default().alpha(0.1),
@@ -141,15 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         3
     );
 
-    let (t_ours, ours) = time(3, || {
-        LogisticRegression::default().fit(&xc, &yc).expect("fit")
-    });
-    let (t_linfa, linfa) = time(1, || {
-        LogisticRegression::default()
-            .solver(Solver::Linfa)
-            .fit(&xc, &yc)
-            .expect("fit")
-    });
+    let (t_ours, ours) = time(3, || LogisticRegression::default().fit(&xc, &yc).expect("fit"));
+    let (t_linfa, linfa) = time(1, || LogisticRegression::default().solver(Solver::Linfa).fit(&xc, &yc).expect("fit"));
     println!(
         "{:<28} {:>10.3} {:>10.3} {:>7.1}x {:>14.10} {:>12.2e}   (n_iter {:?}, converged {})",
         "LogisticRegression(C=1)",
@@ -161,10 +121,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ours.n_iter(),
         ours.converged()
     );
-    let yk = Array1::from_shape_fn(N, |i| (yc[i] + 2 * i64::from(xc[[i, 0]] > 0.5)) as i64);
-    let (t_ours, ours) = time(3, || {
-        LogisticRegression::default().fit(&xc, &yk).expect("fit")
-    });
+    let yk = Array1::from_shape_fn(N, |i| yc[i] + 2 * i64::from(xc[[i, 0]] > 0.5));
+    let (t_ours, ours) = time(3, || LogisticRegression::default().fit(&xc, &yk).expect("fit"));
     println!(
         "{:<28} {:>10.3} {:>10} {:>8} {:>14.10} {:>12}   (n_iter {:?}, converged {})",
         "LogisticRegression 4 classes",

@@ -16,8 +16,7 @@ use serde::{Deserialize, Serialize};
 use oxlearn_core::params::ParamValue;
 use oxlearn_core::validate;
 use oxlearn_core::{
-    Callback, Clusterer, ClustererKind, Error, Estimator, Fitted, FittedClusterer, Progress,
-    Result, Tags,
+    Callback, Clusterer, ClustererKind, Error, Estimator, Fitted, FittedClusterer, Progress, Result, Tags,
 };
 
 use crate::distance::{self, Dist, Index, KdTree};
@@ -207,39 +206,24 @@ impl Estimator for KMeans {
     type Kind = ClustererKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         if self.n_clusters == 0 {
-            return Err(Error::invalid_param(
-                "n_clusters",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("n_clusters", "must be at least 1, got 0"));
         }
         if self.n_init == Some(0) {
             return Err(Error::invalid_param("n_init", "must be at least 1, got 0"));
         }
         if self.max_iter == 0 {
-            return Err(Error::invalid_param(
-                "max_iter",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
         }
         if !(self.tol >= 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid_param(
-                "tol",
-                format!("must be a non-negative finite number, got {}", self.tol),
-            ));
+            return Err(Error::invalid_param("tol", format!("must be a non-negative finite number, got {}", self.tol)));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         Ok(())
     }
@@ -252,10 +236,7 @@ impl Estimator for KMeans {
                     "k-means++" => KMeansInit::KMeansPlusPlus,
                     "random" => KMeansInit::Random,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown init {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown init {other:?}")));
                     }
                 }
             }
@@ -274,18 +255,12 @@ impl Estimator for KMeans {
                     "native" => ClusterBackend::Native,
                     "linfa" => ClusterBackend::Linfa,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown backend {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown backend {other:?}")));
                     }
                 }
             }
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -298,9 +273,7 @@ impl Clusterer for KMeans {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedKMeans> {
         let (n, k) = (x.nrows(), self.n_clusters);
         if n < k {
-            return Err(Error::InvalidInput(format!(
-                "KMeans: n_samples={n} should be >= n_clusters={k}"
-            )));
+            return Err(Error::InvalidInput(format!("KMeans: n_samples={n} should be >= n_clusters={k}")));
         }
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
@@ -316,41 +289,24 @@ impl Clusterer for KMeans {
 }
 
 impl KMeans {
-    fn fit_native(
-        &self,
-        x: ArrayView2<'_, f64>,
-        rng: &mut Xoshiro256PlusPlus,
-    ) -> Result<FittedKMeans> {
+    fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
         // Centre the data, as scikit-learn does, for accurate GEMM distances.
         let mean = x.mean_axis(Axis(0)).expect("at least one row");
         let xc = &x - &mean;
         let norms = distance::row_norms_sq(xc.view());
-        let var_mean = xc
-            .map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len()))
-            .mean()
-            .unwrap_or(0.0);
+        let var_mean = xc.map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len())).mean().unwrap_or(0.0);
         let tol = var_mean * self.tol;
         let start = Instant::now();
         let mut best: Option<(Array2<f64>, Vec<usize>, f64, usize)> = None;
         for _ in 0..self.runs() {
             let init = match self.init {
-                KMeansInit::KMeansPlusPlus => {
-                    kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng)
-                }
+                KMeansInit::KMeansPlusPlus => kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng),
                 KMeansInit::Random => {
                     let idx = rand::seq::index::sample(rng, xc.nrows(), self.n_clusters).into_vec();
                     xc.select(Axis(0), &idx)
                 }
             };
-            let (centers, labels, n_iter) = lloyd(
-                xc.view(),
-                &norms,
-                init,
-                self.max_iter,
-                tol,
-                &self.callback,
-                start,
-            );
+            let (centers, labels, n_iter) = lloyd(xc.view(), &norms, init, self.max_iter, tol, &self.callback, start);
             let inertia = inertia(xc.view(), centers.view(), &labels);
             if best.as_ref().is_none_or(|b| inertia < b.2) {
                 best = Some((centers, labels, inertia, n_iter));
@@ -358,19 +314,10 @@ impl KMeans {
         }
         let (mut centers, labels, inertia, n_iter) = best.expect("at least one run");
         centers += &mean;
-        Ok(FittedKMeans {
-            centers,
-            labels: labels.into_iter().map(|l| l as i64).collect(),
-            inertia,
-            n_iter,
-        })
+        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter })
     }
 
-    fn fit_linfa(
-        &self,
-        x: ArrayView2<'_, f64>,
-        rng: &mut Xoshiro256PlusPlus,
-    ) -> Result<FittedKMeans> {
+    fn fit_linfa(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
         let linfa_rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(rng.r#gen());
         let init = match self.init {
             KMeansInit::KMeansPlusPlus => linfa_clustering::KMeansInit::KMeansPlusPlus,
@@ -388,12 +335,7 @@ impl KMeans {
         let labels: Array1<usize> = model.predict(data.records());
         let labels = labels.to_vec();
         let inertia = inertia(x, centers.view(), &labels);
-        Ok(FittedKMeans {
-            centers,
-            labels: labels.into_iter().map(|l| l as i64).collect(),
-            inertia,
-            n_iter: 0,
-        })
+        Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter: 0 })
     }
 }
 
@@ -407,13 +349,7 @@ fn inertia(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize
         .into_par_iter()
         .map(|b| {
             (b * CHUNK..((b + 1) * CHUNK).min(x.nrows()))
-                .map(|i| {
-                    x.row(i)
-                        .iter()
-                        .zip(centers.row(labels[i]))
-                        .map(|(a, c)| (a - c) * (a - c))
-                        .sum::<f64>()
-                })
+                .map(|i| x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum::<f64>())
                 .sum()
         })
         .collect();
@@ -455,12 +391,7 @@ fn argmin(r: ArrayView1<'_, f64>) -> (usize, f64) {
 
 /// scikit-learn's greedy k-means++: each new centre is the best (lowest potential) of
 /// `2 + ln(k)` candidates drawn with probability proportional to the squared distance.
-fn kmeans_plusplus(
-    x: ArrayView2<'_, f64>,
-    norms: &[f64],
-    k: usize,
-    rng: &mut Xoshiro256PlusPlus,
-) -> Array2<f64> {
+fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
     let n = x.nrows();
     let trials = 2 + (k as f64).ln() as usize;
     let mut centers = Array2::<f64>::zeros((k, x.ncols()));
@@ -515,9 +446,7 @@ fn sq_dist_to_rows(x: ArrayView2<'_, f64>, norms: &[f64], idx: &[usize]) -> Vec<
             d
         })
         .collect();
-    (0..idx.len())
-        .map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect())
-        .collect()
+    (0..idx.len()).map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect()).collect()
 }
 
 /// One Lloyd step over a block: labels, per-cluster sums and counts, assignment inertia.
@@ -644,16 +573,7 @@ fn relocate_empty(
         return;
     }
     let mut far: Vec<(f64, usize)> = (0..x.nrows())
-        .map(|i| {
-            (
-                x.row(i)
-                    .iter()
-                    .zip(centers.row(labels[i]))
-                    .map(|(a, c)| (a - c) * (a - c))
-                    .sum(),
-                i,
-            )
-        })
+        .map(|i| (x.row(i).iter().zip(centers.row(labels[i])).map(|(a, c)| (a - c) * (a - c)).sum(), i))
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (&new, &(_, i)) in empty.iter().zip(&far) {
@@ -684,11 +604,7 @@ impl FittedClusterer for FittedKMeans {
         self.centers.nrows()
     }
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<i64>> {
-        Ok(assign(x, self.centers.view())
-            .0
-            .into_iter()
-            .map(|l| l as i64)
-            .collect())
+        Ok(assign(x, self.centers.view()).0.into_iter().map(|l| l as i64).collect())
     }
 }
 
@@ -806,11 +722,7 @@ impl Dbscan {
             KnnAlgorithm::Brute => false,
             KnnAlgorithm::Auto => x.ncols() <= 15,
         };
-        let index = if use_tree {
-            Index::KdTree(KdTree::build(x.view(), self.leaf_size))
-        } else {
-            Index::Brute
-        };
+        let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
         let norms = distance::row_norms_sq(x.view());
         distance::radius_neighbors(&index, x.view(), &norms, x.view(), self.eps, self.dist())
     }
@@ -844,44 +756,26 @@ impl Estimator for Dbscan {
     fn check_params(&self) -> Result<()> {
         validate::check_positive("eps", self.eps)?;
         if self.min_samples == 0 {
-            return Err(Error::invalid_param(
-                "min_samples",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("min_samples", "must be at least 1, got 0"));
         }
         if self.metric == KnnMetric::Minkowski && (self.p.is_nan() || self.p < 1.0) {
-            return Err(Error::invalid_param(
-                "p",
-                format!("must be at least 1 (or infinity), got {}", self.p),
-            ));
+            return Err(Error::invalid_param("p", format!("must be at least 1 (or infinity), got {}", self.p)));
         }
         if self.leaf_size == 0 {
-            return Err(Error::invalid_param(
-                "leaf_size",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("leaf_size", "must be at least 1, got 0"));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         if self.backend == ClusterBackend::Linfa {
             if self.min_samples < 2 {
                 return Err(Error::invalid_param(
                     "min_samples",
-                    format!(
-                        "the linfa backend needs at least 2, got {}",
-                        self.min_samples
-                    ),
+                    format!("the linfa backend needs at least 2, got {}", self.min_samples),
                 ));
             }
             if self.dist() != Dist::Euclidean {
-                return Err(Error::invalid_param(
-                    "metric",
-                    "the linfa backend supports only the Euclidean metric",
-                ));
+                return Err(Error::invalid_param("metric", "the linfa backend supports only the Euclidean metric"));
             }
         }
         Ok(())
@@ -901,10 +795,7 @@ impl Estimator for Dbscan {
                     "manhattan" | "cityblock" | "l1" => KnnMetric::Manhattan,
                     "chebyshev" | "infinity" => KnnMetric::Chebyshev,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown metric {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown metric {other:?}")));
                     }
                 }
             }
@@ -914,18 +805,12 @@ impl Estimator for Dbscan {
                     "brute" => KnnAlgorithm::Brute,
                     "kd_tree" => KnnAlgorithm::KdTree,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown algorithm {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}")));
                     }
                 }
             }
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -936,12 +821,8 @@ impl Clusterer for Dbscan {
     type Fitted = FittedDbscan;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedDbscan> {
-        let neighborhoods =
-            oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.neighborhoods(x))?;
-        let is_core: Vec<bool> = neighborhoods
-            .iter()
-            .map(|nb| nb.len() >= self.min_samples)
-            .collect();
+        let neighborhoods = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.neighborhoods(x))?;
+        let is_core: Vec<bool> = neighborhoods.iter().map(|nb| nb.len() >= self.min_samples).collect();
         let labels: Vec<i64> = match self.backend {
             ClusterBackend::Native => expand(&neighborhoods, &is_core),
             ClusterBackend::Linfa => {
@@ -955,11 +836,7 @@ impl Clusterer for Dbscan {
             }
         };
         let core_sample_indices: Vec<usize> = (0..x.nrows()).filter(|&i| is_core[i]).collect();
-        let n_clusters = labels
-            .iter()
-            .copied()
-            .max()
-            .map_or(0, |m| (m + 1).max(0) as usize);
+        let n_clusters = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
         Ok(FittedDbscan {
             labels: Array1::from(labels),
             components: x.select(Axis(0), &core_sample_indices),
@@ -985,12 +862,7 @@ fn expand(neighborhoods: &[Vec<usize>], is_core: &[bool]) -> Vec<i64> {
             if labels[i] == -1 {
                 labels[i] = label;
                 if is_core[i] {
-                    stack.extend(
-                        neighborhoods[i]
-                            .iter()
-                            .copied()
-                            .filter(|&v| labels[v] == -1),
-                    );
+                    stack.extend(neighborhoods[i].iter().copied().filter(|&v| labels[v] == -1));
                 }
             }
             match stack.pop() {

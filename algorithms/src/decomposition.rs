@@ -10,9 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use oxlearn_core::params::ParamValue;
-use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind,
-};
+use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind};
 
 /// How many components [`Pca`] keeps (scikit-learn's `n_components`).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -193,20 +191,13 @@ impl Estimator for Pca {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            min_samples: 2,
-            non_deterministic: self.svd_solver == PcaSolver::Randomized,
-            ..Tags::default()
-        }
+        Tags { min_samples: 2, non_deterministic: self.svd_solver == PcaSolver::Randomized, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         match self.n_components {
             PcaComponents::N(0) => {
-                return Err(Error::invalid_param(
-                    "n_components",
-                    "must be at least 1, got 0",
-                ));
+                return Err(Error::invalid_param("n_components", "must be at least 1, got 0"));
             }
             PcaComponents::Variance(f) if !(f > 0.0 && f < 1.0) => {
                 return Err(Error::invalid_param(
@@ -214,9 +205,7 @@ impl Estimator for Pca {
                     format!("a variance fraction must be in (0, 1), got {f}"),
                 ));
             }
-            PcaComponents::Variance(_)
-                if matches!(self.svd_solver, PcaSolver::Randomized | PcaSolver::Linfa) =>
-            {
+            PcaComponents::Variance(_) if matches!(self.svd_solver, PcaSolver::Randomized | PcaSolver::Linfa) => {
                 return Err(Error::invalid_param(
                     "n_components",
                     "a variance fraction needs the full or covariance_eigh solver",
@@ -225,10 +214,7 @@ impl Estimator for Pca {
             _ => {}
         }
         if self.n_oversamples == 0 {
-            return Err(Error::invalid_param(
-                "n_oversamples",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("n_oversamples", "must be at least 1, got 0"));
         }
         Ok(())
     }
@@ -252,10 +238,7 @@ impl Estimator for Pca {
                     "randomized" => PcaSolver::Randomized,
                     "linfa" => PcaSolver::Linfa,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown svd_solver {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown svd_solver {other:?}")));
                     }
                 }
             }
@@ -268,10 +251,7 @@ impl Estimator for Pca {
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -308,9 +288,7 @@ impl Transformer for Pca {
                     PcaSolver::Full
                 } else {
                     match self.n_components {
-                        PcaComponents::N(k) if (k as f64) < 0.8 * rank as f64 => {
-                            PcaSolver::Randomized
-                        }
+                        PcaComponents::N(k) if (k as f64) < 0.8 * rank as f64 => PcaSolver::Randomized,
                         _ => PcaSolver::Full,
                     }
                 }
@@ -328,11 +306,7 @@ impl Transformer for Pca {
                 };
                 let ev: Array1<f64> = dec.s.iter().map(|s| s * s / nm1).collect();
                 let total: f64 = ev.sum();
-                let ratio = if total > 0.0 {
-                    &ev / total
-                } else {
-                    Array1::zeros(ev.len())
-                };
+                let ratio = if total > 0.0 { &ev / total } else { Array1::zeros(ev.len()) };
                 let k = match self.n_components {
                     PcaComponents::All => rank,
                     PcaComponents::N(k) => k,
@@ -346,11 +320,7 @@ impl Transformer for Pca {
                     }
                 }
                 .min(ev.len());
-                let noise_variance = if k < rank {
-                    ev.slice(s![k..rank]).mean().unwrap_or(0.0)
-                } else {
-                    0.0
-                };
+                let noise_variance = if k < rank { ev.slice(s![k..rank]).mean().unwrap_or(0.0) } else { 0.0 };
                 Ok(FittedPca {
                     components: dec.vt.slice(s![..k, ..]).to_owned(),
                     explained_variance: ev.slice(s![..k]).to_owned(),
@@ -369,9 +339,7 @@ impl Transformer for Pca {
                 };
                 let xc = &x - &mean;
                 let (s_vals, vt) = if solver == PcaSolver::Randomized {
-                    let n_iter = self
-                        .iterated_power
-                        .unwrap_or(if (k as f64) < 0.1 * rank as f64 { 7 } else { 4 });
+                    let n_iter = self.iterated_power.unwrap_or(if (k as f64) < 0.1 * rank as f64 { 7 } else { 4 });
                     let mut rng = match self.seed {
                         Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
                         None => Xoshiro256PlusPlus::from_entropy(),
@@ -382,16 +350,8 @@ impl Transformer for Pca {
                 };
                 let total: f64 = xc.iter().map(|v| v * v).sum::<f64>() / nm1;
                 let ev: Array1<f64> = s_vals.iter().map(|s| s * s / nm1).collect();
-                let ratio = if total > 0.0 {
-                    &ev / total
-                } else {
-                    Array1::zeros(k)
-                };
-                let noise_variance = if k < rank {
-                    ((total - ev.sum()) / (rank - k) as f64).max(0.0)
-                } else {
-                    0.0
-                };
+                let ratio = if total > 0.0 { &ev / total } else { Array1::zeros(k) };
+                let noise_variance = if k < rank { ((total - ev.sum()) / (rank - k) as f64).max(0.0) } else { 0.0 };
                 Ok(FittedPca {
                     components: vt,
                     explained_variance: ev,
@@ -433,18 +393,13 @@ fn flip_rows(vt: &mut Array2<f64>) {
 }
 
 fn numerical(reason: String) -> Error {
-    Error::Numerical {
-        estimator: "PCA".into(),
-        reason,
-    }
+    Error::Numerical { estimator: "PCA".into(), reason }
 }
 
 /// Thin SVD of the centred data.
 fn full_svd(x: ArrayView2<'_, f64>, mean: ArrayView1<'_, f64>) -> Result<Decomposition> {
     let xc = &x - &mean;
-    let svd = to_faer(xc.view())
-        .thin_svd()
-        .map_err(|e| numerical(format!("svd did not converge: {e:?}")))?;
+    let svd = to_faer(xc.view()).thin_svd().map_err(|e| numerical(format!("svd did not converge: {e:?}")))?;
     let s: Vec<f64> = svd.S().column_vector().iter().copied().collect();
     let mut vt = from_faer(svd.V().transpose());
     flip_rows(&mut vt);
@@ -484,18 +439,12 @@ fn covariance_eigh(x: ArrayView2<'_, f64>, mean: ArrayView1<'_, f64>) -> Result<
     let u = eig.U();
     // Decreasing order; negative round-off clipped to zero.
     let order: Vec<usize> = (0..m).rev().collect();
-    let s: Vec<f64> = order
-        .iter()
-        .map(|&i| (vals[i].max(0.0) * (nf - 1.0)).sqrt())
-        .collect();
+    let s: Vec<f64> = order.iter().map(|&i| (vals[i].max(0.0) * (nf - 1.0)).sqrt()).collect();
     let mut vt = Array2::from_shape_fn((m, m), |(r, j)| u[(j, order[r])]);
     flip_rows(&mut vt);
     // With fewer samples than features only the first n singular values are meaningful.
     let keep = n.min(m);
-    Ok(Decomposition {
-        s: s[..keep].to_vec(),
-        vt: vt.slice(s![..keep, ..]).to_owned(),
-    })
+    Ok(Decomposition { s: s[..keep].to_vec(), vt: vt.slice(s![..keep, ..]).to_owned() })
 }
 
 /// Orthonormal basis of the columns of `a` (thin QR).
@@ -526,9 +475,7 @@ fn randomized_svd(
         q = orthonormalize(xc.dot(&z).view());
     }
     let b = q.t().dot(&xc);
-    let svd = to_faer(b.view())
-        .thin_svd()
-        .map_err(|e| numerical(format!("svd did not converge: {e:?}")))?;
+    let svd = to_faer(b.view()).thin_svd().map_err(|e| numerical(format!("svd did not converge: {e:?}")))?;
     let s: Vec<f64> = svd.S().column_vector().iter().take(k).copied().collect();
     let mut vt = from_faer(svd.V().transpose()).slice(s![..k, ..]).to_owned();
     flip_rows(&mut vt);
@@ -538,9 +485,8 @@ fn randomized_svd(
 /// linfa-reduction's PCA on centred data: singular values and sign-flipped components.
 fn linfa_pca(xc: ArrayView2<'_, f64>, k: usize) -> Result<(Vec<f64>, Array2<f64>)> {
     let data = linfa::DatasetBase::from(xc.to_owned());
-    let model = linfa_reduction::Pca::params(k)
-        .fit(&data)
-        .map_err(|e| Error::Other(format!("linfa PCA failed: {e}")))?;
+    let model =
+        linfa_reduction::Pca::params(k).fit(&data).map_err(|e| Error::Other(format!("linfa PCA failed: {e}")))?;
     let mut vt = model.components().clone();
     flip_rows(&mut vt);
     Ok((model.singular_values().to_vec(), vt))
@@ -564,8 +510,7 @@ impl FittedTransformer for FittedPca {
 
     fn inverse_transform_checked(&self, z: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let back = if self.whiten {
-            let scaled =
-                &self.components * &self.explained_variance.mapv(f64::sqrt).insert_axis(Axis(1));
+            let scaled = &self.components * &self.explained_variance.mapv(f64::sqrt).insert_axis(Axis(1));
             z.dot(&scaled)
         } else {
             z.dot(&self.components)
@@ -578,9 +523,7 @@ impl FittedTransformer for FittedPca {
     }
 
     fn feature_names_out(&self, _input: Option<&[String]>) -> Vec<String> {
-        (0..self.n_features_out())
-            .map(|i| format!("pca{i}"))
-            .collect()
+        (0..self.n_features_out()).map(|i| format!("pca{i}")).collect()
     }
 }
 
@@ -593,16 +536,9 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let x = Array2::from_shape_fn((300, 6), |(_, j)| rng.r#gen::<f64>() * (j + 1) as f64);
         let full = Pca::default().svd_solver(PcaSolver::Full).fit(&x).unwrap();
-        let eigh = Pca::default()
-            .svd_solver(PcaSolver::CovarianceEigh)
-            .fit(&x)
-            .unwrap();
-        let rand = Pca::default()
-            .svd_solver(PcaSolver::Randomized)
-            .n_components(PcaComponents::N(3))
-            .seed(0)
-            .fit(&x)
-            .unwrap();
+        let eigh = Pca::default().svd_solver(PcaSolver::CovarianceEigh).fit(&x).unwrap();
+        let rand =
+            Pca::default().svd_solver(PcaSolver::Randomized).n_components(PcaComponents::N(3)).seed(0).fit(&x).unwrap();
         for i in 0..6 {
             assert!((full.explained_variance()[i] - eigh.explained_variance()[i]).abs() < 1e-9);
             for j in 0..6 {
@@ -610,15 +546,9 @@ mod tests {
             }
         }
         for i in 0..3 {
-            assert!(
-                (full.explained_variance_ratio()[i] - rand.explained_variance_ratio()[i]).abs()
-                    < 1e-6
-            );
+            assert!((full.explained_variance_ratio()[i] - rand.explained_variance_ratio()[i]).abs() < 1e-6);
         }
-        let frac = Pca::default()
-            .n_components(PcaComponents::Variance(0.5))
-            .fit(&x)
-            .unwrap();
+        let frac = Pca::default().n_components(PcaComponents::Variance(0.5)).fit(&x).unwrap();
         let cum: f64 = frac.explained_variance_ratio().sum();
         assert!(cum > 0.5 && cum - frac.explained_variance_ratio()[frac.n_components() - 1] <= 0.5);
         let white = Pca::default().whiten(true).fit(&x).unwrap();

@@ -45,11 +45,7 @@ impl Dist {
         match self {
             Dist::Euclidean => a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum(),
             Dist::Manhattan => a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum(),
-            Dist::Chebyshev => a
-                .iter()
-                .zip(b)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0.0, f64::max),
+            Dist::Chebyshev => a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max),
             Dist::Minkowski(p) => a.iter().zip(b).map(|(x, y)| (x - y).abs().powf(p)).sum(),
         }
     }
@@ -124,21 +120,13 @@ struct TopK {
 
 impl TopK {
     fn new(k: usize) -> Self {
-        TopK {
-            k,
-            d: Vec::with_capacity(k + 1),
-            i: Vec::with_capacity(k + 1),
-        }
+        TopK { k, d: Vec::with_capacity(k + 1), i: Vec::with_capacity(k + 1) }
     }
 
     /// The bound a candidate must beat (infinite until `k` are held).
     #[inline]
     fn worst(&self) -> f64 {
-        if self.d.len() < self.k {
-            f64::INFINITY
-        } else {
-            self.d[self.k - 1]
-        }
+        if self.d.len() < self.k { f64::INFINITY } else { self.d[self.k - 1] }
     }
 
     #[inline]
@@ -190,10 +178,7 @@ pub(crate) fn kneighbors(
             let rows = b * QUERY_BLOCK..((b + 1) * QUERY_BLOCK).min(nq);
             let q = queries.slice(s![rows, ..]);
             let tops = match index {
-                Index::KdTree(tree) => q
-                    .outer_iter()
-                    .map(|row| tree.knn(train, row, k, dist))
-                    .collect(),
+                Index::KdTree(tree) => q.outer_iter().map(|row| tree.knn(train, row, k, dist)).collect(),
                 Index::Brute => brute_block(train, train_norms, q, k, dist),
             };
             let mut d = Vec::with_capacity(tops.len() * k);
@@ -233,13 +218,7 @@ fn brute_block(
             for start in (0..n).step_by(TRAIN_BLOCK) {
                 let end = (start + TRAIN_BLOCK).min(n);
                 let mut out = buf.slice_mut(s![.., ..end - start]);
-                sq_euclidean_into(
-                    q,
-                    &qn,
-                    train.slice(s![start..end, ..]),
-                    &train_norms[start..end],
-                    &mut out,
-                );
+                sq_euclidean_into(q, &qn, train.slice(s![start..end, ..]), &train_norms[start..end], &mut out);
                 for (top, row) in tops.iter_mut().zip(out.outer_iter()) {
                     let mut worst = top.worst();
                     for (j, &v) in row.iter().enumerate() {
@@ -315,32 +294,15 @@ fn brute_radius_block(
             for start in (0..n).step_by(TRAIN_BLOCK) {
                 let end = (start + TRAIN_BLOCK).min(n);
                 let mut out = buf.slice_mut(s![.., ..end - start]);
-                sq_euclidean_into(
-                    q,
-                    &qn,
-                    train.slice(s![start..end, ..]),
-                    &train_norms[start..end],
-                    &mut out,
-                );
+                sq_euclidean_into(q, &qn, train.slice(s![start..end, ..]), &train_norms[start..end], &mut out);
                 for (f, row) in found.iter_mut().zip(out.outer_iter()) {
-                    f.extend(
-                        row.iter()
-                            .enumerate()
-                            .filter(|&(_, &v)| v <= r)
-                            .map(|(j, _)| start + j),
-                    );
+                    f.extend(row.iter().enumerate().filter(|&(_, &v)| v <= r).map(|(j, _)| start + j));
                 }
             }
         }
         _ => {
             for (f, qr) in found.iter_mut().zip(q.outer_iter()) {
-                f.extend(
-                    train
-                        .outer_iter()
-                        .enumerate()
-                        .filter(|(_, tr)| dist.reduced(qr, *tr) <= r)
-                        .map(|(j, _)| j),
-                );
+                f.extend(train.outer_iter().enumerate().filter(|(_, tr)| dist.reduced(qr, *tr) <= r).map(|(j, _)| j));
             }
         }
     }
@@ -373,31 +335,16 @@ const LEAF: usize = usize::MAX;
 impl KdTree {
     /// Builds the tree over the rows of `x`.
     pub(crate) fn build(x: ArrayView2<'_, f64>, leaf_size: usize) -> KdTree {
-        let mut tree = KdTree {
-            idx: (0..x.nrows()).collect(),
-            nodes: Vec::new(),
-            bounds: Vec::new(),
-            n_features: x.ncols(),
-        };
+        let mut tree =
+            KdTree { idx: (0..x.nrows()).collect(), nodes: Vec::new(), bounds: Vec::new(), n_features: x.ncols() };
         tree.build_node(x, 0, x.nrows(), leaf_size.max(1));
         tree
     }
 
-    fn build_node(
-        &mut self,
-        x: ArrayView2<'_, f64>,
-        start: usize,
-        end: usize,
-        leaf_size: usize,
-    ) -> usize {
+    fn build_node(&mut self, x: ArrayView2<'_, f64>, start: usize, end: usize, leaf_size: usize) -> usize {
         let m = self.n_features;
         let id = self.nodes.len();
-        self.nodes.push(Node {
-            start,
-            end,
-            left: LEAF,
-            right: LEAF,
-        });
+        self.nodes.push(Node { start, end, left: LEAF, right: LEAF });
         let mut lo = vec![f64::INFINITY; m];
         let mut hi = vec![f64::NEG_INFINITY; m];
         for &i in &self.idx[start..end] {
@@ -409,14 +356,12 @@ impl KdTree {
         self.bounds.extend_from_slice(&lo);
         self.bounds.extend_from_slice(&hi);
         if end - start > leaf_size {
-            let (dim, spread) = (0..m)
-                .map(|j| (j, hi[j] - lo[j]))
-                .fold((0, -1.0), |b, c| if c.1 > b.1 { c } else { b });
+            let (dim, spread) =
+                (0..m).map(|j| (j, hi[j] - lo[j])).fold((0, -1.0), |b, c| if c.1 > b.1 { c } else { b });
             if spread > 0.0 {
                 let mid = start + (end - start) / 2;
-                self.idx[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
-                    x[[a, dim]].total_cmp(&x[[b, dim]]).then(a.cmp(&b))
-                });
+                self.idx[start..end]
+                    .select_nth_unstable_by(mid - start, |&a, &b| x[[a, dim]].total_cmp(&x[[b, dim]]).then(a.cmp(&b)));
                 let left = self.build_node(x, start, mid, leaf_size);
                 let right = self.build_node(x, mid, end, leaf_size);
                 self.nodes[id].left = left;
@@ -454,15 +399,7 @@ impl KdTree {
         top
     }
 
-    fn knn_node(
-        &self,
-        x: ArrayView2<'_, f64>,
-        q: ArrayView1<'_, f64>,
-        dist: Dist,
-        id: usize,
-        lb: f64,
-        top: &mut TopK,
-    ) {
+    fn knn_node(&self, x: ArrayView2<'_, f64>, q: ArrayView1<'_, f64>, dist: Dist, id: usize, lb: f64, top: &mut TopK) {
         // Ties at the bound may still hold a smaller index, so prune only strictly.
         if lb > top.worst() {
             return;
@@ -502,12 +439,7 @@ impl KdTree {
         }
         let node = &self.nodes[id];
         if node.left == LEAF {
-            found.extend(
-                self.idx[node.start..node.end]
-                    .iter()
-                    .copied()
-                    .filter(|&i| dist.reduced(q, x.row(i)) <= r),
-            );
+            found.extend(self.idx[node.start..node.end].iter().copied().filter(|&i| dist.reduced(q, x.row(i)) <= r));
             return;
         }
         self.within(x, q, r, dist, node.left, found);
@@ -520,16 +452,13 @@ impl KdTree {
 pub(crate) fn euclidean_distances(x: ArrayView2<'_, f64>, c: ArrayView2<'_, f64>) -> Array2<f64> {
     let cn = row_norms_sq(c);
     let mut out = Array2::<f64>::zeros((x.nrows(), c.nrows()));
-    out.axis_chunks_iter_mut(Axis(0), 256)
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(b, mut chunk)| {
-            let start = b * 256;
-            let xb = x.slice(s![start..start + chunk.nrows(), ..]);
-            let xn = row_norms_sq(xb);
-            sq_euclidean_into(xb, &xn, c, &cn, &mut chunk);
-            chunk.mapv_inplace(f64::sqrt);
-        });
+    out.axis_chunks_iter_mut(Axis(0), 256).into_par_iter().enumerate().for_each(|(b, mut chunk)| {
+        let start = b * 256;
+        let xb = x.slice(s![start..start + chunk.nrows(), ..]);
+        let xn = row_norms_sq(xb);
+        sq_euclidean_into(xb, &xn, c, &cn, &mut chunk);
+        chunk.mapv_inplace(f64::sqrt);
+    });
     out
 }
 
@@ -550,27 +479,18 @@ mod tests {
         let q = random(40, 3, 2);
         let norms = row_norms_sq(x.view());
         let tree = Index::KdTree(KdTree::build(x.view(), 10));
-        for dist in [
-            Dist::Euclidean,
-            Dist::Manhattan,
-            Dist::Chebyshev,
-            Dist::Minkowski(3.0),
-        ] {
+        for dist in [Dist::Euclidean, Dist::Manhattan, Dist::Chebyshev, Dist::Minkowski(3.0)] {
             let (db, ib) = kneighbors(&Index::Brute, x.view(), &norms, q.view(), 7, dist);
             let (dt, it) = kneighbors(&tree, x.view(), &norms, q.view(), 7, dist);
             for r in 0..q.nrows() {
-                let mut all: Vec<(f64, usize)> = (0..x.nrows())
-                    .map(|j| (dist.to_dist(dist.reduced(q.row(r), x.row(j))), j))
-                    .collect();
+                let mut all: Vec<(f64, usize)> =
+                    (0..x.nrows()).map(|j| (dist.to_dist(dist.reduced(q.row(r), x.row(j))), j)).collect();
                 all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let want: Vec<usize> = all[..7].iter().map(|p| p.1).collect();
                 assert_eq!(it.row(r).to_vec(), want, "{dist:?}");
                 assert_eq!(ib.row(r).to_vec(), want, "{dist:?}");
                 for c in 0..7 {
-                    assert!(
-                        (db[[r, c]] - all[c].0).abs() < 1e-9
-                            && (dt[[r, c]] - all[c].0).abs() < 1e-12
-                    );
+                    assert!((db[[r, c]] - all[c].0).abs() < 1e-9 && (dt[[r, c]] - all[c].0).abs() < 1e-12);
                 }
             }
             let rb = radius_neighbors(&Index::Brute, x.view(), &norms, q.view(), 0.2, dist);

@@ -43,11 +43,7 @@ pub fn to_ndarray(m: MatRef<'_, f64>) -> Array2<f64> {
 /// The parallelism to hand faer for an operation of about `flops` floating-point operations:
 /// sequential below a threshold (threads cost more than they save), the current rayon pool above.
 fn par_for(flops: usize) -> Par {
-    if flops < 1 << 22 || rayon::current_num_threads() <= 1 {
-        Par::Seq
-    } else {
-        Par::rayon(0)
-    }
+    if flops < 1 << 22 || rayon::current_num_threads() <= 1 { Par::Seq } else { Par::rayon(0) }
 }
 
 /// Matrix product `a · b` (faer GEMM; `a` is `m x k`, `b` is `k x n`, any layouts).
@@ -64,30 +60,11 @@ pub fn matmul(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
 ///
 /// # Panics
 /// When the shapes do not agree (an internal invariant).
-pub fn matmul_into(
-    a: ArrayView2<'_, f64>,
-    b: ArrayView2<'_, f64>,
-    out: ArrayViewMut2<'_, f64>,
-    accumulate: bool,
-) {
-    assert!(
-        a.ncols() == b.nrows() && out.nrows() == a.nrows() && out.ncols() == b.ncols(),
-        "matmul shapes"
-    );
+pub fn matmul_into(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, out: ArrayViewMut2<'_, f64>, accumulate: bool) {
+    assert!(a.ncols() == b.nrows() && out.nrows() == a.nrows() && out.ncols() == b.ncols(), "matmul shapes");
     let flops = a.nrows() * a.ncols() * b.ncols();
-    let accum = if accumulate {
-        Accum::Add
-    } else {
-        Accum::Replace
-    };
-    faer_matmul(
-        as_faer_mut(out),
-        accum,
-        as_faer(a),
-        as_faer(b),
-        1.0,
-        par_for(flops),
-    );
+    let accum = if accumulate { Accum::Add } else { Accum::Replace };
+    faer_matmul(as_faer_mut(out), accum, as_faer(a), as_faer(b), 1.0, par_for(flops));
 }
 
 /// Mean of each column.
@@ -154,15 +131,9 @@ fn block_gram(
         let len = r.len();
         // Column-major block: Xbᵀ Xb then reads contiguous columns.
         let mut block = Array2::<f64>::zeros((len, q).f());
-        block
-            .slice_mut(s![.., ..p])
-            .assign(&x.slice(s![r.clone(), ..]));
+        block.slice_mut(s![.., ..p]).assign(&x.slice(s![r.clone(), ..]));
         if let Some(m) = mean {
-            block
-                .slice_mut(s![.., ..p])
-                .rows_mut()
-                .into_iter()
-                .for_each(|mut row| row -= &m);
+            block.slice_mut(s![.., ..p]).rows_mut().into_iter().for_each(|mut row| row -= &m);
         }
         if let Some((y, ym)) = y {
             block.column_mut(p).assign(&y.slice(s![r]).mapv(|v| v - ym));
@@ -195,10 +166,7 @@ fn block_gram(
 /// # Panics
 /// When the shapes do not agree (an internal invariant).
 pub fn cholesky_solve(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
-    assert!(
-        a.nrows() == a.ncols() && a.nrows() == b.nrows(),
-        "cholesky shapes"
-    );
+    assert!(a.nrows() == a.ncols() && a.nrows() == b.nrows(), "cholesky shapes");
     use faer::linalg::solvers::Solve;
     let llt = as_faer(a).llt(Side::Lower).ok()?;
     // A pivot that is tiny against the largest diagonal entry means A is singular to working
@@ -206,9 +174,7 @@ pub fn cholesky_solve(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Option<
     let l = llt.L();
     let n = a.nrows();
     let max_diag = a.diag().iter().fold(0.0f64, |m, &v| m.max(v.abs()));
-    let min_pivot = (0..n)
-        .map(|i| l[(i, i)] * l[(i, i)])
-        .fold(f64::INFINITY, f64::min);
+    let min_pivot = (0..n).map(|i| l[(i, i)] * l[(i, i)]).fold(f64::INFINITY, f64::min);
     if n > 0 && min_pivot <= n as f64 * f64::EPSILON * max_diag {
         return None;
     }
@@ -224,12 +190,10 @@ pub fn cholesky_solve(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Option<
 /// [`Error::Numerical`] when the iteration does not converge (non-finite input).
 pub fn sym_eigh(a: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array2<f64>)> {
     assert_eq!(a.nrows(), a.ncols(), "sym_eigh needs a square matrix");
-    let evd = as_faer(a)
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::Numerical {
-            estimator: "sym_eigh".into(),
-            reason: format!("eigen-decomposition failed: {e:?}"),
-        })?;
+    let evd = as_faer(a).self_adjoint_eigen(Side::Lower).map_err(|e| Error::Numerical {
+        estimator: "sym_eigh".into(),
+        reason: format!("eigen-decomposition failed: {e:?}"),
+    })?;
     let s = evd.S().column_vector();
     let values = Array1::from_shape_fn(s.nrows(), |i| s[i]);
     Ok((values, to_ndarray(evd.U())))
@@ -255,9 +219,7 @@ pub fn svd(a: ArrayView2<'_, f64>) -> Result<(Array2<f64>, Array1<f64>, Array2<f
 /// Householder QR of `a` in place (prefer a column-major `a`); returns the upper-trapezoidal
 /// factor `R` (`min(m, n) x n`). The Householder vectors are left below the diagonal of `a`.
 pub fn qr_r_in_place(a: ArrayViewMut2<'_, f64>) -> Array2<f64> {
-    use faer::linalg::qr::no_pivoting::factor::{
-        qr_in_place, qr_in_place_scratch, recommended_block_size,
-    };
+    use faer::linalg::qr::no_pivoting::factor::{qr_in_place, qr_in_place_scratch, recommended_block_size};
     let (m, n) = a.dim();
     let k = m.min(n);
     if k == 0 {
@@ -267,20 +229,8 @@ pub fn qr_r_in_place(a: ArrayViewMut2<'_, f64>) -> Array2<f64> {
     let bs = recommended_block_size::<f64>(m, n);
     let mut coeff = faer::Mat::<f64>::zeros(bs, k);
     let par = par_for(m * n * n);
-    let mut buf = MemBuffer::new(qr_in_place_scratch::<f64>(
-        m,
-        n,
-        bs,
-        par,
-        Default::default(),
-    ));
-    qr_in_place(
-        fa.as_mut(),
-        coeff.as_mut(),
-        par,
-        MemStack::new(&mut buf),
-        Default::default(),
-    );
+    let mut buf = MemBuffer::new(qr_in_place_scratch::<f64>(m, n, bs, par, Default::default()));
+    qr_in_place(fa.as_mut(), coeff.as_mut(), par, MemStack::new(&mut buf), Default::default());
     let fa = fa.as_ref();
     Array2::from_shape_fn((k, n), |(i, j)| if j >= i { fa[(i, j)] } else { 0.0 })
 }
@@ -319,9 +269,7 @@ mod tests {
     use ndarray::{Array2, array};
 
     fn sample(n: usize, p: usize) -> Array2<f64> {
-        Array2::from_shape_fn((n, p), |(i, j)| {
-            ((i * 7 + j * 13) % 17) as f64 / 3.0 + (i as f64).sin()
-        })
+        Array2::from_shape_fn((n, p), |(i, j)| ((i * 7 + j * 13) % 17) as f64 / 3.0 + (i as f64).sin())
     }
 
     fn close(a: &Array2<f64>, b: &Array2<f64>, tol: f64) {

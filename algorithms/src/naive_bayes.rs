@@ -6,8 +6,8 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, ParamValue, ProbabilisticClassifier, Result,
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, ParamValue,
+    ProbabilisticClassifier, Result,
 };
 use serde::{Deserialize, Serialize};
 
@@ -58,11 +58,7 @@ pub struct GaussianNB {
 
 impl Default for GaussianNB {
     fn default() -> Self {
-        GaussianNB {
-            priors: None,
-            var_smoothing: 1e-9,
-            backend: NbBackend::Native,
-        }
+        GaussianNB { priors: None, var_smoothing: 1e-9, backend: NbBackend::Native }
     }
 }
 
@@ -97,17 +93,11 @@ impl Estimator for GaussianNB {
         }
         if let Some(p) = &self.priors {
             if p.iter().any(|&v| !(v >= 0.0 && v.is_finite())) {
-                return Err(Error::invalid_param(
-                    "priors",
-                    format!("must be non-negative, got {p:?}"),
-                ));
+                return Err(Error::invalid_param("priors", format!("must be non-negative, got {p:?}")));
             }
             let sum: f64 = p.iter().sum();
             if (sum - 1.0).abs() > 1e-8 {
-                return Err(Error::invalid_param(
-                    "priors",
-                    format!("must sum to 1, got {sum}"),
-                ));
+                return Err(Error::invalid_param("priors", format!("must sum to 1, got {sum}")));
             }
         }
         Ok(())
@@ -119,10 +109,7 @@ impl Estimator for GaussianNB {
             "priors" => match value {
                 ParamValue::None => self.priors = None,
                 other => {
-                    return Err(Error::invalid_param(
-                        name,
-                        format!("set priors with the builder; got {other}"),
-                    ));
+                    return Err(Error::invalid_param(name, format!("set priors with the builder; got {other}")));
                 }
             },
             "backend" => {
@@ -130,18 +117,12 @@ impl Estimator for GaussianNB {
                     "native" => NbBackend::Native,
                     "linfa" => NbBackend::Linfa,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown backend {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown backend {other:?}")));
                     }
                 }
             }
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -164,28 +145,18 @@ pub struct FittedGaussianNB<L> {
 impl Classifier for GaussianNB {
     type Fitted<L: ClassLabel> = FittedGaussianNB<L>;
 
-    fn fit_checked<L: ClassLabel>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: EncodedLabels<L>,
-    ) -> Result<FittedGaussianNB<L>> {
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedGaussianNB<L>> {
         let k = y.n_classes();
         let d = x.ncols();
         if let Some(p) = &self.priors
             && p.len() != k
         {
-            return Err(Error::invalid_param(
-                "priors",
-                format!("has {} values, but y has {k} classes", p.len()),
-            ));
+            return Err(Error::invalid_param("priors", format!("has {} values, but y has {k} classes", p.len())));
         }
         let max_var = x.var_axis(Axis(0), 0.0).iter().copied().fold(0.0, f64::max);
         // A constant X would give zero variances and NaN likelihoods: fall back to an absolute floor.
-        let epsilon = if max_var > 0.0 {
-            self.var_smoothing * max_var
-        } else {
-            self.var_smoothing.max(f64::MIN_POSITIVE)
-        };
+        let epsilon =
+            if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing.max(f64::MIN_POSITIVE) };
         let mut theta = Array2::zeros((k, d));
         let mut var = Array2::zeros((k, d));
         let counts = y.counts();
@@ -225,15 +196,7 @@ impl Classifier for GaussianNB {
                 Some(model)
             }
         };
-        Ok(FittedGaussianNB {
-            classes: y.classes,
-            theta,
-            var,
-            class_prior,
-            class_count,
-            epsilon,
-            linfa,
-        })
+        Ok(FittedGaussianNB { classes: y.classes, theta, var, class_prior, class_count, epsilon, linfa })
     }
 }
 
@@ -268,8 +231,7 @@ impl<L> FittedGaussianNB<L> {
             let by_class = model.joint_log_likelihood(x);
             for (&c, values) in by_class {
                 // linfa's likelihood uses its own priors (class frequencies); swap in ours.
-                let shift =
-                    self.class_prior[c].ln() - (self.class_count[c] / self.class_count.sum()).ln();
+                let shift = self.class_prior[c].ln() - (self.class_count[c] / self.class_count.sum()).ln();
                 jll.column_mut(c).assign(&values.mapv(|v| v + shift));
             }
             return jll;
@@ -277,11 +239,7 @@ impl<L> FittedGaussianNB<L> {
         for c in 0..k {
             let theta = self.theta.row(c);
             let var = self.var.row(c);
-            let norm = -0.5
-                * var
-                    .iter()
-                    .map(|v| (2.0 * std::f64::consts::PI * v).ln())
-                    .sum::<f64>();
+            let norm = -0.5 * var.iter().map(|v| (2.0 * std::f64::consts::PI * v).ln()).sum::<f64>();
             let prior = self.class_prior[c].ln();
             for (out, row) in jll.column_mut(c).iter_mut().zip(x.axis_iter(Axis(0))) {
                 let mut s = 0.0;

@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 use oxlearn_core::params::ParamValue;
 use oxlearn_core::validate;
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, FittedRegressor, ProbabilisticClassifier, Regressor, RegressorKind, Result,
-    Tags,
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, FittedRegressor,
+    ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
 };
 
 use crate::distance::{self, Dist, Index, KdTree};
@@ -90,28 +89,16 @@ impl NeighborParams {
 
     fn check(&self) -> Result<()> {
         if self.n_neighbors == 0 {
-            return Err(Error::invalid_param(
-                "n_neighbors",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("n_neighbors", "must be at least 1, got 0"));
         }
         if self.leaf_size == 0 {
-            return Err(Error::invalid_param(
-                "leaf_size",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("leaf_size", "must be at least 1, got 0"));
         }
         if self.metric == KnnMetric::Minkowski && (self.p.is_nan() || self.p < 1.0) {
-            return Err(Error::invalid_param(
-                "p",
-                format!("must be at least 1 (or infinity), got {}", self.p),
-            ));
+            return Err(Error::invalid_param("p", format!("must be at least 1 (or infinity), got {}", self.p)));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         Ok(())
     }
@@ -124,10 +111,7 @@ impl NeighborParams {
                     "uniform" => KnnWeights::Uniform,
                     "distance" => KnnWeights::Distance,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown weights {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown weights {other:?}")));
                     }
                 }
             }
@@ -137,10 +121,7 @@ impl NeighborParams {
                     "brute" => KnnAlgorithm::Brute,
                     "kd_tree" => KnnAlgorithm::KdTree,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown algorithm {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}")));
                     }
                 }
             }
@@ -153,19 +134,13 @@ impl NeighborParams {
                     "manhattan" | "cityblock" | "l1" => KnnMetric::Manhattan,
                     "chebyshev" | "infinity" => KnnMetric::Chebyshev,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown metric {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown metric {other:?}")));
                     }
                 }
             }
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{estimator} has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}")));
             }
         }
         Ok(())
@@ -186,19 +161,9 @@ impl NeighborParams {
             KnnAlgorithm::Brute => false,
             KnnAlgorithm::Auto => x.ncols() <= 15 && self.n_neighbors < n / 2,
         };
-        let index = if use_tree {
-            Index::KdTree(KdTree::build(x.view(), self.leaf_size))
-        } else {
-            Index::Brute
-        };
+        let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
         let norms = distance::row_norms_sq(x.view());
-        Ok(NeighborIndex {
-            x,
-            norms,
-            index,
-            dist: self.dist(),
-            n_jobs: self.n_jobs,
-        })
+        Ok(NeighborIndex { x, norms, index, dist: self.dist(), n_jobs: self.n_jobs })
     }
 }
 
@@ -213,12 +178,7 @@ struct NeighborIndex {
 }
 
 impl NeighborIndex {
-    fn kneighbors(
-        &self,
-        estimator: &str,
-        q: ArrayView2<'_, f64>,
-        k: usize,
-    ) -> Result<(Array2<f64>, Array2<usize>)> {
+    fn kneighbors(&self, estimator: &str, q: ArrayView2<'_, f64>, k: usize) -> Result<(Array2<f64>, Array2<usize>)> {
         let n = self.x.nrows();
         if k == 0 || k > n {
             return Err(Error::InvalidInput(format!(
@@ -249,9 +209,7 @@ fn weights_of(weights: KnnWeights, dist: &[f64]) -> Vec<f64> {
         KnnWeights::Uniform => vec![1.0; dist.len()],
         KnnWeights::Distance => {
             if dist.contains(&0.0) {
-                dist.iter()
-                    .map(|&d| if d == 0.0 { 1.0 } else { 0.0 })
-                    .collect()
+                dist.iter().map(|&d| if d == 0.0 { 1.0 } else { 0.0 }).collect()
             } else {
                 dist.iter().map(|&d| 1.0 / d).collect()
             }
@@ -353,8 +311,7 @@ impl<L: ClassLabel> FittedKNeighborsClassifier<L> {
         x: impl AsArray<'a, f64, Ix2>,
         k: Option<usize>,
     ) -> Result<(Array2<f64>, Array2<usize>)> {
-        self.index
-            .kneighbors_checked("KNeighborsClassifier", x, k, self.n_neighbors)
+        self.index.kneighbors_checked("KNeighborsClassifier", x, k, self.n_neighbors)
     }
 
     /// Number of training samples.
@@ -368,16 +325,11 @@ impl<L: ClassLabel> FittedKNeighborsClassifier<L> {
     }
 
     fn proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let (dist, idx) = self
-            .index
-            .kneighbors("KNeighborsClassifier", x, self.n_neighbors)?;
+        let (dist, idx) = self.index.kneighbors("KNeighborsClassifier", x, self.n_neighbors)?;
         let k = self.classes.len();
         let mut proba = Array2::<f64>::zeros((x.nrows(), k));
         for (r, mut row) in proba.outer_iter_mut().enumerate() {
-            let w = weights_of(
-                self.weights,
-                dist.row(r).as_slice().expect("standard layout"),
-            );
+            let w = weights_of(self.weights, dist.row(r).as_slice().expect("standard layout"));
             for (j, &i) in idx.row(r).iter().enumerate() {
                 row[self.y[i]] += w[j];
             }
@@ -395,10 +347,7 @@ impl Estimator for KNeighborsClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            min_classes: 1,
-            ..Tags::default()
-        }
+        Tags { min_classes: 1, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -446,11 +395,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedKNeighborsClassifier<L> {
         // First maximum: a tied vote goes to the smallest class index, as numpy's argmax.
         Ok(proba
             .outer_iter()
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold(0, |best, (c, &p)| if p > row[best] { c } else { best })
-            })
+            .map(|row| row.iter().enumerate().fold(0, |best, (c, &p)| if p > row[best] { c } else { best }))
             .collect())
     }
 
@@ -501,8 +446,7 @@ impl FittedKNeighborsRegressor {
         x: impl AsArray<'a, f64, Ix2>,
         k: Option<usize>,
     ) -> Result<(Array2<f64>, Array2<usize>)> {
-        self.index
-            .kneighbors_checked("KNeighborsRegressor", x, k, self.n_neighbors)
+        self.index.kneighbors_checked("KNeighborsRegressor", x, k, self.n_neighbors)
     }
 
     /// Number of training samples.
@@ -551,22 +495,12 @@ impl Fitted for FittedKNeighborsRegressor {
 
 impl FittedRegressor for FittedKNeighborsRegressor {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        let (dist, idx) = self
-            .index
-            .kneighbors("KNeighborsRegressor", x, self.n_neighbors)?;
+        let (dist, idx) = self.index.kneighbors("KNeighborsRegressor", x, self.n_neighbors)?;
         Ok((0..x.nrows())
             .map(|r| {
-                let w = weights_of(
-                    self.weights,
-                    dist.row(r).as_slice().expect("standard layout"),
-                );
+                let w = weights_of(self.weights, dist.row(r).as_slice().expect("standard layout"));
                 let total: f64 = w.iter().sum();
-                idx.row(r)
-                    .iter()
-                    .zip(&w)
-                    .map(|(&i, &wi)| wi * self.y[i])
-                    .sum::<f64>()
-                    / total
+                idx.row(r).iter().zip(&w).map(|(&i, &wi)| wi * self.y[i]).sum::<f64>() / total
             })
             .collect())
     }
@@ -581,32 +515,19 @@ mod tests {
     fn tied_vote_goes_to_the_first_class() {
         let x = array![[0.0], [1.0], [-1.0], [5.0]];
         let y = array![2, 1, 2, 1];
-        let m = KNeighborsClassifier::default()
-            .n_neighbors(2)
-            .fit(&x, &y)
-            .unwrap();
+        let m = KNeighborsClassifier::default().n_neighbors(2).fit(&x, &y).unwrap();
         // Neighbors of 0.4: rows 0 (class 2) and 1 (class 1): a tie, class 1 (index 0) wins.
         assert_eq!(m.predict(&array![[0.4]]).unwrap()[0], 1);
-        assert_eq!(
-            m.predict_proba(&array![[0.4]]).unwrap().row(0).to_vec(),
-            vec![0.5, 0.5]
-        );
+        assert_eq!(m.predict_proba(&array![[0.4]]).unwrap().row(0).to_vec(), vec![0.5, 0.5]);
     }
 
     #[test]
     fn distance_weights_and_zero_distance() {
         let x = array![[0.0], [1.0], [3.0]];
         let y = array![0.0, 1.0, 3.0];
-        let m = KNeighborsRegressor::default()
-            .n_neighbors(2)
-            .weights(KnnWeights::Distance)
-            .fit(&x, &y)
-            .unwrap();
+        let m = KNeighborsRegressor::default().n_neighbors(2).weights(KnnWeights::Distance).fit(&x, &y).unwrap();
         assert_eq!(m.predict(&array![[1.0]]).unwrap()[0], 1.0);
         assert!(KNeighborsRegressor::default().fit(&x, &y).is_err());
-        assert!(matches!(
-            KNeighborsRegressor::default().n_neighbors(0).fit(&x, &y),
-            Err(Error::InvalidParam { .. })
-        ));
+        assert!(matches!(KNeighborsRegressor::default().n_neighbors(0).fit(&x, &y), Err(Error::InvalidParam { .. })));
     }
 }

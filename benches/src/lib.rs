@@ -44,7 +44,8 @@ pub fn load(dir: &Path, name: &str) -> Result<BenchData, String> {
     }
     let y = match sidecar["target"].as_str() {
         Some(t) => {
-            let col = frame.column(t).map_err(|e| e.to_string())?.cast(&DataType::Float64).map_err(|e| e.to_string())?;
+            let col =
+                frame.column(t).map_err(|e| e.to_string())?.cast(&DataType::Float64).map_err(|e| e.to_string())?;
             Some(col.f64().map_err(|e| e.to_string())?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         }
         None => None,

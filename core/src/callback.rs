@@ -72,11 +72,7 @@ impl Callback {
 
 impl fmt::Debug for Callback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Callback(Some(..))"
-        } else {
-            "Callback(None)"
-        })
+        f.write_str(if self.0.is_some() { "Callback(Some(..))" } else { "Callback(None)" })
     }
 }
 
@@ -96,13 +92,11 @@ mod tests {
 
     #[test]
     fn callback_can_stop() {
-        let cb = Callback::new(|p: &Progress<'_>| {
-            if p.iteration >= 3 {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
+        let cb = Callback::new(
+            |p: &Progress<'_>| {
+                if p.iteration >= 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            },
+        );
         let mut stopped_at = None;
         for it in 1..10 {
             let p = Progress {

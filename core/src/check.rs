@@ -117,12 +117,7 @@ pub fn run(check: &str, make: Make<'_>, invalid: &[Make<'_>]) -> CheckResult {
 
 /// Runs a check and panics (fails the test) unless the outcome matches the registration:
 /// a check listed in `expected_failures` must fail, every other check must pass or not apply.
-pub fn assert_check(
-    check: &str,
-    make: Make<'_>,
-    invalid: &[Make<'_>],
-    expected_failures: &[(&str, &str)],
-) {
+pub fn assert_check(check: &str, make: Make<'_>, invalid: &[Make<'_>], expected_failures: &[(&str, &str)]) {
     let expected = expected_failures.iter().find(|(name, _)| *name == check);
     match (run(check, make, invalid), expected) {
         (Ok(_), None) => {}
@@ -172,31 +167,16 @@ fn problem(kind: EstimatorKind, n: usize, m: usize, seed: u64) -> Problem {
     });
     let labels = [Label::Int(-1), Label::Int(4), Label::Int(7)];
     match kind {
-        EstimatorKind::Classifier => Problem {
-            labels: Some(class.iter().map(|&c| labels[c].clone()).collect()),
-            values: None,
-            x,
-        },
+        EstimatorKind::Classifier => {
+            Problem { labels: Some(class.iter().map(|&c| labels[c].clone()).collect()), values: None, x }
+        }
         EstimatorKind::Regressor => {
             let values = Array1::from_shape_fn(n, |i| {
-                x.row(i)
-                    .iter()
-                    .enumerate()
-                    .map(|(j, v)| v * (1.0 + j as f64 * 0.5))
-                    .sum::<f64>()
-                    + 3.0
+                x.row(i).iter().enumerate().map(|(j, v)| v * (1.0 + j as f64 * 0.5)).sum::<f64>() + 3.0
             });
-            Problem {
-                labels: None,
-                values: Some(values),
-                x,
-            }
+            Problem { labels: None, values: Some(values), x }
         }
-        EstimatorKind::Transformer | EstimatorKind::Clusterer => Problem {
-            labels: None,
-            values: None,
-            x,
-        },
+        EstimatorKind::Transformer | EstimatorKind::Clusterer => Problem { labels: None, values: None, x },
     }
 }
 
@@ -205,8 +185,7 @@ fn default_problem(make: Make<'_>) -> Problem {
 }
 
 fn fit(est: &dyn DynEstimator, p: &Problem) -> Result<Box<dyn DynFitted>, String> {
-    est.fit_dyn(p.x.view(), p.target())
-        .map_err(|e| format!("fit failed: {e}"))
+    est.fit_dyn(p.x.view(), p.target()).map_err(|e| format!("fit failed: {e}"))
 }
 
 fn predict(f: &dyn DynFitted, x: ArrayView2<'_, f64>) -> Result<Output, String> {
@@ -215,25 +194,15 @@ fn predict(f: &dyn DynFitted, x: ArrayView2<'_, f64>) -> Result<Output, String> 
 
 /// Compares two outputs: labels and clusters exactly, numbers to a relative 1e-9.
 fn same(a: &Output, b: &Output) -> Result<(), String> {
-    let close = |x: f64, y: f64| {
-        (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs())) || (x.is_nan() && y.is_nan())
-    };
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs())) || (x.is_nan() && y.is_nan());
     let ok = match (a, b) {
         (Output::Labels(x), Output::Labels(y)) => x == y,
         (Output::Clusters(x), Output::Clusters(y)) => x == y,
-        (Output::Values(x), Output::Values(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| close(*p, *q))
-        }
-        (Output::Matrix(x), Output::Matrix(y)) => {
-            x.dim() == y.dim() && x.iter().zip(y).all(|(p, q)| close(*p, *q))
-        }
+        (Output::Values(x), Output::Values(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| close(*p, *q)),
+        (Output::Matrix(x), Output::Matrix(y)) => x.dim() == y.dim() && x.iter().zip(y).all(|(p, q)| close(*p, *q)),
         _ => false,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("outputs differ:\n{a:?}\nvs\n{b:?}"))
-    }
+    if ok { Ok(()) } else { Err(format!("outputs differ:\n{a:?}\nvs\n{b:?}")) }
 }
 
 fn identical(a: &Output, b: &Output) -> Result<(), String> {
@@ -250,20 +219,14 @@ fn default_fits(make: Make<'_>) -> CheckResult {
     let fitted = fit(est.as_ref(), &p)?;
     predict(fitted.as_ref(), p.x.view())?;
     if fitted.n_features_in() != p.x.ncols() {
-        return Err(format!(
-            "n_features_in is {}, expected {}",
-            fitted.n_features_in(),
-            p.x.ncols()
-        ));
+        return Err(format!("n_features_in is {}, expected {}", fitted.n_features_in(), p.x.ncols()));
     }
     Ok(Outcome::Passed)
 }
 
 fn invalid_params_rejected(make: Make<'_>, invalid: &[Make<'_>]) -> CheckResult {
     if invalid.is_empty() {
-        return Ok(Outcome::NotApplicable(
-            "no invalid parameter sets registered",
-        ));
+        return Ok(Outcome::NotApplicable("no invalid parameter sets registered"));
     }
     let p = default_problem(make);
     for bad in invalid {
@@ -290,15 +253,9 @@ fn seed_deterministic(make: Make<'_>) -> CheckResult {
     let p = default_problem(make);
     let a = fit(make().as_ref(), &p)?;
     let b = fit(make().as_ref(), &p)?;
-    identical(
-        &predict(a.as_ref(), p.x.view())?,
-        &predict(b.as_ref(), p.x.view())?,
-    )?;
+    identical(&predict(a.as_ref(), p.x.view())?, &predict(b.as_ref(), p.x.view())?)?;
     if a.kind() == EstimatorKind::Classifier
-        && let (Ok(pa), Ok(pb)) = (
-            a.predict_proba_dyn(p.x.view()),
-            b.predict_proba_dyn(p.x.view()),
-        )
+        && let (Ok(pa), Ok(pb)) = (a.predict_proba_dyn(p.x.view()), b.predict_proba_dyn(p.x.view()))
     {
         identical(&Output::Matrix(pa), &Output::Matrix(pb))?;
     }
@@ -311,12 +268,7 @@ fn inputs_not_mutated(make: Make<'_>) -> CheckResult {
     // mutability during fit or predict (scikit-learn's check_dont_overwrite_parameters).
     let est = make();
     let p = default_problem(make);
-    let before = (
-        p.x.clone(),
-        p.labels.clone(),
-        p.values.clone(),
-        format!("{est:?}"),
-    );
+    let before = (p.x.clone(), p.labels.clone(), p.values.clone(), format!("{est:?}"));
     let fitted = fit(est.as_ref(), &p)?;
     let fitted_before = format!("{:?}", fitted.state().ok());
     predict(fitted.as_ref(), p.x.view())?;
@@ -325,10 +277,7 @@ fn inputs_not_mutated(make: Make<'_>) -> CheckResult {
         return Err("fit or predict changed X or y".into());
     }
     if format!("{est:?}") != before.3 {
-        return Err(format!(
-            "fit changed the hyper-parameters:\nbefore {}\nafter  {est:?}",
-            before.3
-        ));
+        return Err(format!("fit changed the hyper-parameters:\nbefore {}\nafter  {est:?}", before.3));
     }
     if format!("{:?}", fitted.state().ok()) != fitted_before {
         return Err("predict changed the fitted model".into());
@@ -342,10 +291,7 @@ fn predict_repeatable(make: Make<'_>) -> CheckResult {
     }
     let p = default_problem(make);
     let fitted = fit(make().as_ref(), &p)?;
-    identical(
-        &predict(fitted.as_ref(), p.x.view())?,
-        &predict(fitted.as_ref(), p.x.view())?,
-    )?;
+    identical(&predict(fitted.as_ref(), p.x.view())?, &predict(fitted.as_ref(), p.x.view())?)?;
     Ok(Outcome::Passed)
 }
 
@@ -356,18 +302,12 @@ fn expect_feature_mismatch(
     what: &str,
 ) -> Result<(), String> {
     match result {
-        Err(Error::FeatureMismatch {
-            expected: e,
-            got: g,
-            ..
-        }) if e == expected && g == got => Ok(()),
+        Err(Error::FeatureMismatch { expected: e, got: g, .. }) if e == expected && g == got => Ok(()),
         Err(Error::Unsupported { .. }) => Ok(()),
         Err(other) => Err(format!(
             "{what} with {got} features: expected FeatureMismatch {{ expected: {expected}, got: {got} }}, got {other}"
         )),
-        Ok(_) => Err(format!(
-            "{what} accepted {got} features after fitting on {expected}"
-        )),
+        Ok(_) => Err(format!("{what} accepted {got} features after fitting on {expected}")),
     }
 }
 
@@ -379,12 +319,7 @@ fn feature_mismatch(make: Make<'_>) -> CheckResult {
         let x = Array2::<f64>::ones((5, width));
         expect_feature_mismatch(fitted.predict_dyn(x.view()), m, width, "predict")?;
         if fitted.kind() == EstimatorKind::Classifier {
-            expect_feature_mismatch(
-                fitted.predict_proba_dyn(x.view()),
-                m,
-                width,
-                "predict_proba",
-            )?;
+            expect_feature_mismatch(fitted.predict_proba_dyn(x.view()), m, width, "predict_proba")?;
         }
     }
     Ok(Outcome::Passed)
@@ -399,9 +334,11 @@ fn length_mismatch(make: Make<'_>) -> CheckResult {
         return Ok(Outcome::NotApplicable("unsupervised"));
     }
     match est.fit_dyn(p.x.view(), target) {
-        Err(Error::LengthMismatch {
-            x_rows, other_rows, ..
-        }) if x_rows == p.x.nrows() && other_rows == p.x.nrows() - 1 => Ok(Outcome::Passed),
+        Err(Error::LengthMismatch { x_rows, other_rows, .. })
+            if x_rows == p.x.nrows() && other_rows == p.x.nrows() - 1 =>
+        {
+            Ok(Outcome::Passed)
+        }
         Err(other) => Err(format!("expected LengthMismatch, got {other}")),
         Ok(_) => Err("fit accepted y shorter than X".into()),
     }
@@ -413,12 +350,8 @@ fn empty_input(make: Make<'_>, rows: usize, cols: usize) -> CheckResult {
     let p = problem(est.kind(), rows, cols.max(1), 0);
     let target = p.target();
     match est.fit_dyn(x.view(), target) {
-        Err(Error::EmptyInput {
-            rows: r, cols: c, ..
-        }) if r == rows && c == cols => Ok(Outcome::Passed),
-        Err(other) => Err(format!(
-            "fit on {rows}x{cols}: expected EmptyInput, got {other}"
-        )),
+        Err(Error::EmptyInput { rows: r, cols: c, .. }) if r == rows && c == cols => Ok(Outcome::Passed),
+        Err(other) => Err(format!("fit on {rows}x{cols}: expected EmptyInput, got {other}")),
         Ok(_) => Err(format!("fit accepted a {rows}x{cols} matrix")),
     }
 }
@@ -426,20 +359,11 @@ fn empty_input(make: Make<'_>, rows: usize, cols: usize) -> CheckResult {
 fn nonfinite_in_fit(make: Make<'_>) -> CheckResult {
     let est = make();
     let allow_nan = est.tags().allow_nan;
-    for (value, is_nan) in [
-        (f64::NAN, true),
-        (f64::INFINITY, false),
-        (f64::NEG_INFINITY, false),
-    ] {
+    for (value, is_nan) in [(f64::NAN, true), (f64::INFINITY, false), (f64::NEG_INFINITY, false)] {
         let mut p = default_problem(make);
         p.x[[7, 2]] = value;
         match est.fit_dyn(p.x.view(), p.target()) {
-            Err(Error::NonFinite {
-                input: Input::X,
-                row: 7,
-                column: Some(2),
-                ..
-            }) if !(is_nan && allow_nan) => {}
+            Err(Error::NonFinite { input: Input::X, row: 7, column: Some(2), .. }) if !(is_nan && allow_nan) => {}
             Ok(_) if is_nan && allow_nan => {}
             Err(other) => return Err(format!("fit with {value} at (7, 2): got {other}")),
             Ok(_) => return Err(format!("fit accepted {value} at (7, 2)")),
@@ -456,12 +380,7 @@ fn nonfinite_in_predict(make: Make<'_>) -> CheckResult {
         let mut x = p.x.slice(s![..10, ..]).to_owned();
         x[[3, 1]] = value;
         match fitted.predict_dyn(x.view()) {
-            Err(Error::NonFinite {
-                input: Input::X,
-                row: 3,
-                column: Some(1),
-                ..
-            }) => {}
+            Err(Error::NonFinite { input: Input::X, row: 3, column: Some(1), .. }) => {}
             Ok(_) if value.is_nan() && allow_nan => {}
             Err(Error::Unsupported { .. }) => {}
             Err(other) => return Err(format!("predict with {value} at (3, 1): got {other}")),
@@ -481,14 +400,8 @@ fn nonfinite_in_y(make: Make<'_>) -> CheckResult {
         v[5] = f64::NAN;
     }
     match est.fit_dyn(p.x.view(), p.target()) {
-        Err(Error::NonFinite {
-            input: Input::Y,
-            row: 5,
-            ..
-        }) => Ok(Outcome::Passed),
-        Err(other) => Err(format!(
-            "fit with NaN in y[5]: expected NonFinite in y, got {other}"
-        )),
+        Err(Error::NonFinite { input: Input::Y, row: 5, .. }) => Ok(Outcome::Passed),
+        Err(other) => Err(format!("fit with NaN in y[5]: expected NonFinite in y, got {other}")),
         Ok(_) => Err("fit accepted NaN in y".into()),
     }
 }
@@ -510,76 +423,37 @@ fn tiny_fit(make: Make<'_>, rows: usize, cols: usize) -> CheckResult {
 
 fn batch_invariance(make: Make<'_>) -> CheckResult {
     if !make().tags().batch_invariant {
-        return Ok(Outcome::NotApplicable(
-            "predictions depend on the batch by design",
-        ));
+        return Ok(Outcome::NotApplicable("predictions depend on the batch by design"));
     }
     let p = default_problem(make);
     let fitted = fit(make().as_ref(), &p)?;
     let whole = predict(fitted.as_ref(), p.x.view())?;
     // Row by row.
-    let rows: Vec<Output> = (0..p.x.nrows())
-        .map(|i| predict(fitted.as_ref(), p.x.slice(s![i..=i, ..])))
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<Output> =
+        (0..p.x.nrows()).map(|i| predict(fitted.as_ref(), p.x.slice(s![i..=i, ..]))).collect::<Result<_, _>>()?;
     let stacked = stack(&rows)?;
     same(&whole, &stacked).map_err(|e| format!("row by row differs from the whole batch: {e}"))?;
     // Reversed order, mapped back.
     let rev: Vec<usize> = (0..p.x.nrows()).rev().collect();
     let reversed = predict(fitted.as_ref(), p.x.select(Axis(0), &rev).view())?;
-    same(&whole, &reorder(&reversed, &rev))
-        .map_err(|e| format!("reordering rows changes predictions: {e}"))?;
+    same(&whole, &reorder(&reversed, &rev)).map_err(|e| format!("reordering rows changes predictions: {e}"))?;
     Ok(Outcome::Passed)
 }
 
 fn stack(parts: &[Output]) -> Result<Output, String> {
     Ok(match parts.first() {
         Some(Output::Labels(_)) => Output::Labels(
-            parts
-                .iter()
-                .flat_map(|o| {
-                    if let Output::Labels(v) = o {
-                        v.to_vec()
-                    } else {
-                        vec![]
-                    }
-                })
-                .collect(),
+            parts.iter().flat_map(|o| if let Output::Labels(v) = o { v.to_vec() } else { vec![] }).collect(),
         ),
         Some(Output::Values(_)) => Output::Values(
-            parts
-                .iter()
-                .flat_map(|o| {
-                    if let Output::Values(v) = o {
-                        v.to_vec()
-                    } else {
-                        vec![]
-                    }
-                })
-                .collect(),
+            parts.iter().flat_map(|o| if let Output::Values(v) = o { v.to_vec() } else { vec![] }).collect(),
         ),
         Some(Output::Clusters(_)) => Output::Clusters(
-            parts
-                .iter()
-                .flat_map(|o| {
-                    if let Output::Clusters(v) = o {
-                        v.to_vec()
-                    } else {
-                        vec![]
-                    }
-                })
-                .collect(),
+            parts.iter().flat_map(|o| if let Output::Clusters(v) = o { v.to_vec() } else { vec![] }).collect(),
         ),
         Some(Output::Matrix(_)) => {
-            let views: Vec<_> = parts
-                .iter()
-                .filter_map(|o| {
-                    if let Output::Matrix(m) = o {
-                        Some(m.view())
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let views: Vec<_> =
+                parts.iter().filter_map(|o| if let Output::Matrix(m) = o { Some(m.view()) } else { None }).collect();
             Output::Matrix(ndarray::concatenate(Axis(0), &views).map_err(|e| e.to_string())?)
         }
         None => return Err("no rows".into()),
@@ -615,11 +489,7 @@ fn output_shapes(make: Make<'_>) -> CheckResult {
         (EstimatorKind::Transformer, Output::Matrix(m)) => {
             let names = fitted.feature_names_out(None).map_err(|e| e.to_string())?;
             if names.len() != m.ncols() {
-                return Err(format!(
-                    "transform gives {} columns but feature_names_out has {}",
-                    m.ncols(),
-                    names.len()
-                ));
+                return Err(format!("transform gives {} columns but feature_names_out has {}", m.ncols(), names.len()));
             }
         }
         (kind, out) => return Err(format!("a {kind:?} returned {out:?}")),
@@ -627,11 +497,7 @@ fn output_shapes(make: Make<'_>) -> CheckResult {
     if let (Some(classes), Ok(proba)) = (fitted.classes(), fitted.predict_proba_dyn(x))
         && proba.dim() != (13, classes.len())
     {
-        return Err(format!(
-            "predict_proba shape {:?}, expected (13, {})",
-            proba.dim(),
-            classes.len()
-        ));
+        return Err(format!("predict_proba shape {:?}, expected (13, {})", proba.dim(), classes.len()));
     }
     Ok(Outcome::Passed)
 }
@@ -642,12 +508,9 @@ fn fit_transform_consistent(make: Make<'_>) -> CheckResult {
         return Ok(Outcome::NotApplicable("not a transformer"));
     }
     let p = default_problem(make);
-    let (fitted, direct) = est
-        .fit_transform_dyn(p.x.view(), p.target())
-        .map_err(|e| format!("fit_transform failed: {e}"))?;
-    let via = fitted
-        .transform_dyn(p.x.view())
-        .map_err(|e| format!("transform failed: {e}"))?;
+    let (fitted, direct) =
+        est.fit_transform_dyn(p.x.view(), p.target()).map_err(|e| format!("fit_transform failed: {e}"))?;
+    let via = fitted.transform_dyn(p.x.view()).map_err(|e| format!("transform failed: {e}"))?;
     same(&Output::Matrix(direct), &Output::Matrix(via))
         .map_err(|e| format!("fit_transform differs from fit then transform: {e}"))?;
     Ok(Outcome::Passed)
@@ -659,11 +522,7 @@ fn strided_views(make: Make<'_>) -> CheckResult {
     // Fortran (column-major) order.
     let mut fortran = Array2::<f64>::zeros(p.x.dim().f());
     fortran.assign(&p.x);
-    let f = Problem {
-        x: fortran,
-        labels: p.labels.clone(),
-        values: p.values.clone(),
-    };
+    let f = Problem { x: fortran, labels: p.labels.clone(), values: p.values.clone() };
     let out = predict(fit(make().as_ref(), &f)?.as_ref(), f.x.view())?;
     same(&reference, &out).map_err(|e| format!("column-major input changes the result: {e}"))?;
     // A strided view: every other column of a wider matrix, every other row of a taller one.
@@ -671,9 +530,7 @@ fn strided_views(make: Make<'_>) -> CheckResult {
     let mut wide = Array2::<f64>::from_elem((2 * n, 2 * m), 1e300);
     wide.slice_mut(s![..;2, ..;2]).assign(&p.x);
     let view = wide.slice(s![..;2, ..;2]);
-    let fitted = make()
-        .fit_dyn(view, p.target())
-        .map_err(|e| format!("fit on a strided view failed: {e}"))?;
+    let fitted = make().fit_dyn(view, p.target()).map_err(|e| format!("fit on a strided view failed: {e}"))?;
     let out = predict(fitted.as_ref(), view)?;
     same(&reference, &out).map_err(|e| format!("strided view changes the result: {e}"))?;
     Ok(Outcome::Passed)
@@ -686,17 +543,9 @@ fn serde_round_trip(make: Make<'_>) -> CheckResult {
     let state = fitted.state().map_err(|e| format!("state failed: {e}"))?;
     let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
     let back: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let loaded = est
-        .load_fitted(back)
-        .map_err(|e| format!("load_fitted failed: {e}"))?;
-    identical(
-        &predict(fitted.as_ref(), p.x.view())?,
-        &predict(loaded.as_ref(), p.x.view())?,
-    )?;
-    if let (Ok(a), Ok(b)) = (
-        fitted.predict_proba_dyn(p.x.view()),
-        loaded.predict_proba_dyn(p.x.view()),
-    ) {
+    let loaded = est.load_fitted(back).map_err(|e| format!("load_fitted failed: {e}"))?;
+    identical(&predict(fitted.as_ref(), p.x.view())?, &predict(loaded.as_ref(), p.x.view())?)?;
+    if let (Ok(a), Ok(b)) = (fitted.predict_proba_dyn(p.x.view()), loaded.predict_proba_dyn(p.x.view())) {
         identical(&Output::Matrix(a), &Output::Matrix(b))?;
     }
     Ok(Outcome::Passed)
@@ -708,14 +557,8 @@ fn dyn_clone(make: Make<'_>) -> CheckResult {
     let cloned = est.clone_box();
     let a = fit(est.as_ref(), &p)?;
     let b = fit(cloned.as_ref(), &p)?;
-    identical(
-        &predict(a.as_ref(), p.x.view())?,
-        &predict(b.as_ref(), p.x.view())?,
-    )?;
-    identical(
-        &predict(a.as_ref(), p.x.view())?,
-        &predict(a.clone_box().as_ref(), p.x.view())?,
-    )?;
+    identical(&predict(a.as_ref(), p.x.view())?, &predict(b.as_ref(), p.x.view())?)?;
+    identical(&predict(a.as_ref(), p.x.view())?, &predict(a.clone_box().as_ref(), p.x.view())?)?;
     Ok(Outcome::Passed)
 }
 
@@ -726,30 +569,22 @@ fn labels_round_trip(make: Make<'_>) -> CheckResult {
     }
     let mut p = default_problem(make);
     let names = ["spam", "eggs", "ham"];
-    let labels = p
-        .labels
-        .take()
-        .expect("classifier problem")
-        .mapv(|l| match l {
-            Label::Int(-1) => Label::from(names[0]),
-            Label::Int(4) => Label::from(names[1]),
-            _ => Label::from(names[2]),
-        });
+    let labels = p.labels.take().expect("classifier problem").mapv(|l| match l {
+        Label::Int(-1) => Label::from(names[0]),
+        Label::Int(4) => Label::from(names[1]),
+        _ => Label::from(names[2]),
+    });
     let fitted = est
         .fit_dyn(p.x.view(), TargetView::Labels(labels.view()))
         .map_err(|e| format!("fit with string labels failed: {e}"))?;
     let classes = fitted.classes().ok_or("a classifier without classes()")?;
     let expected: Vec<Label> = vec!["eggs".into(), "ham".into(), "spam".into()];
     if classes != expected {
-        return Err(format!(
-            "classes() is {classes:?}, expected the sorted labels {expected:?}"
-        ));
+        return Err(format!("classes() is {classes:?}, expected the sorted labels {expected:?}"));
     }
     match predict(fitted.as_ref(), p.x.view())? {
         Output::Labels(pred) if pred.iter().all(|l| expected.contains(l)) => Ok(Outcome::Passed),
-        other => Err(format!(
-            "predictions are not among the training labels: {other:?}"
-        )),
+        other => Err(format!("predictions are not among the training labels: {other:?}")),
     }
 }
 
@@ -762,15 +597,11 @@ fn single_class(make: Make<'_>) -> CheckResult {
     let one = Array1::from_elem(p.x.nrows(), Label::from("only"));
     match est.fit_dyn(p.x.view(), TargetView::Labels(one.view())) {
         Ok(fitted) => match predict(fitted.as_ref(), p.x.view())? {
-            Output::Labels(pred) if pred.iter().all(|l| *l == Label::from("only")) => {
-                Ok(Outcome::Passed)
-            }
+            Output::Labels(pred) if pred.iter().all(|l| *l == Label::from("only")) => Ok(Outcome::Passed),
             other => Err(format!("one class in, other predictions out: {other:?}")),
         },
         Err(Error::InvalidInput(_)) | Err(Error::InvalidParam { .. }) => Ok(Outcome::Passed),
-        Err(other) => Err(format!(
-            "one class: expected success or InvalidInput, got {other}"
-        )),
+        Err(other) => Err(format!("one class: expected success or InvalidInput, got {other}")),
     }
 }
 
@@ -797,16 +628,10 @@ fn proba_consistent(make: Make<'_>) -> CheckResult {
         if let Output::Labels(pred) = predict(fitted.as_ref(), p.x.view())? {
             for (i, row) in proba.outer_iter().enumerate() {
                 let best = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                let idx = classes
-                    .iter()
-                    .position(|c| *c == pred[i])
-                    .ok_or("prediction not in classes")?;
+                let idx = classes.iter().position(|c| *c == pred[i]).ok_or("prediction not in classes")?;
                 // Ties may go either way; the predicted class must reach the maximum.
                 if row[idx] < best - 1e-12 {
-                    return Err(format!(
-                        "row {i}: predict gives {:?} but predict_proba is {row}",
-                        pred[i]
-                    ));
+                    return Err(format!("row {i}: predict gives {:?} but predict_proba is {row}", pred[i]));
                 }
             }
         }
@@ -825,16 +650,14 @@ fn easy_problem(make: Make<'_>) -> CheckResult {
     match predict(fitted.as_ref(), test.x.view())? {
         Output::Labels(pred) => {
             let truth = test.labels.as_ref().expect("labels");
-            let acc = crate::metrics::accuracy_score(truth.view(), pred.view())
-                .map_err(|e| e.to_string())?;
+            let acc = crate::metrics::accuracy_score(truth.view(), pred.view()).map_err(|e| e.to_string())?;
             if acc < 0.8 {
                 return Err(format!("accuracy {acc:.3} < 0.8 on separable blobs"));
             }
         }
         Output::Values(pred) => {
             let truth = test.values.as_ref().expect("values");
-            let r2 =
-                crate::metrics::r2_score(truth.view(), pred.view()).map_err(|e| e.to_string())?;
+            let r2 = crate::metrics::r2_score(truth.view(), pred.view()).map_err(|e| e.to_string())?;
             if r2 < 0.5 {
                 return Err(format!("R^2 {r2:.3} < 0.5 on a noiseless linear problem"));
             }
@@ -853,14 +676,8 @@ fn clusterer_labels(make: Make<'_>) -> CheckResult {
     }
     let p = default_problem(make);
     let fitted = fit(est.as_ref(), &p)?;
-    let n_clusters = fitted
-        .as_ref()
-        .n_clusters_dyn()
-        .ok_or("a clusterer without n_clusters")?;
-    let labels = fitted
-        .as_ref()
-        .labels_dyn()
-        .ok_or("a clusterer without labels")?;
+    let n_clusters = fitted.as_ref().n_clusters_dyn().ok_or("a clusterer without n_clusters")?;
+    let labels = fitted.as_ref().labels_dyn().ok_or("a clusterer without labels")?;
     if labels.len() != p.x.nrows() {
         return Err(format!("{} labels for {} rows", labels.len(), p.x.nrows()));
     }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::dynamic::{ClassifierKind, RegressorKind};
 use crate::error::{Error, Result};
 use crate::estimator::{
-    ClassLabel, Classifier, Estimator, Fitted, FittedClassifier, FittedRegressor,
-    ProbabilisticClassifier, Regressor, Tags,
+    ClassLabel, Classifier, Estimator, Fitted, FittedClassifier, FittedRegressor, ProbabilisticClassifier, Regressor,
+    Tags,
 };
 use crate::labels::EncodedLabels;
 use crate::params::ParamValue;
@@ -116,10 +116,7 @@ impl<L> FittedDummyClassifier<L> {
             .collect();
         Array1::from_shape_fn(n, |_| {
             let u: f64 = rng.r#gen::<f64>() * cumulative[cumulative.len() - 1];
-            cumulative
-                .iter()
-                .position(|&c| u < c)
-                .unwrap_or(cumulative.len() - 1)
+            cumulative.iter().position(|&c| u < c).unwrap_or(cumulative.len() - 1)
         })
     }
 }
@@ -155,19 +152,13 @@ impl Estimator for DummyClassifier {
                     "stratified" => DummyClassifierStrategy::Stratified,
                     "uniform" => DummyClassifierStrategy::Uniform,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown strategy {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown strategy {other:?}")));
                     }
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -187,10 +178,7 @@ impl Classifier for DummyClassifier {
         {
             return Err(Error::invalid_param(
                 "constant",
-                format!(
-                    "class index {c} is out of range: y has {} classes",
-                    y.n_classes()
-                ),
+                format!("class index {c} is out of range: y has {} classes", y.n_classes()),
             ));
         }
         let n = y.y.len() as f64;
@@ -247,13 +235,9 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedDummyClassifier<L> {
             p
         };
         Ok(match self.strategy {
-            DummyClassifierStrategy::Prior => self
-                .class_prior
-                .view()
-                .insert_axis(Axis(0))
-                .broadcast((n, k))
-                .expect("prior broadcasts")
-                .to_owned(),
+            DummyClassifierStrategy::Prior => {
+                self.class_prior.view().insert_axis(Axis(0)).broadcast((n, k)).expect("prior broadcasts").to_owned()
+            }
             DummyClassifierStrategy::Uniform => Array2::from_elem((n, k), 1.0 / k as f64),
             DummyClassifierStrategy::MostFrequent
             | DummyClassifierStrategy::Constant(_)
@@ -331,22 +315,15 @@ impl Estimator for DummyRegressor {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            poor_score: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, poor_score: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         match self.strategy {
-            DummyRegressorStrategy::Quantile(q) => {
-                crate::validate::check_range("quantile", q, 0.0, 1.0)
+            DummyRegressorStrategy::Quantile(q) => crate::validate::check_range("quantile", q, 0.0, 1.0),
+            DummyRegressorStrategy::Constant(c) if !c.is_finite() => {
+                Err(Error::invalid_param("constant", format!("must be finite, got {c}")))
             }
-            DummyRegressorStrategy::Constant(c) if !c.is_finite() => Err(Error::invalid_param(
-                "constant",
-                format!("must be finite, got {c}"),
-            )),
             _ => Ok(()),
         }
     }
@@ -358,20 +335,14 @@ impl Estimator for DummyRegressor {
                     "mean" => DummyRegressorStrategy::Mean,
                     "median" => DummyRegressorStrategy::Median,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown strategy {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown strategy {other:?}")));
                     }
                 }
             }
             "quantile" => self.strategy = DummyRegressorStrategy::Quantile(value.as_f64(name)?),
             "constant" => self.strategy = DummyRegressorStrategy::Constant(value.as_f64(name)?),
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -381,21 +352,14 @@ impl Estimator for DummyRegressor {
 impl Regressor for DummyRegressor {
     type Fitted = FittedDummyRegressor;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedDummyRegressor> {
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedDummyRegressor> {
         let constant = match self.strategy {
             DummyRegressorStrategy::Mean => y.mean().unwrap_or(0.0),
             DummyRegressorStrategy::Median => quantile(y, 0.5),
             DummyRegressorStrategy::Quantile(q) => quantile(y, q),
             DummyRegressorStrategy::Constant(c) => c,
         };
-        Ok(FittedDummyRegressor {
-            constant,
-            n_features_in: x.ncols(),
-        })
+        Ok(FittedDummyRegressor { constant, n_features_in: x.ncols() })
     }
 }
 
@@ -427,44 +391,20 @@ mod tests {
         let prior = DummyClassifier::default().fit(&x, &y).unwrap();
         assert_eq!(prior.classes(), &[1, 2, 3]);
         assert_eq!(prior.predict(&x).unwrap(), array![2, 2, 2, 2, 2]);
-        assert_eq!(
-            prior.predict_proba(&x).unwrap().row(0).to_vec(),
-            vec![0.2, 0.6, 0.2]
-        );
-        let mf = DummyClassifier::default()
-            .strategy(DummyClassifierStrategy::MostFrequent)
-            .fit(&x, &y)
-            .unwrap();
-        assert_eq!(
-            mf.predict_proba(&x).unwrap().row(0).to_vec(),
-            vec![0.0, 1.0, 0.0]
-        );
+        assert_eq!(prior.predict_proba(&x).unwrap().row(0).to_vec(), vec![0.2, 0.6, 0.2]);
+        let mf = DummyClassifier::default().strategy(DummyClassifierStrategy::MostFrequent).fit(&x, &y).unwrap();
+        assert_eq!(mf.predict_proba(&x).unwrap().row(0).to_vec(), vec![0.0, 1.0, 0.0]);
         let c = DummyClassifier::default().constant(2).fit(&x, &y).unwrap();
         assert_eq!(c.predict(&x).unwrap()[0], 3);
-        assert!(matches!(
-            DummyClassifier::default().constant(5).fit(&x, &y),
-            Err(Error::InvalidParam { .. })
-        ));
-        let u = DummyClassifier::default()
-            .strategy(DummyClassifierStrategy::Uniform)
-            .seed(0)
-            .fit(&x, &y)
-            .unwrap();
+        assert!(matches!(DummyClassifier::default().constant(5).fit(&x, &y), Err(Error::InvalidParam { .. })));
+        let u = DummyClassifier::default().strategy(DummyClassifierStrategy::Uniform).seed(0).fit(&x, &y).unwrap();
         assert_eq!(u.predict_proba(&x).unwrap()[[0, 0]], 1.0 / 3.0);
 
         let yr = array![1.0, 2.0, 3.0, 4.0, 10.0];
         let mean = DummyRegressor::default().fit(&x, &yr).unwrap();
         assert_eq!(mean.constant(), 4.0);
-        let q = DummyRegressor::default()
-            .strategy(DummyRegressorStrategy::Quantile(0.25))
-            .fit(&x, &yr)
-            .unwrap();
+        let q = DummyRegressor::default().strategy(DummyRegressorStrategy::Quantile(0.25)).fit(&x, &yr).unwrap();
         assert_eq!(q.constant(), 2.0);
-        assert!(
-            DummyRegressor::default()
-                .strategy(DummyRegressorStrategy::Quantile(1.5))
-                .fit(&x, &yr)
-                .is_err()
-        );
+        assert!(DummyRegressor::default().strategy(DummyRegressorStrategy::Quantile(1.5)).fit(&x, &yr).is_err());
     }
 }

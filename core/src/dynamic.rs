@@ -12,8 +12,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::error::{Error, Result};
 use crate::estimator::{
-    Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer, FittedRegressor,
-    FittedTransformer, Regressor, Tags, Transformer,
+    Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer, FittedRegressor, FittedTransformer,
+    Regressor, Tags, Transformer,
 };
 use crate::labels::Label;
 use crate::params::ParamValue;
@@ -101,11 +101,8 @@ pub trait DynEstimator: Debug + Send + Sync {
     /// Validates and fits.
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
     /// Fits and transforms in one call (transformers only), as the typed `fit_transform`.
-    fn fit_transform_dyn(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: TargetView<'_>,
-    ) -> Result<(Box<dyn DynFitted>, Array2<f64>)>;
+    fn fit_transform_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>)
+    -> Result<(Box<dyn DynFitted>, Array2<f64>)>;
     /// Rebuilds a fitted model of this estimator's type from [`DynFitted::state`].
     fn load_fitted(&self, state: serde_json::Value) -> Result<Box<dyn DynFitted>>;
     /// A boxed copy (unfitted).
@@ -167,11 +164,7 @@ pub trait KindDispatch<E: ?Sized> {
     /// The kind.
     const KIND: EstimatorKind;
     /// Fits through the typed `fit`.
-    fn fit_dyn(
-        estimator: &E,
-        x: ArrayView2<'_, f64>,
-        y: TargetView<'_>,
-    ) -> Result<Box<dyn DynFitted>>;
+    fn fit_dyn(estimator: &E, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
     /// Fits and transforms through the typed `fit_transform` (transformers only).
     fn fit_transform_dyn(
         estimator: &E,
@@ -235,9 +228,7 @@ impl<E: Classifier> KindDispatch<E> for ClassifierKind {
         }
     }
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
-        Ok(Box::new(DynClassifier(load_state::<E::Fitted<Label>>(
-            state,
-        )?)))
+        Ok(Box::new(DynClassifier(load_state::<E::Fitted<Label>>(state)?)))
     }
 }
 

@@ -71,9 +71,7 @@ pub enum Error {
         got: usize,
     },
     /// Inputs that must have the same length do not.
-    #[error(
-        "{estimator}: X has {x_rows} rows but {other} has {other_rows}; they must have the same length"
-    )]
+    #[error("{estimator}: X has {x_rows} rows but {other} has {other_rows}; they must have the same length")]
     LengthMismatch {
         /// Estimator name.
         estimator: String,
@@ -96,9 +94,7 @@ pub enum Error {
         reason: String,
     },
     /// A category not seen during fit.
-    #[error(
-        "column {column:?} holds category {category:?} not seen during fit (handle_unknown = error)"
-    )]
+    #[error("column {column:?} holds category {category:?} not seen during fit (handle_unknown = error)")]
     UnknownCategory {
         /// Column name or index.
         column: String,
@@ -157,18 +153,12 @@ fn column_label(column: &Option<usize>, name: &Option<String>) -> String {
 impl Error {
     /// Shorthand for [`Error::InvalidParam`].
     pub fn invalid_param(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidParam {
-            name: name.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidParam { name: name.into(), reason: reason.into() }
     }
 
     /// Shorthand for [`Error::Unsupported`].
     pub fn unsupported(estimator: impl Into<String>, operation: &'static str) -> Self {
-        Error::Unsupported {
-            estimator: estimator.into(),
-            operation,
-        }
+        Error::Unsupported { estimator: estimator.into(), operation }
     }
 }
 
@@ -187,15 +177,8 @@ mod tests {
 
     #[test]
     fn messages_carry_the_numbers() {
-        let e = Error::FeatureMismatch {
-            estimator: "StandardScaler".into(),
-            expected: 4,
-            got: 3,
-        };
-        assert_eq!(
-            e.to_string(),
-            "X has 3 features, but StandardScaler was fitted with 4"
-        );
+        let e = Error::FeatureMismatch { estimator: "StandardScaler".into(), expected: 4, got: 3 };
+        assert_eq!(e.to_string(), "X has 3 features, but StandardScaler was fitted with 4");
         let e = Error::NonFinite {
             input: Input::X,
             row: 17,
@@ -207,13 +190,7 @@ mod tests {
             e.to_string(),
             "input X contains NaN at row 17, column \"age\"; impute it or use an estimator that allows NaN"
         );
-        let e = Error::NonFinite {
-            input: Input::Y,
-            row: 3,
-            column: None,
-            column_name: None,
-            value: f64::INFINITY,
-        };
+        let e = Error::NonFinite { input: Input::Y, row: 3, column: None, column_name: None, value: f64::INFINITY };
         assert!(e.to_string().contains("inf at row 3"), "{e}");
     }
 }

@@ -35,15 +35,9 @@ use crate::validate;
 ///
 /// Classifiers never assume labels are `0..k`: they keep the sorted distinct labels seen in
 /// `fit` (`classes()`) and map predictions back to them.
-pub trait ClassLabel:
-    Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static + Serialize + DeserializeOwned
-{
-}
+pub trait ClassLabel: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static + Serialize + DeserializeOwned {}
 
-impl<T> ClassLabel for T where
-    T: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static + Serialize + DeserializeOwned
-{
-}
+impl<T> ClassLabel for T where T: Clone + Eq + Ord + Hash + Debug + Send + Sync + 'static + Serialize + DeserializeOwned {}
 
 /// Properties of an estimator that drive validation and the conformance checks
 /// (scikit-learn's estimator tags).
@@ -104,10 +98,7 @@ pub trait Estimator: Clone + Debug + Default + Send + Sync + 'static {
     /// Sets a hyper-parameter by its scikit-learn name (for searches over boxed pipelines).
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         let _ = value;
-        Err(Error::invalid_param(
-            name,
-            format!("{} has no parameter {name:?}", Self::NAME),
-        ))
+        Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)))
     }
 }
 
@@ -138,11 +129,7 @@ pub trait Classifier: Estimator {
     type Fitted<L: ClassLabel>: FittedClassifier<L>;
 
     /// Fits on validated input; `y` is already encoded as indices into its sorted classes.
-    fn fit_checked<L: ClassLabel>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: EncodedLabels<L>,
-    ) -> Result<Self::Fitted<L>>;
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<Self::Fitted<L>>;
 
     /// Validates `x` and `y`, encodes the labels and fits.
     fn fit<'a, 'b, L: ClassLabel>(
@@ -151,13 +138,7 @@ pub trait Classifier: Estimator {
         y: impl AsArray<'b, L, Ix1>,
     ) -> Result<Self::Fitted<L>> {
         let (x, y) = (x.into(), y.into());
-        let _span = tracing::debug_span!(
-            "fit",
-            estimator = Self::NAME,
-            rows = x.nrows(),
-            cols = x.ncols()
-        )
-        .entered();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
         self.check_params()?;
         let tags = self.tags();
         validate::check_fit(Self::NAME, &tags, x, Some(y.len()))?;
@@ -214,11 +195,7 @@ pub trait FittedClassifier<L: ClassLabel>: Fitted {
     }
 
     /// Mean accuracy on `(x, y)`.
-    fn score<'a, 'b>(
-        &self,
-        x: impl AsArray<'a, f64, Ix2>,
-        y: impl AsArray<'b, L, Ix1>,
-    ) -> Result<f64> {
+    fn score<'a, 'b>(&self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, L, Ix1>) -> Result<f64> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, L>) = (x.into(), y.into());
         validate::check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
         let pred = self.predict(x)?;
@@ -239,19 +216,9 @@ pub trait Regressor: Estimator {
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<Self::Fitted>;
 
     /// Validates `x` and `y` (finite, same length) and fits.
-    fn fit<'a, 'b>(
-        &self,
-        x: impl AsArray<'a, f64, Ix2>,
-        y: impl AsArray<'b, f64, Ix1>,
-    ) -> Result<Self::Fitted> {
+    fn fit<'a, 'b>(&self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<Self::Fitted> {
         let (x, y) = (x.into(), y.into());
-        let _span = tracing::debug_span!(
-            "fit",
-            estimator = Self::NAME,
-            rows = x.nrows(),
-            cols = x.ncols()
-        )
-        .entered();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
         self.check_params()?;
         validate::check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
         validate::check_target(y)?;
@@ -271,11 +238,7 @@ pub trait FittedRegressor: Fitted {
     }
 
     /// Coefficient of determination R^2 on `(x, y)`.
-    fn score<'a, 'b>(
-        &self,
-        x: impl AsArray<'a, f64, Ix2>,
-        y: impl AsArray<'b, f64, Ix1>,
-    ) -> Result<f64> {
+    fn score<'a, 'b>(&self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<f64> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, f64>) = (x.into(), y.into());
         validate::check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
         let pred = self.predict(x)?;
@@ -294,23 +257,14 @@ pub trait Transformer: Estimator {
     /// Validates `x` and fits.
     fn fit<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Self::Fitted> {
         let x = x.into();
-        let _span = tracing::debug_span!(
-            "fit",
-            estimator = Self::NAME,
-            rows = x.nrows(),
-            cols = x.ncols()
-        )
-        .entered();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
         self.check_params()?;
         validate::check_fit(Self::NAME, &self.tags(), x, None)?;
         self.fit_checked(x)
     }
 
     /// Fits, then transforms the same data. Equal to `fit(x)?.transform(x)`.
-    fn fit_transform<'a>(
-        &self,
-        x: impl AsArray<'a, f64, Ix2>,
-    ) -> Result<(Self::Fitted, Array2<f64>)> {
+    fn fit_transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<(Self::Fitted, Array2<f64>)> {
         let x = x.into();
         let fitted = self.fit(x)?;
         let out = fitted.transform_checked(x)?;
@@ -336,9 +290,7 @@ pub trait FittedTransformer: Fitted {
     fn feature_names_out(&self, input: Option<&[String]>) -> Vec<String> {
         match input {
             Some(names) if names.len() == self.n_features_out() => names.to_vec(),
-            _ => (0..self.n_features_out())
-                .map(|i| format!("x{i}"))
-                .collect(),
+            _ => (0..self.n_features_out()).map(|i| format!("x{i}")).collect(),
         }
     }
 
@@ -367,13 +319,7 @@ pub trait Clusterer: Estimator {
     /// Validates `x` and fits.
     fn fit<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Self::Fitted> {
         let x = x.into();
-        let _span = tracing::debug_span!(
-            "fit",
-            estimator = Self::NAME,
-            rows = x.nrows(),
-            cols = x.ncols()
-        )
-        .entered();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
         self.check_params()?;
         validate::check_fit(Self::NAME, &self.tags(), x, None)?;
         self.fit_checked(x)

@@ -76,10 +76,7 @@ impl<L: ClassLabel> EncodedLabels<L> {
         }
         let encoded = y.mapv(|l| map[&l]);
         let classes = map.keys().map(|l| (*l).clone()).collect();
-        EncodedLabels {
-            classes,
-            y: encoded,
-        }
+        EncodedLabels { classes, y: encoded }
     }
 
     /// Number of distinct classes.

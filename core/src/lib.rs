@@ -44,13 +44,13 @@ pub mod validate;
 
 pub use callback::{Callback, FitCallback, Progress};
 pub use dynamic::{
-    ClassifierKind, ClustererKind, DynEstimator, DynFitted, EstimatorKind, KindDispatch, Output,
-    RegressorKind, TargetView, TransformerKind,
+    ClassifierKind, ClustererKind, DynEstimator, DynFitted, EstimatorKind, KindDispatch, Output, RegressorKind,
+    TargetView, TransformerKind,
 };
 pub use error::{Error, Input, Result};
 pub use estimator::{
-    ClassLabel, Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer,
-    FittedRegressor, FittedTransformer, ProbabilisticClassifier, Regressor, Tags, Transformer,
+    ClassLabel, Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer, FittedRegressor,
+    FittedTransformer, ProbabilisticClassifier, Regressor, Tags, Transformer,
 };
 pub use labels::{EncodedLabels, Label};
 pub use params::ParamValue;
@@ -59,8 +59,8 @@ pub use params::ParamValue;
 pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::estimator::{
-        Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer,
-        FittedRegressor, FittedTransformer, Regressor, Transformer,
+        Classifier, Clusterer, Estimator, Fitted, FittedClassifier, FittedClusterer, FittedRegressor,
+        FittedTransformer, Regressor, Transformer,
     };
     pub use crate::labels::Label;
 }

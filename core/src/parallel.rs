@@ -14,10 +14,7 @@ use crate::error::{Error, Result};
 pub fn with_n_jobs<R: Send>(n_jobs: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
     match n_jobs {
         None => Ok(f()),
-        Some(0) => Err(Error::invalid_param(
-            "n_jobs",
-            "must be at least 1 (or None for all cores), got 0",
-        )),
+        Some(0) => Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0")),
         Some(n) if n == rayon::current_num_threads() => Ok(f()),
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()

@@ -7,12 +7,7 @@ use crate::estimator::Tags;
 
 /// Checks a training matrix: at least `tags.min_samples` rows and one column, finite values
 /// (NaN allowed only where `tags.allow_nan`), and `y_len` equal to the number of rows.
-pub fn check_fit(
-    estimator: &str,
-    tags: &Tags,
-    x: ArrayView2<'_, f64>,
-    y_len: Option<usize>,
-) -> Result<()> {
+pub fn check_fit(estimator: &str, tags: &Tags, x: ArrayView2<'_, f64>, y_len: Option<usize>) -> Result<()> {
     if let Some(len) = y_len {
         check_lengths(estimator, x.nrows(), "y", len)?;
     }
@@ -30,12 +25,7 @@ pub fn check_fit(
 }
 
 /// Checks a matrix for prediction against the fitted width.
-pub fn check_predict(
-    estimator: &str,
-    n_features_in: usize,
-    allow_nan: bool,
-    x: ArrayView2<'_, f64>,
-) -> Result<()> {
+pub fn check_predict(estimator: &str, n_features_in: usize, allow_nan: bool, x: ArrayView2<'_, f64>) -> Result<()> {
     if x.ncols() != n_features_in {
         return Err(Error::FeatureMismatch {
             estimator: estimator.to_string(),
@@ -56,19 +46,9 @@ pub fn check_predict(
 }
 
 /// Checks that two inputs have the same number of rows.
-pub fn check_lengths(
-    estimator: &str,
-    x_rows: usize,
-    other: &'static str,
-    other_rows: usize,
-) -> Result<()> {
+pub fn check_lengths(estimator: &str, x_rows: usize, other: &'static str, other_rows: usize) -> Result<()> {
     if x_rows != other_rows {
-        return Err(Error::LengthMismatch {
-            estimator: estimator.to_string(),
-            x_rows,
-            other,
-            other_rows,
-        });
+        return Err(Error::LengthMismatch { estimator: estimator.to_string(), x_rows, other, other_rows });
     }
     Ok(())
 }
@@ -88,13 +68,7 @@ pub fn check_finite(x: ArrayView2<'_, f64>, allow_nan: bool) -> Result<()> {
     for (i, row) in x.outer_iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
             if !(v.is_finite() || allow_nan && v.is_nan()) {
-                return Err(Error::NonFinite {
-                    input: Input::X,
-                    row: i,
-                    column: Some(j),
-                    column_name: None,
-                    value: v,
-                });
+                return Err(Error::NonFinite { input: Input::X, row: i, column: Some(j), column_name: None, value: v });
             }
         }
     }
@@ -104,13 +78,7 @@ pub fn check_finite(x: ArrayView2<'_, f64>, allow_nan: bool) -> Result<()> {
 /// Checks that a real-valued target is finite.
 pub fn check_target(y: ArrayView1<'_, f64>) -> Result<()> {
     match y.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(Error::NonFinite {
-            input: Input::Y,
-            row,
-            column: None,
-            column_name: None,
-            value: y[row],
-        }),
+        Some(row) => Err(Error::NonFinite { input: Input::Y, row, column: None, column_name: None, value: y[row] }),
         None => Ok(()),
     }
 }
@@ -128,9 +96,7 @@ pub fn check_sample_weight(estimator: &str, n_rows: usize, w: ArrayView1<'_, f64
         });
     }
     if w.iter().any(|&v| v < 0.0) || w.sum() <= 0.0 {
-        return Err(Error::InvalidInput(format!(
-            "{estimator}: sample weights must be non-negative and not all zero"
-        )));
+        return Err(Error::InvalidInput(format!("{estimator}: sample weights must be non-negative and not all zero")));
     }
     Ok(())
 }
@@ -138,10 +104,7 @@ pub fn check_sample_weight(estimator: &str, n_rows: usize, w: ArrayView1<'_, f64
 /// Rejects a parameter outside `[lo, hi]`, naming it and its value.
 pub fn check_range(name: &str, value: f64, lo: f64, hi: f64) -> Result<()> {
     if value.is_nan() || value < lo || value > hi {
-        return Err(Error::invalid_param(
-            name,
-            format!("must be in [{lo}, {hi}], got {value}"),
-        ));
+        return Err(Error::invalid_param(name, format!("must be in [{lo}, {hi}], got {value}")));
     }
     Ok(())
 }
@@ -149,10 +112,7 @@ pub fn check_range(name: &str, value: f64, lo: f64, hi: f64) -> Result<()> {
 /// Rejects a parameter that is not strictly positive and finite.
 pub fn check_positive(name: &str, value: f64) -> Result<()> {
     if !(value > 0.0 && value.is_finite()) {
-        return Err(Error::invalid_param(
-            name,
-            format!("must be a positive finite number, got {value}"),
-        ));
+        return Err(Error::invalid_param(name, format!("must be a positive finite number, got {value}")));
     }
     Ok(())
 }
@@ -166,17 +126,7 @@ mod tests {
     fn finds_non_finite_with_position() {
         let x = array![[1.0, 2.0], [3.0, f64::NAN]];
         let err = check_finite(x.view(), false).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::NonFinite {
-                    row: 1,
-                    column: Some(1),
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, Error::NonFinite { row: 1, column: Some(1), .. }), "{err}");
         assert!(check_finite(x.view(), true).is_ok());
         let x = array![[1.0, f64::INFINITY]];
         assert!(check_finite(x.view(), true).is_err());
@@ -186,23 +136,10 @@ mod tests {
     fn width_and_emptiness() {
         let x = array![[1.0, 2.0, 3.0]];
         let err = check_predict("Ridge", 4, false, x.view()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "X has 3 features, but Ridge was fitted with 4"
-        );
+        assert_eq!(err.to_string(), "X has 3 features, but Ridge was fitted with 4");
         let empty = ndarray::Array2::<f64>::zeros((0, 3));
-        assert!(matches!(
-            check_fit("Ridge", &Tags::default(), empty.view(), None),
-            Err(Error::EmptyInput { .. })
-        ));
+        assert!(matches!(check_fit("Ridge", &Tags::default(), empty.view(), None), Err(Error::EmptyInput { .. })));
         let err = check_fit("Ridge", &Tags::default(), x.view(), Some(2)).unwrap_err();
-        assert!(matches!(
-            err,
-            Error::LengthMismatch {
-                x_rows: 1,
-                other_rows: 2,
-                ..
-            }
-        ));
+        assert!(matches!(err, Error::LengthMismatch { x_rows: 1, other_rows: 2, .. }));
     }
 }

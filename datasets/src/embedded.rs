@@ -81,10 +81,7 @@ impl<T: TargetElement> Dataset<T> {
             )));
         }
         if self.y.len() != rows {
-            return Err(Error::ShapeMismatch(format!(
-                "dataset has {rows} rows in x but {} targets",
-                self.y.len()
-            )));
+            return Err(Error::ShapeMismatch(format!("dataset has {rows} rows in x but {} targets", self.y.len())));
         }
         let mut columns: Vec<Column> = self
             .feature_names
@@ -108,41 +105,26 @@ struct Parsed {
 /// the crate and checked by the tests, so a malformed one is a bug, not a user error.
 fn parse(name: &str, text: &str) -> Parsed {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines
-        .next()
-        .unwrap_or_else(|| panic!("embedded {name}.csv has no header"));
+    let header = lines.next().unwrap_or_else(|| panic!("embedded {name}.csv has no header"));
     let mut names: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
     let target_name = names.pop();
-    assert_eq!(
-        target_name.as_deref(),
-        Some("target"),
-        "embedded {name}.csv: last column must be target"
-    );
+    assert_eq!(target_name.as_deref(), Some("target"), "embedded {name}.csv: last column must be target");
     let width = names.len();
     let mut values = Vec::new();
     let mut target = Vec::new();
     for (row, line) in lines.enumerate() {
         let mut fields = line.split(',');
         for col in 0..=width {
-            let field = fields
-                .next()
-                .unwrap_or_else(|| panic!("embedded {name}.csv: row {row} is short"));
-            let v: f64 = field.trim().parse().unwrap_or_else(|_| {
-                panic!("embedded {name}.csv: bad number {field:?} at row {row}, column {col}")
-            });
-            if col < width {
-                values.push(v)
-            } else {
-                target.push(v)
-            }
+            let field = fields.next().unwrap_or_else(|| panic!("embedded {name}.csv: row {row} is short"));
+            let v: f64 = field
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("embedded {name}.csv: bad number {field:?} at row {row}, column {col}"));
+            if col < width { values.push(v) } else { target.push(v) }
         }
-        assert!(
-            fields.next().is_none(),
-            "embedded {name}.csv: row {row} is long"
-        );
+        assert!(fields.next().is_none(), "embedded {name}.csv: row {row} is long");
     }
-    let x = Array2::from_shape_vec((target.len(), width), values)
-        .expect("rows have the header's width");
+    let x = Array2::from_shape_vec((target.len(), width), values).expect("rows have the header's width");
     Parsed { names, x, target }
 }
 
@@ -152,29 +134,16 @@ fn classification(name: &str, text: &str, target_names: &[&str]) -> Dataset<i64>
         .target
         .iter()
         .map(|&t| {
-            assert!(
-                t.fract() == 0.0 && t >= 0.0,
-                "embedded {name}.csv: class label {t} is not an integer"
-            );
+            assert!(t.fract() == 0.0 && t >= 0.0, "embedded {name}.csv: class label {t} is not an integer");
             t as i64
         })
         .collect();
-    Dataset {
-        x: p.x,
-        y,
-        feature_names: p.names,
-        target_names: target_names.iter().map(|s| s.to_string()).collect(),
-    }
+    Dataset { x: p.x, y, feature_names: p.names, target_names: target_names.iter().map(|s| s.to_string()).collect() }
 }
 
 fn regression(name: &str, text: &str) -> Dataset<f64> {
     let p = parse(name, text);
-    Dataset {
-        x: p.x,
-        y: Array1::from(p.target),
-        feature_names: p.names,
-        target_names: Vec::new(),
-    }
+    Dataset { x: p.x, y: Array1::from(p.target), feature_names: p.names, target_names: Vec::new() }
 }
 
 /// The iris dataset (scikit-learn's `load_iris`): 150 samples, 4 features (sepal and petal
@@ -182,11 +151,7 @@ fn regression(name: &str, text: &str) -> Dataset<f64> {
 pub fn iris() -> Dataset<i64> {
     static CELL: OnceLock<Dataset<i64>> = OnceLock::new();
     CELL.get_or_init(|| {
-        classification(
-            "iris",
-            include_str!("../data/iris.csv"),
-            &["setosa", "versicolor", "virginica"],
-        )
+        classification("iris", include_str!("../data/iris.csv"), &["setosa", "versicolor", "virginica"])
     })
     .clone()
 }
@@ -195,14 +160,8 @@ pub fn iris() -> Dataset<i64> {
 /// measurements, 3 classes (`class_0` 59, `class_1` 71, `class_2` 48).
 pub fn wine() -> Dataset<i64> {
     static CELL: OnceLock<Dataset<i64>> = OnceLock::new();
-    CELL.get_or_init(|| {
-        classification(
-            "wine",
-            include_str!("../data/wine.csv"),
-            &["class_0", "class_1", "class_2"],
-        )
-    })
-    .clone()
+    CELL.get_or_init(|| classification("wine", include_str!("../data/wine.csv"), &["class_0", "class_1", "class_2"]))
+        .clone()
 }
 
 /// The breast cancer Wisconsin (diagnostic) dataset (scikit-learn's `load_breast_cancer`): 569
@@ -211,11 +170,7 @@ pub fn wine() -> Dataset<i64> {
 pub fn breast_cancer() -> Dataset<i64> {
     static CELL: OnceLock<Dataset<i64>> = OnceLock::new();
     CELL.get_or_init(|| {
-        classification(
-            "breast_cancer",
-            include_str!("../data/breast_cancer.csv"),
-            &["malignant", "benign"],
-        )
+        classification("breast_cancer", include_str!("../data/breast_cancer.csv"), &["malignant", "benign"])
     })
     .clone()
 }
@@ -242,8 +197,7 @@ pub fn digits() -> Dataset<i64> {
 /// norm; here the raw values are kept, so scale them in your pipeline.
 pub fn diabetes() -> Dataset<f64> {
     static CELL: OnceLock<Dataset<f64>> = OnceLock::new();
-    CELL.get_or_init(|| regression("diabetes", include_str!("../data/diabetes.csv")))
-        .clone()
+    CELL.get_or_init(|| regression("diabetes", include_str!("../data/diabetes.csv"))).clone()
 }
 
 #[cfg(test)]
@@ -263,10 +217,6 @@ mod tests {
         let mut d = iris();
         d.feature_names.pop();
         let e = d.to_frame().unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("4 feature columns but 3 feature names"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("4 feature columns but 3 feature names"), "{e}");
     }
 }

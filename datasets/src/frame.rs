@@ -7,9 +7,8 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayViewMut1};
 use oxlearn_core::{Error, Label, Result};
 use polars::prelude::{
-    Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Float64Chunked, LazyCsvReader,
-    LazyFileListReader, LazyFrame, ParquetReader, ParquetWriter, PlRefPath, PolarsError,
-    ScanArgsParquet, SerReader, SerWriter, Series,
+    Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Float64Chunked, LazyCsvReader, LazyFileListReader,
+    LazyFrame, ParquetReader, ParquetWriter, PlRefPath, PolarsError, ScanArgsParquet, SerReader, SerWriter, Series,
 };
 
 /// Turns a polars error about `path` into an oxlearn error: [`Error::Io`] for an i/o failure
@@ -64,11 +63,8 @@ pub fn scan_csv(path: impl AsRef<Path>) -> Result<LazyFrame> {
 /// both name the path.
 pub fn read_parquet(path: impl AsRef<Path>) -> Result<DataFrame> {
     let path = path.as_ref();
-    let file =
-        File::open(path).map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| file_error("read Parquet file", path, e))
+    let file = File::open(path).map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+    ParquetReader::new(file).finish().map_err(|e| file_error("read Parquet file", path, e))
 }
 
 /// A lazy scan of a Parquet file (or a glob such as `"events-*.parquet"`): projections and
@@ -88,12 +84,8 @@ pub fn scan_parquet(path: impl AsRef<Path>) -> Result<LazyFrame> {
 /// [`Error::Io`] naming the path.
 pub fn write_csv(df: &DataFrame, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let file = File::create(path)
-        .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
-    CsvWriter::new(file)
-        .include_header(true)
-        .finish(&mut df.clone())
-        .map_err(|e| file_error("write CSV file", path, e))
+    let file = File::create(path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+    CsvWriter::new(file).include_header(true).finish(&mut df.clone()).map_err(|e| file_error("write CSV file", path, e))
 }
 
 /// Writes `df` to `path` as Parquet (creating or truncating the file).
@@ -102,12 +94,8 @@ pub fn write_csv(df: &DataFrame, path: impl AsRef<Path>) -> Result<()> {
 /// [`Error::Io`] naming the path.
 pub fn write_parquet(df: &DataFrame, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let file = File::create(path)
-        .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
-    ParquetWriter::new(file)
-        .finish(&mut df.clone())
-        .map(|_| ())
-        .map_err(|e| file_error("write Parquet file", path, e))
+    let file = File::create(path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+    ParquetWriter::new(file).finish(&mut df.clone()).map(|_| ()).map_err(|e| file_error("write Parquet file", path, e))
 }
 
 /// What [`frame_to_array_with`] and [`xy_from_frame_with`] do with a null in a feature column.
@@ -121,18 +109,12 @@ pub enum Nulls {
 }
 
 fn column_names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    df.get_column_names().iter().map(|s| s.to_string()).collect()
 }
 
 fn find_column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
     df.column(name).map_err(|_| {
-        Error::InvalidInput(format!(
-            "column {name:?} not found; the frame's columns are {:?}",
-            column_names(df)
-        ))
+        Error::InvalidInput(format!("column {name:?} not found; the frame's columns are {:?}", column_names(df)))
     })
 }
 
@@ -152,12 +134,9 @@ fn as_f64<'a>(col: &'a Column, role: &str) -> Result<std::borrow::Cow<'a, Float6
             series.name().as_str()
         )));
     }
-    let cast = series.cast(&DataType::Float64).map_err(|e| {
-        Error::InvalidInput(format!(
-            "cannot convert column {:?} to f64: {e}",
-            series.name().as_str()
-        ))
-    })?;
+    let cast = series
+        .cast(&DataType::Float64)
+        .map_err(|e| Error::InvalidInput(format!("cannot convert column {:?} to f64: {e}", series.name().as_str())))?;
     let ca = cast.f64().expect("cast to f64").clone();
     Ok(std::borrow::Cow::Owned(ca))
 }
@@ -192,8 +171,7 @@ fn fill_column(
     let mut start = 0;
     for arr in ca.downcast_iter() {
         let values = arr.values().as_slice();
-        out.slice_mut(ndarray::s![start..start + values.len()])
-            .assign(&ndarray::ArrayView1::from(values));
+        out.slice_mut(ndarray::s![start..start + values.len()]).assign(&ndarray::ArrayView1::from(values));
         start += values.len();
     }
     Ok(())
@@ -256,17 +234,9 @@ pub fn xy_from_frame(df: &DataFrame, target: &str) -> Result<(Array2<f64>, Serie
 ///
 /// # Errors
 /// As [`xy_from_frame`].
-pub fn xy_from_frame_with(
-    df: &DataFrame,
-    target: &str,
-    nulls: Nulls,
-) -> Result<(Array2<f64>, Series)> {
+pub fn xy_from_frame_with(df: &DataFrame, target: &str, nulls: Nulls) -> Result<(Array2<f64>, Series)> {
     let y = find_column(df, target)?.as_materialized_series().clone();
-    let features: Vec<&Column> = df
-        .columns()
-        .iter()
-        .filter(|c| c.name().as_str() != target)
-        .collect();
+    let features: Vec<&Column> = df.columns().iter().filter(|c| c.name().as_str() != target).collect();
     let x = columns_to_array(df, &features, nulls)?;
     Ok((x, y))
 }
@@ -299,13 +269,7 @@ pub fn series_to_f64(series: &Series) -> Result<Array1<f64>> {
     let col = Column::from(series.clone());
     let ca = as_f64(&col, "target")?;
     let mut y = Array1::zeros(series.len());
-    fill_column(
-        &ca,
-        series.name().as_str(),
-        Nulls::Error,
-        "target",
-        y.view_mut(),
-    )?;
+    fill_column(&ca, series.name().as_str(), Nulls::Error, "target", y.view_mut())?;
     Ok(y)
 }
 
@@ -318,24 +282,17 @@ pub fn series_to_f64(series: &Series) -> Result<Array1<f64>> {
 pub fn series_to_labels(series: &Series) -> Result<Array1<Label>> {
     let name = series.name().as_str();
     let null_error = |row: usize| {
-        Error::InvalidInput(format!(
-            "target column {name:?} holds a null at row {row}; drop or fill it first"
-        ))
+        Error::InvalidInput(format!("target column {name:?} holds a null at row {row}; drop or fill it first"))
     };
     let dtype = series.dtype();
-    let cast_error = |e: PolarsError| {
-        Error::InvalidInput(format!("cannot read target column {name:?} as labels: {e}"))
-    };
+    let cast_error = |e: PolarsError| Error::InvalidInput(format!("cannot read target column {name:?} as labels: {e}"));
     if dtype.is_string() || dtype.is_categorical() || dtype.is_enum() {
         let s = series.cast(&DataType::String).map_err(cast_error)?;
         let ca = s.str().expect("cast to string");
         return ca
             .iter()
             .enumerate()
-            .map(|(row, v)| {
-                v.map(|s| Label::Str(s.to_string()))
-                    .ok_or_else(|| null_error(row))
-            })
+            .map(|(row, v)| v.map(|s| Label::Str(s.to_string())).ok_or_else(|| null_error(row)))
             .collect();
     }
     if dtype.is_integer() || dtype.is_bool() {
@@ -347,12 +304,10 @@ pub fn series_to_labels(series: &Series) -> Result<Array1<Label>> {
             .map(|(row, v)| match v {
                 Some(v) => Ok(Label::Int(v)),
                 // The cast turns a u64 beyond i64's range into a null.
-                None if series.get(row).is_ok_and(|v| !v.is_null()) => {
-                    Err(Error::InvalidInput(format!(
-                        "target column {name:?} holds label {} at row {row}, outside i64's range",
-                        series.get(row).map(|v| v.to_string()).unwrap_or_default()
-                    )))
-                }
+                None if series.get(row).is_ok_and(|v| !v.is_null()) => Err(Error::InvalidInput(format!(
+                    "target column {name:?} holds label {} at row {row}, outside i64's range",
+                    series.get(row).map(|v| v.to_string()).unwrap_or_default()
+                ))),
                 None => Err(null_error(row)),
             })
             .collect();
@@ -364,9 +319,7 @@ pub fn series_to_labels(series: &Series) -> Result<Array1<Label>> {
             .iter()
             .enumerate()
             .map(|(row, v)| match v {
-                Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e18 => {
-                    Ok(Label::Int(v as i64))
-                }
+                Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e18 => Ok(Label::Int(v as i64)),
                 Some(v) => Err(Error::InvalidInput(format!(
                     "target column {name:?} holds {v} at row {row}, which is not a class label \
                      (a whole number); use xy_regression for a continuous target"

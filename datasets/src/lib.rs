@@ -63,11 +63,10 @@ pub mod generators;
 
 pub use embedded::{Dataset, TargetElement, breast_cancer, diabetes, digits, iris, wine};
 pub use frame::{
-    Nulls, frame_to_array, frame_to_array_with, read_csv, read_parquet, scan_csv, scan_parquet,
-    series_to_f64, series_to_labels, write_csv, write_parquet, xy_classification, xy_from_frame,
-    xy_from_frame_with, xy_regression,
+    Nulls, frame_to_array, frame_to_array_with, read_csv, read_parquet, scan_csv, scan_parquet, series_to_f64,
+    series_to_labels, write_csv, write_parquet, xy_classification, xy_from_frame, xy_from_frame_with, xy_regression,
 };
 pub use generators::{
-    Centers, ClusterStd, MakeBlobs, MakeCircles, MakeClassification, MakeMoons, MakeRegression,
-    make_blobs, make_circles, make_classification, make_moons, make_regression,
+    Centers, ClusterStd, MakeBlobs, MakeCircles, MakeClassification, MakeMoons, MakeRegression, make_blobs,
+    make_circles, make_classification, make_moons, make_regression,
 };

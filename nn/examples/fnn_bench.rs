@@ -24,10 +24,7 @@ use oxlearn_nn::{Device, MlpClassifier};
 use polars::prelude::*;
 
 fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
 /// Process creation time in Unix seconds from /proc (field 22 of /proc/self/stat against
@@ -36,24 +33,13 @@ fn process_start_unix() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after = &stat[stat.rfind(')')? + 2..];
     let ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
-    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
     Some(unix_now() - (uptime - ticks / 100.0))
 }
 
 fn launch_unix() -> (Option<f64>, &'static str) {
-    match std::env::var("BENCH_LAUNCH_NS")
-        .ok()
-        .and_then(|v| v.parse::<u128>().ok())
-    {
-        Some(ns) => (
-            Some(ns as f64 / 1e9),
-            "BENCH_LAUNCH_NS (set by the launcher)",
-        ),
+    match std::env::var("BENCH_LAUNCH_NS").ok().and_then(|v| v.parse::<u128>().ok()) {
+        Some(ns) => (Some(ns as f64 / 1e9), "BENCH_LAUNCH_NS (set by the launcher)"),
         None => (process_start_unix(), "/proc/self/stat starttime"),
     }
 }
@@ -67,12 +53,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 fn loadavg() -> Vec<f64> {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|s| {
-            s.split_whitespace()
-                .take(3)
-                .filter_map(|v| v.parse().ok())
-                .collect()
-        })
+        .map(|s| s.split_whitespace().take(3).filter_map(|v| v.parse().ok()).collect())
         .unwrap_or_default()
 }
 
@@ -93,12 +74,7 @@ fn read_fnn1(dir: &str) -> Result<(Array2<f64>, Array1<i64>), Box<dyn std::error
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect()
         }
-        Err(_) => df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|n| n != "target")
-            .collect(),
+        Err(_) => df.get_column_names().iter().map(|s| s.to_string()).filter(|n| n != "target").collect(),
     };
     let n = df.height();
     let mut x = Array2::<f64>::zeros((n, features.len()));
@@ -109,11 +85,7 @@ fn read_fnn1(dir: &str) -> Result<(Array2<f64>, Array1<i64>), Box<dyn std::error
         }
     }
     let target = df.column("target")?.cast(&DataType::Int64)?;
-    let y = target
-        .i64()?
-        .iter()
-        .map(|v| v.ok_or("null in target"))
-        .collect::<Result<Array1<i64>, _>>()?;
+    let y = target.i64()?.iter().map(|v| v.ok_or("null in target")).collect::<Result<Array1<i64>, _>>()?;
     Ok((x, y))
 }
 
@@ -124,15 +96,8 @@ fn gemm_peak(threads: usize) -> f64 {
     let a: Vec<f32> = (0..n * n).map(|i| ((i % 97) as f32) * 0.01).collect();
     let b: Vec<f32> = (0..n * n).map(|i| ((i % 89) as f32) * 0.01).collect();
     let mut c = vec![0.0f32; n * n];
-    let par = if threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("pool");
+    let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
     pool.install(|| {
         let mut best = f64::INFINITY;
         for _ in 0..4 {
@@ -147,22 +112,12 @@ fn gemm_peak(threads: usize) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (launch, launch_source) = launch_unix();
     let args: Vec<String> = std::env::args().collect();
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let dir = opt("--data")
-        .ok_or("usage: fnn_bench --data DIR [--threads N] [--epochs N] [--no-peak]")?;
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let dir = opt("--data").ok_or("usage: fnn_bench --data DIR [--threads N] [--epochs N] [--no-peak]")?;
     let threads: usize = opt("--threads")
         .map(|t| t.parse())
         .transpose()?
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let epochs: usize = opt("--epochs").map(|t| t.parse()).transpose()?.unwrap_or(5);
     let started_utc = unix_now();
     let load_start = loadavg();
@@ -170,24 +125,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let (x, y) = read_fnn1(&dir)?;
     let read_s = t.elapsed().as_secs_f64();
-    eprintln!(
-        "[oxlearn fnn_bench] read {} x {} in {read_s:.3}s, {threads} threads",
-        x.nrows(),
-        x.ncols()
-    );
+    eprintln!("[oxlearn fnn_bench] read {} x {} in {read_s:.3}s, {threads} threads", x.nrows(), x.ncols());
 
     // Epoch times from the callback: each report marks the end of an epoch.
     let marks = Arc::new(Mutex::new(Vec::<(Instant, f64)>::new()));
     let log = marks.clone();
     let callback = Callback::new(move |p: &Progress<'_>| {
-        log.lock()
-            .expect("marks")
-            .push((Instant::now(), unix_now()));
-        eprintln!(
-            "[oxlearn fnn_bench] epoch {}: loss {:.4}",
-            p.iteration,
-            p.loss.unwrap_or(f64::NAN)
-        );
+        log.lock().expect("marks").push((Instant::now(), unix_now()));
+        eprintln!("[oxlearn fnn_bench] epoch {}: loss {:.4}", p.iteration, p.loss.unwrap_or(f64::NAN));
         ControlFlow::Continue(())
     });
     let est = MlpClassifier::default()
@@ -242,11 +187,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let rss = peak_rss_mb();
 
-    let peak = if args.iter().any(|a| a == "--no-peak") {
-        None
-    } else {
-        Some(gemm_peak(threads))
-    };
+    let peak = if args.iter().any(|a| a == "--no-peak") { None } else { Some(gemm_peak(threads)) };
     let gemm_gflops = gemm.gflops();
 
     let env = serde_json::json!({

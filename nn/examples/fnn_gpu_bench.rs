@@ -28,19 +28,14 @@ type Data = (Array2<f64>, Array1<i64>);
 fn read(dir: &str, name: &str) -> std::result::Result<Data, Box<dyn std::error::Error>> {
     let xb = std::fs::read(format!("{dir}/{name}.x.f32"))?;
     let yb = std::fs::read(format!("{dir}/{name}.y.i64"))?;
-    let y: Array1<i64> = yb
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect();
+    let y: Array1<i64> = yb.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
     let n = y.len();
     if n == 0 || xb.len() % (4 * n) != 0 {
         return Err(format!("{name}: {} bytes of X do not match {n} labels", xb.len()).into());
     }
     let d = xb.len() / 4 / n;
-    let x: Vec<f64> = xb
-        .chunks_exact(4)
-        .map(|c| f64::from(f32::from_le_bytes(c.try_into().expect("4 bytes"))))
-        .collect();
+    let x: Vec<f64> =
+        xb.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes(c.try_into().expect("4 bytes")))).collect();
     Ok((Array2::from_shape_vec((n, d), x)?, y))
 }
 
@@ -50,30 +45,17 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let h = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[h]
-    } else {
-        (v[h - 1] + v[h]) / 2.0
-    })
+    Some(if v.len() % 2 == 1 { v[h] } else { (v[h - 1] + v[h]) / 2.0 })
 }
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let process_start = Instant::now();
     let args: Vec<String> = std::env::args().collect();
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let dir = opt("--data").ok_or("usage: fnn_gpu_bench --data DIR [--device D] [--case C]")?;
     let device = Device::parse(&opt("--device").unwrap_or_else(|| "auto".into()))?;
     let threads: Option<usize> = opt("--threads").map(|t| t.parse()).transpose()?;
-    let mut cases: Vec<String> = args
-        .windows(2)
-        .filter(|w| w[0] == "--case")
-        .map(|w| w[1].clone())
-        .collect();
+    let mut cases: Vec<String> = args.windows(2).filter(|w| w[0] == "--case").map(|w| w[1].clone()).collect();
     if cases.is_empty() {
         cases = vec!["FNN-1".into(), "FNN-2".into()];
     }
@@ -84,27 +66,16 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             "FNN-2" => ("fnn2", vec![1024, 1024], 1024, 3),
             other => return Err(format!("unknown case {other}").into()),
         };
-        let epochs: usize = opt("--epochs")
-            .map(|t| t.parse())
-            .transpose()?
-            .unwrap_or(default_epochs);
+        let epochs: usize = opt("--epochs").map(|t| t.parse()).transpose()?.unwrap_or(default_epochs);
         let t = Instant::now();
         let (x, y) = read(&dir, data)?;
         let read_s = t.elapsed().as_secs_f64();
-        eprintln!(
-            "[fnn_gpu_bench] {case}: read {} x {} in {read_s:.2}s; device {resolved}",
-            x.nrows(),
-            x.ncols()
-        );
+        eprintln!("[fnn_gpu_bench] {case}: read {} x {} in {read_s:.2}s; device {resolved}", x.nrows(), x.ncols());
         let marks = Arc::new(Mutex::new(Vec::<Instant>::new()));
         let log = marks.clone();
         let callback = Callback::new(move |p: &Progress<'_>| {
             log.lock().expect("marks").push(Instant::now());
-            eprintln!(
-                "[fnn_gpu_bench] epoch {}: loss {:.4}",
-                p.iteration,
-                p.loss.unwrap_or(f64::NAN)
-            );
+            eprintln!("[fnn_gpu_bench] epoch {}: loss {:.4}", p.iteration, p.loss.unwrap_or(f64::NAN));
             ControlFlow::Continue(())
         });
         let mut est = MlpClassifier::default()

@@ -60,9 +60,7 @@ impl Device {
             "auto" => Ok(Device::Auto),
             other => Err(Error::invalid_param(
                 "device",
-                format!(
-                    "unknown device {other:?}; expected \"cpu\", \"wgpu\", \"wgpu-any\", \"cuda\" or \"auto\""
-                ),
+                format!("unknown device {other:?}; expected \"cpu\", \"wgpu\", \"wgpu-any\", \"cuda\" or \"auto\""),
             )),
         }
     }
@@ -73,24 +71,17 @@ impl Device {
     /// kernel compilation) happens once per process; later calls are cheap.
     pub fn resolve(self, estimator: &'static str) -> Result<Device> {
         let named = |e: Error| match e {
-            Error::Unsupported { operation, .. } => Error::Unsupported {
-                estimator: estimator.to_string(),
-                operation,
-            },
+            Error::Unsupported { operation, .. } => Error::Unsupported { estimator: estimator.to_string(), operation },
             other => other,
         };
         match self {
             Device::Cpu => Ok(Device::Cpu),
             Device::Wgpu => {
-                crate::backend::wgpu::WgpuContext::get(
-                    crate::backend::wgpu::AdapterChoice::Hardware,
-                )
-                .map_err(named)?;
+                crate::backend::wgpu::WgpuContext::get(crate::backend::wgpu::AdapterChoice::Hardware).map_err(named)?;
                 Ok(Device::Wgpu)
             }
             Device::WgpuAny => {
-                crate::backend::wgpu::WgpuContext::get(crate::backend::wgpu::AdapterChoice::Any)
-                    .map_err(named)?;
+                crate::backend::wgpu::WgpuContext::get(crate::backend::wgpu::AdapterChoice::Any).map_err(named)?;
                 Ok(Device::WgpuAny)
             }
             Device::Cuda => {
@@ -100,10 +91,7 @@ impl Device {
             Device::Auto => {
                 if cuda_available().is_ok() {
                     Ok(Device::Cuda)
-                } else if crate::backend::wgpu::WgpuContext::get(
-                    crate::backend::wgpu::AdapterChoice::Hardware,
-                )
-                .is_ok()
+                } else if crate::backend::wgpu::WgpuContext::get(crate::backend::wgpu::AdapterChoice::Hardware).is_ok()
                 {
                     Ok(Device::Wgpu)
                 } else {
@@ -147,10 +135,7 @@ mod tests {
         {
             let err = Device::Cuda.resolve("MlpClassifier").unwrap_err();
             assert!(matches!(err, Error::Unsupported { .. }));
-            assert!(
-                err.to_string().contains("not built in this version"),
-                "{err}"
-            );
+            assert!(err.to_string().contains("not built in this version"), "{err}");
         }
         assert_eq!(Device::parse("cuda").unwrap(), Device::Cuda);
         assert_eq!(Device::parse("wgpu-any").unwrap(), Device::WgpuAny);

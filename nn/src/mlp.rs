@@ -6,9 +6,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Axis, Ix1, Ix2, s
 use oxlearn_core::parallel::{effective_n_jobs, with_n_jobs};
 use oxlearn_core::validate::{check_fit, check_lengths, check_target};
 use oxlearn_core::{
-    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor,
-    RegressorKind, Result, Tags,
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
+    FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,10 +102,7 @@ mlp_setters!(MlpClassifier);
 mlp_setters!(MlpRegressor);
 
 fn mlp_tags() -> Tags {
-    Tags {
-        non_deterministic: true,
-        ..Tags::default()
-    }
+    Tags { non_deterministic: true, ..Tags::default() }
 }
 
 /// Runs a training call inside a pool of `n_jobs` threads on the resolved device.
@@ -122,20 +118,11 @@ fn run_training(
     state.config.device.resolve(estimator)?;
     let n_jobs = state.config.n_jobs;
     let threads = effective_n_jobs(n_jobs);
-    with_n_jobs(n_jobs, || {
-        train::train(estimator, state, rng, x, y, mode, callback, threads)
-    })?
+    with_n_jobs(n_jobs, || train::train(estimator, state, rng, x, y, mode, callback, threads))?
 }
 
-fn check_architecture(
-    estimator: &str,
-    state: &MlpState,
-    config: &MlpConfig,
-    n_features: usize,
-) -> Result<()> {
-    let expected: Vec<usize> = std::iter::once(n_features)
-        .chain(config.hidden_layer_sizes.iter().copied())
-        .collect();
+fn check_architecture(estimator: &str, state: &MlpState, config: &MlpConfig, n_features: usize) -> Result<()> {
+    let expected: Vec<usize> = std::iter::once(n_features).chain(config.hidden_layer_sizes.iter().copied()).collect();
     if state.units[..state.units.len() - 1] != expected[..] {
         return Err(Error::invalid_param(
             "hidden_layer_sizes",
@@ -177,22 +164,9 @@ impl Classifier for MlpClassifier {
         self.config.device.resolve(Self::NAME)?;
         let k = y.n_classes();
         let labels = y.y.to_vec();
-        let (mut state, rng) =
-            train::new_state(&self.config, x.ncols(), Y::Classes(&labels, k), Device::Cpu);
-        run_training(
-            Self::NAME,
-            &mut state,
-            rng,
-            x,
-            Y::Classes(&labels, k),
-            Mode::Fresh,
-            &self.callback,
-        )?;
-        Ok(FittedMlpClassifier {
-            classes: y.classes,
-            state,
-            callback: self.callback.clone(),
-        })
+        let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Classes(&labels, k), Device::Cpu);
+        run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, k), Mode::Fresh, &self.callback)?;
+        Ok(FittedMlpClassifier { classes: y.classes, state, callback: self.callback.clone() })
     }
 }
 
@@ -234,11 +208,7 @@ impl MlpClassifier {
             Mode::Warm,
             &self.callback,
         )?;
-        Ok(FittedMlpClassifier {
-            classes: previous.classes.clone(),
-            state,
-            callback: self.callback.clone(),
-        })
+        Ok(FittedMlpClassifier { classes: previous.classes.clone(), state, callback: self.callback.clone() })
     }
 
     /// scikit-learn's first `partial_fit(X, y, classes)`: creates the model for `classes` (all
@@ -257,19 +227,11 @@ impl MlpClassifier {
         classes.sort();
         classes.dedup();
         if classes.len() < 2 {
-            return Err(Error::InvalidInput(format!(
-                "{} needs at least 2 classes, got {}",
-                Self::NAME,
-                classes.len()
-            )));
+            return Err(Error::InvalidInput(format!("{} needs at least 2 classes, got {}", Self::NAME, classes.len())));
         }
         let labels = encode_with(&classes, y)?;
-        let (mut state, rng) = train::new_state(
-            &self.config,
-            x.ncols(),
-            Y::Classes(&labels, classes.len()),
-            Device::Cpu,
-        );
+        let (mut state, rng) =
+            train::new_state(&self.config, x.ncols(), Y::Classes(&labels, classes.len()), Device::Cpu);
         run_training(
             Self::NAME,
             &mut state,
@@ -279,11 +241,7 @@ impl MlpClassifier {
             Mode::Partial,
             &self.callback,
         )?;
-        Ok(FittedMlpClassifier {
-            classes,
-            state,
-            callback: self.callback.clone(),
-        })
+        Ok(FittedMlpClassifier { classes, state, callback: self.callback.clone() })
     }
 }
 
@@ -298,10 +256,9 @@ fn seeded(config: &MlpConfig) -> rand_xoshiro::Xoshiro256PlusPlus {
 fn encode_with<L: ClassLabel>(classes: &[L], y: ArrayView1<'_, L>) -> Result<Vec<usize>> {
     y.iter()
         .map(|l| {
-            classes.binary_search(l).map_err(|_| Error::UnknownLabel {
-                label: format!("{l:?}"),
-                n_classes: classes.len(),
-            })
+            classes
+                .binary_search(l)
+                .map_err(|_| Error::UnknownLabel { label: format!("{l:?}"), n_classes: classes.len() })
         })
         .collect()
 }
@@ -405,11 +362,7 @@ fitted_accessors!(FittedMlpRegressor);
 impl<L: ClassLabel> FittedMlpClassifier<L> {
     /// scikit-learn's later `partial_fit` calls: one more epoch on `(x, y)`, continuing the
     /// optimizer's state. Labels must be among [`classes`](FittedClassifier::classes).
-    pub fn partial_fit<'a, 'b>(
-        &mut self,
-        x: impl AsArray<'a, f64, Ix2>,
-        y: impl AsArray<'b, L, Ix1>,
-    ) -> Result<()> {
+    pub fn partial_fit<'a, 'b>(&mut self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, L, Ix1>) -> Result<()> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, L>) = (x.into(), y.into());
         let x = self.check_x(x)?;
         check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
@@ -447,10 +400,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedMlpClassifier<L> {
         Ok(if out.ncols() == 1 {
             out.column(0).mapv(|p| usize::from(p > 0.5))
         } else {
-            out.rows()
-                .into_iter()
-                .map(|r| argmax(r.as_slice().expect("row-major")))
-                .collect()
+            out.rows().into_iter().map(|r| argmax(r.as_slice().expect("row-major"))).collect()
         })
     }
 
@@ -490,26 +440,11 @@ impl Estimator for MlpRegressor {
 impl Regressor for MlpRegressor {
     type Fitted = FittedMlpRegressor;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedMlpRegressor> {
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedMlpRegressor> {
         self.config.device.resolve(Self::NAME)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
-        run_training(
-            Self::NAME,
-            &mut state,
-            rng,
-            x,
-            Y::Values(y),
-            Mode::Fresh,
-            &self.callback,
-        )?;
-        Ok(FittedMlpRegressor {
-            state,
-            callback: self.callback.clone(),
-        })
+        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Fresh, &self.callback)?;
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
     }
 }
 
@@ -531,19 +466,8 @@ impl MlpRegressor {
         let mut state = previous.state.clone();
         state.config = self.config.clone();
         state.optimizer = None;
-        run_training(
-            Self::NAME,
-            &mut state,
-            seeded(&self.config),
-            x,
-            Y::Values(y),
-            Mode::Warm,
-            &self.callback,
-        )?;
-        Ok(FittedMlpRegressor {
-            state,
-            callback: self.callback.clone(),
-        })
+        run_training(Self::NAME, &mut state, seeded(&self.config), x, Y::Values(y), Mode::Warm, &self.callback)?;
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
     }
 
     /// scikit-learn's first `partial_fit`: creates the model and trains one epoch. Continue with
@@ -558,45 +482,22 @@ impl MlpRegressor {
         check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
         check_target(y)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
-        run_training(
-            Self::NAME,
-            &mut state,
-            rng,
-            x,
-            Y::Values(y),
-            Mode::Partial,
-            &self.callback,
-        )?;
-        Ok(FittedMlpRegressor {
-            state,
-            callback: self.callback.clone(),
-        })
+        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Partial, &self.callback)?;
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
     }
 }
 
 impl FittedMlpRegressor {
     /// scikit-learn's later `partial_fit` calls: one more epoch on `(x, y)`, continuing the
     /// optimizer's state.
-    pub fn partial_fit<'a, 'b>(
-        &mut self,
-        x: impl AsArray<'a, f64, Ix2>,
-        y: impl AsArray<'b, f64, Ix1>,
-    ) -> Result<()> {
+    pub fn partial_fit<'a, 'b>(&mut self, x: impl AsArray<'a, f64, Ix2>, y: impl AsArray<'b, f64, Ix1>) -> Result<()> {
         let (x, y): (ArrayView2<'a, f64>, ArrayView1<'b, f64>) = (x.into(), y.into());
         let x = self.check_x(x)?;
         check_lengths(Self::NAME, x.nrows(), "y", y.len())?;
         check_target(y)?;
         let rng = seeded(&self.state.config);
         let mut state = self.state.clone();
-        run_training(
-            Self::NAME,
-            &mut state,
-            rng,
-            x,
-            Y::Values(y),
-            Mode::Partial,
-            &self.callback,
-        )?;
+        run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Partial, &self.callback)?;
         self.state = state;
         Ok(())
     }
@@ -639,10 +540,7 @@ fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> 
         let coefs: Vec<_> = state.coefs.iter().map(|c| c.as_standard_layout()).collect();
         for start in (0..x.nrows()).step_by(PREDICT_BLOCK) {
             let end = (start + PREDICT_BLOCK).min(x.nrows());
-            let mut a = x
-                .slice(s![start..end, ..])
-                .as_standard_layout()
-                .into_owned();
+            let mut a = x.slice(s![start..end, ..]).as_standard_layout().into_owned();
             for (l, coef) in coefs.iter().enumerate() {
                 let (inp, width) = (state.units[l], state.units[l + 1]);
                 let rows = end - start;

@@ -116,10 +116,7 @@ impl<B: Backend> Network<B> {
         max_batch: usize,
     ) -> Result<Self> {
         let layers = units.len() - 1;
-        assert!(
-            coefs.len() == layers && intercepts.len() == layers,
-            "one weight matrix and bias per layer"
-        );
+        assert!(coefs.len() == layers && intercepts.len() == layers, "one weight matrix and bias per layer");
         let max_batch = max_batch.max(1);
         let mut w = Vec::with_capacity(layers);
         let mut b = Vec::with_capacity(layers);
@@ -135,10 +132,7 @@ impl<B: Backend> Network<B> {
             gb.push(backend.zeros(units[l + 1])?);
             delta.push(backend.zeros(max_batch * units[l + 1])?);
         }
-        let a = units
-            .iter()
-            .map(|&u| backend.zeros(max_batch * u))
-            .collect::<Result<Vec<_>>>()?;
+        let a = units.iter().map(|&u| backend.zeros(max_batch * u)).collect::<Result<Vec<_>>>()?;
         let n_out = units[layers];
         Ok(Network {
             batch_labels: backend.upload_idx(&vec![0; max_batch])?,
@@ -185,21 +179,11 @@ impl<B: Backend> Network<B> {
             HostTargets::Classes(c) => Targets::Classes(self.backend.upload_idx(c)?),
             HostTargets::Values(v) => Targets::Values(self.backend.upload(v)?),
         };
-        Ok(DeviceData {
-            x: self.backend.upload(x)?,
-            y,
-            n,
-        })
+        Ok(DeviceData { x: self.backend.upload(x)?, y, n })
     }
 
     /// A fresh optimizer state (zero moments / velocities).
-    pub fn adam(
-        &self,
-        lr_init: f64,
-        beta_1: f64,
-        beta_2: f64,
-        epsilon: f64,
-    ) -> Result<Optimizer<B>> {
+    pub fn adam(&self, lr_init: f64, beta_1: f64, beta_2: f64, epsilon: f64) -> Result<Optimizer<B>> {
         Ok(Optimizer::Adam {
             m: self.zeros_like_params()?,
             v: self.zeros_like_params()?,
@@ -213,29 +197,18 @@ impl<B: Backend> Network<B> {
 
     /// A fresh SGD state (zero velocities).
     pub fn sgd(&self, lr: f64, momentum: f64, nesterov: bool) -> Result<Optimizer<B>> {
-        Ok(Optimizer::Sgd {
-            velocity: self.zeros_like_params()?,
-            lr,
-            momentum,
-            nesterov,
-        })
+        Ok(Optimizer::Sgd { velocity: self.zeros_like_params()?, lr, momentum, nesterov })
     }
 
     fn zeros_like_params(&self) -> Result<Vec<B::Buf>> {
-        self.param_lens()
-            .into_iter()
-            .map(|len| self.backend.zeros(len))
-            .collect()
+        self.param_lens().into_iter().map(|len| self.backend.zeros(len)).collect()
     }
 
     /// Lengths of the parameter tensors in optimizer order: `W[0], .., W[L-1], b[0], .., b[L-1]`
     /// (scikit-learn's `coefs_ + intercepts_`).
     pub fn param_lens(&self) -> Vec<usize> {
         let layers = self.layers();
-        (0..layers)
-            .map(|l| self.units[l] * self.units[l + 1])
-            .chain((0..layers).map(|l| self.units[l + 1]))
-            .collect()
+        (0..layers).map(|l| self.units[l] * self.units[l + 1]).chain((0..layers).map(|l| self.units[l + 1])).collect()
     }
 
     // ----------------------------------------------------------------------------------------
@@ -245,13 +218,7 @@ impl<B: Backend> Network<B> {
     /// One minibatch step over the samples `order[range]`: gather, forward pass, loss, gradient
     /// reset, backward pass, optimizer step. The batch's loss (summed over its samples, plus
     /// the L2 term `alpha / 2 ||W||^2`) is added to the loss accumulator.
-    pub fn train_step(
-        &mut self,
-        data: &DeviceData<B>,
-        order: &B::Idx,
-        range: Range<usize>,
-        opt: &mut Optimizer<B>,
-    ) {
+    pub fn train_step(&mut self, data: &DeviceData<B>, order: &B::Idx, range: Range<usize>, opt: &mut Optimizer<B>) {
         let n = range.len();
         self.gather(data, order, range);
         self.forward(n);
@@ -279,13 +246,9 @@ impl<B: Backend> Network<B> {
         be.gather_rows(&data.x, self.units[0], order, range.clone(), &mut self.a[0]);
         match &data.y {
             Targets::Classes(y) => be.gather_idx(y, order, range, &mut self.batch_labels),
-            Targets::Values(y) => be.gather_rows(
-                y,
-                self.units[self.units.len() - 1],
-                order,
-                range,
-                &mut self.batch_values,
-            ),
+            Targets::Values(y) => {
+                be.gather_rows(y, self.units[self.units.len() - 1], order, range, &mut self.batch_values)
+            }
         }
     }
 
@@ -295,24 +258,9 @@ impl<B: Backend> Network<B> {
         let layers = self.layers();
         for l in 0..layers {
             let (inp, out) = (self.units[l], self.units[l + 1]);
-            let act = if l + 1 == layers {
-                Activation::Identity
-            } else {
-                self.activation
-            };
+            let act = if l + 1 == layers { Activation::Identity } else { self.activation };
             let (lo, hi) = self.a.split_at_mut(l + 1);
-            self.backend.gemm(
-                n,
-                out,
-                inp,
-                1.0,
-                &lo[l],
-                Trans::No,
-                &self.w[l],
-                Trans::No,
-                0.0,
-                &mut hi[0],
-            );
+            self.backend.gemm(n, out, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
             self.backend.bias_act(&mut hi[0], n, out, &self.b[l], act);
         }
     }
@@ -325,37 +273,19 @@ impl<B: Backend> Network<B> {
         let scale = 1.0 / n as f32;
         let (out, delta) = (&self.a[last], &mut self.delta[last - 1]);
         match self.output {
-            OutputLoss::SoftmaxCrossEntropy => self.backend.softmax_xent(
-                out,
-                &self.batch_labels,
-                n,
-                n_out,
-                scale,
-                delta,
-                &mut self.loss,
-            ),
-            OutputLoss::LogisticCrossEntropy => {
-                self.backend
-                    .logistic_xent(out, &self.batch_labels, n, scale, delta, &mut self.loss)
+            OutputLoss::SoftmaxCrossEntropy => {
+                self.backend.softmax_xent(out, &self.batch_labels, n, n_out, scale, delta, &mut self.loss)
             }
-            OutputLoss::SquaredError => self.backend.squared_error(
-                out,
-                &self.batch_values,
-                n,
-                n_out,
-                scale,
-                delta,
-                &mut self.loss,
-            ),
+            OutputLoss::LogisticCrossEntropy => {
+                self.backend.logistic_xent(out, &self.batch_labels, n, scale, delta, &mut self.loss)
+            }
+            OutputLoss::SquaredError => {
+                self.backend.squared_error(out, &self.batch_values, n, n_out, scale, delta, &mut self.loss)
+            }
         }
         if self.alpha > 0.0 {
             for (l, w) in self.w.iter().enumerate() {
-                self.backend.sum_squares(
-                    w,
-                    self.units[l] * self.units[l + 1],
-                    0.5 * self.alpha,
-                    &mut self.loss,
-                );
+                self.backend.sum_squares(w, self.units[l] * self.units[l + 1], 0.5 * self.alpha, &mut self.loss);
             }
         }
     }
@@ -367,8 +297,7 @@ impl<B: Backend> Network<B> {
         for l in 0..self.layers() {
             let len = self.units[l] * self.units[l + 1];
             if scale > 0.0 {
-                self.backend
-                    .scale_copy(&self.w[l], scale, &mut self.gw[l], len);
+                self.backend.scale_copy(&self.w[l], scale, &mut self.gw[l], len);
             } else {
                 self.backend.fill(&mut self.gw[l], len, 0.0);
             }
@@ -392,24 +321,11 @@ impl<B: Backend> Network<B> {
                 1.0,
                 &mut self.gw[l],
             );
-            self.backend
-                .col_sums(&self.delta[l], n, out, 1.0, &mut self.gb[l]);
+            self.backend.col_sums(&self.delta[l], n, out, 1.0, &mut self.gb[l]);
             if l > 0 {
                 let (lo, hi) = self.delta.split_at_mut(l);
-                self.backend.gemm(
-                    n,
-                    inp,
-                    out,
-                    1.0,
-                    &hi[0],
-                    Trans::No,
-                    &self.w[l],
-                    Trans::Yes,
-                    0.0,
-                    &mut lo[l - 1],
-                );
-                self.backend
-                    .act_backward(&self.a[l], &mut lo[l - 1], n * inp, self.activation);
+                self.backend.gemm(n, inp, out, 1.0, &hi[0], Trans::No, &self.w[l], Trans::Yes, 0.0, &mut lo[l - 1]);
+                self.backend.act_backward(&self.a[l], &mut lo[l - 1], n * inp, self.activation);
             }
         }
     }
@@ -418,15 +334,7 @@ impl<B: Backend> Network<B> {
     fn optimizer_step(&mut self, opt: &mut Optimizer<B>) {
         let layers = self.layers();
         match opt {
-            Optimizer::Adam {
-                m,
-                v,
-                t,
-                lr_init,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => {
+            Optimizer::Adam { m, v, t, lr_init, beta_1, beta_2, epsilon } => {
                 *t += 1;
                 let tt = *t as i32;
                 let lr = *lr_init * (1.0 - beta_2.powi(tt)).sqrt() / (1.0 - beta_1.powi(tt));
@@ -438,8 +346,7 @@ impl<B: Backend> Network<B> {
                 };
                 for l in 0..layers {
                     let len = self.units[l] * self.units[l + 1];
-                    self.backend
-                        .adam(&mut self.w[l], &self.gw[l], &mut m[l], &mut v[l], len, step);
+                    self.backend.adam(&mut self.w[l], &self.gw[l], &mut m[l], &mut v[l], len, step);
                     self.backend.adam(
                         &mut self.b[l],
                         &self.gb[l],
@@ -450,28 +357,12 @@ impl<B: Backend> Network<B> {
                     );
                 }
             }
-            Optimizer::Sgd {
-                velocity,
-                lr,
-                momentum,
-                nesterov,
-            } => {
-                let step = SgdStep {
-                    lr: *lr as f32,
-                    momentum: *momentum as f32,
-                    nesterov: *nesterov,
-                };
+            Optimizer::Sgd { velocity, lr, momentum, nesterov } => {
+                let step = SgdStep { lr: *lr as f32, momentum: *momentum as f32, nesterov: *nesterov };
                 for l in 0..layers {
                     let len = self.units[l] * self.units[l + 1];
-                    self.backend
-                        .sgd(&mut self.w[l], &self.gw[l], &mut velocity[l], len, step);
-                    self.backend.sgd(
-                        &mut self.b[l],
-                        &self.gb[l],
-                        &mut velocity[layers + l],
-                        self.units[l + 1],
-                        step,
-                    );
+                    self.backend.sgd(&mut self.w[l], &self.gw[l], &mut velocity[l], len, step);
+                    self.backend.sgd(&mut self.b[l], &self.gb[l], &mut velocity[layers + l], self.units[l + 1], step);
                 }
             }
         }
@@ -501,12 +392,10 @@ impl<B: Backend> Network<B> {
         out: &mut [f32],
     ) -> Result<()> {
         let n = range.len();
-        self.backend
-            .gather_rows(&data.x, self.units[0], order, range, &mut self.a[0]);
+        self.backend.gather_rows(&data.x, self.units[0], order, range, &mut self.a[0]);
         self.forward(n);
         let last = self.layers();
-        self.backend
-            .download(&self.a[last], &mut out[..n * self.units[last]])
+        self.backend.download(&self.a[last], &mut out[..n * self.units[last]])
     }
 
     /// Downloads the parameters: `(coefs, intercepts)`.
@@ -567,15 +456,8 @@ impl<B: Backend> Optimizer<B> {
                 .collect()
         };
         Ok(match self {
-            Optimizer::Adam { m, v, t, .. } => OptimizerState::Adam {
-                t: *t,
-                m: download(m)?,
-                v: download(v)?,
-            },
-            Optimizer::Sgd { velocity, lr, .. } => OptimizerState::Sgd {
-                lr: *lr,
-                velocity: download(velocity)?,
-            },
+            Optimizer::Adam { m, v, t, .. } => OptimizerState::Adam { t: *t, m: download(m)?, v: download(v)? },
+            Optimizer::Sgd { velocity, lr, .. } => OptimizerState::Sgd { lr: *lr, velocity: download(velocity)? },
         })
     }
 }

@@ -117,10 +117,7 @@ impl MlpConfig {
         if self.hidden_layer_sizes.contains(&0) {
             return Err(Error::invalid_param(
                 "hidden_layer_sizes",
-                format!(
-                    "every layer needs at least 1 unit, got {:?}",
-                    self.hidden_layer_sizes
-                ),
+                format!("every layer needs at least 1 unit, got {:?}", self.hidden_layer_sizes),
             ));
         }
         if !(self.alpha >= 0.0 && self.alpha.is_finite()) {
@@ -130,10 +127,7 @@ impl MlpConfig {
             ));
         }
         if self.batch_size == Some(0) {
-            return Err(Error::invalid_param(
-                "batch_size",
-                "must be at least 1 (or auto), got 0",
-            ));
+            return Err(Error::invalid_param("batch_size", "must be at least 1 (or auto), got 0"));
         }
         check_positive("learning_rate_init", self.learning_rate_init)?;
         if !(self.power_t >= 0.0 && self.power_t.is_finite()) {
@@ -143,16 +137,10 @@ impl MlpConfig {
             ));
         }
         if self.max_iter == 0 {
-            return Err(Error::invalid_param(
-                "max_iter",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
         }
         if self.tol.is_nan() || self.tol < 0.0 {
-            return Err(Error::invalid_param(
-                "tol",
-                format!("must be non-negative, got {}", self.tol),
-            ));
+            return Err(Error::invalid_param("tol", format!("must be non-negative, got {}", self.tol)));
         }
         check_range("momentum", self.momentum, 0.0, 1.0)?;
         if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
@@ -163,24 +151,15 @@ impl MlpConfig {
         }
         for (name, v) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             if !(0.0..1.0).contains(&v) {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("must be in [0, 1), got {v}"),
-                ));
+                return Err(Error::invalid_param(name, format!("must be in [0, 1), got {v}")));
             }
         }
         check_positive("epsilon", self.epsilon)?;
         if self.n_iter_no_change == 0 {
-            return Err(Error::invalid_param(
-                "n_iter_no_change",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("n_iter_no_change", "must be at least 1, got 0"));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         Ok(())
     }
@@ -194,10 +173,7 @@ impl MlpConfig {
                         .iter()
                         .map(|&u| {
                             usize::try_from(u).map_err(|_| {
-                                Error::invalid_param(
-                                    name,
-                                    format!("layer sizes must be non-negative, got {u}"),
-                                )
+                                Error::invalid_param(name, format!("layer sizes must be non-negative, got {u}"))
                             })
                         })
                         .collect::<Result<_>>()?,
@@ -211,10 +187,7 @@ impl MlpConfig {
                     "tanh" => Activation::Tanh,
                     "relu" => Activation::Relu,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown activation {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown activation {other:?}")));
                     }
                 }
             }
@@ -225,9 +198,7 @@ impl MlpConfig {
                     other => {
                         return Err(Error::invalid_param(
                             name,
-                            format!(
-                                "unknown or unsupported solver {other:?} (adam and sgd are available)"
-                            ),
+                            format!("unknown or unsupported solver {other:?} (adam and sgd are available)"),
                         ));
                     }
                 }
@@ -245,10 +216,7 @@ impl MlpConfig {
                     "invscaling" => LearningRate::InvScaling,
                     "adaptive" => LearningRate::Adaptive,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown learning_rate {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown learning_rate {other:?}")));
                     }
                 }
             }
@@ -269,10 +237,7 @@ impl MlpConfig {
             "device" => self.device = Device::parse(value.as_str(name)?)?,
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{estimator} has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}")));
             }
         }
         Ok(())

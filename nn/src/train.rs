@@ -74,11 +74,7 @@ fn init_params(
     activation: Activation,
     rng: &mut Xoshiro256PlusPlus,
 ) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
-    let factor = if activation == Activation::Logistic {
-        2.0
-    } else {
-        6.0
-    };
+    let factor = if activation == Activation::Logistic { 2.0 } else { 6.0 };
     let mut coefs = Vec::new();
     let mut intercepts = Vec::new();
     for w in units.windows(2) {
@@ -154,16 +150,11 @@ fn split(
                 by_class[c].push(i as u32);
             }
             // Proportional allocation, the remainder to the largest fractional parts.
-            let exact: Vec<f64> = by_class
-                .iter()
-                .map(|c| n_val as f64 * c.len() as f64 / n as f64)
-                .collect();
+            let exact: Vec<f64> = by_class.iter().map(|c| n_val as f64 * c.len() as f64 / n as f64).collect();
             let mut take: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
             let mut order: Vec<usize> = (0..k).collect();
             order.sort_by(|&a, &b| {
-                (exact[b] - exact[b].floor())
-                    .total_cmp(&(exact[a] - exact[a].floor()))
-                    .then(a.cmp(&b))
+                (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b))
             });
             let mut left = n_val - take.iter().sum::<usize>();
             for &c in order.iter().cycle().take(k * 2) {
@@ -210,11 +201,7 @@ pub(crate) fn train(
     // Resolving is cheap after the first call (the GPU contexts are cached per process).
     match state.config.device.resolve(estimator)? {
         device @ (Device::Wgpu | Device::WgpuAny) => {
-            let choice = if device == Device::Wgpu {
-                AdapterChoice::Hardware
-            } else {
-                AdapterChoice::Any
-            };
+            let choice = if device == Device::Wgpu { AdapterChoice::Hardware } else { AdapterChoice::Any };
             let backend = WgpuBackend::new(choice)?;
             state.device = device;
             train_on(backend, estimator, state, &mut rng, x, y, mode, callback)
@@ -253,10 +240,7 @@ fn train_on<B: Backend>(
     // scikit-learn does).
     let (train_idx, val_idx) = if cfg.early_stopping {
         if mode == Mode::Partial {
-            return Err(Error::invalid_param(
-                "early_stopping",
-                "partial_fit does not support early_stopping=true",
-            ));
+            return Err(Error::invalid_param("early_stopping", "partial_fit does not support early_stopping=true"));
         }
         let (t, v) = split(estimator, n, cfg.validation_fraction, y, rng)?;
         (t, Some(v))
@@ -272,16 +256,8 @@ fn train_on<B: Backend>(
     // Upload the data and the parameters once.
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let (coefs32, intercepts32) = to_f32(&state.coefs, &state.intercepts);
-    let mut net = Network::new(
-        backend,
-        &state.units,
-        cfg.activation,
-        state.output,
-        cfg.alpha,
-        &coefs32,
-        &intercepts32,
-        batch,
-    )?;
+    let mut net =
+        Network::new(backend, &state.units, cfg.activation, state.output, cfg.alpha, &coefs32, &intercepts32, batch)?;
     let labels: Vec<u32>;
     let values: Vec<f32>;
     let host_y = match y {
@@ -298,11 +274,7 @@ fn train_on<B: Backend>(
     let mut order = train_idx;
     let mut order_buf = net.backend().upload_idx(&order)?;
     let mut val = match &val_idx {
-        Some(v) => Some((
-            net.backend().upload_idx(v)?,
-            v.clone(),
-            vec![0.0f32; batch * n_out],
-        )),
+        Some(v) => Some((net.backend().upload_idx(v)?, v.clone(), vec![0.0f32; batch * n_out])),
         None => None,
     };
 
@@ -319,17 +291,11 @@ fn train_on<B: Backend>(
         state.best_validation_score = None;
     }
     // The best weights so far (early stopping), kept on the host and refreshed once per epoch.
-    let mut best: Option<HostParams> = cfg
-        .early_stopping
-        .then(|| (coefs32.clone(), intercepts32.clone()));
+    let mut best: Option<HostParams> = cfg.early_stopping.then(|| (coefs32.clone(), intercepts32.clone()));
 
     state.n_iter = 0;
     state.converged = false;
-    let max_iter = if mode == Mode::Partial {
-        1
-    } else {
-        cfg.max_iter
-    };
+    let max_iter = if mode == Mode::Partial { 1 } else { cfg.max_iter };
     for _ in 0..max_iter {
         if cfg.shuffle {
             order.shuffle(rng);
@@ -405,9 +371,7 @@ fn train_on<B: Backend>(
         if state.no_improvement_count > cfg.n_iter_no_change {
             // `trigger_stopping`: the adaptive SGD schedule divides the rate by 5 and goes on.
             match &mut opt {
-                Optimizer::Sgd { lr, .. }
-                    if cfg.learning_rate == LearningRate::Adaptive && *lr > 1e-6 =>
-                {
+                Optimizer::Sgd { lr, .. } if cfg.learning_rate == LearningRate::Adaptive && *lr > 1e-6 => {
                     *lr /= 5.0;
                     state.no_improvement_count = 0;
                 }
@@ -424,14 +388,11 @@ fn train_on<B: Backend>(
         Some(b) => b,
         None => net.read_params()?,
     };
-    if coefs
-        .iter()
-        .chain(&intercepts)
-        .any(|p| p.iter().any(|v| !v.is_finite()))
-    {
+    if coefs.iter().chain(&intercepts).any(|p| p.iter().any(|v| !v.is_finite())) {
         return Err(Error::Numerical {
             estimator: estimator.to_string(),
-            reason: "the solver produced non-finite weights; the input may contain large values and need scaling".into(),
+            reason: "the solver produced non-finite weights; the input may contain large values and need scaling"
+                .into(),
         });
     }
     let (c64, i64) = to_f64(&state.units, &coefs, &intercepts);
@@ -448,11 +409,7 @@ fn fresh_optimizer<B: Backend>(net: &Network<B>, cfg: &MlpConfig) -> Result<Opti
     }
 }
 
-fn restore_optimizer<B: Backend>(
-    net: &Network<B>,
-    cfg: &MlpConfig,
-    saved: &OptimizerState,
-) -> Result<Optimizer<B>> {
+fn restore_optimizer<B: Backend>(net: &Network<B>, cfg: &MlpConfig, saved: &OptimizerState) -> Result<Optimizer<B>> {
     let be = net.backend();
     let upload = |v: &[Vec<f32>]| v.iter().map(|h| be.upload(h)).collect::<Result<Vec<_>>>();
     Ok(match (saved, cfg.solver) {
@@ -497,11 +454,7 @@ fn validation_score<B: Backend>(
             let o = &out[r * n_out..(r + 1) * n_out];
             match y {
                 Y::Classes(c, _) => {
-                    let pred = if n_out == 1 {
-                        usize::from(o[0] > 0.0)
-                    } else {
-                        argmax_f32(o)
-                    };
+                    let pred = if n_out == 1 { usize::from(o[0] > 0.0) } else { argmax_f32(o) };
                     correct += usize::from(pred == c[row as usize]);
                 }
                 Y::Values(v) => {
@@ -520,10 +473,7 @@ fn validation_score<B: Backend>(
                 return Ok(f64::NAN);
             }
             let mean = val_rows.iter().map(|&r| v[r as usize]).sum::<f64>() / n as f64;
-            let ss_tot: f64 = val_rows
-                .iter()
-                .map(|&r| (v[r as usize] - mean).powi(2))
-                .sum();
+            let ss_tot: f64 = val_rows.iter().map(|&r| (v[r as usize] - mean).powi(2)).sum();
             if ss_tot > 0.0 {
                 1.0 - ss_res / ss_tot
             } else if ss_res == 0.0 {
@@ -547,36 +497,20 @@ fn argmax_f32(v: &[f32]) -> usize {
 
 fn to_f32(coefs: &[Array2<f64>], intercepts: &[Array1<f64>]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     (
-        coefs
-            .iter()
-            .map(|c| c.iter().map(|&v| v as f32).collect())
-            .collect(),
-        intercepts
-            .iter()
-            .map(|i| i.iter().map(|&v| v as f32).collect())
-            .collect(),
+        coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect(),
+        intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect(),
     )
 }
 
-fn to_f64(
-    units: &[usize],
-    coefs: &[Vec<f32>],
-    intercepts: &[Vec<f32>],
-) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
+fn to_f64(units: &[usize], coefs: &[Vec<f32>], intercepts: &[Vec<f32>]) -> (Vec<Array2<f64>>, Vec<Array1<f64>>) {
     let c = coefs
         .iter()
         .enumerate()
         .map(|(l, c)| {
-            Array2::from_shape_vec(
-                (units[l], units[l + 1]),
-                c.iter().map(|&v| f64::from(v)).collect(),
-            )
-            .expect("coef shape")
+            Array2::from_shape_vec((units[l], units[l + 1]), c.iter().map(|&v| f64::from(v)).collect())
+                .expect("coef shape")
         })
         .collect();
-    let i = intercepts
-        .iter()
-        .map(|i| i.iter().map(|&v| f64::from(v)).collect())
-        .collect();
+    let i = intercepts.iter().map(|i| i.iter().map(|&v| f64::from(v)).collect()).collect();
     (c, i)
 }

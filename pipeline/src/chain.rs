@@ -22,9 +22,9 @@ use std::any::Any;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use oxlearn_core::estimator::Tags;
 use oxlearn_core::{
-    ClassLabel, Classifier, Clusterer, DynFitted, EncodedLabels, Error, Estimator, EstimatorKind,
-    Fitted, FittedClassifier, FittedClusterer, FittedRegressor, FittedTransformer, KindDispatch,
-    Label, Output, ParamValue, ProbabilisticClassifier, Regressor, Result, TargetView, Transformer,
+    ClassLabel, Classifier, Clusterer, DynFitted, EncodedLabels, Error, Estimator, EstimatorKind, Fitted,
+    FittedClassifier, FittedClusterer, FittedRegressor, FittedTransformer, KindDispatch, Label, Output, ParamValue,
+    ProbabilisticClassifier, Regressor, Result, TargetView, Transformer,
 };
 use serde::{Deserialize, Serialize};
 

@@ -170,7 +170,11 @@ impl Registry {
     pub fn register<E: Estimator>(&mut self) -> &mut Self {
         self.entries.insert(
             E::NAME,
-            Entry { loader: load_estimator::<E>, type_name: std::any::type_name::<E>(), constructor: Some(construct::<E>) },
+            Entry {
+                loader: load_estimator::<E>,
+                type_name: std::any::type_name::<E>(),
+                constructor: Some(construct::<E>),
+            },
         );
         self
     }
@@ -286,7 +290,9 @@ pub fn state_to_bytes(model_type: &str, state: Value) -> Result<Vec<u8>, ModelFi
     meta.insert("sha256".to_string(), sum);
     let data: Vec<(String, TensorView<'_>)> = views
         .iter()
-        .map(|(n, d, s, b)| Ok((n.to_string(), TensorView::new(*d, s.clone(), b).map_err(|e| unsaveable(e.to_string()))?)))
+        .map(|(n, d, s, b)| {
+            Ok((n.to_string(), TensorView::new(*d, s.clone(), b).map_err(|e| unsaveable(e.to_string()))?))
+        })
         .collect::<Result<_, ModelFileError>>()?;
     safetensors::serialize(data, Some(meta)).map_err(|e| unsaveable(e.to_string()))
 }
@@ -342,7 +348,8 @@ pub fn read_bytes(bytes: &[u8], path: &str) -> Result<(ModelHeader, Value), Mode
         return Err(bad(format!("format is {:?}, not {FORMAT_NAME:?}", field("format")?)));
     }
     let version_text = field("format_version")?;
-    let version: u64 = version_text.parse().map_err(|_| bad(format!("format version {version_text:?} is not a number")))?;
+    let version: u64 =
+        version_text.parse().map_err(|_| bad(format!("format version {version_text:?} is not a number")))?;
     if version > u64::from(FORMAT_VERSION) {
         return Err(ModelFileError::NewerVersion { path: path.to_string(), found: version, supported: FORMAT_VERSION });
     }
@@ -370,11 +377,8 @@ pub fn read_bytes(bytes: &[u8], path: &str) -> Result<(ModelHeader, Value), Mode
     let state: Value = serde_json::from_str(state_text).map_err(|e| invalid(format!("state is not JSON: {e}")))?;
     let mut used = std::collections::HashSet::new();
     let state = restore(state, &tensors, &mut used).map_err(invalid)?;
-    let header = ModelHeader {
-        format_version: version,
-        oxlearn_version: field("oxlearn_version")?.clone(),
-        model_type,
-    };
+    let header =
+        ModelHeader { format_version: version, oxlearn_version: field("oxlearn_version")?.clone(), model_type };
     Ok((header, state))
 }
 
@@ -401,8 +405,12 @@ fn restore(
                         Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("tensor {name:?} holds {x}"))
                     })
                     .collect::<Result<_, String>>()?,
-                Dtype::I64 => chunks.map(|c| Value::from(i64::from_le_bytes(c.try_into().expect("8-byte chunk")))).collect(),
-                Dtype::U64 => chunks.map(|c| Value::from(u64::from_le_bytes(c.try_into().expect("8-byte chunk")))).collect(),
+                Dtype::I64 => {
+                    chunks.map(|c| Value::from(i64::from_le_bytes(c.try_into().expect("8-byte chunk")))).collect()
+                }
+                Dtype::U64 => {
+                    chunks.map(|c| Value::from(u64::from_le_bytes(c.try_into().expect("8-byte chunk")))).collect()
+                }
                 d => return Err(format!("tensor {name:?} has unsupported dtype {d:?}")),
             };
             Ok(Value::Array(items))
@@ -454,7 +462,11 @@ pub fn load_pipeline_file(path: impl AsRef<Path>, registry: &Registry) -> Result
     let bytes = read_file(path)?;
     let (header, _) = read_bytes(&bytes, &shown)?;
     if header.model_type != "Pipeline" {
-        return Err(ModelFileError::WrongModelType { path: shown, expected: "Pipeline".into(), found: header.model_type });
+        return Err(ModelFileError::WrongModelType {
+            path: shown,
+            expected: "Pipeline".into(),
+            found: header.model_type,
+        });
     }
     let model = from_bytes(&bytes, registry, &shown)?;
     model

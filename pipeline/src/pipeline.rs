@@ -7,8 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use oxlearn_core::estimator::Tags;
 use oxlearn_core::metrics::{accuracy_score, r2_score};
 use oxlearn_core::{
-    DynEstimator, DynFitted, Error, Estimator, EstimatorKind, Label, Output, ParamValue, Result,
-    TargetView,
+    DynEstimator, DynFitted, Error, Estimator, EstimatorKind, Label, Output, ParamValue, Result, TargetView,
 };
 use oxlearn_preprocessing::{ColumnTransformer, FittedColumnTransformer};
 use polars::prelude::{DataFrame, NamedFrom, Series};
@@ -154,10 +153,7 @@ impl Pipeline {
                 ));
             }
             if !seen.insert(name.as_str()) {
-                return Err(Error::invalid_param(
-                    "steps",
-                    format!("step name {name:?} is used twice"),
-                ));
+                return Err(Error::invalid_param("steps", format!("step name {name:?} is used twice")));
             }
             match step {
                 PipeStep::Frame(_) if i > 0 => {
@@ -166,9 +162,7 @@ impl Pipeline {
                         format!("step {name:?}: a ColumnTransformer can only be the first step"),
                     ));
                 }
-                PipeStep::Estimator(e)
-                    if i + 1 < self.steps.len() && e.kind() != EstimatorKind::Transformer =>
-                {
+                PipeStep::Estimator(e) if i + 1 < self.steps.len() && e.kind() != EstimatorKind::Transformer => {
                     return Err(Error::invalid_param(
                         "steps",
                         format!(
@@ -228,12 +222,7 @@ impl Pipeline {
     pub fn fit_xy(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<FittedPipeline> {
         self.check()?;
         let steps = self.fit_from(0, x, y)?;
-        Ok(FittedPipeline {
-            steps,
-            kind: self.kind(),
-            target: None,
-            feature_names_in: None,
-        })
+        Ok(FittedPipeline { steps, kind: self.kind(), target: None, feature_names_in: None })
     }
 
     /// Fits from a DataFrame: `target` is the column to predict (class labels for a classifier,
@@ -256,11 +245,7 @@ impl Pipeline {
     /// Fits from a DataFrame of features and a separate target.
     pub fn fit_frame_target(&self, df: &DataFrame, y: TargetView<'_>) -> Result<FittedPipeline> {
         self.check()?;
-        let names: Vec<String> = df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
         let steps = match &self.steps[0].1 {
             PipeStep::Frame(ct) => {
                 let (fct, x) = ct.fit_transform_frame(df)?;
@@ -275,29 +260,17 @@ impl Pipeline {
                 self.fit_from(0, x.view(), y)?
             }
         };
-        Ok(FittedPipeline {
-            steps,
-            kind: self.kind(),
-            target: None,
-            feature_names_in: Some(names),
-        })
+        Ok(FittedPipeline { steps, kind: self.kind(), target: None, feature_names_in: Some(names) })
     }
 }
 
 /// `df` without column `name` (an error naming the columns when it is not there).
 pub(crate) fn drop_column(df: &DataFrame, name: &str) -> Result<DataFrame> {
     if df.column(name).is_err() {
-        let cols: Vec<String> = df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        return Err(Error::InvalidInput(format!(
-            "the frame has no target column {name:?}; its columns are {cols:?}"
-        )));
+        let cols: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+        return Err(Error::InvalidInput(format!("the frame has no target column {name:?}; its columns are {cols:?}")));
     }
-    df.drop(name)
-        .map_err(|e| Error::InvalidInput(format!("cannot drop column {name:?}: {e}")))
+    df.drop(name).map_err(|e| Error::InvalidInput(format!("cannot drop column {name:?}: {e}")))
 }
 
 impl DynEstimator for Pipeline {
@@ -331,10 +304,7 @@ impl DynEstimator for Pipeline {
                 }
                 return Ok(());
             }
-            return Err(Error::invalid_param(
-                name,
-                "pipeline parameters are addressed as <step>__<param>",
-            ));
+            return Err(Error::invalid_param(name, "pipeline parameters are addressed as <step>__<param>"));
         };
         let Some((_, s)) = self.steps.iter_mut().find(|(n, _)| n == step) else {
             let names: Vec<&str> = self.steps.iter().map(|(n, _)| n.as_str()).collect();
@@ -345,10 +315,9 @@ impl DynEstimator for Pipeline {
         };
         match s {
             PipeStep::Estimator(e) => e.set_param(rest, value),
-            PipeStep::Frame(_) => Err(Error::invalid_param(
-                name,
-                "ColumnTransformer parameters cannot be set by name; rebuild the step",
-            )),
+            PipeStep::Frame(_) => {
+                Err(Error::invalid_param(name, "ColumnTransformer parameters cannot be set by name; rebuild the step"))
+            }
         }
     }
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
@@ -364,13 +333,11 @@ impl DynEstimator for Pipeline {
         Ok((Box::new(fitted), out))
     }
     fn load_fitted(&self, state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
-        let load = |type_name: &str, i: usize, state: serde_json::Value| {
-            match self.steps.get(i).map(|(_, s)| s) {
-                Some(PipeStep::Estimator(e)) if e.name() == type_name => e.load_fitted(state),
-                _ => Err(Error::Format(format!(
-                    "pipeline state step {i} is a {type_name}, which this pipeline does not hold there"
-                ))),
-            }
+        let load = |type_name: &str, i: usize, state: serde_json::Value| match self.steps.get(i).map(|(_, s)| s) {
+            Some(PipeStep::Estimator(e)) if e.name() == type_name => e.load_fitted(state),
+            _ => Err(Error::Format(format!(
+                "pipeline state step {i} is a {type_name}, which this pipeline does not hold there"
+            ))),
         };
         Ok(Box::new(FittedPipeline::from_state(state, &load)?))
     }
@@ -497,9 +464,9 @@ impl FittedPipeline {
             }
             FittedPipeStep::Estimator(_) => {
                 let features = match (&self.target, &self.feature_names_in) {
-                    (_, Some(names)) => df.select(names.iter().map(String::as_str)).map_err(|e| {
-                        Error::InvalidInput(format!("the frame lacks columns seen in fit: {e}"))
-                    })?,
+                    (_, Some(names)) => df
+                        .select(names.iter().map(String::as_str))
+                        .map_err(|e| Error::InvalidInput(format!("the frame lacks columns seen in fit: {e}")))?,
                     _ => df.clone(),
                 };
                 let x = oxlearn_datasets::frame_to_array(&features)?;
@@ -540,9 +507,7 @@ impl FittedPipeline {
     /// Class probabilities for a frame, one column per [`classes`](Self::classes) entry.
     pub fn predict_proba_frame(&self, df: &DataFrame) -> Result<Array2<f64>> {
         let x = self.frame_to_last(df)?;
-        self.last()
-            .ok_or_else(|| Error::unsupported("Pipeline", "predict_proba"))?
-            .predict_proba_dyn(x.view())
+        self.last().ok_or_else(|| Error::unsupported("Pipeline", "predict_proba"))?.predict_proba_dyn(x.view())
     }
 
     /// Transforms a frame through every step (a pipeline of transformers).
@@ -555,9 +520,10 @@ impl FittedPipeline {
 
     /// Accuracy (classifier) or R^2 (regressor) on a frame holding the target column.
     pub fn score_frame(&self, df: &DataFrame) -> Result<f64> {
-        let target = self.target.as_deref().ok_or_else(|| {
-            Error::InvalidInput("score_frame needs a pipeline fitted with fit_frame".into())
-        })?;
+        let target = self
+            .target
+            .as_deref()
+            .ok_or_else(|| Error::InvalidInput("score_frame needs a pipeline fitted with fit_frame".into()))?;
         let y = Target::from_frame(df, target, self.kind)?;
         let pred = self.predict_frame_output(df)?;
         score_default(&y, &pred)
@@ -570,8 +536,7 @@ impl FittedPipeline {
             let (ty, state) = match s {
                 FittedPipeStep::Frame(ct) => (
                     "ColumnTransformer",
-                    serde_json::to_value(ct)
-                        .map_err(|e| Error::Format(format!("ColumnTransformer state: {e}")))?,
+                    serde_json::to_value(ct).map_err(|e| Error::Format(format!("ColumnTransformer state: {e}")))?,
                 ),
                 FittedPipeStep::Estimator(f) => (f.name(), f.state()?),
             };
@@ -587,6 +552,7 @@ impl FittedPipeline {
 
     /// Rebuilds a fitted pipeline from its state; `load(type, index, state)` rebuilds each
     /// estimator step (a registry lookup for model files).
+    #[allow(clippy::type_complexity)]
     pub fn from_state(
         state: serde_json::Value,
         load: &dyn Fn(&str, usize, serde_json::Value) -> Result<Box<dyn DynFitted>>,
@@ -605,8 +571,7 @@ impl FittedPipeline {
             target: Option<String>,
             feature_names_in: Option<Vec<String>>,
         }
-        let s: State = serde_json::from_value(state)
-            .map_err(|e| Error::Format(format!("Pipeline state: {e}")))?;
+        let s: State = serde_json::from_value(state).map_err(|e| Error::Format(format!("Pipeline state: {e}")))?;
         if s.steps.is_empty() {
             return Err(Error::Format("Pipeline state has no steps".into()));
         }
@@ -614,9 +579,7 @@ impl FittedPipeline {
         for (i, st) in s.steps.into_iter().enumerate() {
             let step = if st.ty == "ColumnTransformer" {
                 if i > 0 {
-                    return Err(Error::Format(
-                        "Pipeline state has a ColumnTransformer after the first step".into(),
-                    ));
+                    return Err(Error::Format("Pipeline state has a ColumnTransformer after the first step".into()));
                 }
                 FittedPipeStep::Frame(
                     serde_json::from_value(st.state)
@@ -637,12 +600,7 @@ impl FittedPipeline {
                 s.kind
             )));
         }
-        Ok(FittedPipeline {
-            steps,
-            kind: s.kind,
-            target: s.target,
-            feature_names_in: s.feature_names_in,
-        })
+        Ok(FittedPipeline { steps, kind: s.kind, target: s.target, feature_names_in: s.feature_names_in })
     }
 }
 
@@ -651,9 +609,7 @@ pub(crate) fn score_default(y: &Target, pred: &Output) -> Result<f64> {
     match (y, pred) {
         (Target::Labels(y), Output::Labels(p)) => accuracy_score(y.view(), p.view()),
         (Target::Values(y), Output::Values(p)) => r2_score(y.view(), p.view()),
-        _ => Err(Error::InvalidInput(
-            "score needs a classifier with labels or a regressor with values".into(),
-        )),
+        _ => Err(Error::InvalidInput("score needs a classifier with labels or a regressor with values".into())),
     }
 }
 

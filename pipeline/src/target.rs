@@ -24,20 +24,12 @@ impl Target {
     /// `InvalidInput` when the column is missing or cannot be read that way (nulls included).
     pub fn from_frame(df: &DataFrame, target: &str, kind: EstimatorKind) -> Result<Target> {
         let col = df.column(target).map_err(|_| {
-            let cols: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            Error::InvalidInput(format!(
-                "the frame has no target column {target:?}; its columns are {cols:?}"
-            ))
+            let cols: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+            Error::InvalidInput(format!("the frame has no target column {target:?}; its columns are {cols:?}"))
         })?;
         let series = col.as_materialized_series();
         Ok(match kind {
-            EstimatorKind::Classifier => {
-                Target::Labels(oxlearn_datasets::series_to_labels(series)?)
-            }
+            EstimatorKind::Classifier => Target::Labels(oxlearn_datasets::series_to_labels(series)?),
             EstimatorKind::Regressor => Target::Values(oxlearn_datasets::series_to_f64(series)?),
             _ => Target::None,
         })
@@ -86,9 +78,7 @@ impl Target {
                     if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e18 {
                         Ok(Label::Int(x as i64))
                     } else {
-                        Err(Error::InvalidInput(format!(
-                            "y holds {x} at row {i}, which is not a class label"
-                        )))
+                        Err(Error::InvalidInput(format!("y holds {x} at row {i}, which is not a class label")))
                     }
                 })
                 .collect::<Result<Array1<Label>>>()
@@ -98,15 +88,15 @@ impl Target {
                 .enumerate()
                 .map(|(i, v)| match v {
                     Label::Int(x) => Ok(*x as f64),
-                    Label::Str(s) => Err(Error::InvalidInput(format!(
-                        "a regressor needs numbers, but y holds {s:?} at row {i}"
-                    ))),
+                    Label::Str(s) => {
+                        Err(Error::InvalidInput(format!("a regressor needs numbers, but y holds {s:?} at row {i}")))
+                    }
                 })
                 .collect::<Result<Array1<f64>>>()
                 .map(Target::Values),
-            (EstimatorKind::Classifier | EstimatorKind::Regressor, Target::None) => Err(
-                Error::InvalidInput("a supervised estimator needs a target y".into()),
-            ),
+            (EstimatorKind::Classifier | EstimatorKind::Regressor, Target::None) => {
+                Err(Error::InvalidInput("a supervised estimator needs a target y".into()))
+            }
             (_, t) => Ok(t),
         }
     }

@@ -69,32 +69,20 @@ impl Columns {
 
     fn resolve(&self, schema: &[(String, DataType)]) -> Result<Vec<String>> {
         let pick = |f: &dyn Fn(&str, &DataType) -> bool| {
-            schema
-                .iter()
-                .filter(|(n, d)| f(n, d))
-                .map(|(n, _)| n.clone())
-                .collect()
+            schema.iter().filter(|(n, d)| f(n, d)).map(|(n, _)| n.clone()).collect()
         };
         Ok(match self {
             Columns::Names(names) => {
                 let known: HashSet<&str> = schema.iter().map(|(n, _)| n.as_str()).collect();
-                let missing: Vec<&String> = names
-                    .iter()
-                    .filter(|n| !known.contains(n.as_str()))
-                    .collect();
+                let missing: Vec<&String> = names.iter().filter(|n| !known.contains(n.as_str())).collect();
                 if !missing.is_empty() {
-                    return Err(Error::InvalidInput(format!(
-                        "the frame has no column(s) {missing:?}"
-                    )));
+                    return Err(Error::InvalidInput(format!("the frame has no column(s) {missing:?}")));
                 }
                 names.clone()
             }
             Columns::Numeric => pick(&|_, d| DtypeGroup::of(d) == DtypeGroup::Numeric),
             Columns::Categorical => pick(&|_, d| {
-                matches!(
-                    DtypeGroup::of(d),
-                    DtypeGroup::String | DtypeGroup::Categorical | DtypeGroup::Boolean
-                )
+                matches!(DtypeGroup::of(d), DtypeGroup::String | DtypeGroup::Categorical | DtypeGroup::Boolean)
             }),
             Columns::String => pick(&|_, d| d.is_string()),
             Columns::Predicate(p) => pick(&|n, d| p(n, d)),
@@ -186,10 +174,7 @@ pub struct FittedColumnTransformer {
 }
 
 fn frame_schema(df: &DataFrame) -> Vec<(String, DataType)> {
-    df.columns()
-        .iter()
-        .map(|c| (c.name().to_string(), c.dtype().clone()))
-        .collect()
+    df.columns().iter().map(|c| (c.name().to_string(), c.dtype().clone())).collect()
 }
 
 /// Reads the named columns of a frame as [`Col`]s, in parallel.
@@ -246,62 +231,36 @@ impl ColumnTransformer {
         let mut seen = HashSet::new();
         for (name, step, _) in &self.parts {
             if name.is_empty() || name == "remainder" || name.contains("__") {
-                return Err(Error::invalid_param(
-                    "transformers",
-                    format!("invalid part name {name:?}"),
-                ));
+                return Err(Error::invalid_param("transformers", format!("invalid part name {name:?}")));
             }
             if !seen.insert(name) {
-                return Err(Error::invalid_param(
-                    "transformers",
-                    format!("part name {name:?} is used twice"),
-                ));
+                return Err(Error::invalid_param("transformers", format!("part name {name:?} is used twice")));
             }
             if step.is_empty() {
-                return Err(Error::invalid_param(
-                    "transformers",
-                    format!("part {name:?} has an empty chain"),
-                ));
+                return Err(Error::invalid_param("transformers", format!("part {name:?} has an empty chain")));
             }
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         Ok(())
     }
 
     /// Resolves the selections against a frame's schema: the columns of each part, and the
     /// remainder.
-    pub(crate) fn resolve(
-        &self,
-        schema: &[(String, DataType)],
-    ) -> Result<(Vec<Vec<String>>, Vec<String>)> {
-        let selections: Vec<Vec<String>> = self
-            .parts
-            .iter()
-            .map(|(_, _, c)| c.resolve(schema))
-            .collect::<Result<_>>()?;
+    pub(crate) fn resolve(&self, schema: &[(String, DataType)]) -> Result<(Vec<Vec<String>>, Vec<String>)> {
+        let selections: Vec<Vec<String>> =
+            self.parts.iter().map(|(_, _, c)| c.resolve(schema)).collect::<Result<_>>()?;
         let selected: HashSet<&String> = selections.iter().flatten().collect();
         let remainder: Vec<String> = match self.remainder {
             Remainder::Drop => Vec::new(),
-            Remainder::Passthrough => schema
-                .iter()
-                .map(|(n, _)| n)
-                .filter(|n| !selected.contains(n))
-                .cloned()
-                .collect(),
+            Remainder::Passthrough => {
+                schema.iter().map(|(n, _)| n).filter(|n| !selected.contains(n)).cloned().collect()
+            }
         };
         for r in &remainder {
-            let dtype = &schema
-                .iter()
-                .find(|(n, _)| n == r)
-                .expect("remainder comes from the schema")
-                .1;
-            let numeric =
-                dtype.is_primitive_numeric() || dtype.is_bool() || matches!(dtype, DataType::Null);
+            let dtype = &schema.iter().find(|(n, _)| n == r).expect("remainder comes from the schema").1;
+            let numeric = dtype.is_primitive_numeric() || dtype.is_bool() || matches!(dtype, DataType::Null);
             if !numeric {
                 return Err(Error::InvalidInput(format!(
                     "remainder column {r:?} has dtype {dtype}; passthrough needs numbers, so select it with an encoder"
@@ -334,19 +293,11 @@ impl ColumnTransformer {
         let mut names = Vec::new();
         for p in &parts {
             for n in &p.names_out {
-                names.push(if self.verbose_feature_names_out {
-                    format!("{}__{n}", p.name)
-                } else {
-                    n.clone()
-                });
+                names.push(if self.verbose_feature_names_out { format!("{}__{n}", p.name) } else { n.clone() });
             }
         }
         for r in &remainder {
-            names.push(if self.verbose_feature_names_out {
-                format!("remainder__{r}")
-            } else {
-                r.clone()
-            });
+            names.push(if self.verbose_feature_names_out { format!("remainder__{r}") } else { r.clone() });
         }
         if !self.verbose_feature_names_out {
             let mut seen = HashSet::new();
@@ -358,17 +309,9 @@ impl ColumnTransformer {
         }
         let mut used: Vec<(String, DtypeGroup)> = Vec::new();
         let mut seen = HashSet::new();
-        for c in parts
-            .iter()
-            .flat_map(|p| p.columns.iter())
-            .chain(&remainder)
-        {
+        for c in parts.iter().flat_map(|p| p.columns.iter()).chain(&remainder) {
             if seen.insert(c.clone()) {
-                let dtype = &schema
-                    .iter()
-                    .find(|(n, _)| n == c)
-                    .expect("selected from the schema")
-                    .1;
+                let dtype = &schema.iter().find(|(n, _)| n == c).expect("selected from the schema").1;
                 used.push((c.clone(), DtypeGroup::of(dtype)));
             }
         }
@@ -392,17 +335,9 @@ impl ColumnTransformer {
     }
 
     /// Fits, then returns the transformed training frame as well.
-    pub fn fit_transform_frame(
-        &self,
-        df: &DataFrame,
-    ) -> Result<(FittedColumnTransformer, Array2<f64>)> {
-        let _span = tracing::debug_span!(
-            "fit",
-            estimator = "ColumnTransformer",
-            rows = df.height(),
-            cols = df.width()
-        )
-        .entered();
+    pub fn fit_transform_frame(&self, df: &DataFrame) -> Result<(FittedColumnTransformer, Array2<f64>)> {
+        let _span = tracing::debug_span!("fit", estimator = "ColumnTransformer", rows = df.height(), cols = df.width())
+            .entered();
         self.check_params()?;
         if df.height() == 0 {
             return Err(Error::EmptyInput {
@@ -418,13 +353,7 @@ impl ColumnTransformer {
         with_n_jobs(self.n_jobs, || {
             let needed: Vec<String> = {
                 let mut s = HashSet::new();
-                selections
-                    .iter()
-                    .flatten()
-                    .chain(&remainder)
-                    .filter(|c| s.insert(c.as_str()))
-                    .cloned()
-                    .collect()
+                selections.iter().flatten().chain(&remainder).filter(|c| s.insert(c.as_str())).cloned().collect()
             };
             let cols = read_cols(df, &needed)?;
             let results: Vec<(FittedStep, Vec<String>, Vec<Col>)> = self
@@ -464,14 +393,11 @@ pub(crate) fn stack(cols: &[Col], rows: usize, names: &[String]) -> Result<Array
             names.get(j).map_or("?", String::as_str)
         )));
     }
-    out.axis_iter_mut(Axis(1))
-        .into_par_iter()
-        .zip(cols)
-        .for_each(|(mut o, c)| {
-            if let Col::Num { v, .. } = c {
-                o.iter_mut().zip(v).for_each(|(o, &x)| *o = x);
-            }
-        });
+    out.axis_iter_mut(Axis(1)).into_par_iter().zip(cols).for_each(|(mut o, c)| {
+        if let Col::Num { v, .. } = c {
+            o.iter_mut().zip(v).for_each(|(o, &x)| *o = x);
+        }
+    });
     Ok(out)
 }
 
@@ -523,10 +449,7 @@ impl FittedColumnTransformer {
             )));
         }
         if !changed.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "column(s) changed dtype since fit: {}",
-                changed.join(", ")
-            )));
+            return Err(Error::InvalidInput(format!("column(s) changed dtype since fit: {}", changed.join(", "))));
         }
         Ok(())
     }
@@ -569,11 +492,7 @@ pub fn matrix_to_frame(x: &Array2<f64>, names: &[String]) -> Result<DataFrame> {
         .axis_iter(Axis(1))
         .into_par_iter()
         .zip(names)
-        .map(|(c, n)| {
-            Float64Chunked::from_vec(n.as_str().into(), c.to_vec())
-                .into_series()
-                .into_column()
-        })
+        .map(|(c, n)| Float64Chunked::from_vec(n.as_str().into(), c.to_vec()).into_series().into_column())
         .collect();
     DataFrame::new(x.nrows(), columns).map_err(pl)
 }

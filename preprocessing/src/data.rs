@@ -61,8 +61,7 @@ impl DtypeGroup {
         self == now
             || matches!(
                 (self, now),
-                (DtypeGroup::String, DtypeGroup::Categorical)
-                    | (DtypeGroup::Categorical, DtypeGroup::String)
+                (DtypeGroup::String, DtypeGroup::Categorical) | (DtypeGroup::Categorical, DtypeGroup::String)
             )
     }
 }
@@ -129,9 +128,7 @@ impl Col {
                 let cast = s.cast(&DataType::String).map_err(pl)?;
                 Ok(Col::Str(cast.str().map_err(pl)?.rechunk().into_owned()))
             }
-            DtypeGroup::Other if matches!(dtype, DataType::Null) => {
-                Ok(Col::num(vec![f64::NAN; s.len()]))
-            }
+            DtypeGroup::Other if matches!(dtype, DataType::Null) => Ok(Col::num(vec![f64::NAN; s.len()])),
             DtypeGroup::Other => Err(Error::InvalidInput(format!(
                 "column {:?} has dtype {dtype}, which no transformer accepts; cast it to a number or a string",
                 s.name().as_str()
@@ -150,27 +147,16 @@ impl Col {
 
 /// The columns of a matrix as numeric [`Col`]s (in parallel over columns).
 pub(crate) fn array_to_cols(x: ArrayView2<'_, f64>) -> Vec<Col> {
-    (0..x.ncols())
-        .into_par_iter()
-        .map(|j| Col::num(x.column(j).to_vec()))
-        .collect()
+    (0..x.ncols()).into_par_iter().map(|j| Col::num(x.column(j).to_vec())).collect()
 }
 
 /// Stacks numeric columns into a matrix; a string column is an error naming it.
-pub(crate) fn cols_to_array(
-    estimator: &str,
-    cols: &[Col],
-    names: &[String],
-) -> Result<Array2<f64>> {
+pub(crate) fn cols_to_array(estimator: &str, cols: &[Col], names: &[String]) -> Result<Array2<f64>> {
     let n = cols.first().map_or(0, Col::len);
     let mut out = Array2::<f64>::zeros((n, cols.len()));
     for (j, c) in cols.iter().enumerate() {
         match c {
-            Col::Num { v, .. } => out
-                .column_mut(j)
-                .iter_mut()
-                .zip(v)
-                .for_each(|(o, &x)| *o = x),
+            Col::Num { v, .. } => out.column_mut(j).iter_mut().zip(v).for_each(|(o, &x)| *o = x),
             Col::Str(_) => {
                 return Err(Error::InvalidInput(format!(
                     "{estimator} needs numeric columns, but column {:?} holds strings; encode it first",

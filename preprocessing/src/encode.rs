@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayView2};
 use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer,
-    TransformerKind,
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -133,15 +132,8 @@ impl ColumnCategories {
 
     fn lookup(&self) -> Lookup<'_> {
         match &self.categories {
-            CategoryList::Num(v) => Lookup::Num(
-                v.iter()
-                    .enumerate()
-                    .map(|(i, &x)| (num_key(x), i))
-                    .collect(),
-            ),
-            CategoryList::Str(v) => {
-                Lookup::Str(v.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect())
-            }
+            CategoryList::Num(v) => Lookup::Num(v.iter().enumerate().map(|(i, &x)| (num_key(x), i)).collect()),
+            CategoryList::Str(v) => Lookup::Str(v.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect()),
         }
     }
 
@@ -157,11 +149,7 @@ impl ColumnCategories {
         match (col, &lk) {
             (Col::Num { v, .. }, Lookup::Num(m)) => {
                 for (i, &x) in v.iter().enumerate() {
-                    let k = if x.is_nan() {
-                        missing
-                    } else {
-                        m.get(&num_key(x)).copied()
-                    };
+                    let k = if x.is_nan() { missing } else { m.get(&num_key(x)).copied() };
                     f(i, k, &|| py_num(x, false))?;
                 }
             }
@@ -197,11 +185,7 @@ impl ColumnCategories {
     }
 
     fn label(&self, k: usize) -> String {
-        if k == self.categories.len() {
-            "nan".into()
-        } else {
-            self.categories.label(k, self.int)
-        }
+        if k == self.categories.len() { "nan".into() } else { self.categories.label(k, self.int) }
     }
 }
 
@@ -218,21 +202,14 @@ fn learn_categories(
     {
         return Err(Error::invalid_param(
             "categories",
-            format!(
-                "has {} lists, but the input has {} columns",
-                lists.len(),
-                acc.len()
-            ),
+            format!("has {} lists, but the input has {} columns", lists.len(), acc.len()),
         ));
     }
     acc.par_iter()
         .enumerate()
         .map(|(j, a)| -> Result<ColumnCategories> {
-            let empty_counts = if a.is_str {
-                CatCounts::Str(Default::default())
-            } else {
-                CatCounts::Num(Default::default())
-            };
+            let empty_counts =
+                if a.is_str { CatCounts::Str(Default::default()) } else { CatCounts::Num(Default::default()) };
             let counts = a.cats.as_ref().unwrap_or(&empty_counts);
             let (categories, mut count_vec, has_missing) = match given {
                 Categories::Auto => {
@@ -241,10 +218,9 @@ fn learn_categories(
                             CategoryList::Num(m.keys().map(|k| k.0).collect()),
                             m.values().copied().collect::<Vec<_>>(),
                         ),
-                        CatCounts::Str(m) => (
-                            CategoryList::Str(m.keys().cloned().collect()),
-                            m.values().copied().collect(),
-                        ),
+                        CatCounts::Str(m) => {
+                            (CategoryList::Str(m.keys().cloned().collect()), m.values().copied().collect())
+                        }
                     };
                     (cats, counts, a.num.n_missing > 0)
                 }
@@ -253,47 +229,27 @@ fn learn_categories(
                     // Values outside the given list are unknown already at fit.
                     let (known, given_counts): (Vec<bool>, Vec<u64>) = match (&list, counts) {
                         (CategoryList::Num(l), CatCounts::Num(m)) => {
-                            let known = m
-                                .keys()
-                                .map(|k| l.iter().any(|&c| num_key(c) == num_key(k.0)))
-                                .collect();
-                            (
-                                known,
-                                l.iter()
-                                    .map(|c| m.get(&crate::stats::OrdF64(*c)).copied().unwrap_or(0))
-                                    .collect(),
-                            )
+                            let known = m.keys().map(|k| l.iter().any(|&c| num_key(c) == num_key(k.0))).collect();
+                            (known, l.iter().map(|c| m.get(&crate::stats::OrdF64(*c)).copied().unwrap_or(0)).collect())
                         }
                         (CategoryList::Str(l), CatCounts::Str(m)) => {
                             let known = m.keys().map(|k| l.contains(k)).collect();
-                            (
-                                known,
-                                l.iter().map(|c| m.get(c).copied().unwrap_or(0)).collect(),
-                            )
+                            (known, l.iter().map(|c| m.get(c).copied().unwrap_or(0)).collect())
                         }
                         (_, m) if m.is_empty_counts() => (Vec::new(), vec![0; list.len()]),
                         _ => {
                             return Err(Error::invalid_param(
                                 "categories",
-                                format!(
-                                    "the categories given for column {:?} do not match its type",
-                                    names[j]
-                                ),
+                                format!("the categories given for column {:?} do not match its type", names[j]),
                             ));
                         }
                     };
                     if reject_unknown && (known.iter().any(|k| !k) || a.num.n_missing > 0) {
                         let category = match counts {
-                            CatCounts::Num(m) => m
-                                .keys()
-                                .zip(&known)
-                                .find(|(_, k)| !**k)
-                                .map(|(c, _)| py_num(c.0, a.int)),
-                            CatCounts::Str(m) => m
-                                .keys()
-                                .zip(&known)
-                                .find(|(_, k)| !**k)
-                                .map(|(c, _)| c.clone()),
+                            CatCounts::Num(m) => {
+                                m.keys().zip(&known).find(|(_, k)| !**k).map(|(c, _)| py_num(c.0, a.int))
+                            }
+                            CatCounts::Str(m) => m.keys().zip(&known).find(|(_, k)| !**k).map(|(c, _)| c.clone()),
                         };
                         return Err(Error::UnknownCategory {
                             column: names[j].clone(),
@@ -307,12 +263,7 @@ fn learn_categories(
                 count_vec.push(a.num.n_missing);
             }
             let infrequent = infrequent(&count_vec, a.n_rows());
-            Ok(ColumnCategories {
-                categories,
-                has_missing,
-                int: a.int,
-                infrequent,
-            })
+            Ok(ColumnCategories { categories, has_missing, int: a.int, infrequent })
         })
         .collect()
 }
@@ -394,20 +345,14 @@ impl OneHotEncoder {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            quantiles: false,
-            categories: true,
-        }
+        Needs { quantiles: false, categories: true }
     }
 
     /// scikit-learn's `_identify_infrequent`.
     fn infrequent(&self, counts: &[u64], n_samples: u64) -> Vec<usize> {
         let mut mask: Vec<bool> = match self.min_frequency {
             Some(MinFrequency::Count(m)) => counts.iter().map(|&c| c < m as u64).collect(),
-            Some(MinFrequency::Fraction(f)) => counts
-                .iter()
-                .map(|&c| (c as f64) < f * n_samples as f64)
-                .collect(),
+            Some(MinFrequency::Fraction(f)) => counts.iter().map(|&c| (c as f64) < f * n_samples as f64).collect(),
             None => vec![false; counts.len()],
         };
         let n_current = counts.len() - mask.iter().filter(|m| **m).count() + 1;
@@ -425,31 +370,16 @@ impl OneHotEncoder {
                 }
             }
         }
-        mask.iter()
-            .enumerate()
-            .filter(|(_, m)| **m)
-            .map(|(i, _)| i)
-            .collect()
+        mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect()
     }
 
-    pub(crate) fn fit_stats(
-        &self,
-        acc: &[ColAccum],
-        names: &[String],
-    ) -> Result<FittedOneHotEncoder> {
-        let cols = learn_categories(
-            acc,
-            names,
-            &self.categories,
-            self.handle_unknown == HandleUnknown::Error,
-            |c, n| self.infrequent(c, n),
-        )?;
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum], names: &[String]) -> Result<FittedOneHotEncoder> {
+        let cols =
+            learn_categories(acc, names, &self.categories, self.handle_unknown == HandleUnknown::Error, |c, n| {
+                self.infrequent(c, n)
+            })?;
         let layouts = cols.iter().map(|c| Layout::new(c, self.drop)).collect();
-        Ok(FittedOneHotEncoder {
-            columns: cols,
-            layouts,
-            handle_unknown: self.handle_unknown,
-        })
+        Ok(FittedOneHotEncoder { columns: cols, layouts, handle_unknown: self.handle_unknown })
     }
 }
 
@@ -500,11 +430,7 @@ impl Layout {
             out.iter_mut().for_each(|o| *o = shift(*o));
             infrequent_out = shift(infrequent_out);
         }
-        Layout {
-            out,
-            infrequent_out,
-            suffixes,
-        }
+        Layout { out, infrequent_out, suffixes }
     }
 }
 
@@ -547,10 +473,7 @@ impl FittedOneHotEncoder {
                         Some(k) => layout.out[k],
                         None => match self.handle_unknown {
                             HandleUnknown::Error => {
-                                return Err(Error::UnknownCategory {
-                                    column: name.clone(),
-                                    category: label(),
-                                });
+                                return Err(Error::UnknownCategory { column: name.clone(), category: label() });
                             }
                             HandleUnknown::Ignore => None,
                             HandleUnknown::InfrequentIfExist => layout.infrequent_out,
@@ -562,10 +485,7 @@ impl FittedOneHotEncoder {
                     Ok(())
                 })
                 .map_err(|e| name_column(e, name))?;
-                Ok(outs
-                    .into_iter()
-                    .map(|v| Col::Num { v, int: true })
-                    .collect())
+                Ok(outs.into_iter().map(|v| Col::Num { v, int: true }).collect())
             })
             .collect::<Result<_>>()?;
         Ok(per_col.into_iter().flatten().collect())
@@ -585,33 +505,21 @@ impl Estimator for OneHotEncoder {
     const NAME: &'static str = "OneHotEncoder";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
     fn check_params(&self) -> Result<()> {
         if let Some(MinFrequency::Fraction(f)) = self.min_frequency
             && !(f > 0.0 && f <= 1.0)
         {
-            return Err(Error::invalid_param(
-                "min_frequency",
-                format!("a fraction must be in (0, 1], got {f}"),
-            ));
+            return Err(Error::invalid_param("min_frequency", format!("a fraction must be in (0, 1], got {f}")));
         }
         if let Some(MinFrequency::Count(0)) = self.min_frequency {
-            return Err(Error::invalid_param(
-                "min_frequency",
-                "a count must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("min_frequency", "a count must be at least 1, got 0"));
         }
         if let Some(m) = self.max_categories
             && m < 1
         {
-            return Err(Error::invalid_param(
-                "max_categories",
-                format!("must be at least 1, got {m}"),
-            ));
+            return Err(Error::invalid_param("max_categories", format!("must be at least 1, got {m}")));
         }
         Ok(())
     }
@@ -640,20 +548,15 @@ impl Estimator for OneHotEncoder {
             "min_frequency" => {
                 self.min_frequency = match value {
                     ParamValue::None => None,
-                    ParamValue::Int(i) => {
-                        Some(MinFrequency::Count(value.as_usize(name).map_err(|_| {
-                            Error::invalid_param(name, format!("got {i}"))
-                        })?))
-                    }
+                    ParamValue::Int(i) => Some(MinFrequency::Count(
+                        value.as_usize(name).map_err(|_| Error::invalid_param(name, format!("got {i}")))?,
+                    )),
                     v => Some(MinFrequency::Fraction(v.as_f64(name)?)),
                 }
             }
             "max_categories" => self.max_categories = value.as_opt_usize(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("OneHotEncoder has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("OneHotEncoder has no parameter {name:?}")));
             }
         }
         Ok(())
@@ -695,10 +598,7 @@ impl FittedTransformer for FittedOneHotEncoder {
         let mut offset = 0;
         for (j, (c, l)) in self.columns.iter().zip(&self.layouts).enumerate() {
             let CategoryList::Num(values) = &c.categories else {
-                return Err(Error::unsupported(
-                    Self::NAME,
-                    "inverse_transform of string categories to a matrix",
-                ));
+                return Err(Error::unsupported(Self::NAME, "inverse_transform of string categories to a matrix"));
             };
             let width = l.suffixes.len();
             for (i, row) in x.rows().into_iter().enumerate() {
@@ -710,12 +610,7 @@ impl FittedTransformer for FittedOneHotEncoder {
                     None => l.out.iter().position(|t| t.is_none()),
                 };
                 out[[i, j]] = match k {
-                    Some(k)
-                        if k < values.len()
-                            && l.infrequent_out != Some(hot.unwrap_or(usize::MAX)) =>
-                    {
-                        values[k]
-                    }
+                    Some(k) if k < values.len() && l.infrequent_out != Some(hot.unwrap_or(usize::MAX)) => values[k],
                     _ => f64::NAN,
                 };
             }
@@ -762,11 +657,7 @@ pub struct OrdinalEncoder {
 
 impl Default for OrdinalEncoder {
     fn default() -> Self {
-        OrdinalEncoder {
-            categories: Categories::Auto,
-            unknown_value: None,
-            encoded_missing_value: f64::NAN,
-        }
+        OrdinalEncoder { categories: Categories::Auto, unknown_value: None, encoded_missing_value: f64::NAN }
     }
 }
 
@@ -789,24 +680,11 @@ impl OrdinalEncoder {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            quantiles: false,
-            categories: true,
-        }
+        Needs { quantiles: false, categories: true }
     }
 
-    pub(crate) fn fit_stats(
-        &self,
-        acc: &[ColAccum],
-        names: &[String],
-    ) -> Result<FittedOrdinalEncoder> {
-        let cols = learn_categories(
-            acc,
-            names,
-            &self.categories,
-            self.unknown_value.is_none(),
-            |_, _| Vec::new(),
-        )?;
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum], names: &[String]) -> Result<FittedOrdinalEncoder> {
+        let cols = learn_categories(acc, names, &self.categories, self.unknown_value.is_none(), |_, _| Vec::new())?;
         if let Some(u) = self.unknown_value
             && !u.is_nan()
         {
@@ -859,10 +737,7 @@ impl FittedOrdinalEncoder {
                         None => match self.unknown_value {
                             Some(u) => u,
                             None => {
-                                return Err(Error::UnknownCategory {
-                                    column: name.clone(),
-                                    category: label(),
-                                });
+                                return Err(Error::UnknownCategory { column: name.clone(), category: label() });
                             }
                         },
                     };
@@ -886,20 +761,14 @@ impl Estimator for OrdinalEncoder {
     const NAME: &'static str = "OrdinalEncoder";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
     fn check_params(&self) -> Result<()> {
         if let Some(u) = self.unknown_value
             && !u.is_nan()
             && u.fract() != 0.0
         {
-            return Err(Error::invalid_param(
-                "unknown_value",
-                format!("must be an integer or NaN, got {u}"),
-            ));
+            return Err(Error::invalid_param("unknown_value", format!("must be an integer or NaN, got {u}")));
         }
         Ok(())
     }
@@ -913,10 +782,7 @@ impl Estimator for OrdinalEncoder {
             }
             "encoded_missing_value" => self.encoded_missing_value = value.as_f64(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("OrdinalEncoder has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("OrdinalEncoder has no parameter {name:?}")));
             }
         }
         Ok(())
@@ -949,10 +815,7 @@ impl FittedTransformer for FittedOrdinalEncoder {
         let mut out = Array2::<f64>::from_elem(x.raw_dim(), f64::NAN);
         for (j, c) in self.columns.iter().enumerate() {
             let CategoryList::Num(values) = &c.categories else {
-                return Err(Error::unsupported(
-                    Self::NAME,
-                    "inverse_transform of string categories to a matrix",
-                ));
+                return Err(Error::unsupported(Self::NAME, "inverse_transform of string categories to a matrix"));
             };
             for i in 0..x.nrows() {
                 let code = x[[i, j]];

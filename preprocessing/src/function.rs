@@ -4,9 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
-use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind,
-};
+use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, Result, Tags, Transformer, TransformerKind};
 use serde::de::Error as _;
 use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -82,16 +80,10 @@ impl fmt::Debug for FunctionTransformer {
 impl FunctionTransformer {
     /// A transformer applying `func` to the whole matrix.
     pub fn new(func: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static) -> Self {
-        FunctionTransformer {
-            func: Some(Arc::new(func)),
-            ..Default::default()
-        }
+        FunctionTransformer { func: Some(Arc::new(func)), ..Default::default() }
     }
     /// The inverse function, for `inverse_transform`.
-    pub fn inverse_func(
-        mut self,
-        f: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn inverse_func(mut self, f: impl Fn(ArrayView2<'_, f64>) -> Array2<f64> + Send + Sync + 'static) -> Self {
         self.inverse = Some(Arc::new(f));
         self
     }
@@ -101,10 +93,7 @@ impl FunctionTransformer {
         self
     }
     /// Output names computed from the input names.
-    pub fn feature_names_fn(
-        mut self,
-        f: impl Fn(&[String]) -> Vec<String> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn feature_names_fn(mut self, f: impl Fn(&[String]) -> Vec<String> + Send + Sync + 'static) -> Self {
         self.names = FunctionNames::Func(Arc::new(f));
         self
     }
@@ -168,9 +157,7 @@ impl Serialize for FittedFunctionTransformer {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let p = &self.params;
         if p.func.is_some() || p.inverse.is_some() || matches!(p.names, FunctionNames::Func(_)) {
-            return Err(S::Error::custom(
-                "FunctionTransformer holds a closure and cannot be serialized",
-            ));
+            return Err(S::Error::custom("FunctionTransformer holds a closure and cannot be serialized"));
         }
         IdentityState {
             identity_n_features: self.n_features_in,
@@ -182,22 +169,11 @@ impl Serialize for FittedFunctionTransformer {
 
 impl<'de> Deserialize<'de> for FittedFunctionTransformer {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let st = IdentityState::deserialize(d).map_err(|e| {
-            D::Error::custom(format!(
-                "only an identity FunctionTransformer can be deserialized: {e}"
-            ))
-        })?;
-        let names = if st.one_to_one {
-            FunctionNames::OneToOne
-        } else {
-            FunctionNames::Numbered
-        };
+        let st = IdentityState::deserialize(d)
+            .map_err(|e| D::Error::custom(format!("only an identity FunctionTransformer can be deserialized: {e}")))?;
+        let names = if st.one_to_one { FunctionNames::OneToOne } else { FunctionNames::Numbered };
         Ok(FittedFunctionTransformer {
-            params: FunctionTransformer {
-                func: None,
-                inverse: None,
-                names,
-            },
+            params: FunctionTransformer { func: None, inverse: None, names },
             n_features_in: st.identity_n_features,
             n_features_out: st.identity_n_features,
         })
@@ -208,10 +184,7 @@ impl Estimator for FunctionTransformer {
     const NAME: &'static str = "FunctionTransformer";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
 }
 
@@ -250,10 +223,7 @@ impl FittedTransformer for FittedFunctionTransformer {
         match &self.params.inverse {
             Some(f) => Ok(f(x)),
             None if self.params.func.is_none() => Ok(x.to_owned()),
-            None => Err(Error::unsupported(
-                Self::NAME,
-                "inverse_transform without inverse_func",
-            )),
+            None => Err(Error::unsupported(Self::NAME, "inverse_transform without inverse_func")),
         }
     }
     fn n_features_out(&self) -> usize {

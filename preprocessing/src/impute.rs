@@ -3,8 +3,7 @@
 
 use ndarray::{Array2, ArrayView2};
 use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer,
-    TransformerKind,
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -113,9 +112,7 @@ impl SimpleImputer {
     }
     /// Fills with a constant.
     pub fn constant(fill_value: impl Into<FillValue>) -> Self {
-        SimpleImputer::default()
-            .strategy(ImputeStrategy::Constant)
-            .fill_value(fill_value)
+        SimpleImputer::default().strategy(ImputeStrategy::Constant).fill_value(fill_value)
     }
     /// Sets the strategy.
     pub fn strategy(mut self, s: ImputeStrategy) -> Self {
@@ -140,23 +137,13 @@ impl SimpleImputer {
 
     pub(crate) fn needs(&self) -> Needs {
         match self.strategy {
-            ImputeStrategy::Median => Needs {
-                quantiles: true,
-                categories: false,
-            },
-            ImputeStrategy::MostFrequent => Needs {
-                quantiles: false,
-                categories: true,
-            },
+            ImputeStrategy::Median => Needs { quantiles: true, categories: false },
+            ImputeStrategy::MostFrequent => Needs { quantiles: false, categories: true },
             _ => Needs::default(),
         }
     }
 
-    pub(crate) fn fit_stats(
-        &self,
-        acc: &[ColAccum],
-        names: &[String],
-    ) -> Result<FittedSimpleImputer> {
+    pub(crate) fn fit_stats(&self, acc: &[ColAccum], names: &[String]) -> Result<FittedSimpleImputer> {
         let stats: Vec<Fill> = acc
             .par_iter()
             .zip(names)
@@ -213,19 +200,11 @@ impl SimpleImputer {
             })
             .collect::<Result<_>>()?;
         let indicator = if self.add_indicator {
-            acc.iter()
-                .enumerate()
-                .filter(|(_, a)| a.num.n_missing > 0)
-                .map(|(j, _)| j)
-                .collect()
+            acc.iter().enumerate().filter(|(_, a)| a.num.n_missing > 0).map(|(j, _)| j).collect()
         } else {
             Vec::new()
         };
-        Ok(FittedSimpleImputer {
-            statistics: stats,
-            indicator,
-            strategy: self.strategy,
-        })
+        Ok(FittedSimpleImputer { statistics: stats, indicator, strategy: self.strategy })
     }
 }
 
@@ -259,11 +238,7 @@ impl FittedSimpleImputer {
     }
 
     pub(crate) fn n_out(&self) -> usize {
-        self.statistics
-            .iter()
-            .filter(|f| !matches!(f, Fill::Dropped))
-            .count()
-            + self.indicator.len()
+        self.statistics.iter().filter(|f| !matches!(f, Fill::Dropped)).count() + self.indicator.len()
     }
 
     pub(crate) fn names_out(&self, input: &[String]) -> Vec<String> {
@@ -274,11 +249,7 @@ impl FittedSimpleImputer {
             .filter(|(f, _)| !matches!(f, Fill::Dropped))
             .map(|(_, n)| n.clone())
             .collect();
-        out.extend(
-            self.indicator
-                .iter()
-                .map(|&j| format!("missingindicator_{}", input[j])),
-        );
+        out.extend(self.indicator.iter().map(|&j| format!("missingindicator_{}", input[j])));
         out
     }
 
@@ -294,15 +265,13 @@ impl FittedSimpleImputer {
                         v: v.iter().map(|&x| if x.is_nan() { *f } else { x }).collect(),
                         int: *int && f.fract() == 0.0,
                     }),
-                    (Col::Str(s), Fill::Str(f)) => Some(Col::Str(
-                        s.iter()
-                            .map(|o| Some(o.unwrap_or(f.as_str())))
-                            .collect::<StringChunked>(),
-                    )),
+                    (Col::Str(s), Fill::Str(f)) => {
+                        Some(Col::Str(s.iter().map(|o| Some(o.unwrap_or(f.as_str()))).collect::<StringChunked>()))
+                    }
                     // An all-null string column can reach here read as numbers.
-                    (Col::Num { v, .. }, Fill::Str(f)) if v.iter().all(|x| x.is_nan()) => Some(
-                        Col::Str(StringChunked::full(name.as_str().into(), f, v.len())),
-                    ),
+                    (Col::Num { v, .. }, Fill::Str(f)) if v.iter().all(|x| x.is_nan()) => {
+                        Some(Col::Str(StringChunked::full(name.as_str().into(), f, v.len())))
+                    }
                     (c, _) => {
                         return Err(Error::InvalidInput(format!(
                             "SimpleImputer was fitted on a {} column {name:?} but got a {} column",
@@ -317,10 +286,7 @@ impl FittedSimpleImputer {
         for &j in &self.indicator {
             let v = match &cols[j] {
                 Col::Num { v, .. } => v.iter().map(|x| f64::from(u8::from(x.is_nan()))).collect(),
-                Col::Str(s) => s
-                    .iter()
-                    .map(|x| if x.is_none() { 1.0 } else { 0.0 })
-                    .collect(),
+                Col::Str(s) => s.iter().map(|x| if x.is_none() { 1.0 } else { 0.0 }).collect(),
             };
             out.push(Col::Num { v, int: true });
         }
@@ -333,20 +299,14 @@ impl Estimator for SimpleImputer {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         if let Some(FillValue::Num(v)) = self.fill_value
             && !v.is_finite()
         {
-            return Err(Error::invalid_param(
-                "fill_value",
-                format!("must be finite, got {v}"),
-            ));
+            return Err(Error::invalid_param("fill_value", format!("must be finite, got {v}")));
         }
         Ok(())
     }
@@ -360,10 +320,7 @@ impl Estimator for SimpleImputer {
                     "most_frequent" => ImputeStrategy::MostFrequent,
                     "constant" => ImputeStrategy::Constant,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown strategy {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown strategy {other:?}")));
                     }
                 }
             }
@@ -377,10 +334,7 @@ impl Estimator for SimpleImputer {
             "add_indicator" => self.add_indicator = value.as_bool(name)?,
             "keep_empty_features" => self.keep_empty_features = value.as_bool(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("SimpleImputer has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("SimpleImputer has no parameter {name:?}")));
             }
         }
         Ok(())

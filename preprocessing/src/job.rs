@@ -51,20 +51,14 @@ pub const DEFAULT_CHUNK_ROWS: usize = 100_000;
 /// path without `*` is returned as is.
 pub fn expand_input(pattern: &str) -> Result<Vec<PathBuf>> {
     let path = Path::new(pattern);
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if !name.contains('*') {
         if !path.exists() {
             return Err(Error::Io(format!("input file {pattern} does not exist")));
         }
         return Ok(vec![path.to_path_buf()]);
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let (pre, post) = name.split_once('*').expect("name contains *");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?
@@ -72,10 +66,7 @@ pub fn expand_input(pattern: &str) -> Result<Vec<PathBuf>> {
         .map(|e| e.path())
         .filter(|p| {
             p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.len() >= pre.len() + post.len()
-                    && n.starts_with(pre)
-                    && n.ends_with(post)
-                    && !post.contains('*')
+                n.len() >= pre.len() + post.len() && n.starts_with(pre) && n.ends_with(post) && !post.contains('*')
             })
         })
         .collect();
@@ -92,18 +83,10 @@ enum Format {
 }
 
 fn format_of(p: &Path) -> Result<Format> {
-    match p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => Ok(Format::Csv),
         Some("parquet" | "pq") => Ok(Format::Parquet),
-        _ => Err(Error::InvalidInput(format!(
-            "{}: only .csv and .parquet inputs are supported",
-            p.display()
-        ))),
+        _ => Err(Error::InvalidInput(format!("{}: only .csv and .parquet inputs are supported", p.display()))),
     }
 }
 
@@ -122,27 +105,13 @@ struct ChunkReader {
 }
 
 enum FileState {
-    Csv {
-        reader: BufReader<File>,
-        header: Vec<u8>,
-        path: PathBuf,
-    },
-    Parquet {
-        path: PathBuf,
-        offset: usize,
-        rows: usize,
-    },
+    Csv { reader: BufReader<File>, header: Vec<u8>, path: PathBuf },
+    Parquet { path: PathBuf, offset: usize, rows: usize },
 }
 
 impl ChunkReader {
     fn new(files: Vec<PathBuf>, chunk_rows: usize) -> Self {
-        ChunkReader {
-            files,
-            file_idx: 0,
-            chunk_rows: chunk_rows.max(1),
-            state: None,
-            csv_schema: None,
-        }
+        ChunkReader { files, file_idx: 0, chunk_rows: chunk_rows.max(1), state: None, csv_schema: None }
     }
 
     fn open(&mut self) -> Result<bool> {
@@ -154,26 +123,16 @@ impl ChunkReader {
             Format::Csv => {
                 let mut reader = BufReader::new(File::open(&path).map_err(|e| io(&path, e))?);
                 let mut header = Vec::new();
-                reader
-                    .read_until(b'\n', &mut header)
-                    .map_err(|e| io(&path, e))?;
+                reader.read_until(b'\n', &mut header).map_err(|e| io(&path, e))?;
                 if !header.ends_with(b"\n") {
                     header.push(b'\n');
                 }
-                FileState::Csv {
-                    reader,
-                    header,
-                    path,
-                }
+                FileState::Csv { reader, header, path }
             }
             Format::Parquet => {
                 let f = File::open(&path).map_err(|e| io(&path, e))?;
                 let rows = ParquetReader::new(f).num_rows().map_err(pl)?;
-                FileState::Parquet {
-                    path,
-                    offset: 0,
-                    rows,
-                }
+                FileState::Parquet { path, offset: 0, rows }
             }
         });
         Ok(true)
@@ -187,11 +146,7 @@ impl ChunkReader {
             }
             let chunk_rows = self.chunk_rows;
             let df = match self.state.as_mut().expect("opened above") {
-                FileState::Csv {
-                    reader,
-                    header,
-                    path,
-                } => {
+                FileState::Csv { reader, header, path } => {
                     let mut buf = header.clone();
                     let mut rows = 0;
                     let mut line = Vec::new();
@@ -201,9 +156,7 @@ impl ChunkReader {
                         let start = buf.len();
                         loop {
                             line.clear();
-                            let n = reader
-                                .read_until(b'\n', &mut line)
-                                .map_err(|e| io(path, e))?;
+                            let n = reader.read_until(b'\n', &mut line).map_err(|e| io(path, e))?;
                             if n == 0 {
                                 break;
                             }
@@ -233,10 +186,8 @@ impl ChunkReader {
                             .with_n_threads(Some(1))
                             .with_infer_schema_length(Some(chunk_rows))
                             .with_schema(self.csv_schema.clone());
-                        let df = opts
-                            .into_reader_with_file_handle(Cursor::new(buf))
-                            .finish()
-                            .map_err(|e| io(path, e))?;
+                        let df =
+                            opts.into_reader_with_file_handle(Cursor::new(buf)).finish().map_err(|e| io(path, e))?;
                         if self.csv_schema.is_none() {
                             self.csv_schema = Some(Arc::new(df.schema().as_ref().clone()));
                         }
@@ -314,13 +265,7 @@ pub struct FeatureJob<'a> {
 impl<'a> FeatureJob<'a> {
     /// A job for this fitted transformer.
     pub fn new(fitted: &'a FittedColumnTransformer) -> Self {
-        FeatureJob {
-            fitted,
-            input: None,
-            output: None,
-            chunk_rows: DEFAULT_CHUNK_ROWS,
-            n_jobs: 1,
-        }
+        FeatureJob { fitted, input: None, output: None, chunk_rows: DEFAULT_CHUNK_ROWS, n_jobs: 1 }
     }
     /// Input file or pattern.
     pub fn input(mut self, pattern: impl Into<String>) -> Self {
@@ -350,50 +295,24 @@ impl<'a> FeatureJob<'a> {
     /// columns, changed dtypes, unseen categories under `handle_unknown = error`).
     pub fn run(&self) -> Result<JobReport> {
         if self.chunk_rows == 0 {
-            return Err(Error::invalid_param(
-                "chunk_rows",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("chunk_rows", "must be at least 1, got 0"));
         }
         if self.n_jobs == 0 {
             return Err(Error::invalid_param("n_jobs", "must be at least 1, got 0"));
         }
-        let input = self
-            .input
-            .as_deref()
-            .ok_or_else(|| Error::invalid_param("input", "no input file given"))?;
-        let output = self
-            .output
-            .as_ref()
-            .ok_or_else(|| Error::invalid_param("output", "no output file given"))?;
+        let input = self.input.as_deref().ok_or_else(|| Error::invalid_param("input", "no input file given"))?;
+        let output = self.output.as_ref().ok_or_else(|| Error::invalid_param("output", "no output file given"))?;
         let files = expand_input(input)?;
-        let _span = tracing::info_span!(
-            "feature_job",
-            input,
-            files = files.len(),
-            chunk_rows = self.chunk_rows
-        )
-        .entered();
+        let _span =
+            tracing::info_span!("feature_job", input, files = files.len(), chunk_rows = self.chunk_rows).entered();
         let mut reader = ChunkReader::new(files, self.chunk_rows);
         let names = self.fitted.feature_names_out();
-        let schema = Schema::from_iter(
-            names
-                .iter()
-                .map(|n| Field::new(n.as_str().into(), DataType::Float64)),
-        );
+        let schema = Schema::from_iter(names.iter().map(|n| Field::new(n.as_str().into(), DataType::Float64)));
         let file = File::create(output).map_err(|e| io(output, e))?;
-        let mut writer = ParquetWriter::new(file)
-            .batched(&schema)
-            .map_err(|e| io(output, e))?;
-        let mut report = JobReport {
-            rows: 0,
-            chunks: 0,
-            max_rows_in_flight: 0,
-        };
+        let mut writer = ParquetWriter::new(file).batched(&schema).map_err(|e| io(output, e))?;
+        let mut report = JobReport { rows: 0, chunks: 0, max_rows_in_flight: 0 };
         // One pool for the whole job (not one per wave).
-        with_n_jobs(Some(self.n_jobs), || {
-            self.run_waves(&mut reader, &mut writer, output, &mut report)
-        })??;
+        with_n_jobs(Some(self.n_jobs), || self.run_waves(&mut reader, &mut writer, output, &mut report))??;
         writer.finish().map_err(|e| io(output, e))?;
         Ok(report)
     }
@@ -416,13 +335,9 @@ impl<'a> FeatureJob<'a> {
             if wave.is_empty() {
                 break;
             }
-            report.max_rows_in_flight = report
-                .max_rows_in_flight
-                .max(wave.iter().map(DataFrame::height).sum());
-            let outs: Vec<DataFrame> = wave
-                .par_iter()
-                .map(|df| self.fitted.transform_to_frame(df))
-                .collect::<Result<_>>()?;
+            report.max_rows_in_flight = report.max_rows_in_flight.max(wave.iter().map(DataFrame::height).sum());
+            let outs: Vec<DataFrame> =
+                wave.par_iter().map(|df| self.fitted.transform_to_frame(df)).collect::<Result<_>>()?;
             drop(wave);
             for df in &outs {
                 writer.write_batch(df).map_err(|e| io(output, e))?;
@@ -444,76 +359,42 @@ impl ColumnTransformer {
     }
 
     /// [`fit_frame_streaming`](Self::fit_frame_streaming) with a chunk size.
-    pub fn fit_frame_streaming_with(
-        &self,
-        input: &str,
-        chunk_rows: usize,
-    ) -> Result<FittedColumnTransformer> {
+    pub fn fit_frame_streaming_with(&self, input: &str, chunk_rows: usize) -> Result<FittedColumnTransformer> {
         self.check_params()?;
         if chunk_rows == 0 {
-            return Err(Error::invalid_param(
-                "chunk_rows",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("chunk_rows", "must be at least 1, got 0"));
         }
         let files = expand_input(input)?;
-        with_n_jobs(self.n_jobs_param(), || {
-            self.fit_streaming_files(files, chunk_rows)
-        })?
+        with_n_jobs(self.n_jobs_param(), || self.fit_streaming_files(files, chunk_rows))?
     }
 
-    fn fit_streaming_files(
-        &self,
-        files: Vec<PathBuf>,
-        chunk_rows: usize,
-    ) -> Result<FittedColumnTransformer> {
+    fn fit_streaming_files(&self, files: Vec<PathBuf>, chunk_rows: usize) -> Result<FittedColumnTransformer> {
         let mut first_reader = ChunkReader::new(files.clone(), chunk_rows);
-        let first = first_reader
-            .next_chunk()?
-            .ok_or_else(|| Error::EmptyInput {
-                estimator: "ColumnTransformer".into(),
-                what: "X",
-                rows: 0,
-                cols: 0,
-                min_rows: 1,
-            })?;
+        let first = first_reader.next_chunk()?.ok_or_else(|| Error::EmptyInput {
+            estimator: "ColumnTransformer".into(),
+            what: "X",
+            rows: 0,
+            cols: 0,
+            min_rows: 1,
+        })?;
         drop(first_reader);
-        let schema: Vec<(String, DataType)> = first
-            .columns()
-            .iter()
-            .map(|c| (c.name().to_string(), c.dtype().clone()))
-            .collect();
+        let schema: Vec<(String, DataType)> =
+            first.columns().iter().map(|c| (c.name().to_string(), c.dtype().clone())).collect();
         drop(first);
         let (selections, remainder) = self.resolve(&schema)?;
-        let leaves: Vec<Vec<Step>> = self
-            .parts()
-            .iter()
-            .map(|(_, s, _)| s.leaves().into_iter().cloned().collect())
-            .collect();
-        let depth = leaves
-            .iter()
-            .zip(&selections)
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(l, _)| l.len())
-            .max()
-            .unwrap_or(0);
+        let leaves: Vec<Vec<Step>> =
+            self.parts().iter().map(|(_, s, _)| s.leaves().into_iter().cloned().collect()).collect();
+        let depth =
+            leaves.iter().zip(&selections).filter(|(_, s)| !s.is_empty()).map(|(l, _)| l.len()).max().unwrap_or(0);
         let mut fitted: Vec<Vec<FittedStep>> = vec![Vec::new(); leaves.len()];
         let mut stage_names: Vec<Vec<String>> = selections.clone();
         let needed: Vec<String> = {
             let mut s = HashSet::new();
-            selections
-                .iter()
-                .flatten()
-                .filter(|c| s.insert(c.as_str()))
-                .cloned()
-                .collect()
+            selections.iter().flatten().filter(|c| s.insert(c.as_str())).cloned().collect()
         };
         for stage in 0..depth {
-            let active: Vec<bool> = leaves
-                .iter()
-                .zip(&selections)
-                .map(|(l, s)| !s.is_empty() && stage < l.len())
-                .collect();
+            let active: Vec<bool> =
+                leaves.iter().zip(&selections).map(|(l, s)| !s.is_empty() && stage < l.len()).collect();
             let mut accs: Vec<Vec<ColAccum>> = vec![Vec::new(); leaves.len()];
             let mut reader = ChunkReader::new(files.clone(), chunk_rows);
             let mut offset = 0u64;
@@ -525,8 +406,7 @@ impl ColumnTransformer {
                         if !active[p] {
                             return Ok(None);
                         }
-                        let mut input: Vec<Col> =
-                            selections[p].iter().map(|c| cols[c].clone()).collect();
+                        let mut input: Vec<Col> = selections[p].iter().map(|c| cols[c].clone()).collect();
                         let mut names = selections[p].clone();
                         for f in &fitted[p] {
                             let next = f.names_out(&names);
@@ -535,12 +415,7 @@ impl ColumnTransformer {
                         }
                         let leaf = &leaves[p][stage];
                         leaf.check_fit(&input, &names)?;
-                        Ok(Some(accumulate(
-                            &input,
-                            leaf.needs(),
-                            offset,
-                            Some(SAMPLE_CAP),
-                        )))
+                        Ok(Some(accumulate(&input, leaf.needs(), offset, Some(SAMPLE_CAP))))
                     })
                     .collect::<Result<_>>()?;
                 for (a, c) in accs.iter_mut().zip(chunk) {
@@ -565,16 +440,8 @@ impl ColumnTransformer {
             .zip(&selections)
             .map(|(((_, step, _), mut f), sel)| {
                 let single = !matches!(step, Step::Chain(_)) && f.len() == 1;
-                let fs = if single {
-                    f.pop().expect("one fitted leaf")
-                } else {
-                    FittedStep::Chain(f)
-                };
-                let names = if sel.is_empty() {
-                    Vec::new()
-                } else {
-                    fs.names_out(sel)
-                };
+                let fs = if single { f.pop().expect("one fitted leaf") } else { FittedStep::Chain(f) };
+                let names = if sel.is_empty() { Vec::new() } else { fs.names_out(sel) };
                 (fs, names)
             })
             .collect();

@@ -2,9 +2,7 @@
 //! edges), output as ordinal codes or one-hot columns.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind,
-};
+use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -62,11 +60,7 @@ pub struct KBinsDiscretizer {
 
 impl Default for KBinsDiscretizer {
     fn default() -> Self {
-        KBinsDiscretizer {
-            n_bins: 5,
-            encode: BinEncode::OneHot,
-            strategy: BinStrategy::Quantile,
-        }
+        KBinsDiscretizer { n_bins: 5, encode: BinEncode::OneHot, strategy: BinStrategy::Quantile }
     }
 }
 
@@ -88,10 +82,7 @@ impl KBinsDiscretizer {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            quantiles: self.strategy != BinStrategy::Uniform,
-            categories: false,
-        }
+        Needs { quantiles: self.strategy != BinStrategy::Uniform, categories: false }
     }
 
     pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedKBinsDiscretizer> {
@@ -133,19 +124,14 @@ impl KBinsDiscretizer {
                 e
             })
             .collect();
-        Ok(FittedKBinsDiscretizer {
-            bin_edges: edges,
-            encode: self.encode,
-        })
+        Ok(FittedKBinsDiscretizer { bin_edges: edges, encode: self.encode })
     }
 }
 
 fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
     let step = (b - a) / (n - 1) as f64;
     // numpy computes `a + i * step` and sets the last point to `b` exactly.
-    (0..n)
-        .map(|i| if i == n - 1 { b } else { a + i as f64 * step })
-        .collect()
+    (0..n).map(|i| if i == n - 1 { b } else { a + i as f64 * step }).collect()
 }
 
 /// Lloyd's k-means on sorted 1-D data from the uniform bin centres (scikit-learn's `KMeans` with
@@ -226,10 +212,7 @@ impl Estimator for KBinsDiscretizer {
     type Kind = TransformerKind;
     fn check_params(&self) -> Result<()> {
         if self.n_bins < 2 {
-            return Err(Error::invalid_param(
-                "n_bins",
-                format!("must be at least 2, got {}", self.n_bins),
-            ));
+            return Err(Error::invalid_param("n_bins", format!("must be at least 2, got {}", self.n_bins)));
         }
         Ok(())
     }
@@ -252,10 +235,7 @@ impl Estimator for KBinsDiscretizer {
                 }
             }
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("KBinsDiscretizer has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("KBinsDiscretizer has no parameter {name:?}")));
             }
         }
         Ok(())
@@ -288,10 +268,8 @@ impl FittedTransformer for FittedKBinsDiscretizer {
             })
             .collect();
         let mut out = Array2::<f64>::zeros((x.nrows(), self.n_features_out()));
-        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK)
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(k, mut chunk)| {
+        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
+            |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;
                 for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
                     for (j, e) in self.bin_edges.iter().enumerate() {
@@ -302,15 +280,13 @@ impl FittedTransformer for FittedKBinsDiscretizer {
                         }
                     }
                 }
-            });
+            },
+        );
         Ok(out)
     }
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if self.encode != BinEncode::Ordinal {
-            return Err(Error::unsupported(
-                Self::NAME,
-                "inverse_transform of one-hot bins",
-            ));
+            return Err(Error::unsupported(Self::NAME, "inverse_transform of one-hot bins"));
         }
         let mut out = x.to_owned();
         for (j, e) in self.bin_edges.iter().enumerate() {

@@ -30,10 +30,7 @@ pub struct LabelEncoder {}
 
 impl LabelEncoder {
     /// Learns the sorted distinct labels.
-    pub fn fit<'a, L: ClassLabel>(
-        &self,
-        y: impl AsArray<'a, L, Ix1>,
-    ) -> Result<FittedLabelEncoder<L>> {
+    pub fn fit<'a, L: ClassLabel>(&self, y: impl AsArray<'a, L, Ix1>) -> Result<FittedLabelEncoder<L>> {
         let y: ArrayView1<'a, L> = y.into();
         if y.is_empty() {
             return Err(Error::EmptyInput {
@@ -44,9 +41,7 @@ impl LabelEncoder {
                 min_rows: 1,
             });
         }
-        Ok(FittedLabelEncoder {
-            classes: EncodedLabels::encode(y).classes,
-        })
+        Ok(FittedLabelEncoder { classes: EncodedLabels::encode(y).classes })
     }
 
     /// Fits and encodes.
@@ -65,12 +60,7 @@ impl LabelEncoder {
             });
         }
         let enc = EncodedLabels::encode(y);
-        Ok((
-            FittedLabelEncoder {
-                classes: enc.classes,
-            },
-            enc.y,
-        ))
+        Ok((FittedLabelEncoder { classes: enc.classes }, enc.y))
     }
 
     /// Fits on a polars series of integers or strings (no nulls).
@@ -85,17 +75,10 @@ pub fn series_labels(y: &Series) -> Result<Array1<Label>> {
     let null = || Error::InvalidInput(format!("label column {name:?} contains nulls"));
     if y.dtype().is_integer() {
         let c = y.cast(&DataType::Int64).map_err(pl)?;
-        c.i64()
-            .map_err(pl)?
-            .iter()
-            .map(|v| v.map(Label::Int).ok_or_else(null))
-            .collect()
+        c.i64().map_err(pl)?.iter().map(|v| v.map(Label::Int).ok_or_else(null)).collect()
     } else {
         match Col::from_series(y)? {
-            Col::Str(s) => s
-                .iter()
-                .map(|v| v.map(|v| Label::Str(v.to_string())).ok_or_else(null))
-                .collect(),
+            Col::Str(s) => s.iter().map(|v| v.map(|v| Label::Str(v.to_string())).ok_or_else(null)).collect(),
             Col::Num { .. } => Err(Error::InvalidInput(format!(
                 "label column {name:?} has dtype {}; labels must be integers or strings",
                 y.dtype()
@@ -127,10 +110,7 @@ impl<L: ClassLabel> FittedLabelEncoder<L> {
             .map(|l| {
                 self.classes
                     .binary_search(l)
-                    .map_err(|_| Error::UnknownLabel {
-                        label: format!("{l:?}"),
-                        n_classes: self.classes.len(),
-                    })
+                    .map_err(|_| Error::UnknownLabel { label: format!("{l:?}"), n_classes: self.classes.len() })
             })
             .collect()
     }
@@ -141,10 +121,7 @@ impl<L: ClassLabel> FittedLabelEncoder<L> {
         ids.iter()
             .map(|&i| {
                 self.classes.get(i).cloned().ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "class id {i} is out of range for {} classes",
-                        self.classes.len()
-                    ))
+                    Error::InvalidInput(format!("class id {i} is out of range for {} classes", self.classes.len()))
                 })
             })
             .collect()

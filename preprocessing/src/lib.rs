@@ -69,13 +69,11 @@ pub(crate) mod serde_f64;
 pub(crate) mod stats;
 pub mod step;
 
-pub use column::{
-    ColumnTransformer, Columns, FittedColumnTransformer, FittedPart, Remainder, matrix_to_frame,
-};
+pub use column::{ColumnTransformer, Columns, FittedColumnTransformer, FittedPart, Remainder, matrix_to_frame};
 pub use data::{Col, DtypeGroup};
 pub use encode::{
-    Categories, CategoryList, ColumnCategories, FittedOneHotEncoder, FittedOrdinalEncoder,
-    HandleUnknown, MinFrequency, OneHotDrop, OneHotEncoder, OrdinalEncoder,
+    Categories, CategoryList, ColumnCategories, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
+    OneHotDrop, OneHotEncoder, OrdinalEncoder,
 };
 pub use function::{FittedFunctionTransformer, FunctionNames, FunctionTransformer};
 pub use impute::{Fill, FillValue, FittedSimpleImputer, ImputeStrategy, SimpleImputer};
@@ -84,8 +82,7 @@ pub use kbins::{BinEncode, BinStrategy, FittedKBinsDiscretizer, KBinsDiscretizer
 pub use label::{FittedLabelEncoder, LabelEncoder};
 pub use poly::{FittedPolynomialFeatures, PolynomialFeatures};
 pub use scaler::{
-    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler,
-    FittedStandardScaler, MaxAbsScaler, MinMaxScaler, Norm, Normalizer, RobustScaler,
-    StandardScaler,
+    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler, FittedStandardScaler, MaxAbsScaler,
+    MinMaxScaler, Norm, Normalizer, RobustScaler, StandardScaler,
 };
 pub use step::{FittedStep, Step};

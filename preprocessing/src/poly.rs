@@ -1,9 +1,7 @@
 //! [`PolynomialFeatures`]: products of the input features up to a degree.
 
 use ndarray::{Array2, ArrayView2};
-use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind,
-};
+use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Transformer, TransformerKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -37,11 +35,7 @@ pub struct PolynomialFeatures {
 
 impl Default for PolynomialFeatures {
     fn default() -> Self {
-        PolynomialFeatures {
-            degree: 2,
-            interaction_only: false,
-            include_bias: true,
-        }
+        PolynomialFeatures { degree: 2, interaction_only: false, include_bias: true }
     }
 }
 
@@ -75,28 +69,15 @@ impl PolynomialFeatures {
             if combos.len() > 10_000_000 {
                 return Err(Error::invalid_param(
                     "degree",
-                    format!(
-                        "{} with {n} features gives too many output features",
-                        self.degree
-                    ),
+                    format!("{} with {n} features gives too many output features", self.degree),
                 ));
             }
         }
-        Ok(FittedPolynomialFeatures {
-            combos,
-            n_features_in: n,
-        })
+        Ok(FittedPolynomialFeatures { combos, n_features_in: n })
     }
 }
 
-fn gen_combos(
-    n: usize,
-    d: usize,
-    from: usize,
-    distinct: bool,
-    cur: &mut Vec<usize>,
-    out: &mut Vec<Vec<usize>>,
-) {
+fn gen_combos(n: usize, d: usize, from: usize, distinct: bool, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
     if cur.len() == d {
         out.push(cur.clone());
         return;
@@ -133,10 +114,7 @@ impl Estimator for PolynomialFeatures {
     type Kind = TransformerKind;
     fn check_params(&self) -> Result<()> {
         if self.degree == 0 && !self.include_bias {
-            return Err(Error::invalid_param(
-                "degree",
-                "degree 0 without include_bias gives no output",
-            ));
+            return Err(Error::invalid_param("degree", "degree 0 without include_bias gives no output"));
         }
         Ok(())
     }
@@ -146,10 +124,7 @@ impl Estimator for PolynomialFeatures {
             "interaction_only" => self.interaction_only = value.as_bool(name)?,
             "include_bias" => self.include_bias = value.as_bool(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("PolynomialFeatures has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("PolynomialFeatures has no parameter {name:?}")));
             }
         }
         Ok(())
@@ -173,10 +148,8 @@ impl Fitted for FittedPolynomialFeatures {
 impl FittedTransformer for FittedPolynomialFeatures {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let mut out = Array2::<f64>::zeros((x.nrows(), self.combos.len()));
-        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK)
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(k, mut chunk)| {
+        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
+            |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;
                 for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
                     let xi = x.row(base + i);
@@ -184,7 +157,8 @@ impl FittedTransformer for FittedPolynomialFeatures {
                         *o = c.iter().fold(1.0, |p, &j| p * xi[j]);
                     }
                 }
-            });
+            },
+        );
         Ok(out)
     }
     fn n_features_out(&self) -> usize {
@@ -203,11 +177,7 @@ impl FittedTransformer for FittedPolynomialFeatures {
                 while i < c.len() {
                     let j = c[i];
                     let e = c[i..].iter().take_while(|&&k| k == j).count();
-                    parts.push(if e == 1 {
-                        names[j].clone()
-                    } else {
-                        format!("{}^{e}", names[j])
-                    });
+                    parts.push(if e == 1 { names[j].clone() } else { format!("{}^{e}", names[j]) });
                     i += e;
                 }
                 parts.join(" ")

@@ -8,8 +8,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, Axis, Zip};
 use oxlearn_core::{
-    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer,
-    TransformerKind,
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,18 +20,13 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 pub(crate) const TRANSFORM_CHUNK: usize = 4096;
 
 /// Copies `x` and applies `f` to each row, in parallel over fixed row chunks.
-pub(crate) fn map_rows(
-    x: ArrayView2<'_, f64>,
-    f: impl Fn(ArrayViewMut1<'_, f64>) + Sync,
-) -> Array2<f64> {
+pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Array2<f64> {
     let mut out = x.to_owned();
-    out.axis_chunks_iter_mut(Axis(0), TRANSFORM_CHUNK)
-        .into_par_iter()
-        .for_each(|mut chunk| {
-            for row in chunk.rows_mut() {
-                f(row);
-            }
-        });
+    out.axis_chunks_iter_mut(Axis(0), TRANSFORM_CHUNK).into_par_iter().for_each(|mut chunk| {
+        for row in chunk.rows_mut() {
+            f(row);
+        }
+    });
     out
 }
 
@@ -43,11 +37,7 @@ pub(crate) fn matrix_accums(x: ArrayView2<'_, f64>, needs: Needs) -> Vec<ColAccu
 
 /// scikit-learn's `_handle_zeros_in_scale`: scales below `10 * eps` become 1.
 fn handle_zeros(s: f64) -> f64 {
-    if s.is_nan() || s < 10.0 * f64::EPSILON {
-        1.0
-    } else {
-        s
-    }
+    if s.is_nan() || s < 10.0 * f64::EPSILON { 1.0 } else { s }
 }
 
 fn no_param(estimator: &str, name: &str) -> Error {
@@ -83,10 +73,7 @@ pub struct StandardScaler {
 
 impl Default for StandardScaler {
     fn default() -> Self {
-        StandardScaler {
-            with_mean: true,
-            with_std: true,
-        }
+        StandardScaler { with_mean: true, with_std: true }
     }
 }
 
@@ -111,19 +98,12 @@ impl StandardScaler {
         let var: Array1<f64> = acc.iter().map(|a| a.num.var()).collect();
         let count: Array1<usize> = acc.iter().map(|a| a.num.n as usize).collect();
         // scikit-learn's `_is_constant_feature`: variance within rounding noise of zero.
-        let scale = Zip::from(&var)
-            .and(&mean)
-            .and(&count)
-            .map_collect(|&v, &m, &n| {
-                let eps = f64::EPSILON;
-                let n = n as f64;
-                let bound = n * eps * v + (n * m * eps).powi(2);
-                if v.is_nan() || v <= bound {
-                    1.0
-                } else {
-                    v.sqrt()
-                }
-            });
+        let scale = Zip::from(&var).and(&mean).and(&count).map_collect(|&v, &m, &n| {
+            let eps = f64::EPSILON;
+            let n = n as f64;
+            let bound = n * eps * v + (n * m * eps).powi(2);
+            if v.is_nan() || v <= bound { 1.0 } else { v.sqrt() }
+        });
         Ok(FittedStandardScaler {
             mean,
             var: self.with_std.then_some(var),
@@ -173,10 +153,7 @@ impl Estimator for StandardScaler {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -268,10 +245,7 @@ pub struct MinMaxScaler {
 
 impl Default for MinMaxScaler {
     fn default() -> Self {
-        MinMaxScaler {
-            feature_range: (0.0, 1.0),
-            clip: false,
-        }
+        MinMaxScaler { feature_range: (0.0, 1.0), clip: false }
     }
 }
 
@@ -293,14 +267,8 @@ impl MinMaxScaler {
 
     pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedMinMaxScaler> {
         let (lo, hi) = self.feature_range;
-        let data_min: Array1<f64> = acc
-            .iter()
-            .map(|a| if a.num.n == 0 { f64::NAN } else { a.num.min })
-            .collect();
-        let data_max: Array1<f64> = acc
-            .iter()
-            .map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max })
-            .collect();
+        let data_min: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.min }).collect();
+        let data_max: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max }).collect();
         let data_range = &data_max - &data_min;
         let scale = data_range.mapv(|r| (hi - lo) / handle_zeros(r));
         let min = lo - &data_min * &scale;
@@ -361,10 +329,7 @@ impl Estimator for MinMaxScaler {
     type Kind = TransformerKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -372,9 +337,7 @@ impl Estimator for MinMaxScaler {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(Error::invalid_param(
                 "feature_range",
-                format!(
-                    "minimum of desired feature range must be smaller than maximum, got ({lo}, {hi})"
-                ),
+                format!("minimum of desired feature range must be smaller than maximum, got ({lo}, {hi})"),
             ));
         }
         Ok(())
@@ -457,16 +420,7 @@ impl MaxAbsScaler {
     }
 
     pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedMaxAbsScaler> {
-        let max_abs: Array1<f64> = acc
-            .iter()
-            .map(|a| {
-                if a.num.n == 0 {
-                    f64::NAN
-                } else {
-                    a.num.max_abs()
-                }
-            })
-            .collect();
+        let max_abs: Array1<f64> = acc.iter().map(|a| if a.num.n == 0 { f64::NAN } else { a.num.max_abs() }).collect();
         let scale = max_abs.mapv(handle_zeros);
         Ok(FittedMaxAbsScaler { max_abs, scale })
     }
@@ -495,10 +449,7 @@ impl Estimator for MaxAbsScaler {
     const NAME: &'static str = "MaxAbsScaler";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
 }
 
@@ -564,12 +515,7 @@ pub struct RobustScaler {
 
 impl Default for RobustScaler {
     fn default() -> Self {
-        RobustScaler {
-            with_centering: true,
-            with_scaling: true,
-            quantile_range: (25.0, 75.0),
-            unit_variance: false,
-        }
+        RobustScaler { with_centering: true, with_scaling: true, quantile_range: (25.0, 75.0), unit_variance: false }
     }
 }
 
@@ -596,40 +542,23 @@ impl RobustScaler {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            quantiles: true,
-            categories: false,
-        }
+        Needs { quantiles: true, categories: false }
     }
 
     pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedRobustScaler> {
         let (lo, hi) = self.quantile_range;
-        let sorted: Vec<Vec<f64>> = acc
-            .par_iter()
-            .map(|a| a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default())
-            .collect();
-        let center = self.with_centering.then(|| {
-            sorted
-                .iter()
-                .map(|s| percentile_linear(s, 50.0))
-                .collect::<Array1<f64>>()
-        });
+        let sorted: Vec<Vec<f64>> =
+            acc.par_iter().map(|a| a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default()).collect();
+        let center =
+            self.with_centering.then(|| sorted.iter().map(|s| percentile_linear(s, 50.0)).collect::<Array1<f64>>());
         let scale = self.with_scaling.then(|| {
-            let adjust = if self.unit_variance {
-                norm_ppf(hi / 100.0) - norm_ppf(lo / 100.0)
-            } else {
-                1.0
-            };
+            let adjust = if self.unit_variance { norm_ppf(hi / 100.0) - norm_ppf(lo / 100.0) } else { 1.0 };
             sorted
                 .iter()
                 .map(|s| handle_zeros(percentile_linear(s, hi) - percentile_linear(s, lo)) / adjust)
                 .collect::<Array1<f64>>()
         });
-        Ok(FittedRobustScaler {
-            center,
-            scale,
-            n_features_in: acc.len(),
-        })
+        Ok(FittedRobustScaler { center, scale, n_features_in: acc.len() })
     }
 }
 
@@ -644,13 +573,8 @@ pub(crate) fn norm_ppf(p: f64) -> f64 {
         -3.066479806614716e1,
         2.506628277459239,
     ];
-    const B: [f64; 5] = [
-        -5.447609879822406e1,
-        1.615858368580409e2,
-        -1.556989798598866e2,
-        6.680131188771972e1,
-        -1.328068155288572e1,
-    ];
+    const B: [f64; 5] =
+        [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
     const C: [f64; 6] = [
         -7.784894002430293e-3,
         -3.223964580411365e-1,
@@ -659,12 +583,7 @@ pub(crate) fn norm_ppf(p: f64) -> f64 {
         4.374664141464968,
         2.938163982698783,
     ];
-    const D: [f64; 4] = [
-        7.784695709041462e-3,
-        3.224671290700398e-1,
-        2.445134137142996,
-        3.754408661907416,
-    ];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
     if p <= 0.0 {
         return f64::NEG_INFINITY;
     }
@@ -747,15 +666,11 @@ pub struct FittedRobustScaler {
 impl FittedRobustScaler {
     /// Per-feature median (zeros without centering).
     pub fn center(&self) -> Array1<f64> {
-        self.center
-            .clone()
-            .unwrap_or_else(|| Array1::zeros(self.n_features_in))
+        self.center.clone().unwrap_or_else(|| Array1::zeros(self.n_features_in))
     }
     /// Per-feature interquantile range (ones without scaling).
     pub fn scale(&self) -> Array1<f64> {
-        self.scale
-            .clone()
-            .unwrap_or_else(|| Array1::ones(self.n_features_in))
+        self.scale.clone().unwrap_or_else(|| Array1::ones(self.n_features_in))
     }
 }
 
@@ -763,18 +678,12 @@ impl Estimator for RobustScaler {
     const NAME: &'static str = "RobustScaler";
     type Kind = TransformerKind;
     fn tags(&self) -> Tags {
-        Tags {
-            allow_nan: true,
-            ..Tags::default()
-        }
+        Tags { allow_nan: true, ..Tags::default() }
     }
     fn check_params(&self) -> Result<()> {
         let (lo, hi) = self.quantile_range;
         if !(0.0 <= lo && lo < hi && hi <= 100.0) {
-            return Err(Error::invalid_param(
-                "quantile_range",
-                format!("needs 0 <= lo < hi <= 100, got ({lo}, {hi})"),
-            ));
+            return Err(Error::invalid_param("quantile_range", format!("needs 0 <= lo < hi <= 100, got ({lo}, {hi})")));
         }
         Ok(())
     }
@@ -855,10 +764,7 @@ impl Norm {
             "l1" => Ok(Norm::L1),
             "l2" => Ok(Norm::L2),
             "max" => Ok(Norm::Max),
-            other => Err(Error::invalid_param(
-                "norm",
-                format!("must be \"l1\", \"l2\" or \"max\", got {other:?}"),
-            )),
+            other => Err(Error::invalid_param("norm", format!("must be \"l1\", \"l2\" or \"max\", got {other:?}"))),
         }
     }
 }
@@ -894,10 +800,7 @@ impl Normalizer {
     }
 
     pub(crate) fn fit_stats(&self, acc: &[ColAccum]) -> Result<FittedNormalizer> {
-        Ok(FittedNormalizer {
-            norm: self.norm,
-            n_features_in: acc.len(),
-        })
+        Ok(FittedNormalizer { norm: self.norm, n_features_in: acc.len() })
     }
 }
 
@@ -923,10 +826,7 @@ impl Estimator for Normalizer {
 impl Transformer for Normalizer {
     type Fitted = FittedNormalizer;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedNormalizer> {
-        Ok(FittedNormalizer {
-            norm: self.norm,
-            n_features_in: x.ncols(),
-        })
+        Ok(FittedNormalizer { norm: self.norm, n_features_in: x.ncols() })
     }
 }
 

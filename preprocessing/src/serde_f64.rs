@@ -90,9 +90,7 @@ pub(crate) mod arr1 {
 pub(crate) mod opt_arr1 {
     use super::*;
     pub fn serialize<S: Serializer>(v: &Option<Array1<f64>>, s: S) -> Result<S::Ok, S::Error> {
-        v.as_ref()
-            .map(|a| a.iter().map(|&x| F(x)).collect::<Vec<_>>())
-            .serialize(s)
+        v.as_ref().map(|a| a.iter().map(|&x| F(x)).collect::<Vec<_>>()).serialize(s)
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Array1<f64>>, D::Error> {
         Ok(Option::<Vec<F>>::deserialize(d)?.map(|v| v.into_iter().map(|f| f.0).collect()))
@@ -102,15 +100,9 @@ pub(crate) mod opt_arr1 {
 pub(crate) mod vec2 {
     use super::*;
     pub fn serialize<S: Serializer>(v: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
-        v.iter()
-            .map(|r| r.iter().map(|&x| F(x)).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-            .serialize(s)
+        v.iter().map(|r| r.iter().map(|&x| F(x)).collect::<Vec<_>>()).collect::<Vec<_>>().serialize(s)
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
-        Ok(Vec::<Vec<F>>::deserialize(d)?
-            .into_iter()
-            .map(|r| r.into_iter().map(|f| f.0).collect())
-            .collect())
+        Ok(Vec::<Vec<F>>::deserialize(d)?.into_iter().map(|r| r.into_iter().map(|f| f.0).collect()).collect())
     }
 }

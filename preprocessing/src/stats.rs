@@ -27,14 +27,7 @@ pub(crate) struct NumStats {
 
 impl Default for NumStats {
     fn default() -> Self {
-        NumStats {
-            n: 0,
-            n_missing: 0,
-            mean: 0.0,
-            m2: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
+        NumStats { n: 0, n_missing: 0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 }
 
@@ -103,11 +96,7 @@ impl NumStats {
 
     /// Population variance (NaN without values).
     pub fn var(&self) -> f64 {
-        if self.n == 0 {
-            f64::NAN
-        } else {
-            self.m2 / self.n as f64
-        }
+        if self.n == 0 { f64::NAN } else { self.m2 / self.n as f64 }
     }
 
     /// Mean (NaN without values).
@@ -117,11 +106,7 @@ impl NumStats {
 
     /// Largest absolute value (0 without values).
     pub fn max_abs(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.min.abs().max(self.max.abs())
-        }
+        if self.n == 0 { 0.0 } else { self.min.abs().max(self.max.abs()) }
     }
 }
 
@@ -155,12 +140,8 @@ pub(crate) enum CatCounts {
 impl CatCounts {
     fn merge(&mut self, o: CatCounts) {
         match (self, o) {
-            (CatCounts::Num(a), CatCounts::Num(b)) => b
-                .into_iter()
-                .for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
-            (CatCounts::Str(a), CatCounts::Str(b)) => b
-                .into_iter()
-                .for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
+            (CatCounts::Num(a), CatCounts::Num(b)) => b.into_iter().for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
+            (CatCounts::Str(a), CatCounts::Str(b)) => b.into_iter().for_each(|(k, c)| *a.entry(k).or_insert(0) += c),
             (a, b) => {
                 // A column that was all-null in one chunk may be read as numbers there: keep the
                 // non-empty side.
@@ -197,20 +178,13 @@ fn mix(mut z: u64) -> u64 {
 
 impl Sketch {
     fn new(cap: Option<usize>) -> Self {
-        Sketch {
-            cap,
-            items: Vec::new(),
-        }
+        Sketch { cap, items: Vec::new() }
     }
 
     fn push_all(&mut self, v: &[f64], row_offset: u64) {
         for (i, &x) in v.iter().enumerate() {
             if !x.is_nan() {
-                let h = if self.cap.is_some() {
-                    mix(row_offset + i as u64)
-                } else {
-                    0
-                };
+                let h = if self.cap.is_some() { mix(row_offset + i as u64) } else { 0 };
                 self.items.push((h, x));
             }
         }
@@ -221,8 +195,7 @@ impl Sketch {
         if let Some(cap) = self.cap
             && self.items.len() > 2 * cap
         {
-            self.items
-                .select_nth_unstable_by(cap, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            self.items.select_nth_unstable_by(cap, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
             self.items.truncate(cap);
         }
     }
@@ -314,21 +287,11 @@ impl ColAccum {
                     }
                     CatCounts::Num(m)
                 });
-                ColAccum {
-                    num,
-                    is_str: false,
-                    int: *int,
-                    sketch,
-                    cats,
-                }
+                ColAccum { num, is_str: false, int: *int, sketch, cats }
             }
             Col::Str(s) => {
                 let n_missing = s.null_count() as u64;
-                let num = NumStats {
-                    n: s.len() as u64 - n_missing,
-                    n_missing,
-                    ..NumStats::default()
-                };
+                let num = NumStats { n: s.len() as u64 - n_missing, n_missing, ..NumStats::default() };
                 let cats = needs.categories.then(|| {
                     let mut h: HashMap<&str, u64> = HashMap::new();
                     for x in s.iter().flatten() {
@@ -336,13 +299,7 @@ impl ColAccum {
                     }
                     CatCounts::Str(h.into_iter().map(|(k, c)| (k.to_string(), c)).collect())
                 });
-                ColAccum {
-                    num,
-                    is_str: true,
-                    int: false,
-                    sketch: None,
-                    cats,
-                }
+                ColAccum { num, is_str: true, int: false, sketch: None, cats }
             }
         }
     }
@@ -374,15 +331,8 @@ impl ColAccum {
 }
 
 /// Statistics of every column, in parallel over columns.
-pub(crate) fn accumulate(
-    cols: &[Col],
-    needs: Needs,
-    row_offset: u64,
-    sample_cap: Option<usize>,
-) -> Vec<ColAccum> {
-    cols.par_iter()
-        .map(|c| ColAccum::of(c, needs, row_offset, sample_cap))
-        .collect()
+pub(crate) fn accumulate(cols: &[Col], needs: Needs, row_offset: u64, sample_cap: Option<usize>) -> Vec<ColAccum> {
+    cols.par_iter().map(|c| ColAccum::of(c, needs, row_offset, sample_cap)).collect()
 }
 
 /// Merges per-chunk statistics column by column, in order.
@@ -400,9 +350,7 @@ mod tests {
 
     #[test]
     fn merged_chunks_match_the_whole() {
-        let v: Vec<f64> = (0..1000)
-            .map(|i| ((i * 37) % 101) as f64 * 0.5 - 7.0)
-            .collect();
+        let v: Vec<f64> = (0..1000).map(|i| ((i * 37) % 101) as f64 * 0.5 - 7.0).collect();
         let whole = NumStats::of(&v);
         let mut parts = NumStats::default();
         for c in v.chunks(77) {

@@ -16,8 +16,8 @@ use crate::impute::{FittedSimpleImputer, SimpleImputer};
 use crate::kbins::{FittedKBinsDiscretizer, KBinsDiscretizer};
 use crate::poly::{FittedPolynomialFeatures, PolynomialFeatures};
 use crate::scaler::{
-    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler,
-    FittedStandardScaler, MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler, StandardScaler,
+    FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler, FittedStandardScaler, MaxAbsScaler,
+    MinMaxScaler, Normalizer, RobustScaler, StandardScaler,
 };
 use crate::stats::{ColAccum, Needs, accumulate};
 
@@ -131,19 +131,11 @@ pub(crate) fn check_cols(
 ) -> Result<()> {
     let rows = cols.first().map_or(0, Col::len);
     if fitting && (rows == 0 || cols.is_empty()) {
-        return Err(Error::EmptyInput {
-            estimator: estimator.into(),
-            what: "X",
-            rows,
-            cols: cols.len(),
-            min_rows: 1,
-        });
+        return Err(Error::EmptyInput { estimator: estimator.into(), what: "X", rows, cols: cols.len(), min_rows: 1 });
     }
     for (j, c) in cols.iter().enumerate() {
         if let Col::Num { v, .. } = c
-            && let Some(row) = v
-                .iter()
-                .position(|x| !(x.is_finite() || allow_nan && x.is_nan()))
+            && let Some(row) = v.iter().position(|x| !(x.is_finite() || allow_nan && x.is_nan()))
         {
             return Err(Error::NonFinite {
                 input: Input::X,
@@ -175,35 +167,17 @@ fn check_column_fit<T: Estimator>(t: &T, cols: &[Col], names: &[String]) -> Resu
     check_cols(T::NAME, cols, names, true, true)
 }
 
-fn matrix_transform<F: FittedTransformer>(
-    f: &F,
-    cols: Vec<Col>,
-    names: &[String],
-) -> Result<Vec<Col>> {
+fn matrix_transform<F: FittedTransformer>(f: &F, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
     let x = cols_to_array(F::NAME, &cols, names)?;
     drop(cols);
     if x.ncols() != f.n_features_in() {
-        return Err(Error::FeatureMismatch {
-            estimator: F::NAME.into(),
-            expected: f.n_features_in(),
-            got: x.ncols(),
-        });
+        return Err(Error::FeatureMismatch { estimator: F::NAME.into(), expected: f.n_features_in(), got: x.ncols() });
     }
     if !f.allow_nan() {
         oxlearn_core::validate::check_finite(x.view(), false).map_err(|e| match e {
-            Error::NonFinite {
-                input,
-                row,
-                column,
-                value,
-                ..
-            } => Error::NonFinite {
-                input,
-                row,
-                column,
-                column_name: column.and_then(|j| names.get(j).cloned()),
-                value,
-            },
+            Error::NonFinite { input, row, column, value, .. } => {
+                Error::NonFinite { input, row, column, column_name: column.and_then(|j| names.get(j).cloned()), value }
+            }
             e => e,
         })?;
     } else {

@@ -4,13 +4,10 @@
 use std::time::Instant;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
-use oxlearn_core::{
-    Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result,
-};
+use oxlearn_core::{Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result};
 
 use super::{
-    LinearFit, Solver, centred_column_major, check_non_negative, fitted_linear_regressor,
-    linfa_backend, offsets,
+    LinearFit, Solver, centred_column_major, check_non_negative, fitted_linear_regressor, linfa_backend, offsets,
 };
 
 /// Elastic-net regression, scikit-learn's `ElasticNet`: minimises
@@ -213,23 +210,14 @@ impl ElasticNet {
         oxlearn_core::validate::check_range("l1_ratio", self.l1_ratio, 0.0, 1.0)?;
         check_non_negative("tol", self.tol)?;
         if self.max_iter == 0 {
-            return Err(Error::invalid_param(
-                "max_iter",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("max_iter", "must be at least 1, got 0"));
         }
         if self.solver == Solver::Linfa {
             if self.positive {
-                return Err(Error::invalid_param(
-                    "positive",
-                    "solver linfa does not support positive = true",
-                ));
+                return Err(Error::invalid_param("positive", "solver linfa does not support positive = true"));
             }
             if self.tol <= 0.0 {
-                return Err(Error::invalid_param(
-                    "tol",
-                    "must be positive with solver linfa, got 0",
-                ));
+                return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
             }
             if self.max_iter > u32::MAX as usize {
                 return Err(Error::invalid_param(
@@ -238,8 +226,7 @@ impl ElasticNet {
                 ));
             }
         }
-        self.solver
-            .check(name, &[Solver::CoordinateDescent, Solver::Linfa])
+        self.solver.check(name, &[Solver::CoordinateDescent, Solver::Linfa])
     }
 
     fn set(&mut self, estimator: &str, name: &str, value: &ParamValue) -> Result<()> {
@@ -252,21 +239,13 @@ impl ElasticNet {
             "positive" => self.positive = value.as_bool(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{estimator} has no parameter {name:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("{estimator} has no parameter {name:?}")));
             }
         }
         Ok(())
     }
 
-    fn fit_linear(
-        &self,
-        estimator: &'static str,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<LinearFit> {
+    fn fit_linear(&self, estimator: &'static str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<LinearFit> {
         let (n, p) = x.dim();
         let (x_mean, y_mean) = offsets(x, y, self.fit_intercept);
         let xc = centred_column_major(x, Some(x_mean.view()), None);
@@ -288,9 +267,7 @@ impl ElasticNet {
             let converged = fit.n_iter < self.max_iter;
             (fit.coef, fit.n_iter, fit.dual_gap, converged)
         } else {
-            let data = xc
-                .as_slice_memory_order()
-                .expect("fresh column-major copy is contiguous");
+            let data = xc.as_slice_memory_order().expect("fresh column-major copy is contiguous");
             let problem = CdProblem {
                 x: data,
                 n,
@@ -303,11 +280,7 @@ impl ElasticNet {
             let r = problem.solve(self.max_iter, self.tol, &self.callback, estimator);
             (r.coef, r.n_iter, r.gap, r.converged)
         };
-        let intercept = if self.fit_intercept {
-            y_mean - x_mean.dot(&coef)
-        } else {
-            0.0
-        };
+        let intercept = if self.fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
         Ok(LinearFit {
             coef,
             intercept,
@@ -336,14 +309,8 @@ impl Estimator for ElasticNet {
 impl Regressor for ElasticNet {
     type Fitted = FittedElasticNet;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedElasticNet> {
-        Ok(FittedElasticNet {
-            fit: self.fit_linear(Self::NAME, x, y)?,
-        })
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedElasticNet> {
+        Ok(FittedElasticNet { fit: self.fit_linear(Self::NAME, x, y)? })
     }
 }
 
@@ -375,9 +342,7 @@ impl Regressor for Lasso {
     type Fitted = FittedLasso;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedLasso> {
-        Ok(FittedLasso {
-            fit: self.as_elastic_net().fit_linear(Self::NAME, x, y)?,
-        })
+        Ok(FittedLasso { fit: self.as_elastic_net().fit_linear(Self::NAME, x, y)? })
     }
 }
 
@@ -459,17 +424,14 @@ impl CdProblem<'_> {
         };
         let l1: f64 = w.iter().map(|v| v.abs()).sum();
         let primal = 0.5 * (r_norm2 + beta * w_l2) + alpha * l1;
-        let scale = if dual_norm > alpha {
-            alpha / dual_norm
-        } else {
-            1.0
-        };
+        let scale = if dual_norm > alpha { alpha / dual_norm } else { 1.0 };
         let dual = -0.5 * scale * scale * (r_norm2 + beta * w_l2) + scale * ry;
         (primal - dual, dual_norm)
     }
 
     /// Gap-safe screening (Ndiaye et al. 2017, eq. 11), as scikit-learn: drops features whose
     /// optimal coefficient is provably zero. Returns the active set.
+    #[allow(clippy::too_many_arguments)]
     fn screen(
         &self,
         w: &mut [f64],
@@ -508,13 +470,7 @@ impl CdProblem<'_> {
 
     /// Cyclic coordinate descent from `w = 0`, stopping exactly as scikit-learn's
     /// `enet_coordinate_descent` (tolerance `tol · ‖y‖²` on the duality gap).
-    fn solve(
-        &self,
-        max_iter: usize,
-        tol: f64,
-        callback: &Callback,
-        estimator: &'static str,
-    ) -> CdResult {
+    fn solve(&self, max_iter: usize, tol: f64, callback: &Callback, estimator: &'static str) -> CdResult {
         let start = Instant::now();
         let (n, p) = (self.n, self.p);
         let norms: Vec<f64> = (0..p).map(|j| dot(self.col(j), self.col(j))).collect();
@@ -529,12 +485,7 @@ impl CdProblem<'_> {
 
         let (mut gap, dual_norm) = self.gap(&w, &r, &mut xta);
         if gap <= tol_gap {
-            return CdResult {
-                coef: Array1::from(w),
-                n_iter: 0,
-                gap,
-                converged: true,
-            };
+            return CdResult { coef: Array1::from(w), n_iter: 0, gap, converged: true };
         }
         let mut active: Vec<usize> = if screening {
             self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded)
@@ -574,8 +525,7 @@ impl CdProblem<'_> {
                     converged = true;
                     stop = true;
                 } else if screening {
-                    active =
-                        self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded);
+                    active = self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded);
                 }
             }
             let metrics = [("duality_gap", gap)];
@@ -594,12 +544,7 @@ impl CdProblem<'_> {
                 break;
             }
         }
-        CdResult {
-            coef: Array1::from(w),
-            n_iter,
-            gap,
-            converged,
-        }
+        CdResult { coef: Array1::from(w), n_iter, gap, converged }
     }
 }
 
@@ -607,7 +552,6 @@ impl CdProblem<'_> {
 mod tests {
     use super::*;
     use ndarray::{Array2, array};
-    use oxlearn_core::prelude::*;
 
     fn data() -> (Array2<f64>, Array1<f64>) {
         let x = Array2::from_shape_fn((80, 5), |(i, j)| {
@@ -636,35 +580,15 @@ mod tests {
     fn linfa_and_positive_and_callback() {
         let (x, y) = data();
         let a = ElasticNet::default().alpha(0.05).fit(&x, &y).unwrap();
-        let b = ElasticNet::default()
-            .alpha(0.05)
-            .solver(Solver::Linfa)
-            .tol(1e-10)
-            .fit(&x, &y)
-            .unwrap();
+        let b = ElasticNet::default().alpha(0.05).solver(Solver::Linfa).tol(1e-10).fit(&x, &y).unwrap();
         for (u, v) in a.coef().iter().zip(b.coef().iter()) {
             assert!((u - v).abs() < 1e-3, "{u} vs {v}");
         }
-        let pos = Lasso::default()
-            .alpha(0.01)
-            .positive(true)
-            .fit(&x, &y)
-            .unwrap();
+        let pos = Lasso::default().alpha(0.01).positive(true).fit(&x, &y).unwrap();
         assert!(pos.coef().iter().all(|&c| c >= 0.0));
-        assert!(
-            Lasso::default()
-                .positive(true)
-                .solver(Solver::Linfa)
-                .fit(&x, &y)
-                .is_err()
-        );
+        assert!(Lasso::default().positive(true).solver(Solver::Linfa).fit(&x, &y).is_err());
         let stop = Callback::new(|_: &Progress<'_>| std::ops::ControlFlow::Break(()));
-        let m = ElasticNet::default()
-            .alpha(1e-4)
-            .tol(0.0)
-            .callback(stop)
-            .fit(&x, &y)
-            .unwrap();
+        let m = ElasticNet::default().alpha(1e-4).tol(0.0).callback(stop).fit(&x, &y).unwrap();
         assert_eq!(m.n_iter(), Some(1));
         assert!(!m.converged());
         assert!(ElasticNet::default().l1_ratio(1.5).fit(&x, &y).is_err());

@@ -51,18 +51,10 @@ pub(crate) fn minimize(
     let mut g = vec![0.0; n];
     let mut f = fg(&x, &mut g);
     if !f.is_finite() {
-        return Outcome {
-            x,
-            n_iter: 0,
-            converged: false,
-        };
+        return Outcome { x, n_iter: 0, converged: false };
     }
     if max_abs(&g) <= opts.gtol {
-        return Outcome {
-            x,
-            n_iter: 0,
-            converged: true,
-        };
+        return Outcome { x, n_iter: 0, converged: true };
     }
     let mut s_hist: VecDeque<Vec<f64>> = VecDeque::new();
     let mut y_hist: VecDeque<Vec<f64>> = VecDeque::new();
@@ -75,11 +67,7 @@ pub(crate) fn minimize(
 
     loop {
         if iter >= opts.max_iter {
-            return Outcome {
-                x,
-                n_iter: iter,
-                converged: false,
-            };
+            return Outcome { x, n_iter: iter, converged: false };
         }
         // Two-loop recursion: d = -H g.
         d.copy_from_slice(&g);
@@ -116,11 +104,7 @@ pub(crate) fn minimize(
             gd = dot(&g, &d);
         }
         let dnorm = dot(&d, &d).sqrt();
-        let stp0 = if iter == 0 {
-            (1.0 / dnorm).min(1e10)
-        } else {
-            1.0
-        };
+        let stp0 = if iter == 0 { (1.0 / dnorm).min(1e10) } else { 1.0 };
 
         let mut search = MoreThuente::new(f, gd, stp0, 1e-3, 0.9, 0.1, 0.0, 1e10);
         let mut stp = stp0;
@@ -159,11 +143,7 @@ pub(crate) fn minimize(
         if !accepted {
             if s_hist.is_empty() {
                 // SciPy's ABNORMAL_TERMINATION_IN_LNSRCH: keep the last good point.
-                return Outcome {
-                    x,
-                    n_iter: iter,
-                    converged: false,
-                };
+                return Outcome { x, n_iter: iter, converged: false };
             }
             s_hist.clear();
             y_hist.clear();
@@ -183,25 +163,13 @@ pub(crate) fn minimize(
         let gmax = max_abs(&g);
         let stop = on_iter(iter, f, gmax);
         if gmax <= opts.gtol {
-            return Outcome {
-                x,
-                n_iter: iter,
-                converged: true,
-            };
+            return Outcome { x, n_iter: iter, converged: true };
         }
         if f_old - f <= opts.ftol * f_old.abs().max(f.abs()).max(1.0) {
-            return Outcome {
-                x,
-                n_iter: iter,
-                converged: true,
-            };
+            return Outcome { x, n_iter: iter, converged: true };
         }
         if stop {
-            return Outcome {
-                x,
-                n_iter: iter,
-                converged: false,
-            };
+            return Outcome { x, n_iter: iter, converged: false };
         }
         // Curvature condition (L-BFGS-B skips the update when sᵀy <= ε·(-sᵀg_old)).
         if sy > f64::EPSILON * sg_old {
@@ -251,16 +219,7 @@ struct MoreThuente {
 
 impl MoreThuente {
     #[allow(clippy::too_many_arguments)]
-    fn new(
-        finit: f64,
-        ginit: f64,
-        stp: f64,
-        ftol: f64,
-        gtol: f64,
-        xtol: f64,
-        stpmin: f64,
-        stpmax: f64,
-    ) -> Self {
+    fn new(finit: f64, ginit: f64, stp: f64, ftol: f64, gtol: f64, xtol: f64, stpmin: f64, stpmax: f64) -> Self {
         let width = stpmax - stpmin;
         MoreThuente {
             gtol,
@@ -366,8 +325,7 @@ impl MoreThuente {
             self.stmax = stp + 4.0 * (stp - self.stx);
         }
         stp = stp.max(self.stpmin).min(self.stpmax);
-        if (self.brackt && (stp <= self.stmin || stp >= self.stmax))
-            || (self.brackt && self.stmax - self.stmin <= self.xtol * self.stmax)
+        if self.brackt && (stp <= self.stmin || stp >= self.stmax || self.stmax - self.stmin <= self.xtol * self.stmax)
         {
             stp = self.stx;
         }
@@ -406,11 +364,7 @@ fn dcstep(
         let r = p / q;
         let stpc = *stx + r * (*stp - *stx);
         let stpq = *stx + ((*dx / ((*fx - fp) / (*stp - *stx) + *dx)) / 2.0) * (*stp - *stx);
-        stpf = if (stpc - *stx).abs() < (stpq - *stx).abs() {
-            stpc
-        } else {
-            stpc + (stpq - stpc) / 2.0
-        };
+        stpf = if (stpc - *stx).abs() < (stpq - *stx).abs() { stpc } else { stpc + (stpq - stpc) / 2.0 };
         *brackt = true;
     } else if sgnd < 0.0 {
         let theta = 3.0 * (*fx - fp) / (*stp - *stx) + *dx + dp;
@@ -424,11 +378,7 @@ fn dcstep(
         let r = p / q;
         let stpc = *stp + r * (*stx - *stp);
         let stpq = *stp + (dp / (dp - *dx)) * (*stx - *stp);
-        stpf = if (stpc - *stp).abs() > (stpq - *stp).abs() {
-            stpc
-        } else {
-            stpq
-        };
+        stpf = if (stpc - *stp).abs() > (stpq - *stp).abs() { stpc } else { stpq };
         *brackt = true;
     } else if dp.abs() < dx.abs() {
         let theta = 3.0 * (*fx - fp) / (*stp - *stx) + *dx + dp;
@@ -449,23 +399,11 @@ fn dcstep(
         };
         let stpq = *stp + (dp / (dp - *dx)) * (*stx - *stp);
         if *brackt {
-            let mut t = if (stpc - *stp).abs() < (stpq - *stp).abs() {
-                stpc
-            } else {
-                stpq
-            };
-            t = if *stp > *stx {
-                t.min(*stp + 0.66 * (*sty - *stp))
-            } else {
-                t.max(*stp + 0.66 * (*sty - *stp))
-            };
+            let mut t = if (stpc - *stp).abs() < (stpq - *stp).abs() { stpc } else { stpq };
+            t = if *stp > *stx { t.min(*stp + 0.66 * (*sty - *stp)) } else { t.max(*stp + 0.66 * (*sty - *stp)) };
             stpf = t;
         } else {
-            let t = if (stpc - *stp).abs() > (stpq - *stp).abs() {
-                stpc
-            } else {
-                stpq
-            };
+            let t = if (stpc - *stp).abs() > (stpq - *stp).abs() { stpc } else { stpq };
             stpf = t.min(stpmax).max(stpmin);
         }
     } else if *brackt {
@@ -513,19 +451,10 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let opts = Options {
-            max_iter: 200,
-            gtol: 1e-8,
-            ftol: 0.0,
-            memory: 10,
-            maxls: 50,
-        };
+        let opts = Options { max_iter: 200, gtol: 1e-8, ftol: 0.0, memory: 10, maxls: 50 };
         let out = minimize(vec![-1.2, 1.0], fg, opts, |_, _, _| false);
         assert!(out.converged, "{out:?}");
-        assert!(
-            (out.x[0] - 1.0).abs() < 1e-6 && (out.x[1] - 1.0).abs() < 1e-6,
-            "{out:?}"
-        );
+        assert!((out.x[0] - 1.0).abs() < 1e-6 && (out.x[1] - 1.0).abs() < 1e-6, "{out:?}");
         assert!(out.n_iter < 60, "{}", out.n_iter);
     }
 
@@ -540,24 +469,10 @@ mod tests {
             }
             f
         };
-        let opts = Options {
-            max_iter: 100,
-            gtol: 1e-10,
-            ftol: 0.0,
-            memory: 10,
-            maxls: 50,
-        };
+        let opts = Options { max_iter: 100, gtol: 1e-10, ftol: 0.0, memory: 10, maxls: 50 };
         let out = minimize(vec![0.0; 20], fg, opts, |_, _, _| false);
         assert!(out.converged && out.x.iter().all(|v| (v - 1.0).abs() < 1e-8));
-        let capped = minimize(
-            vec![0.0; 20],
-            fg,
-            Options {
-                max_iter: 2,
-                ..opts
-            },
-            |_, _, _| false,
-        );
+        let capped = minimize(vec![0.0; 20], fg, Options { max_iter: 2, ..opts }, |_, _, _| false);
         assert!(!capped.converged && capped.n_iter == 2);
         let stopped = minimize(vec![0.0; 20], fg, opts, |it, _, _| it >= 1);
         assert!(!stopped.converged && stopped.n_iter == 1);

@@ -8,10 +8,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use oxlearn_core::{Error, Result};
 
 fn numerical(estimator: &str, e: impl std::fmt::Display) -> Error {
-    Error::Numerical {
-        estimator: estimator.to_string(),
-        reason: format!("linfa: {e}"),
-    }
+    Error::Numerical { estimator: estimator.to_string(), reason: format!("linfa: {e}") }
 }
 
 /// Ordinary least squares through linfa's QR; `(coef, intercept)`. linfa refuses rank-deficient
@@ -38,10 +35,7 @@ pub(super) fn linear_regression(
         .map_err(|e| numerical("LinearRegression", e))?;
     let coef = fitted.params().to_owned();
     if coef.iter().any(|v| !v.is_finite()) {
-        return Err(numerical(
-            "LinearRegression",
-            "non-finite coefficients (singular design)",
-        ));
+        return Err(numerical("LinearRegression", "non-finite coefficients (singular design)"));
     }
     Ok((coef, fitted.intercept()))
 }
@@ -71,22 +65,14 @@ pub(super) fn elastic_net(
     let max_iter = u32::try_from(max_iter)
         .map_err(|_| Error::invalid_param("max_iter", "must fit in 32 bits with solver linfa"))?;
     if x.ncols() == 0 || x.nrows() == 0 {
-        return Err(Error::InvalidInput(
-            "solver linfa needs a non-empty X".into(),
-        ));
+        return Err(Error::InvalidInput("solver linfa needs a non-empty X".into()));
     }
     // Centre here as well, so that an intercept fitted by linfa is exact.
     let (x_mean, xc) = if with_intercept {
         let m = crate::linalg::column_means(x);
-        (
-            m.clone(),
-            super::centred_column_major(x, Some(m.view()), None),
-        )
+        (m.clone(), super::centred_column_major(x, Some(m.view()), None))
     } else {
-        (
-            Array1::zeros(x.ncols()),
-            super::centred_column_major(x, None, None),
-        )
+        (Array1::zeros(x.ncols()), super::centred_column_major(x, None, None))
     };
     let data = DatasetBase::new(xc, y.to_owned());
     let fitted = linfa_elasticnet::ElasticNet::params()
@@ -99,12 +85,7 @@ pub(super) fn elastic_net(
         .map_err(|e| numerical("ElasticNet", e))?;
     let coef = fitted.hyperplane().to_owned();
     let intercept = fitted.intercept() - x_mean.dot(&coef);
-    Ok(EnetFit {
-        coef,
-        intercept,
-        n_iter: fitted.n_steps() as usize,
-        dual_gap: fitted.duality_gap(),
-    })
+    Ok(EnetFit { coef, intercept, n_iter: fitted.n_steps() as usize, dual_gap: fitted.duality_gap() })
 }
 
 /// Logistic regression through linfa (argmin's L-BFGS): `alpha = 1 / C`, gradient tolerance
@@ -133,15 +114,8 @@ pub(super) fn logistic_regression(
             .fit(&data)
             .map_err(|e| numerical("LogisticRegression", e))?;
         // linfa's positive class is the more frequent one; ours is class index 1.
-        let sign = if fitted.labels().pos.class == 1 {
-            1.0
-        } else {
-            -1.0
-        };
-        let coef = fitted
-            .params()
-            .mapv(|v| sign * v)
-            .insert_axis(ndarray::Axis(0));
+        let sign = if fitted.labels().pos.class == 1 { 1.0 } else { -1.0 };
+        let coef = fitted.params().mapv(|v| sign * v).insert_axis(ndarray::Axis(0));
         let intercept = Array1::from_elem(1, sign * fitted.intercept());
         Ok((coef, intercept))
     } else {

@@ -7,8 +7,8 @@ use std::time::Instant;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use oxlearn_core::{
-    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, ParamValue, ProbabilisticClassifier, Progress, Result,
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
+    ParamValue, ProbabilisticClassifier, Progress, Result,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -176,35 +176,22 @@ impl Estimator for LogisticRegression {
 
     fn check_params(&self) -> Result<()> {
         if self.c.is_nan() || self.c <= 0.0 {
-            return Err(Error::invalid_param(
-                "C",
-                format!("must be positive, got {}", self.c),
-            ));
+            return Err(Error::invalid_param("C", format!("must be positive, got {}", self.c)));
         }
         if self.l1_ratio != 0.0 {
             return Err(Error::invalid_param(
                 "l1_ratio",
-                format!(
-                    "only 0 (the L2 penalty) is supported by solver lbfgs, got {}",
-                    self.l1_ratio
-                ),
+                format!("only 0 (the L2 penalty) is supported by solver lbfgs, got {}", self.l1_ratio),
             ));
         }
         super::check_non_negative("tol", self.tol)?;
         if self.solver == Solver::Linfa && self.tol <= 0.0 {
-            return Err(Error::invalid_param(
-                "tol",
-                "must be positive with solver linfa, got 0",
-            ));
+            return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
-        self.solver
-            .check(Self::NAME, &[Solver::Lbfgs, Solver::Linfa])
+        self.solver.check(Self::NAME, &[Solver::Lbfgs, Solver::Linfa])
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -214,10 +201,7 @@ impl Estimator for LogisticRegression {
             "penalty" => match value {
                 ParamValue::Str(s) if s == "l2" => self.l1_ratio = 0.0,
                 other => {
-                    return Err(Error::invalid_param(
-                        name,
-                        format!("only \"l2\" is supported, got {other}"),
-                    ));
+                    return Err(Error::invalid_param(name, format!("only \"l2\" is supported, got {other}")));
                 }
             },
             "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
@@ -226,10 +210,7 @@ impl Estimator for LogisticRegression {
             "solver" => self.solver = Solver::from_param(value)?,
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -268,27 +249,14 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl<'a, 'b> Objective<'a, 'b> {
-    fn new(
-        x: ArrayView2<'a, f64>,
-        y: &'b [usize],
-        n_classes: usize,
-        fit_intercept: bool,
-        c: f64,
-    ) -> Self {
+    fn new(x: ArrayView2<'a, f64>, y: &'b [usize], n_classes: usize, fit_intercept: bool, c: f64) -> Self {
         let (n, p) = x.dim();
         let k = if n_classes == 2 { 1 } else { n_classes };
         // Blocks of about 64 KiB of X per pass (a size that depends on the width only, so the
         // reduction order and the result do not depend on the thread count).
         let rows = ((1usize << 13) / p.max(1)).clamp(64, 4096);
         let chunks = oxlearn_core::parallel::fixed_chunks(n, rows).collect();
-        Objective {
-            x,
-            y,
-            k,
-            fit_intercept,
-            l2: 1.0 / (c * n as f64),
-            chunks,
-        }
+        Objective { x, y, k, fit_intercept, l2: 1.0 / (c * n as f64), chunks }
     }
 
     fn n_params(&self) -> usize {
@@ -296,21 +264,14 @@ impl<'a, 'b> Objective<'a, 'b> {
     }
 
     /// Loss sum, `Gᵀ X_b` and the column sums of `G` for one block of rows.
-    fn block(
-        &self,
-        w: ArrayView2<'_, f64>,
-        b: Option<&[f64]>,
-        rows: Range<usize>,
-    ) -> (f64, Array2<f64>, Array1<f64>) {
+    fn block(&self, w: ArrayView2<'_, f64>, b: Option<&[f64]>, rows: Range<usize>) -> (f64, Array2<f64>, Array1<f64>) {
         let xb = self.x.slice(s![rows.clone(), ..]);
         let m = rows.len();
         let k = self.k;
         let mut z = Array2::<f64>::zeros((m, k));
         general_mat_mul(1.0, &xb, &w.t(), 0.0, &mut z);
         if let Some(b) = b {
-            z.rows_mut()
-                .into_iter()
-                .for_each(|mut r| r.iter_mut().zip(b).for_each(|(v, bi)| *v += bi));
+            z.rows_mut().into_iter().for_each(|mut r| r.iter_mut().zip(b).for_each(|(v, bi)| *v += bi));
         }
         let y = &self.y[rows];
         let mut loss = 0.0;
@@ -348,15 +309,9 @@ impl<'a, 'b> Objective<'a, 'b> {
         let w = ArrayView2::from_shape((k, p), &params[..k * p]).expect("parameter layout");
         let b = self.fit_intercept.then(|| &params[k * p..]);
         let parts: Vec<(f64, Array2<f64>, Array1<f64>)> = if self.chunks.len() > 1 {
-            self.chunks
-                .par_iter()
-                .map(|r| self.block(w, b, r.clone()))
-                .collect()
+            self.chunks.par_iter().map(|r| self.block(w, b, r.clone())).collect()
         } else {
-            self.chunks
-                .iter()
-                .map(|r| self.block(w, b, r.clone()))
-                .collect()
+            self.chunks.iter().map(|r| self.block(w, b, r.clone())).collect()
         };
         let mut loss = 0.0;
         let mut gw = Array2::<f64>::zeros((k, p));
@@ -422,10 +377,7 @@ impl Classifier for LogisticRegression {
     ) -> Result<FittedLogisticRegression<L>> {
         let n_classes = y.n_classes();
         let p = x.ncols();
-        let labels =
-            y.y.as_slice()
-                .map(<[usize]>::to_vec)
-                .unwrap_or_else(|| y.y.to_vec());
+        let labels = y.y.as_slice().map(<[usize]>::to_vec).unwrap_or_else(|| y.y.to_vec());
         let obj = Objective::new(x, &labels, n_classes, self.fit_intercept, self.c);
         let k = obj.k;
         let solver = match self.solver {
@@ -455,13 +407,9 @@ impl Classifier for LogisticRegression {
                     Ok((coef, intercept, None, gmax <= self.tol))
                 } else {
                     let (w, n_iter, converged) = self.fit_lbfgs(&obj);
-                    let coef = Array2::from_shape_vec((k, p), w[..k * p].to_vec())
-                        .expect("parameter layout");
-                    let intercept = if self.fit_intercept {
-                        Array1::from(w[k * p..].to_vec())
-                    } else {
-                        Array1::zeros(k)
-                    };
+                    let coef = Array2::from_shape_vec((k, p), w[..k * p].to_vec()).expect("parameter layout");
+                    let intercept =
+                        if self.fit_intercept { Array1::from(w[k * p..].to_vec()) } else { Array1::zeros(k) };
                     Ok((coef, intercept, Some(n_iter), converged))
                 }
             })??;
@@ -542,7 +490,6 @@ impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedLogisticRegression<L> {
 mod tests {
     use super::*;
     use ndarray::array;
-    use oxlearn_core::prelude::*;
 
     fn blobs(k: usize) -> (Array2<f64>, Array1<i64>) {
         let n = 60 * k;
@@ -560,9 +507,7 @@ mod tests {
             let (x, y) = blobs(k);
             let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
             let obj = Objective::new(x.view(), &labels, k, true, 0.7);
-            let w: Vec<f64> = (0..obj.n_params())
-                .map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2)
-                .collect();
+            let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
             let mut g = vec![0.0; w.len()];
             obj.eval(&w, &mut g);
             let mut scratch = vec![0.0; w.len()];
@@ -582,18 +527,10 @@ mod tests {
     fn binary_and_multinomial_agree_with_linfa() {
         for k in [2, 3] {
             let (x, y) = blobs(k);
-            let ours = LogisticRegression::default()
-                .tol(1e-8)
-                .max_iter(1000)
-                .fit(&x, &y)
-                .unwrap();
+            let ours = LogisticRegression::default().tol(1e-8).max_iter(1000).fit(&x, &y).unwrap();
             assert!(ours.converged());
-            let theirs = LogisticRegression::default()
-                .solver(Solver::Linfa)
-                .tol(1e-8)
-                .max_iter(1000)
-                .fit(&x, &y)
-                .unwrap();
+            let theirs =
+                LogisticRegression::default().solver(Solver::Linfa).tol(1e-8).max_iter(1000).fit(&x, &y).unwrap();
             assert_eq!(ours.coef().dim(), theirs.coef().dim());
             let pa = ours.predict_proba(&x).unwrap();
             let pb = theirs.predict_proba(&x).unwrap();

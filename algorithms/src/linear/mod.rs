@@ -77,10 +77,7 @@ impl Solver {
             "lbfgs" => Solver::Lbfgs,
             "linfa" => Solver::Linfa,
             other => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("unknown solver {other:?}"),
-                ));
+                return Err(Error::invalid_param(name, format!("unknown solver {other:?}")));
             }
         })
     }
@@ -97,11 +94,7 @@ impl Solver {
         let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
         Err(Error::invalid_param(
             "solver",
-            format!(
-                "{estimator} supports solver auto, {}; got {:?}",
-                names.join(", "),
-                self.as_str()
-            ),
+            format!("{estimator} supports solver auto, {}; got {:?}", names.join(", "), self.as_str()),
         ))
     }
 }
@@ -109,10 +102,7 @@ impl Solver {
 /// Rejects a negative or non-finite regularization strength.
 fn check_non_negative(name: &str, v: f64) -> Result<()> {
     if !(v >= 0.0 && v.is_finite()) {
-        return Err(Error::invalid_param(
-            name,
-            format!("must be a non-negative finite number, got {v}"),
-        ));
+        return Err(Error::invalid_param(name, format!("must be a non-negative finite number, got {v}")));
     }
     Ok(())
 }
@@ -200,9 +190,7 @@ fn centred_column_major(
         let m = x_mean.map_or(0.0, |m| m[j]);
         let mut col = a.column_mut(j);
         let src = x.column(j);
-        let dst = col
-            .as_slice_mut()
-            .expect("column-major column is contiguous");
+        let dst = col.as_slice_mut().expect("column-major column is contiguous");
         for (d, s) in dst.iter_mut().zip(src.iter()) {
             *d = s - m;
         }
@@ -214,11 +202,7 @@ fn centred_column_major(
 }
 
 /// Column means of `x` and the mean of `y`, or zeros when there is no intercept.
-fn offsets(
-    x: ArrayView2<'_, f64>,
-    y: ArrayView1<'_, f64>,
-    fit_intercept: bool,
-) -> (Array1<f64>, f64) {
+fn offsets(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, fit_intercept: bool) -> (Array1<f64>, f64) {
     if fit_intercept {
         (crate::linalg::column_means(x), y.mean().unwrap_or(0.0))
     } else {
@@ -232,14 +216,8 @@ mod tests {
 
     #[test]
     fn solver_names_round_trip() {
-        for s in [
-            Solver::Auto,
-            Solver::Cholesky,
-            Solver::Svd,
-            Solver::CoordinateDescent,
-            Solver::Lbfgs,
-            Solver::Linfa,
-        ] {
+        for s in [Solver::Auto, Solver::Cholesky, Solver::Svd, Solver::CoordinateDescent, Solver::Lbfgs, Solver::Linfa]
+        {
             assert_eq!(Solver::parse("solver", s.as_str()).unwrap(), s);
         }
         assert!(Solver::parse("solver", "sag").is_err());

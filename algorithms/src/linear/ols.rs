@@ -3,9 +3,7 @@
 use ndarray::{ArrayView1, ArrayView2, s};
 use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result};
 
-use super::{
-    LinearFit, Solver, centred_column_major, fitted_linear_regressor, linfa_backend, offsets,
-};
+use super::{LinearFit, Solver, centred_column_major, fitted_linear_regressor, linfa_backend, offsets};
 
 /// Ordinary least squares, scikit-learn's `LinearRegression`: minimises `‖y - Xw - b‖²`.
 ///
@@ -46,10 +44,7 @@ pub struct LinearRegression {
 
 impl Default for LinearRegression {
     fn default() -> Self {
-        LinearRegression {
-            fit_intercept: true,
-            solver: Solver::Auto,
-        }
+        LinearRegression { fit_intercept: true, solver: Solver::Auto }
     }
 }
 
@@ -85,10 +80,7 @@ impl Estimator for LinearRegression {
             "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -118,19 +110,11 @@ pub(super) fn qr_svd_solve(
         let (u, sv, vt) = crate::linalg::svd(r1)?;
         let utz = u.t().dot(&z);
         let d = ndarray::Array1::from_shape_fn(sv.len(), |i| {
-            if sv[i] > 1e-15 {
-                sv[i] / (sv[i] * sv[i] + alpha) * utz[i]
-            } else {
-                0.0
-            }
+            if sv[i] > 1e-15 { sv[i] / (sv[i] * sv[i] + alpha) * utz[i] } else { 0.0 }
         });
         vt.t().dot(&d)
     };
-    let intercept = if fit_intercept {
-        y_mean - x_mean.dot(&coef)
-    } else {
-        0.0
-    };
+    let intercept = if fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
     Ok((coef, intercept))
 }
 
@@ -156,22 +140,14 @@ fn well_conditioned_normal_equations(
     }
     let proj = vecs.t().dot(&xy) / &vals;
     let coef = vecs.dot(&proj);
-    let intercept = if fit_intercept {
-        y_mean - x_mean.dot(&coef)
-    } else {
-        0.0
-    };
+    let intercept = if fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
     Ok(Some((coef, intercept)))
 }
 
 impl Regressor for LinearRegression {
     type Fitted = FittedLinearRegression;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedLinearRegression> {
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedLinearRegression> {
         let mut solver = self.solver;
         let (coef, intercept) = match solver {
             Solver::Linfa => linfa_backend::linear_regression(x, y, self.fit_intercept)?,
@@ -210,12 +186,7 @@ mod tests {
     #[test]
     fn rank_deficient_gives_minimum_norm() {
         // Column 1 duplicates column 0: the minimum-norm split is even.
-        let x = array![
-            [1.0, 1.0, 0.0],
-            [2.0, 2.0, 1.0],
-            [3.0, 3.0, 0.0],
-            [4.0, 4.0, 1.0]
-        ];
+        let x = array![[1.0, 1.0, 0.0], [2.0, 2.0, 1.0], [3.0, 3.0, 0.0], [4.0, 4.0, 1.0]];
         let y = array![2.0, 5.0, 6.0, 9.0];
         let m = LinearRegression::default().fit(&x, &y).unwrap();
         assert!((m.coef()[0] - m.coef()[1]).abs() < 1e-10, "{:?}", m.coef());
@@ -233,28 +204,16 @@ mod tests {
     #[test]
     fn without_intercept_and_linfa_agree() {
         let x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 31 + j * 17) % 11) as f64 - 5.0);
-        let y: Array1<f64> = x.column(0).to_owned() * 1.5 - &x.column(2)
-            + 0.25
-            + Array1::from_shape_fn(40, |i| (i as f64).sin() * 0.1);
+        let y: Array1<f64> =
+            x.column(0).to_owned() * 1.5 - x.column(2) + 0.25 + Array1::from_shape_fn(40, |i| (i as f64).sin() * 0.1);
         for fi in [true, false] {
-            let a = LinearRegression::default()
-                .fit_intercept(fi)
-                .fit(&x, &y)
-                .unwrap();
+            let a = LinearRegression::default().fit_intercept(fi).fit(&x, &y).unwrap();
             assert_eq!(a.solver(), Solver::Cholesky);
-            let svd = LinearRegression::default()
-                .fit_intercept(fi)
-                .solver(Solver::Svd)
-                .fit(&x, &y)
-                .unwrap();
+            let svd = LinearRegression::default().fit_intercept(fi).solver(Solver::Svd).fit(&x, &y).unwrap();
             for (u, v) in a.coef().iter().zip(svd.coef().iter()) {
                 assert!((u - v).abs() < 1e-10, "{u} vs {v}");
             }
-            let b = LinearRegression::default()
-                .fit_intercept(fi)
-                .solver(Solver::Linfa)
-                .fit(&x, &y)
-                .unwrap();
+            let b = LinearRegression::default().fit_intercept(fi).solver(Solver::Linfa).fit(&x, &y).unwrap();
             for (u, v) in a.coef().iter().zip(b.coef().iter()) {
                 assert!((u - v).abs() < 1e-9, "{u} vs {v}");
             }
@@ -263,11 +222,6 @@ mod tests {
                 assert_eq!(a.intercept(), 0.0);
             }
         }
-        assert!(
-            LinearRegression::default()
-                .solver(Solver::Lbfgs)
-                .fit(&x, &y)
-                .is_err()
-        );
+        assert!(LinearRegression::default().solver(Solver::Lbfgs).fit(&x, &y).is_err());
     }
 }

@@ -4,8 +4,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result};
 
 use super::{
-    LinearFit, Solver, check_non_negative, fitted_linear_regressor, linfa_backend, offsets,
-    ols::qr_svd_solve,
+    LinearFit, Solver, check_non_negative, fitted_linear_regressor, linfa_backend, offsets, ols::qr_svd_solve,
 };
 
 /// Linear least squares with an L2 penalty, scikit-learn's `Ridge`: minimises
@@ -50,13 +49,7 @@ pub struct Ridge {
 
 impl Default for Ridge {
     fn default() -> Self {
-        Ridge {
-            alpha: 1.0,
-            fit_intercept: true,
-            max_iter: None,
-            tol: 1e-4,
-            solver: Solver::Auto,
-        }
+        Ridge { alpha: 1.0, fit_intercept: true, max_iter: None, tol: 1e-4, solver: Solver::Auto }
     }
 }
 
@@ -102,19 +95,12 @@ impl Estimator for Ridge {
         check_non_negative("alpha", self.alpha)?;
         check_non_negative("tol", self.tol)?;
         if self.max_iter == Some(0) {
-            return Err(Error::invalid_param(
-                "max_iter",
-                "must be at least 1 (or None), got 0",
-            ));
+            return Err(Error::invalid_param("max_iter", "must be at least 1 (or None), got 0"));
         }
         if self.solver == Solver::Linfa && self.tol <= 0.0 {
-            return Err(Error::invalid_param(
-                "tol",
-                "must be positive with solver linfa, got 0",
-            ));
+            return Err(Error::invalid_param("tol", "must be positive with solver linfa, got 0"));
         }
-        self.solver
-            .check(Self::NAME, &[Solver::Cholesky, Solver::Svd, Solver::Linfa])
+        self.solver.check(Self::NAME, &[Solver::Cholesky, Solver::Svd, Solver::Linfa])
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -125,10 +111,7 @@ impl Estimator for Ridge {
             "tol" => self.tol = value.as_f64(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -148,11 +131,7 @@ fn cholesky_path(
     let rhs: Array2<f64> = xy.insert_axis(Axis(1));
     let sol = crate::linalg::cholesky_solve(g.view(), rhs.view())?;
     let coef = sol.column(0).to_owned();
-    let intercept = if fit_intercept {
-        y_mean - x_mean.dot(&coef)
-    } else {
-        0.0
-    };
+    let intercept = if fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
     Some((coef, intercept))
 }
 
@@ -170,15 +149,7 @@ impl Regressor for Ridge {
             Solver::Linfa => {
                 let max_iter = self.max_iter.unwrap_or(1000);
                 let penalty = self.alpha / x.nrows() as f64;
-                let fit = linfa_backend::elastic_net(
-                    x,
-                    y,
-                    penalty,
-                    0.0,
-                    self.fit_intercept,
-                    self.tol,
-                    max_iter,
-                )?;
+                let fit = linfa_backend::elastic_net(x, y, penalty, 0.0, self.fit_intercept, self.tol, max_iter)?;
                 n_iter = Some(fit.n_iter);
                 converged = fit.n_iter < max_iter;
                 (fit.coef, fit.intercept)
@@ -193,15 +164,7 @@ impl Regressor for Ridge {
             _ => qr_svd_solve(x, y, self.fit_intercept, self.alpha)?,
         };
         Ok(FittedRidge {
-            fit: LinearFit {
-                coef,
-                intercept,
-                n_iter,
-                converged,
-                dual_gap: None,
-                solver,
-                n_features_in: x.ncols(),
-            },
+            fit: LinearFit { coef, intercept, n_iter, converged, dual_gap: None, solver, n_features_in: x.ncols() },
         })
     }
 }
@@ -210,21 +173,16 @@ impl Regressor for Ridge {
 mod tests {
     use super::*;
     use ndarray::array;
-    use oxlearn_core::prelude::*;
 
     #[test]
     fn solvers_agree_and_alpha_zero_falls_back() {
         let x = Array2::from_shape_fn((60, 4), |(i, j)| {
             ((i * 13 + j * 7) % 10) as f64 * 0.3 - 1.0 + (i as f64 * 0.1).cos()
         });
-        let y = x.column(0).mapv(|v| 3.0 * v) - &x.column(3) + 5.0;
+        let y = x.column(0).mapv(|v| 3.0 * v) - x.column(3) + 5.0;
         for fi in [true, false] {
             let a = Ridge::default().fit_intercept(fi).fit(&x, &y).unwrap();
-            let b = Ridge::default()
-                .fit_intercept(fi)
-                .solver(Solver::Svd)
-                .fit(&x, &y)
-                .unwrap();
+            let b = Ridge::default().fit_intercept(fi).solver(Solver::Svd).fit(&x, &y).unwrap();
             assert_eq!(a.solver(), Solver::Cholesky);
             for (u, v) in a.coef().iter().zip(b.coef().iter()) {
                 assert!((u - v).abs() < 1e-10, "{u} vs {v}");

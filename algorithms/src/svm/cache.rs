@@ -20,19 +20,14 @@ impl Cache {
     /// A cache for `l` rows of at most `l` entries within `bytes` bytes (at least two full rows).
     pub fn new(l: usize, bytes: usize) -> Self {
         let entries = bytes / std::mem::size_of::<f32>();
-        let overhead = l * (std::mem::size_of::<Vec<f32>>() + 2 * std::mem::size_of::<usize>())
-            / std::mem::size_of::<f32>();
+        let overhead =
+            l * (std::mem::size_of::<Vec<f32>>() + 2 * std::mem::size_of::<usize>()) / std::mem::size_of::<f32>();
         let size = entries.saturating_sub(overhead).max(2 * l);
         let mut prev = vec![NONE; l + 1];
         let mut next = vec![NONE; l + 1];
         prev[l] = l;
         next[l] = l;
-        Cache {
-            size,
-            data: vec![Vec::new(); l],
-            prev,
-            next,
-        }
+        Cache { size, data: vec![Vec::new(); l], prev, next }
     }
 
     fn sentinel(&self) -> usize {
@@ -143,12 +138,7 @@ mod tests {
     #[test]
     fn evicts_least_recent_and_follows_swaps() {
         // Room for exactly two rows of 4 entries.
-        let mut c = Cache {
-            size: 8,
-            data: vec![Vec::new(); 4],
-            prev: vec![NONE; 5],
-            next: vec![NONE; 5],
-        };
+        let mut c = Cache { size: 8, data: vec![Vec::new(); 4], prev: vec![NONE; 5], next: vec![NONE; 5] };
         c.prev[4] = 4;
         c.next[4] = 4;
         assert_eq!(c.get_data(0, 4), 0);

@@ -94,13 +94,7 @@ impl KernelFn {
 
     /// The kernel matrix between the rows of `a` and the rows of `b` (with their squared norms),
     /// computed as one GEMM followed by the element-wise kernel map.
-    pub fn matrix(
-        &self,
-        a: ArrayView2<'_, f64>,
-        sq_a: &[f64],
-        b: ArrayView2<'_, f64>,
-        sq_b: &[f64],
-    ) -> Array2<f64> {
+    pub fn matrix(&self, a: ArrayView2<'_, f64>, sq_a: &[f64], b: ArrayView2<'_, f64>, sq_b: &[f64]) -> Array2<f64> {
         let mut k = a.dot(&b.t());
         for (i, mut row) in k.axis_iter_mut(Axis(0)).enumerate() {
             let sa = sq_a[i];
@@ -130,12 +124,7 @@ impl TrainKernel {
     pub fn new(x: Array2<f64>, f: KernelFn) -> Self {
         let sq = row_norms_sq(x.view());
         let n = x.nrows();
-        TrainKernel {
-            x,
-            sq,
-            f,
-            dots: vec![0.0; n],
-        }
+        TrainKernel { x, sq, f, dots: vec![0.0; n] }
     }
 
     pub fn len(&self) -> usize {
@@ -151,13 +140,7 @@ impl TrainKernel {
     ///
     /// Long rows are cut into fixed chunks computed on the rayon pool; every entry is one dot
     /// product, so the result does not depend on the number of threads.
-    pub fn row_into(
-        &mut self,
-        i: usize,
-        start: usize,
-        out: &mut [f32],
-        scale: impl Fn(usize) -> f64 + Sync,
-    ) {
+    pub fn row_into(&mut self, i: usize, start: usize, out: &mut [f32], scale: impl Fn(usize) -> f64 + Sync) {
         const CHUNK: usize = 2048;
         let TrainKernel { x, sq, f, dots } = self;
         let (x, sq, f) = (&*x, &*sq, *f);
@@ -173,10 +156,9 @@ impl TrainKernel {
             }
         };
         if out.len() >= 2 * CHUNK && rayon::current_num_threads() > 1 {
-            out.par_chunks_mut(CHUNK).enumerate().for_each_init(
-                || vec![0.0; CHUNK],
-                |buf, (c, chunk)| work(start + c * CHUNK, chunk, buf),
-            );
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each_init(|| vec![0.0; CHUNK], |buf, (c, chunk)| work(start + c * CHUNK, chunk, buf));
         } else {
             work(start, out, dots);
         }

@@ -3,8 +3,8 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{
-    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, ParamValue, Progress, Result, Tags,
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
+    ParamValue, Progress, Result, Tags,
 };
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -120,24 +120,15 @@ impl Estimator for LinearSVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         if !(self.c > 0.0 && self.c.is_finite()) {
-            return Err(Error::invalid_param(
-                "C",
-                format!("must be positive and finite, got {}", self.c),
-            ));
+            return Err(Error::invalid_param("C", format!("must be positive and finite, got {}", self.c)));
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid_param(
-                "tol",
-                format!("must be positive, got {}", self.tol),
-            ));
+            return Err(Error::invalid_param("tol", format!("must be positive, got {}", self.tol)));
         }
         if self.max_iter == 0 {
             return Err(Error::invalid_param("max_iter", "must be positive, got 0"));
@@ -166,10 +157,7 @@ impl Estimator for LinearSVC {
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -224,11 +212,7 @@ impl DualCd<'_, '_> {
         let mut w = Array1::<f64>::zeros(d);
         let mut wb = 0.0;
         let mut alpha = vec![0.0; l];
-        let qd: Vec<f64> = self
-            .x
-            .axis_iter(Axis(0))
-            .map(|r| r.dot(&r) + self.bias * self.bias + diag)
-            .collect();
+        let qd: Vec<f64> = self.x.axis_iter(Axis(0)).map(|r| r.dot(&r) + self.bias * self.bias + diag).collect();
         let mut index: Vec<usize> = (0..l).collect();
         let mut active = l;
         // The squared hinge has no upper bound on alpha, so only the lower-bound shrinking applies.
@@ -292,11 +276,7 @@ impl DualCd<'_, '_> {
                 pg_max_old = f64::INFINITY;
                 continue;
             }
-            pg_max_old = if pg_max_new <= 0.0 {
-                f64::INFINITY
-            } else {
-                pg_max_new
-            };
+            pg_max_old = if pg_max_new <= 0.0 { f64::INFINITY } else { pg_max_new };
         }
         (w, wb * self.bias, iter, converged)
     }
@@ -314,13 +294,7 @@ impl DualCd<'_, '_> {
 
     /// Objective and gradient of the squared-hinge primal at `(w, wb)`; `active[i]` marks
     /// margin violators.
-    fn fun_grad(
-        &self,
-        y: &[f64],
-        w: &Array1<f64>,
-        wb: f64,
-        active: &mut [bool],
-    ) -> (f64, Array1<f64>, f64) {
+    fn fun_grad(&self, y: &[f64], w: &Array1<f64>, wb: f64, active: &mut [bool]) -> (f64, Array1<f64>, f64) {
         let z = self.scores(w, wb);
         let mut f = 0.5 * (w.dot(w) + wb * wb);
         let mut r = Array1::zeros(y.len());
@@ -426,11 +400,7 @@ impl DualCd<'_, '_> {
 impl Classifier for LinearSVC {
     type Fitted<L: ClassLabel> = FittedLinearSVC<L>;
 
-    fn fit_checked<L: ClassLabel>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: EncodedLabels<L>,
-    ) -> Result<FittedLinearSVC<L>> {
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedLinearSVC<L>> {
         let k = y.n_classes();
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
@@ -439,11 +409,7 @@ impl Classifier for LinearSVC {
         let use_dual = self.dual.unwrap_or(x.nrows() <= x.ncols());
         let solver = DualCd {
             x,
-            bias: if self.fit_intercept {
-                self.intercept_scaling
-            } else {
-                0.0
-            },
+            bias: if self.fit_intercept { self.intercept_scaling } else { 0.0 },
             c: self.c,
             tol: self.tol,
             max_iter: self.max_iter,
@@ -454,27 +420,15 @@ impl Classifier for LinearSVC {
         let mut intercept = Array1::zeros(positives.len());
         let (mut n_iter, mut converged) = (0, true);
         for (row, &cls) in positives.iter().enumerate() {
-            let target: Vec<f64> =
-                y.y.iter()
-                    .map(|&c| if c == cls { 1.0 } else { -1.0 })
-                    .collect();
-            let (w, b, it, conv) = if use_dual {
-                solver.solve(&target, &mut rng)
-            } else {
-                solver.solve_primal(&target)
-            };
+            let target: Vec<f64> = y.y.iter().map(|&c| if c == cls { 1.0 } else { -1.0 }).collect();
+            let (w, b, it, conv) =
+                if use_dual { solver.solve(&target, &mut rng) } else { solver.solve_primal(&target) };
             coef.row_mut(row).assign(&w);
             intercept[row] = b;
             n_iter = n_iter.max(it);
             converged &= conv;
         }
-        Ok(FittedLinearSVC {
-            classes: y.classes,
-            coef,
-            intercept,
-            n_iter,
-            converged,
-        })
+        Ok(FittedLinearSVC { classes: y.classes, coef, intercept, n_iter, converged })
     }
 }
 

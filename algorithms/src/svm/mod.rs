@@ -42,10 +42,9 @@ impl SvmBackend {
         match value.as_str(name)? {
             "native" => Ok(SvmBackend::Native),
             "linfa" => Ok(SvmBackend::Linfa),
-            other => Err(Error::invalid_param(
-                name,
-                format!("unknown backend {other:?} (expected \"native\" or \"linfa\")"),
-            )),
+            other => {
+                Err(Error::invalid_param(name, format!("unknown backend {other:?} (expected \"native\" or \"linfa\")")))
+            }
         }
     }
 }
@@ -89,69 +88,36 @@ impl Default for KernelParams {
 impl KernelParams {
     pub fn check(&self) -> Result<()> {
         if !(self.c > 0.0 && self.c.is_finite()) {
-            return Err(Error::invalid_param(
-                "C",
-                format!("must be positive and finite, got {}", self.c),
-            ));
+            return Err(Error::invalid_param("C", format!("must be positive and finite, got {}", self.c)));
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid_param(
-                "tol",
-                format!("must be positive, got {}", self.tol),
-            ));
+            return Err(Error::invalid_param("tol", format!("must be positive, got {}", self.tol)));
         }
         if !(self.cache_size > 0.0 && self.cache_size.is_finite()) {
-            return Err(Error::invalid_param(
-                "cache_size",
-                format!("must be positive (MB), got {}", self.cache_size),
-            ));
+            return Err(Error::invalid_param("cache_size", format!("must be positive (MB), got {}", self.cache_size)));
         }
         if self.degree < 0 {
-            return Err(Error::invalid_param(
-                "degree",
-                format!("must be non-negative, got {}", self.degree),
-            ));
+            return Err(Error::invalid_param("degree", format!("must be non-negative, got {}", self.degree)));
         }
         if !self.coef0.is_finite() {
-            return Err(Error::invalid_param(
-                "coef0",
-                format!("must be finite, got {}", self.coef0),
-            ));
+            return Err(Error::invalid_param("coef0", format!("must be finite, got {}", self.coef0)));
         }
         if let Gamma::Value(g) = self.gamma
             && !(g >= 0.0 && g.is_finite())
         {
-            return Err(Error::invalid_param(
-                "gamma",
-                format!("must be non-negative and finite, got {g}"),
-            ));
+            return Err(Error::invalid_param("gamma", format!("must be non-negative and finite, got {g}")));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         if self.max_iter == Some(0) {
-            return Err(Error::invalid_param(
-                "max_iter",
-                "must be positive (or None for no limit), got 0",
-            ));
+            return Err(Error::invalid_param("max_iter", "must be positive (or None for no limit), got 0"));
         }
         if self.backend == SvmBackend::Linfa && self.kernel == SvmKernel::Sigmoid {
-            return Err(Error::invalid_param(
-                "kernel",
-                "the linfa backend has no sigmoid kernel",
-            ));
+            return Err(Error::invalid_param("kernel", "the linfa backend has no sigmoid kernel"));
         }
-        if self.backend == SvmBackend::Linfa
-            && self.kernel == SvmKernel::Rbf
-            && self.gamma == Gamma::Value(0.0)
-        {
-            return Err(Error::invalid_param(
-                "gamma",
-                "the linfa backend needs gamma > 0 (its eps is 1 / gamma)",
-            ));
+        if self.backend == SvmBackend::Linfa && self.kernel == SvmKernel::Rbf && self.gamma == Gamma::Value(0.0) {
+            return Err(Error::invalid_param("gamma", "the linfa backend needs gamma > 0 (its eps is 1 / gamma)"));
         }
         Ok(())
     }
@@ -162,8 +128,8 @@ impl KernelParams {
             "C" | "c" => self.c = value.as_f64(name)?,
             "kernel" => {
                 let s = value.as_str(name)?;
-                self.kernel = SvmKernel::parse(s)
-                    .ok_or_else(|| Error::invalid_param(name, format!("unknown kernel {s:?}")))?;
+                self.kernel =
+                    SvmKernel::parse(s).ok_or_else(|| Error::invalid_param(name, format!("unknown kernel {s:?}")))?;
             }
             "degree" => {
                 self.degree = i32::try_from(value.as_usize(name)?)
@@ -194,12 +160,7 @@ impl KernelParams {
     }
 
     pub fn kernel_fn(&self, x: ArrayView2<'_, f64>) -> KernelFn {
-        KernelFn {
-            kind: self.kernel,
-            gamma: self.gamma.resolve(x),
-            degree: self.degree,
-            coef0: self.coef0,
-        }
+        KernelFn { kind: self.kernel, gamma: self.gamma.resolve(x), degree: self.degree, coef0: self.coef0 }
     }
 
     pub fn cache_bytes(&self) -> usize {
@@ -242,36 +203,15 @@ pub(crate) fn train_binary(
             let l = y.len();
             let mut q = SvcQ::new(x, y, kf, params.cache_bytes());
             let p = vec![-1.0; l];
-            let sol = smo::solve(
-                &mut q,
-                &p,
-                y,
-                &vec![0.0; l],
-                cp,
-                cn,
-                &params.solver_params(estimator),
-            );
-            let coef = sol
-                .alpha
-                .iter()
-                .zip(y)
-                .map(|(a, &yi)| a * f64::from(yi))
-                .collect();
-            Ok(BinaryModel {
-                coef,
-                rho: sol.rho,
-                n_iter: sol.n_iter,
-                converged: sol.converged,
-            })
+            let sol = smo::solve(&mut q, &p, y, &vec![0.0; l], cp, cn, &params.solver_params(estimator));
+            let coef = sol.alpha.iter().zip(y).map(|(a, &yi)| a * f64::from(yi)).collect();
+            Ok(BinaryModel { coef, rho: sol.rho, n_iter: sol.n_iter, converged: sol.converged })
         }
         SvmBackend::Linfa => linfa_binary(x, y, cp, cn, kf, params),
     }
 }
 
-fn linfa_kernel_params<T>(
-    p: linfa_svm::SvmParams<f64, T>,
-    kf: KernelFn,
-) -> linfa_svm::SvmParams<f64, T> {
+fn linfa_kernel_params<T>(p: linfa_svm::SvmParams<f64, T>, kf: KernelFn) -> linfa_svm::SvmParams<f64, T> {
     match kf.kind {
         SvmKernel::Linear => p.linear_kernel(),
         SvmKernel::Rbf => p.gaussian_kernel(1.0 / kf.gamma),
@@ -302,19 +242,11 @@ fn linfa_binary(
     use linfa::prelude::*;
     let targets = Array1::from_iter(y.iter().map(|&v| v > 0));
     let dataset = linfa::Dataset::new(linfa_records(x, kf), targets);
-    let p = linfa_svm::Svm::<f64, bool>::params()
-        .pos_neg_weights(cp, cn)
-        .eps(params.tol)
-        .shrinking(false);
+    let p = linfa_svm::Svm::<f64, bool>::params().pos_neg_weights(cp, cn).eps(params.tol).shrinking(false);
     let model = linfa_kernel_params(p, kf)
         .fit(&dataset)
         .map_err(|e| oxlearn_core::Error::Other(format!("linfa-svm failed: {e}")))?;
-    Ok(BinaryModel {
-        coef: model.alpha.clone(),
-        rho: model.rho,
-        n_iter: 0,
-        converged: true,
-    })
+    Ok(BinaryModel { coef: model.alpha.clone(), rho: model.rho, n_iter: 0, converged: true })
 }
 
 /// Solves epsilon-SVR with linfa; returns `(coef, rho)`.
@@ -327,10 +259,7 @@ pub(crate) fn linfa_svr(
 ) -> Result<(Vec<f64>, f64)> {
     use linfa::prelude::*;
     let dataset = linfa::Dataset::new(linfa_records(x, kf), Array1::from(y.to_vec()));
-    let p = linfa_svm::Svm::<f64, f64>::params()
-        .c_svr(params.c, Some(epsilon))
-        .eps(params.tol)
-        .shrinking(false);
+    let p = linfa_svm::Svm::<f64, f64>::params().c_svr(params.c, Some(epsilon)).eps(params.tol).shrinking(false);
     let model = linfa_kernel_params(p, kf)
         .fit(&dataset)
         .map_err(|e| oxlearn_core::Error::Other(format!("linfa-svm failed: {e}")))?;
@@ -349,20 +278,12 @@ pub(crate) struct SupportSet {
 impl SupportSet {
     pub fn new(kernel: KernelFn, vectors: Array2<f64>) -> Self {
         let sq = row_norms_sq(vectors.view());
-        SupportSet {
-            kernel,
-            vectors,
-            sq,
-        }
+        SupportSet { kernel, vectors, sq }
     }
 
     /// `f(K)` for each block of rows of `x` (in order), with `K` the kernel matrix between the
     /// block and the support vectors. Blocks have a fixed size and run on the rayon pool.
-    pub fn map_blocks<T: Send>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        f: impl Fn(&Array2<f64>) -> T + Sync,
-    ) -> Vec<T> {
+    pub fn map_blocks<T: Send>(&self, x: ArrayView2<'_, f64>, f: impl Fn(&Array2<f64>) -> T + Sync) -> Vec<T> {
         const BLOCK: usize = 256;
         let starts: Vec<usize> = (0..x.nrows()).step_by(BLOCK).collect();
         starts
@@ -378,10 +299,7 @@ impl SupportSet {
 
     /// `K . coef - rho` for each row of `x`.
     pub fn decision(&self, x: ArrayView2<'_, f64>, coef: &Array1<f64>, rho: f64) -> Vec<f64> {
-        self.map_blocks(x, |k| k.dot(coef))
-            .into_iter()
-            .flat_map(|d| d.into_iter().map(|v| v - rho))
-            .collect()
+        self.map_blocks(x, |k| k.dot(coef)).into_iter().flat_map(|d| d.into_iter().map(|v| v - rho)).collect()
     }
 }
 
@@ -392,9 +310,7 @@ pub(crate) fn binary_decision(
     kf: KernelFn,
     test: ArrayView2<'_, f64>,
 ) -> Vec<f64> {
-    let nz: Vec<usize> = (0..model.coef.len())
-        .filter(|&i| model.coef[i] != 0.0)
-        .collect();
+    let nz: Vec<usize> = (0..model.coef.len()).filter(|&i| model.coef[i] != 0.0).collect();
     let set = SupportSet::new(kf, train.select(Axis(0), &nz));
     let coef = Array1::from_iter(nz.iter().map(|&i| model.coef[i]));
     set.decision(test, &coef, model.rho)

@@ -23,11 +23,7 @@ pub(crate) fn sigmoid_train(dec: &[f64], y: &[i8]) -> (f64, f64) {
             .zip(&t)
             .map(|(&d, &ti)| {
                 let f = d * a + b;
-                if f >= 0.0 {
-                    ti * f + (-f).exp().ln_1p()
-                } else {
-                    (ti - 1.0) * f + f.exp().ln_1p()
-                }
+                if f >= 0.0 { ti * f + (-f).exp().ln_1p() } else { (ti - 1.0) * f + f.exp().ln_1p() }
             })
             .sum()
     };
@@ -144,11 +140,7 @@ mod tests {
         assert!(a < 0.0, "a = {a}");
         assert!(sigmoid_predict(2.0, a, b) > 0.8);
         assert!(sigmoid_predict(-2.0, a, b) < 0.2);
-        let r = vec![
-            vec![0.0, 0.7, 0.8],
-            vec![0.3, 0.0, 0.6],
-            vec![0.2, 0.4, 0.0],
-        ];
+        let r = vec![vec![0.0, 0.7, 0.8], vec![0.3, 0.0, 0.6], vec![0.2, 0.4, 0.0]];
         let p = multiclass_probability(&r);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(p[0] > p[1] && p[1] > p[2], "{p:?}");

@@ -44,12 +44,7 @@ impl SvcQ {
         let kernel = TrainKernel::new(x, f);
         let l = kernel.len();
         let qd = (0..l).map(|i| kernel.diag(i)).collect();
-        SvcQ {
-            kernel,
-            y: y.to_vec(),
-            qd,
-            cache: Cache::new(l, cache_bytes),
-        }
+        SvcQ { kernel, y: y.to_vec(), qd, cache: Cache::new(l, cache_bytes) }
     }
 
     fn fill(&mut self, i: usize, len: usize) {
@@ -58,8 +53,7 @@ impl SvcQ {
             let y = &self.y;
             let yi = f64::from(y[i]);
             let out = &mut self.cache.row_mut(i)[start..len];
-            self.kernel
-                .row_into(i, start, out, |k| yi * f64::from(y[k]));
+            self.kernel.row_into(i, start, out, |k| yi * f64::from(y[k]));
         }
     }
 }
@@ -324,8 +318,7 @@ impl<Q: QMatrix> Solver<'_, Q> {
                     }
                     if grad_diff > 0.0 {
                         let quad = qd_i + qd[j] - 2.0 * yi * f64::from(qi[j]);
-                        let obj_diff =
-                            -(grad_diff * grad_diff) / if quad > 0.0 { quad } else { TAU };
+                        let obj_diff = -(grad_diff * grad_diff) / if quad > 0.0 { quad } else { TAU };
                         if obj_diff <= obj_diff_min {
                             gmin_idx = Some(j);
                             obj_diff_min = obj_diff;
@@ -355,17 +348,9 @@ impl<Q: QMatrix> Solver<'_, Q> {
 
     fn be_shrunk(&self, i: usize, gmax1: f64, gmax2: f64) -> bool {
         if self.is_upper(i) {
-            if self.y[i] == 1 {
-                -self.g[i] > gmax1
-            } else {
-                -self.g[i] > gmax2
-            }
+            if self.y[i] == 1 { -self.g[i] > gmax1 } else { -self.g[i] > gmax2 }
         } else if self.is_lower(i) {
-            if self.y[i] == 1 {
-                self.g[i] > gmax2
-            } else {
-                self.g[i] > gmax1
-            }
+            if self.y[i] == 1 { self.g[i] > gmax2 } else { self.g[i] > gmax1 }
         } else {
             false
         }
@@ -418,27 +403,15 @@ impl<Q: QMatrix> Solver<'_, Q> {
         for i in 0..self.active_size {
             let yg = f64::from(self.y[i]) * self.g[i];
             if self.is_upper(i) {
-                if self.y[i] == -1 {
-                    ub = ub.min(yg)
-                } else {
-                    lb = lb.max(yg)
-                }
+                if self.y[i] == -1 { ub = ub.min(yg) } else { lb = lb.max(yg) }
             } else if self.is_lower(i) {
-                if self.y[i] == 1 {
-                    ub = ub.min(yg)
-                } else {
-                    lb = lb.max(yg)
-                }
+                if self.y[i] == 1 { ub = ub.min(yg) } else { lb = lb.max(yg) }
             } else {
                 nr_free += 1;
                 sum_free += yg;
             }
         }
-        if nr_free > 0 {
-            sum_free / nr_free as f64
-        } else {
-            (ub + lb) / 2.0
-        }
+        if nr_free > 0 { sum_free / nr_free as f64 } else { (ub + lb) / 2.0 }
     }
 
     /// One SMO step on the pair `(i, j)`.
@@ -584,9 +557,7 @@ pub(crate) fn solve<Q: QMatrix>(
         }
     }
 
-    let max_iter = params
-        .max_iter
-        .unwrap_or_else(|| 10_000_000usize.max(l.saturating_mul(100)));
+    let max_iter = params.max_iter.unwrap_or_else(|| 10_000_000usize.max(l.saturating_mul(100)));
     let mut counter = l.min(1000) + 1;
     let mut iter = 0usize;
     let mut converged = false;
@@ -636,22 +607,10 @@ pub(crate) fn solve<Q: QMatrix>(
     }
     let rho = s.calculate_rho();
     let obj = (0..l).map(|i| s.alpha[i] * (s.g[i] + s.p[i])).sum::<f64>() / 2.0;
-    tracing::debug!(
-        estimator = params.estimator,
-        iterations = iter,
-        objective = obj,
-        rho,
-        converged,
-        "smo finished"
-    );
+    tracing::debug!(estimator = params.estimator, iterations = iter, objective = obj, rho, converged, "smo finished");
     let mut alpha = vec![0.0; l];
     for i in 0..l {
         alpha[s.active_set[i]] = s.alpha[i];
     }
-    Solution {
-        alpha,
-        rho,
-        n_iter: iter,
-        converged,
-    }
+    Solution { alpha, rho, n_iter: iter, converged }
 }

@@ -6,8 +6,8 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{
-    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, ParamValue, Result, Tags,
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
+    ParamValue, Result, Tags,
 };
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -15,10 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernel::KernelFn;
 use super::platt::{multiclass_probability, sigmoid_predict, sigmoid_train};
-use super::{
-    BinaryModel, Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, binary_decision,
-    train_binary,
-};
+use super::{BinaryModel, Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, binary_decision, train_binary};
 
 /// The shape of [`FittedSVC::decision_function`] for more than two classes (scikit-learn's
 /// `decision_function_shape`).
@@ -163,10 +160,7 @@ impl Estimator for SVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: self.probability,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: self.probability, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -184,19 +178,13 @@ impl Estimator for SVC {
                     "ovr" => DecisionFunctionShape::Ovr,
                     "ovo" => DecisionFunctionShape::Ovo,
                     other => {
-                        return Err(Error::invalid_param(
-                            name,
-                            format!("unknown shape {other:?}"),
-                        ));
+                        return Err(Error::invalid_param(name, format!("unknown shape {other:?}")));
                     }
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -271,21 +259,13 @@ fn binary_probability(
 impl Classifier for SVC {
     type Fitted<L: ClassLabel> = FittedSVC<L>;
 
-    fn fit_checked<L: ClassLabel>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: EncodedLabels<L>,
-    ) -> Result<FittedSVC<L>> {
+    fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedSVC<L>> {
         oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_pairs(x, y))?
     }
 }
 
 impl SVC {
-    fn fit_pairs<L: ClassLabel>(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: EncodedLabels<L>,
-    ) -> Result<FittedSVC<L>> {
+    fn fit_pairs<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedSVC<L>> {
         let k = y.n_classes();
         let kf = self.params.kernel_fn(x);
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -305,12 +285,9 @@ impl SVC {
             for b in a + 1..k {
                 let idx: Vec<usize> = groups[a].iter().chain(&groups[b]).copied().collect();
                 let sub_x = x.select(Axis(0), &idx);
-                let sub_y: Vec<i8> = (0..idx.len())
-                    .map(|t| if t < groups[a].len() { 1 } else { -1 })
-                    .collect();
+                let sub_y: Vec<i8> = (0..idx.len()).map(|t| if t < groups[a].len() { 1 } else { -1 }).collect();
                 if self.probability {
-                    let (pa, pb) =
-                        binary_probability(&sub_x, &sub_y, c, kf, &self.params, &mut rng)?;
+                    let (pa, pb) = binary_probability(&sub_x, &sub_y, c, kf, &self.params, &mut rng)?;
                     prob_a.push(pa);
                     prob_b.push(pb);
                 }
@@ -332,8 +309,7 @@ impl SVC {
         let mut support = Vec::new();
         let mut n_support = vec![0; k];
         // Position of each (class, row-in-class) among the support vectors.
-        let mut position: Vec<Vec<Option<usize>>> =
-            groups.iter().map(|g| vec![None; g.len()]).collect();
+        let mut position: Vec<Vec<Option<usize>>> = groups.iter().map(|g| vec![None; g.len()]).collect();
         for a in 0..k {
             for (t, &i) in groups[a].iter().enumerate() {
                 if nonzero[a][t] {
@@ -349,11 +325,7 @@ impl SVC {
             for b in a + 1..k {
                 let na = groups[a].len();
                 for (t, &v) in models[p].coef.iter().enumerate() {
-                    let (cls, row, coef_row) = if t < na {
-                        (a, t, b - 1)
-                    } else {
-                        (b, t - na, a)
-                    };
+                    let (cls, row, coef_row) = if t < na { (a, t, b - 1) } else { (b, t - na, a) };
                     if let Some(pos) = position[cls][row] {
                         sv_coef[[coef_row, pos]] = v;
                     }
@@ -402,11 +374,7 @@ impl<L: Send + Sync> FittedSVC<L> {
     /// Dual coefficients `y_i alpha_i`, shape `(n_classes - 1, n_SV)` in libsvm's layout
     /// (`dual_coef_`; negated for two classes, as scikit-learn).
     pub fn dual_coef(&self) -> Array2<f64> {
-        if self.n_classes() == 2 {
-            -&self.sv_coef
-        } else {
-            self.sv_coef.clone()
-        }
+        if self.n_classes() == 2 { -&self.sv_coef } else { self.sv_coef.clone() }
     }
     /// Intercepts of the pairwise classifiers (`intercept_`: `-rho`, or `rho` for two classes).
     pub fn intercept(&self) -> Array1<f64> {
@@ -419,8 +387,7 @@ impl<L: Send + Sync> FittedSVC<L> {
     /// Weights of the pairwise classifiers in feature space (`coef_`), for the linear kernel only.
     pub fn coef(&self) -> Option<Array2<f64>> {
         let sign = if self.n_classes() == 2 { -1.0 } else { 1.0 };
-        (self.set.kernel.kind == SvmKernel::Linear)
-            .then(|| self.pairwise_coefs().dot(&self.set.vectors) * sign)
+        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.pairwise_coefs().dot(&self.set.vectors) * sign)
     }
     /// Platt's `A` per pair (`probA_`), when fitted with `probability(true)`.
     pub fn prob_a(&self) -> Option<&[f64]> {
@@ -528,9 +495,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
         let dec = self.ovo_decision(x)?;
-        Ok(Array1::from_iter(
-            dec.axis_iter(Axis(0)).map(|row| self.vote(row)),
-        ))
+        Ok(Array1::from_iter(dec.axis_iter(Axis(0)).map(|row| self.vote(row))))
     }
 
     fn decision_function_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -569,10 +534,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let (Some(pa), Some(pb)) = (&self.prob_a, &self.prob_b) else {
-            return Err(Error::unsupported(
-                "SVC (fitted with probability=false)",
-                "predict_proba",
-            ));
+            return Err(Error::unsupported("SVC (fitted with probability=false)", "predict_proba"));
         };
         let dec = self.ovo_decision(x)?;
         let k = self.n_classes();
@@ -589,11 +551,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedSVC<L> {
                     p += 1;
                 }
             }
-            let probs = if k == 2 {
-                vec![r[0][1], r[1][0]]
-            } else {
-                multiclass_probability(&r)
-            };
+            let probs = if k == 2 { vec![r[0][1], r[1][0]] } else { multiclass_probability(&r) };
             for c in 0..k {
                 o[c] = probs[c];
             }

@@ -1,10 +1,7 @@
 //! [`SVR`]: epsilon-support vector regression (libsvm's epsilon-SVR).
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
-use oxlearn_core::{
-    Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind,
-    Result,
-};
+use oxlearn_core::{Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind, Result};
 use serde::{Deserialize, Serialize};
 
 use super::smo::{self, SvrQ};
@@ -42,10 +39,7 @@ pub struct SVR {
 
 impl Default for SVR {
     fn default() -> Self {
-        SVR {
-            params: KernelParams::default(),
-            epsilon: 0.1,
-        }
+        SVR { params: KernelParams::default(), epsilon: 0.1 }
     }
 }
 
@@ -125,10 +119,7 @@ impl Estimator for SVR {
     fn check_params(&self) -> Result<()> {
         self.params.check()?;
         if !(self.epsilon >= 0.0 && self.epsilon.is_finite()) {
-            return Err(Error::invalid_param(
-                "epsilon",
-                format!("must be non-negative, got {}", self.epsilon),
-            ));
+            return Err(Error::invalid_param("epsilon", format!("must be non-negative, got {}", self.epsilon)));
         }
         Ok(())
     }
@@ -140,10 +131,7 @@ impl Estimator for SVR {
         match name {
             "epsilon" => self.epsilon = value.as_f64(name)?,
             _ => {
-                return Err(Error::invalid_param(
-                    name,
-                    format!("{} has no parameter {name:?}", Self::NAME),
-                ));
+                return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
         }
         Ok(())
@@ -183,21 +171,13 @@ impl SVR {
                 p.extend(y.iter().map(|&v| self.epsilon + v));
                 let sign: Vec<i8> = (0..2 * l).map(|k| if k < l { 1 } else { -1 }).collect();
                 let c = self.params.c;
-                let sol = smo::solve(
-                    &mut q,
-                    &p,
-                    &sign,
-                    &vec![0.0; 2 * l],
-                    c,
-                    c,
-                    &self.params.solver_params(Self::NAME),
-                );
+                let sol =
+                    smo::solve(&mut q, &p, &sign, &vec![0.0; 2 * l], c, c, &self.params.solver_params(Self::NAME));
                 let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
                 (coef, sol.rho, sol.n_iter, sol.converged)
             }
             SvmBackend::Linfa => {
-                let (coef, rho) =
-                    linfa_svr(x.to_owned(), &y.to_vec(), self.epsilon, kf, &self.params)?;
+                let (coef, rho) = linfa_svr(x.to_owned(), &y.to_vec(), self.epsilon, kf, &self.params)?;
                 (coef, rho, 0, true)
             }
         };
@@ -236,8 +216,7 @@ impl FittedSVR {
     }
     /// Weights in feature space (`coef_`), for the linear kernel only.
     pub fn coef(&self) -> Option<Array1<f64>> {
-        (self.set.kernel.kind == SvmKernel::Linear)
-            .then(|| self.set.vectors.t().dot(&self.dual_coef))
+        (self.set.kernel.kind == SvmKernel::Linear).then(|| self.set.vectors.t().dot(&self.dual_coef))
     }
     /// The kernel coefficient actually used (`_gamma`).
     pub fn gamma(&self) -> f64 {
@@ -262,9 +241,7 @@ impl Fitted for FittedSVR {
 
 impl FittedRegressor for FittedSVR {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        let out = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || {
-            self.set.decision(x, &self.dual_coef, self.rho)
-        })?;
+        let out = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || self.set.decision(x, &self.dual_coef, self.rho))?;
         Ok(Array1::from(out))
     }
 }

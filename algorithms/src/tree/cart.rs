@@ -79,22 +79,15 @@ impl Presorted {
         let mut idx = vec![0u32; n * d];
         let mut val = vec![0.0; n * d];
         if n > 0 {
-            idx.par_chunks_mut(n)
-                .zip(val.par_chunks_mut(n))
-                .enumerate()
-                .for_each(|(f, (ids, vals))| {
-                    let col = x.column(f);
-                    let mut pairs: Vec<(f64, u32)> = col
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &v)| (v, i as u32))
-                        .collect();
-                    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                    for (p, (v, i)) in pairs.into_iter().enumerate() {
-                        ids[p] = i;
-                        vals[p] = v;
-                    }
-                });
+            idx.par_chunks_mut(n).zip(val.par_chunks_mut(n)).enumerate().for_each(|(f, (ids, vals))| {
+                let col = x.column(f);
+                let mut pairs: Vec<(f64, u32)> = col.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                for (p, (v, i)) in pairs.into_iter().enumerate() {
+                    ids[p] = i;
+                    vals[p] = v;
+                }
+            });
         }
         Presorted { n, d, idx, val }
     }
@@ -116,12 +109,7 @@ impl Presorted {
                 }
             }
         }
-        Presorted {
-            n,
-            d: self.d,
-            idx,
-            val,
-        }
+        Presorted { n, d: self.d, idx, val }
     }
 }
 
@@ -229,16 +217,8 @@ impl Tree {
                 return i;
             }
             let v = row[node.feature as usize];
-            let left = if self.strict_less {
-                v < node.threshold
-            } else {
-                v <= node.threshold
-            };
-            i = if left {
-                node.left as usize
-            } else {
-                node.right as usize
-            };
+            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+            i = if left { node.left as usize } else { node.right as usize };
         }
     }
 
@@ -251,16 +231,8 @@ impl Tree {
                 return i;
             }
             let v = row[node.feature as usize];
-            let left = if self.strict_less {
-                v < node.threshold
-            } else {
-                v <= node.threshold
-            };
-            i = if left {
-                node.left as usize
-            } else {
-                node.right as usize
-            };
+            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+            i = if left { node.left as usize } else { node.right as usize };
         }
     }
 
@@ -300,12 +272,7 @@ impl Tree {
     /// Builds a tree from explicit parts (the linfa backend converts its trees with this).
     /// `nodes` lists `(children, feature, threshold)`; node values and impurities are filled in
     /// afterwards by [`Tree::refit_leaves`].
-    pub(crate) fn from_structure(
-        structure: &[NodeSpec],
-        n_features: usize,
-        width: usize,
-        strict_less: bool,
-    ) -> Self {
+    pub(crate) fn from_structure(structure: &[NodeSpec], n_features: usize, width: usize, strict_less: bool) -> Self {
         let nodes = structure
             .iter()
             .map(|&(children, feature, threshold)| {
@@ -322,13 +289,7 @@ impl Tree {
             })
             .collect::<Vec<_>>();
         let values = vec![0.0; nodes.len() * width];
-        Tree {
-            nodes,
-            values,
-            width,
-            n_features,
-            strict_less,
-        }
+        Tree { nodes, values, width, n_features, strict_less }
     }
 
     /// Routes the training samples through the tree and sets every node's sample counts,
@@ -345,16 +306,8 @@ impl Tree {
                     break;
                 }
                 let v = row[node.feature as usize];
-                let left = if self.strict_less {
-                    v < node.threshold
-                } else {
-                    v <= node.threshold
-                };
-                i = if left {
-                    node.left as usize
-                } else {
-                    node.right as usize
-                };
+                let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+                i = if left { node.left as usize } else { node.right as usize };
             }
         }
         for (i, node) in self.nodes.iter_mut().enumerate() {
@@ -376,11 +329,7 @@ fn class_impurity(impurity: Impurity, counts: &[f64], w: f64) -> f64 {
         return 0.0;
     }
     match impurity {
-        Impurity::Entropy => -counts
-            .iter()
-            .filter(|&&c| c > 0.0)
-            .map(|&c| (c / w) * (c / w).log2())
-            .sum::<f64>(),
+        Impurity::Entropy => -counts.iter().filter(|&&c| c > 0.0).map(|&c| (c / w) * (c / w).log2()).sum::<f64>(),
         _ => 1.0 - counts.iter().map(|&c| (c / w) * (c / w)).sum::<f64>(),
     }
 }
@@ -443,21 +392,13 @@ impl PartialOrd for Frontier {
 }
 impl Ord for Frontier {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.improvement
-            .total_cmp(&other.improvement)
-            .then_with(|| other.pending.id.cmp(&self.pending.id))
+        self.improvement.total_cmp(&other.improvement).then_with(|| other.pending.id.cmp(&self.pending.id))
     }
 }
 
 /// Grows one tree. `weight` is the weight (bootstrap count) of each sample, `sorted` the orders
 /// of the samples of positive weight.
-pub(crate) fn grow(
-    cfg: &Config,
-    sorted: Presorted,
-    target: Target<'_>,
-    weight: &[f64],
-    seed: u64,
-) -> Tree {
+pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: &[f64], seed: u64) -> Tree {
     let n_total = weight.len();
     let width = match target {
         Target::Classes(_, k) => k,
@@ -467,15 +408,7 @@ pub(crate) fn grow(
     // Entropy of integer class weights via a table of c * ln(c).
     let xlogx = if cfg.impurity == Impurity::Entropy {
         let max = total_weight.round() as usize;
-        (0..=max)
-            .map(|c| {
-                if c == 0 {
-                    0.0
-                } else {
-                    c as f64 * (c as f64).ln()
-                }
-            })
-            .collect()
+        (0..=max).map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).ln() }).collect()
     } else {
         Vec::new()
     };
@@ -496,13 +429,7 @@ pub(crate) fn grow(
         values: Vec::new(),
     };
     b.run();
-    Tree {
-        nodes: b.nodes,
-        values: b.values,
-        width,
-        n_features: b.d,
-        strict_less: false,
-    }
+    Tree { nodes: b.nodes, values: b.values, width, n_features: b.d, strict_less: false }
 }
 
 struct Builder<'a> {
@@ -528,14 +455,7 @@ impl Builder<'_> {
         let stats = self.stats(&self.idx[..n]);
         let impurity = self.impurity_of(&stats);
         let root = self.add_node(&stats, impurity, n);
-        let root = Pending {
-            id: root,
-            start: 0,
-            end: n,
-            depth: 0,
-            stats,
-            impurity,
-        };
+        let root = Pending { id: root, start: 0, end: n, depth: 0, stats, impurity };
         match self.cfg.max_leaf_nodes {
             None => self.depth_first(root),
             Some(max_leaves) => self.best_first(root, max_leaves),
@@ -557,20 +477,13 @@ impl Builder<'_> {
         let mut heap = BinaryHeap::new();
         let push = |b: &mut Self, heap: &mut BinaryHeap<Frontier>, p: Pending| {
             if let Some(chosen) = b.choose(&p) {
-                heap.push(Frontier {
-                    improvement: chosen.improvement,
-                    pending: p,
-                    chosen,
-                });
+                heap.push(Frontier { improvement: chosen.improvement, pending: p, chosen });
             }
         };
         push(self, &mut heap, root);
         let mut splits_left = max_leaves.saturating_sub(1);
         while splits_left > 0 {
-            let Some(Frontier {
-                pending, chosen, ..
-            }) = heap.pop()
-            else {
+            let Some(Frontier { pending, chosen, .. }) = heap.pop() else {
                 break;
             };
             let (l, r) = self.split_node(&pending, chosen);
@@ -592,9 +505,7 @@ impl Builder<'_> {
             weighted_n_node_samples: w,
         });
         match self.target {
-            Target::Classes(..) => self
-                .values
-                .extend(stats.iter().map(|&c| if w > 0.0 { c / w } else { 0.0 })),
+            Target::Classes(..) => self.values.extend(stats.iter().map(|&c| if w > 0.0 { c / w } else { 0.0 })),
             Target::Values(_) => self.values.push(if w > 0.0 { stats[1] / w } else { 0.0 }),
         }
         self.nodes.len() - 1
@@ -614,35 +525,22 @@ impl Builder<'_> {
             return None;
         }
         let split = self.find_split(p)?;
-        let ids = &self.idx
-            [split.feature * self.n + p.start..split.feature * self.n + p.start + split.pos];
+        let ids = &self.idx[split.feature * self.n + p.start..split.feature * self.n + p.start + split.pos];
         let left = self.stats(ids);
         let right: Stats = p.stats.iter().zip(&left).map(|(t, l)| t - l).collect();
         let (left_impurity, right_impurity) = (self.impurity_of(&left), self.impurity_of(&right));
         let (wl, wr) = (self.stats_weight(&left), self.stats_weight(&right));
-        let improvement = (w_node / self.total_weight)
-            * (p.impurity - wr / w_node * right_impurity - wl / w_node * left_impurity);
+        let improvement =
+            (w_node / self.total_weight) * (p.impurity - wr / w_node * right_impurity - wl / w_node * left_impurity);
         if improvement + f64::EPSILON < cfg.min_impurity_decrease {
             return None;
         }
-        Some(Chosen {
-            split,
-            left,
-            right,
-            left_impurity,
-            right_impurity,
-            improvement,
-        })
+        Some(Chosen { split, left, right, left_impurity, right_impurity, improvement })
     }
 
     /// Applies a chosen split: partitions every feature's segment and adds the two children.
     fn split_node(&mut self, p: &Pending, c: Chosen) -> (Pending, Pending) {
-        let Split {
-            feature,
-            pos,
-            threshold,
-            ..
-        } = c.split;
+        let Split { feature, pos, threshold, .. } = c.split;
         let (n, start, end) = (self.n, p.start, p.end);
         let mid = start + pos;
         {
@@ -674,18 +572,12 @@ impl Builder<'_> {
             ids[l..].copy_from_slice(&sid[..r]);
             vals[l..].copy_from_slice(&sval[..r]);
         };
-        let chunks = self
-            .idx
-            .chunks_mut(n)
-            .zip(self.val.chunks_mut(n))
-            .enumerate()
-            .filter(|(f, _)| *f != feature);
+        let chunks = self.idx.chunks_mut(n).zip(self.val.chunks_mut(n)).enumerate().filter(|(f, _)| *f != feature);
         if (end - start) * self.d >= PARALLEL_WORK {
             let tasks: Vec<_> = chunks.map(|(_, c)| c).collect();
-            tasks.into_par_iter().for_each_init(
-                || (Vec::new(), Vec::new()),
-                |scratch, (ids, vals)| partition(ids, vals, scratch),
-            );
+            tasks
+                .into_par_iter()
+                .for_each_init(|| (Vec::new(), Vec::new()), |scratch, (ids, vals)| partition(ids, vals, scratch));
         } else {
             let mut scratch = (Vec::new(), Vec::new());
             for (_, (ids, vals)) in chunks {
@@ -701,22 +593,8 @@ impl Builder<'_> {
         node.threshold = threshold;
         let depth = p.depth + 1;
         (
-            Pending {
-                id: left,
-                start,
-                end: mid,
-                depth,
-                stats: c.left,
-                impurity: c.left_impurity,
-            },
-            Pending {
-                id: right,
-                start: mid,
-                end,
-                depth,
-                stats: c.right,
-                impurity: c.right_impurity,
-            },
+            Pending { id: left, start, end: mid, depth, stats: c.left, impurity: c.left_impurity },
+            Pending { id: right, start: mid, end, depth, stats: c.right, impurity: c.right_impurity },
         )
     }
 
@@ -724,9 +602,8 @@ impl Builder<'_> {
     /// not constant in the node), and keeps the first best split (scikit-learn's rule).
     fn find_split(&mut self, p: &Pending) -> Option<Split> {
         let (d, max_features) = (self.d, self.cfg.max_features);
-        let parallel = max_features >= d
-            && self.cfg.splitter == Splitter::Best
-            && (p.end - p.start) * d >= PARALLEL_WORK;
+        let parallel =
+            max_features >= d && self.cfg.splitter == Splitter::Best && (p.end - p.start) * d >= PARALLEL_WORK;
         if parallel {
             // Every feature is visited: draw the order, evaluate in parallel, reduce in order.
             for j in 0..d {
@@ -734,11 +611,8 @@ impl Builder<'_> {
                 self.features.swap(j, r);
             }
             let this = &*self;
-            let found: Vec<Option<Split>> = this
-                .features
-                .par_iter()
-                .map(|&f| this.best_of_feature(f, p).flatten())
-                .collect();
+            let found: Vec<Option<Split>> =
+                this.features.par_iter().map(|&f| this.best_of_feature(f, p).flatten()).collect();
             let mut best: Option<Split> = None;
             for s in found.into_iter().flatten() {
                 if best.as_ref().is_none_or(|b| s.proxy > b.proxy) {
@@ -786,12 +660,7 @@ impl Builder<'_> {
             },
             Target::Values(y) => self.scan_mse(ids, vals, y, &p.stats),
         };
-        Some(found.map(|(pos, proxy)| Split {
-            feature: f,
-            pos,
-            threshold: midpoint(vals[pos - 1], vals[pos]),
-            proxy,
-        }))
+        Some(found.map(|(pos, proxy)| Split { feature: f, pos, threshold: midpoint(vals[pos - 1], vals[pos]), proxy }))
     }
 
     fn random_of_feature(&mut self, f: usize, p: &Pending) -> Option<Option<Split>> {
@@ -818,12 +687,7 @@ impl Builder<'_> {
             return Some(None);
         }
         let proxy = self.proxy(&left, &right);
-        Some(Some(Split {
-            feature: f,
-            pos,
-            threshold,
-            proxy,
-        }))
+        Some(Some(Split { feature: f, pos, threshold, proxy }))
     }
 
     fn leaf_ok(&self, nl: usize, nr: usize, wl: f64, wr: f64) -> bool {
@@ -835,14 +699,7 @@ impl Builder<'_> {
 
     /// Gini: maximise `sum_k l_k^2 / w_l + sum_k r_k^2 / w_r`; the sums of squares are kept
     /// incrementally (exact, since weights are integer counts).
-    fn scan_gini(
-        &self,
-        ids: &[u32],
-        vals: &[f64],
-        y: &[u32],
-        k: usize,
-        total: &Stats,
-    ) -> Option<(usize, f64)> {
+    fn scan_gini(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
         let w = self.weight;
         let mut left = vec![0.0; k];
         let (mut sq_l, mut sq_r) = (0.0, total.iter().map(|c| c * c).sum::<f64>());
@@ -859,9 +716,7 @@ impl Builder<'_> {
             left[c] = a + wi;
             wl += wi;
             wr -= wi;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
-                || !self.leaf_ok(q + 1, len - q - 1, wl, wr)
-            {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
                 continue;
             }
             let proxy = sq_l / wl + sq_r / wr;
@@ -873,14 +728,7 @@ impl Builder<'_> {
     }
 
     /// Entropy: maximise `-(w_l H_l + w_r H_r)` from a table of `c ln c`.
-    fn scan_entropy(
-        &self,
-        ids: &[u32],
-        vals: &[f64],
-        y: &[u32],
-        k: usize,
-        total: &Stats,
-    ) -> Option<(usize, f64)> {
+    fn scan_entropy(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
         let w = self.weight;
         let t = &self.xlogx;
         let xl = |c: f64| t[c as usize];
@@ -895,9 +743,7 @@ impl Builder<'_> {
             left[y[i] as usize] += wi;
             wl += wi;
             wr -= wi;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
-                || !self.leaf_ok(q + 1, len - q - 1, wl as f64, wr as f64)
-            {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl as f64, wr as f64) {
                 continue;
             }
             let mut s = -xl(wl as f64) - xl(wr as f64);
@@ -912,13 +758,7 @@ impl Builder<'_> {
     }
 
     /// Squared error: maximise `s_l^2 / w_l + s_r^2 / w_r` (Friedman: `(w_r s_l - w_l s_r)^2 / (w_l w_r)`).
-    fn scan_mse(
-        &self,
-        ids: &[u32],
-        vals: &[f64],
-        y: &[f64],
-        total: &Stats,
-    ) -> Option<(usize, f64)> {
+    fn scan_mse(&self, ids: &[u32], vals: &[f64], y: &[f64], total: &Stats) -> Option<(usize, f64)> {
         let w = self.weight;
         let friedman = self.cfg.impurity == Impurity::FriedmanMse;
         let (wt, st) = (total[0], total[1]);
@@ -930,9 +770,7 @@ impl Builder<'_> {
             wl += w[i];
             sl += w[i] * y[i];
             let wr = wt - wl;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
-                || !self.leaf_ok(q + 1, len - q - 1, wl, wr)
-            {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
                 continue;
             }
             let sr = st - sl;
@@ -959,8 +797,7 @@ impl Builder<'_> {
             }
             (Target::Classes(..), _) => {
                 let (wl, wr) = (self.stats_weight(l), self.stats_weight(r));
-                l.iter().map(|c| c * c).sum::<f64>() / wl
-                    + r.iter().map(|c| c * c).sum::<f64>() / wr
+                l.iter().map(|c| c * c).sum::<f64>() / wl + r.iter().map(|c| c * c).sum::<f64>() / wr
             }
             (Target::Values(_), Impurity::FriedmanMse) => {
                 let diff = r[0] * l[1] - l[0] * r[1];
@@ -1044,13 +881,7 @@ mod tests {
         let x = array![[1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [4.0, 0.0]];
         let y = [0u32, 0, 1, 1];
         let w = [1.0; 4];
-        let tree = grow(
-            &cfg(Impurity::Gini),
-            Presorted::new(x.view()),
-            Target::Classes(&y, 2),
-            &w,
-            0,
-        );
+        let tree = grow(&cfg(Impurity::Gini), Presorted::new(x.view()), Target::Classes(&y, 2), &w, 0);
         assert_eq!(tree.node_count(), 3);
         assert_eq!(tree.split(0), Some((0, 2.5)));
         assert_eq!(tree.value(1), &[1.0, 0.0]);
@@ -1063,13 +894,7 @@ mod tests {
         let x = array![[0.0], [1.0], [2.0], [3.0]];
         let y = [1.0, 1.0, 5.0, 7.0];
         let w = [1.0; 4];
-        let tree = grow(
-            &cfg(Impurity::SquaredError),
-            Presorted::new(x.view()),
-            Target::Values(&y),
-            &w,
-            0,
-        );
+        let tree = grow(&cfg(Impurity::SquaredError), Presorted::new(x.view()), Target::Values(&y), &w, 0);
         assert_eq!(tree.split(0), Some((0, 1.5)));
         assert_eq!(tree.n_leaves(), 3);
         assert_eq!(tree.max_depth(), 2);
@@ -1084,13 +909,7 @@ mod tests {
         assert_eq!(sorted.n, 3);
         assert_eq!(sorted.idx, vec![0, 2, 3]);
         let y = [0u32, 1, 1, 1];
-        let tree = grow(
-            &cfg(Impurity::Entropy),
-            sorted,
-            Target::Classes(&y, 2),
-            &w,
-            0,
-        );
+        let tree = grow(&cfg(Impurity::Entropy), sorted, Target::Classes(&y, 2), &w, 0);
         assert_eq!(tree.split(0), Some((0, 2.0)));
         assert_eq!(tree.weighted_n_node_samples(0), 6.0);
         assert_eq!(tree.n_node_samples(0), 3);

@@ -2,16 +2,15 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Ix2};
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor,
-    RegressorKind, Result, Tags,
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, FittedRegressor,
+    ParamValue, ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
 };
 use serde::{Deserialize, Serialize};
 
 use super::cart::{self, Presorted, Splitter, Target, Tree};
 use super::{
-    MaxFeatures, TreeBackend, TreeCriterion, TreeParams, TreeRegressionCriterion, linfa_backend,
-    resolve_seed, tree_setters,
+    MaxFeatures, TreeBackend, TreeCriterion, TreeParams, TreeRegressionCriterion, linfa_backend, resolve_seed,
+    tree_setters,
 };
 
 /// Index of the first largest value (numpy's `argmax`).
@@ -27,20 +26,13 @@ pub(crate) fn argmax(v: &[f64]) -> usize {
 
 /// Class indices as `u32` for the engine.
 pub(crate) fn class_ids(y: &Array1<usize>) -> Result<Vec<u32>> {
-    y.iter()
-        .map(|&c| {
-            u32::try_from(c).map_err(|_| Error::InvalidInput(format!("too many classes: {c}")))
-        })
-        .collect()
+    y.iter().map(|&c| u32::try_from(c).map_err(|_| Error::InvalidInput(format!("too many classes: {c}")))).collect()
 }
 
 /// Checks that the sample ids fit the engine's `u32` indices.
 pub(crate) fn check_rows(n: usize) -> Result<()> {
     if n > u32::MAX as usize {
-        return Err(Error::InvalidInput(format!(
-            "trees take at most {} rows, got {n}",
-            u32::MAX
-        )));
+        return Err(Error::InvalidInput(format!("trees take at most {} rows, got {n}", u32::MAX)));
     }
     Ok(())
 }
@@ -126,11 +118,7 @@ impl Estimator for DecisionTreeClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            min_classes: 1,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -159,10 +147,7 @@ impl Estimator for DecisionTreeClassifier {
             }
             _ => {
                 if !self.tree.set(name, value)? {
-                    return Err(Error::invalid_param(
-                        name,
-                        format!("{} has no parameter {name:?}", Self::NAME),
-                    ));
+                    return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
                 }
             }
         }
@@ -184,28 +169,14 @@ impl Classifier for DecisionTreeClassifier {
         let (tree, max_features) = match self.backend {
             TreeBackend::Native => {
                 let weight = vec![1.0; x.nrows()];
-                let cfg = self.tree.config(
-                    self.criterion.impurity(),
-                    x.nrows(),
-                    x.ncols(),
-                    x.nrows() as f64,
-                )?;
+                let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
                 let max_features = cfg.max_features;
                 (
-                    cart::grow(
-                        &cfg,
-                        Presorted::new(x),
-                        Target::Classes(&ids, k),
-                        &weight,
-                        resolve_seed(self.seed),
-                    ),
+                    cart::grow(&cfg, Presorted::new(x), Target::Classes(&ids, k), &weight, resolve_seed(self.seed)),
                     max_features,
                 )
             }
-            TreeBackend::Linfa => (
-                linfa_backend::fit(&self.tree, self.criterion.impurity(), x, &ids, k)?,
-                x.ncols(),
-            ),
+            TreeBackend::Linfa => (linfa_backend::fit(&self.tree, self.criterion.impurity(), x, &ids, k)?, x.ncols()),
         };
         let feature_importances = Array1::from(tree.feature_importances());
         Ok(FittedDecisionTreeClassifier {
@@ -277,9 +248,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedDecisionTreeClassifier<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        Ok(x.outer_iter()
-            .map(|row| argmax(self.tree.predict_row(row)))
-            .collect())
+        Ok(x.outer_iter().map(|row| argmax(self.tree.predict_row(row))).collect())
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -361,10 +330,7 @@ impl Estimator for DecisionTreeRegressor {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -377,10 +343,7 @@ impl Estimator for DecisionTreeRegressor {
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             _ => {
                 if !self.tree.set(name, value)? {
-                    return Err(Error::invalid_param(
-                        name,
-                        format!("{} has no parameter {name:?}", Self::NAME),
-                    ));
+                    return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
                 }
             }
         }
@@ -391,27 +354,12 @@ impl Estimator for DecisionTreeRegressor {
 impl Regressor for DecisionTreeRegressor {
     type Fitted = FittedDecisionTreeRegressor;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedDecisionTreeRegressor> {
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedDecisionTreeRegressor> {
         check_rows(x.nrows())?;
         let y = y.to_vec();
         let weight = vec![1.0; x.nrows()];
-        let cfg = self.tree.config(
-            self.criterion.impurity(),
-            x.nrows(),
-            x.ncols(),
-            x.nrows() as f64,
-        )?;
-        let tree = cart::grow(
-            &cfg,
-            Presorted::new(x),
-            Target::Values(&y),
-            &weight,
-            resolve_seed(self.seed),
-        );
+        let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
+        let tree = cart::grow(&cfg, Presorted::new(x), Target::Values(&y), &weight, resolve_seed(self.seed));
         let feature_importances = Array1::from(tree.feature_importances());
         Ok(FittedDecisionTreeRegressor {
             tree,
@@ -468,8 +416,6 @@ impl Fitted for FittedDecisionTreeRegressor {
 
 impl FittedRegressor for FittedDecisionTreeRegressor {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        Ok(x.outer_iter()
-            .map(|row| self.tree.predict_row(row)[0])
-            .collect())
+        Ok(x.outer_iter().map(|row| self.tree.predict_row(row)[0]).collect())
     }
 }

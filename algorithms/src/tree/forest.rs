@@ -7,9 +7,8 @@ use std::marker::PhantomData;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::parallel::with_n_jobs;
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted,
-    FittedClassifier, FittedRegressor, ParamValue, ProbabilisticClassifier, Regressor,
-    RegressorKind, Result, Tags,
+    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, FittedRegressor,
+    ParamValue, ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
 };
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -18,10 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cart::{self, Config, Presorted, Splitter, Target, Tree};
 use super::decision::{argmax, check_rows, class_ids};
-use super::{
-    MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed,
-    tree_setters,
-};
+use super::{MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed, tree_setters};
 
 /// Rows per prediction chunk (fixed, so results do not depend on the thread count).
 const ROW_CHUNK: usize = 256;
@@ -73,48 +69,27 @@ struct EnsembleParams {
 
 impl EnsembleParams {
     fn new(bootstrap: bool) -> Self {
-        EnsembleParams {
-            n_estimators: 100,
-            bootstrap,
-            oob_score: false,
-            n_jobs: None,
-            seed: None,
-            max_samples: None,
-        }
+        EnsembleParams { n_estimators: 100, bootstrap, oob_score: false, n_jobs: None, seed: None, max_samples: None }
     }
 
     fn check(&self) -> Result<()> {
         if self.n_estimators == 0 {
-            return Err(Error::invalid_param(
-                "n_estimators",
-                "must be at least 1, got 0",
-            ));
+            return Err(Error::invalid_param("n_estimators", "must be at least 1, got 0"));
         }
         if self.n_jobs == Some(0) {
-            return Err(Error::invalid_param(
-                "n_jobs",
-                "must be at least 1 (or None for all cores), got 0",
-            ));
+            return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
         }
         if self.oob_score && !self.bootstrap {
-            return Err(Error::invalid_param(
-                "oob_score",
-                "out-of-bag estimation is only available if bootstrap=true",
-            ));
+            return Err(Error::invalid_param("oob_score", "out-of-bag estimation is only available if bootstrap=true"));
         }
         match self.max_samples {
-            Some(_) if !self.bootstrap => Err(Error::invalid_param(
-                "max_samples",
-                "cannot be set if bootstrap=false",
-            )),
-            Some(SampleCount::Count(0)) => Err(Error::invalid_param(
-                "max_samples",
-                "a count must be at least 1, got 0",
-            )),
-            Some(SampleCount::Fraction(f)) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param(
-                "max_samples",
-                format!("a fraction must be in (0, 1], got {f}"),
-            )),
+            Some(_) if !self.bootstrap => Err(Error::invalid_param("max_samples", "cannot be set if bootstrap=false")),
+            Some(SampleCount::Count(0)) => {
+                Err(Error::invalid_param("max_samples", "a count must be at least 1, got 0"))
+            }
+            Some(SampleCount::Fraction(f)) if !(f > 0.0 && f <= 1.0) => {
+                Err(Error::invalid_param("max_samples", format!("a fraction must be in (0, 1], got {f}")))
+            }
             _ => Ok(()),
         }
     }
@@ -144,10 +119,9 @@ impl EnsembleParams {
         }
         match self.max_samples {
             None => Ok(n),
-            Some(SampleCount::Count(c)) if c > n => Err(Error::invalid_param(
-                "max_samples",
-                format!("must be at most the number of samples {n}, got {c}"),
-            )),
+            Some(SampleCount::Count(c)) if c > n => {
+                Err(Error::invalid_param("max_samples", format!("must be at most the number of samples {n}, got {c}")))
+            }
             Some(SampleCount::Count(c)) => Ok(c),
             Some(SampleCount::Fraction(f)) => Ok(((n as f64 * f).round() as usize).max(1)),
         }
@@ -195,11 +169,7 @@ fn grow_all(
             .map(|&seed| {
                 let (weight, grow_seed) = tree_sample(seed, n, boot);
                 let tree = cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed);
-                let oob = if keep_oob {
-                    weight.iter().map(|&w| w == 0.0).collect()
-                } else {
-                    Vec::new()
-                };
+                let oob = if keep_oob { weight.iter().map(|&w| w == 0.0).collect() } else { Vec::new() };
                 (tree, oob)
             })
             .collect();
@@ -244,8 +214,7 @@ fn sum_values(
             let rows = x.slice(ndarray::s![c * ROW_CHUNK..c * ROW_CHUNK + cnt.len(), ..]);
             let rows = rows.as_standard_layout();
             for (t, tree) in trees.iter().enumerate() {
-                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate()
-                {
+                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate() {
                     if oob.is_some_and(|masks| !masks[t][c * ROW_CHUNK + r]) {
                         continue;
                     }
@@ -379,11 +348,7 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            min_classes: 1,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -394,13 +359,8 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         if name == "criterion" {
             self.criterion = TreeCriterion::parse(name, value)?;
-        } else if !self.ensemble.set(name, value)?
-            && (name == "splitter" || !self.tree.set(name, value)?)
-        {
-            return Err(Error::invalid_param(
-                name,
-                format!("{} has no parameter {name:?}", Self::NAME),
-            ));
+        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
+            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
         }
         Ok(())
     }
@@ -418,21 +378,11 @@ impl<K: ForestKind> Classifier for ForestClassifier<K> {
         let (n, k) = (x.nrows(), y.n_classes());
         let ids = class_ids(&y.y)?;
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
-        let cfg = self
-            .tree
-            .config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(
-            &self.ensemble,
-            &cfg,
-            x,
-            Target::Classes(&ids, k),
-            n_bootstrap,
-        )?;
+        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
         let (mut oob_score, mut oob_decision_function) = (None, None);
         if self.ensemble.oob_score {
-            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || {
-                sum_values(&trees, x, k, Some(&oob))
-            })?;
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, k, Some(&oob)))?;
             let mut proba = sum;
             for (mut row, &c) in proba.outer_iter_mut().zip(&counts) {
                 row /= c.max(1) as f64;
@@ -512,10 +462,7 @@ impl<L: ClassLabel, K: ForestKind> FittedClassifier<L> for FittedForestClassifie
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
         let proba = self.predict_proba_checked(x)?;
-        Ok(proba
-            .outer_iter()
-            .map(|p| argmax(p.as_slice().expect("row-major")))
-            .collect())
+        Ok(proba.outer_iter().map(|p| argmax(p.as_slice().expect("row-major"))).collect())
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -597,10 +544,7 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags {
-            non_deterministic: true,
-            ..Tags::default()
-        }
+        Tags { non_deterministic: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -611,13 +555,8 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         if name == "criterion" {
             self.criterion = TreeRegressionCriterion::parse(name, value)?;
-        } else if !self.ensemble.set(name, value)?
-            && (name == "splitter" || !self.tree.set(name, value)?)
-        {
-            return Err(Error::invalid_param(
-                name,
-                format!("{} has no parameter {name:?}", Self::NAME),
-            ));
+        } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
+            return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
         }
         Ok(())
     }
@@ -626,30 +565,17 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
 impl<K: ForestKind> Regressor for ForestRegressor<K> {
     type Fitted = FittedForestRegressor<K>;
 
-    fn fit_checked(
-        &self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-    ) -> Result<FittedForestRegressor<K>> {
+    fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedForestRegressor<K>> {
         check_rows(x.nrows())?;
         let n = x.nrows();
         let yv = y.to_vec();
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
-        let cfg = self
-            .tree
-            .config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
+        let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
         let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
         let (mut oob_score, mut oob_prediction) = (None, None);
         if self.ensemble.oob_score {
-            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || {
-                sum_values(&trees, x, 1, Some(&oob))
-            })?;
-            let pred: Array1<f64> = sum
-                .column(0)
-                .iter()
-                .zip(&counts)
-                .map(|(s, &c)| s / c.max(1) as f64)
-                .collect();
+            let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, 1, Some(&oob)))?;
+            let pred: Array1<f64> = sum.column(0).iter().zip(&counts).map(|(s, &c)| s / c.max(1) as f64).collect();
             oob_score = Some(oxlearn_core::metrics::r2_score(y, pred.view())?);
             oob_prediction = Some(pred);
         }

@@ -12,12 +12,8 @@ use super::{MaxFeatures, Splitter, TreeParams};
 
 /// Rejects the parameters linfa-trees has no counterpart for.
 pub(crate) fn check_params(p: &TreeParams) -> Result<()> {
-    let unsupported = |name: &str, why: &str| {
-        Err(Error::invalid_param(
-            name,
-            format!("not supported by the linfa backend: {why}"),
-        ))
-    };
+    let unsupported =
+        |name: &str, why: &str| Err(Error::invalid_param(name, format!("not supported by the linfa backend: {why}")));
     if p.splitter != Splitter::Best {
         return unsupported("splitter", "only \"best\"");
     }
@@ -34,13 +30,7 @@ pub(crate) fn check_params(p: &TreeParams) -> Result<()> {
 }
 
 /// Fits linfa-trees on class indices `y` (in `0..k`) and converts the result.
-pub(crate) fn fit(
-    p: &TreeParams,
-    impurity: Impurity,
-    x: ArrayView2<'_, f64>,
-    y: &[u32],
-    k: usize,
-) -> Result<Tree> {
+pub(crate) fn fit(p: &TreeParams, impurity: Impurity, x: ArrayView2<'_, f64>, y: &[u32], k: usize) -> Result<Tree> {
     let cfg = p.config(impurity, x.nrows(), x.ncols(), x.nrows() as f64)?;
     let quality = match impurity {
         Impurity::Entropy => SplitQuality::Entropy,
@@ -74,9 +64,7 @@ pub(crate) fn fit(
         let (feature, threshold, _) = node.split();
         structure.push((None, feature, threshold));
         let kids = node.children();
-        if let (false, Some(left), Some(right)) =
-            (node.is_leaf(), kids[0].as_deref(), kids[1].as_deref())
-        {
+        if let (false, Some(left), Some(right)) = (node.is_leaf(), kids[0].as_deref(), kids[1].as_deref()) {
             stack.push((right, Some((id, false))));
             stack.push((left, Some((id, true))));
         }

@@ -31,14 +31,12 @@ mod linfa_backend;
 
 pub use cart::{Splitter, Tree};
 pub use decision::{
-    DecisionTreeClassifier, DecisionTreeRegressor, FittedDecisionTreeClassifier,
-    FittedDecisionTreeRegressor,
+    DecisionTreeClassifier, DecisionTreeRegressor, FittedDecisionTreeClassifier, FittedDecisionTreeRegressor,
 };
 pub use forest::{
-    ExtraTrees, ExtraTreesClassifier, ExtraTreesRegressor, FittedExtraTreesClassifier,
-    FittedExtraTreesRegressor, FittedForestClassifier, FittedForestRegressor,
-    FittedRandomForestClassifier, FittedRandomForestRegressor, ForestClassifier, ForestKind,
-    ForestRegressor, RandomForest, RandomForestClassifier, RandomForestRegressor,
+    ExtraTrees, ExtraTreesClassifier, ExtraTreesRegressor, FittedExtraTreesClassifier, FittedExtraTreesRegressor,
+    FittedForestClassifier, FittedForestRegressor, FittedRandomForestClassifier, FittedRandomForestRegressor,
+    ForestClassifier, ForestKind, ForestRegressor, RandomForest, RandomForestClassifier, RandomForestRegressor,
 };
 
 use oxlearn_core::{Error, ParamValue, Result};
@@ -73,9 +71,7 @@ impl TreeCriterion {
             "log_loss" => Ok(TreeCriterion::LogLoss),
             other => Err(Error::invalid_param(
                 name,
-                format!(
-                    "unknown criterion {other:?}; expected \"gini\", \"entropy\" or \"log_loss\""
-                ),
+                format!("unknown criterion {other:?}; expected \"gini\", \"entropy\" or \"log_loss\""),
             )),
         }
     }
@@ -105,9 +101,7 @@ impl TreeRegressionCriterion {
             "friedman_mse" => Ok(TreeRegressionCriterion::FriedmanMse),
             other => Err(Error::invalid_param(
                 name,
-                format!(
-                    "unsupported criterion {other:?}; expected \"squared_error\" or \"friedman_mse\""
-                ),
+                format!("unsupported criterion {other:?}; expected \"squared_error\" or \"friedman_mse\""),
             )),
         }
     }
@@ -143,14 +137,10 @@ impl From<f64> for MaxFeatures {
 impl MaxFeatures {
     fn check(self) -> Result<()> {
         match self {
-            MaxFeatures::Count(0) => Err(Error::invalid_param(
-                "max_features",
-                "must be at least 1, got 0",
-            )),
-            MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::invalid_param(
-                "max_features",
-                format!("a fraction must be in (0, 1], got {f}"),
-            )),
+            MaxFeatures::Count(0) => Err(Error::invalid_param("max_features", "must be at least 1, got 0")),
+            MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
+                Err(Error::invalid_param("max_features", format!("a fraction must be in (0, 1], got {f}")))
+            }
             _ => Ok(()),
         }
     }
@@ -182,9 +172,7 @@ impl MaxFeatures {
             other => {
                 return Err(Error::invalid_param(
                     name,
-                    format!(
-                        "expected None, \"sqrt\", \"log2\", an integer or a fraction, got {other}"
-                    ),
+                    format!("expected None, \"sqrt\", \"log2\", an integer or a fraction, got {other}"),
                 ));
             }
         })
@@ -279,17 +267,11 @@ impl TreeParams {
 
     pub fn check(&self) -> Result<()> {
         if self.max_depth == Some(0) {
-            return Err(Error::invalid_param(
-                "max_depth",
-                "must be at least 1 (or None), got 0",
-            ));
+            return Err(Error::invalid_param("max_depth", "must be at least 1 (or None), got 0"));
         }
         match self.min_samples_split {
             SampleCount::Count(c) if c < 2 => {
-                return Err(Error::invalid_param(
-                    "min_samples_split",
-                    format!("a count must be at least 2, got {c}"),
-                ));
+                return Err(Error::invalid_param("min_samples_split", format!("a count must be at least 2, got {c}")));
             }
             SampleCount::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
                 return Err(Error::invalid_param(
@@ -301,16 +283,10 @@ impl TreeParams {
         }
         match self.min_samples_leaf {
             SampleCount::Count(0) => {
-                return Err(Error::invalid_param(
-                    "min_samples_leaf",
-                    "a count must be at least 1, got 0",
-                ));
+                return Err(Error::invalid_param("min_samples_leaf", "a count must be at least 1, got 0"));
             }
             SampleCount::Fraction(f) if !(f > 0.0 && f < 1.0) => {
-                return Err(Error::invalid_param(
-                    "min_samples_leaf",
-                    format!("a fraction must be in (0, 1), got {f}"),
-                ));
+                return Err(Error::invalid_param("min_samples_leaf", format!("a fraction must be in (0, 1), got {f}")));
             }
             _ => {}
         }
@@ -322,18 +298,12 @@ impl TreeParams {
         }
         self.max_features.check()?;
         if let Some(m) = self.max_leaf_nodes.filter(|&m| m < 2) {
-            return Err(Error::invalid_param(
-                "max_leaf_nodes",
-                format!("must be at least 2 (or None), got {m}"),
-            ));
+            return Err(Error::invalid_param("max_leaf_nodes", format!("must be at least 2 (or None), got {m}")));
         }
         if !(self.min_impurity_decrease >= 0.0 && self.min_impurity_decrease.is_finite()) {
             return Err(Error::invalid_param(
                 "min_impurity_decrease",
-                format!(
-                    "must be finite and >= 0, got {}",
-                    self.min_impurity_decrease
-                ),
+                format!("must be finite and >= 0, got {}", self.min_impurity_decrease),
             ));
         }
         Ok(())
@@ -341,19 +311,9 @@ impl TreeParams {
 
     /// Resolves fractions against the data: `n_samples` rows, `n_features` columns, and the
     /// total sample weight of one tree.
-    pub fn config(
-        &self,
-        impurity: Impurity,
-        n_samples: usize,
-        n_features: usize,
-        total_weight: f64,
-    ) -> Result<Config> {
+    pub fn config(&self, impurity: Impurity, n_samples: usize, n_features: usize, total_weight: f64) -> Result<Config> {
         let min_samples_leaf = self.min_samples_leaf.resolve(n_samples).max(1);
-        let min_samples_split = self
-            .min_samples_split
-            .resolve(n_samples)
-            .max(2)
-            .max(2 * min_samples_leaf);
+        let min_samples_split = self.min_samples_split.resolve(n_samples).max(2).max(2 * min_samples_leaf);
         Ok(Config {
             impurity,
             splitter: self.splitter,

@@ -13,11 +13,7 @@ pub fn golden() -> serde_json::Value {
 }
 
 pub fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
 }
 
 /// Out-of-fold predictions and per-fold scores of `model` behind a StandardScaler.
@@ -36,19 +32,10 @@ fn oof_classifier(name: &str, model: &KNeighborsClassifier) -> (Vec<i64>, Vec<f6
         let (train, test) = split(&data.folds, k);
         let xtr = data.x.select(Axis(0), &train);
         let xte = data.x.select(Axis(0), &test);
-        let scaler = oxlearn_preprocessing::StandardScaler::default()
-            .fit(&xtr)
-            .expect("scaler");
-        let (xtr, xte) = (
-            scaler.transform(&xtr).expect("scaled"),
-            scaler.transform(&xte).expect("scaled"),
-        );
+        let scaler = oxlearn_preprocessing::StandardScaler::default().fit(&xtr).expect("scaler");
+        let (xtr, xte) = (scaler.transform(&xtr).expect("scaled"), scaler.transform(&xte).expect("scaled"));
         let ytr: Array1<i64> = data.labels().select(Axis(0), &train);
-        let p = model
-            .fit(&xtr, &ytr)
-            .expect("knn fits")
-            .predict(&xte)
-            .expect("knn predicts");
+        let p = model.fit(&xtr, &ytr).expect("knn fits").predict(&xte).expect("knn predicts");
         for (i, &row) in test.iter().enumerate() {
             pred[row] = p[i];
         }
@@ -59,12 +46,7 @@ fn oof_classifier(name: &str, model: &KNeighborsClassifier) -> (Vec<i64>, Vec<f6
 fn check_classifier(name: &str, variant: &str, model: KNeighborsClassifier) {
     let g = golden();
     let case = &g["knn"][format!("{name}/{variant}")];
-    let want: Vec<i64> = case["pred"]
-        .as_array()
-        .expect("pred")
-        .iter()
-        .map(|v| v.as_i64().expect("int"))
-        .collect();
+    let want: Vec<i64> = case["pred"].as_array().expect("pred").iter().map(|v| v.as_i64().expect("int")).collect();
     let sk_mean = mean(&floats(&case["fold_scores"]));
     let (pred, scores) = oof_classifier(name, &model);
     let agree = pred.iter().zip(&want).filter(|(a, b)| a == b).count() as f64 / want.len() as f64;
@@ -74,62 +56,31 @@ fn check_classifier(name: &str, variant: &str, model: KNeighborsClassifier) {
         "{name}/{variant}: {:.2}% of out-of-fold predictions agree with scikit-learn",
         agree * 100.0
     );
-    assert!(
-        (ours - sk_mean).abs() <= 0.015,
-        "{name}/{variant}: accuracy {ours:.4} vs scikit-learn {sk_mean:.4}"
-    );
+    assert!((ours - sk_mean).abs() <= 0.015, "{name}/{variant}: accuracy {ours:.4} vs scikit-learn {sk_mean:.4}");
 }
 
 #[test]
 fn knn5_iris() {
     check_classifier("iris", "uniform", KNeighborsClassifier::default());
-    check_classifier(
-        "iris",
-        "uniform",
-        KNeighborsClassifier::default().algorithm(KnnAlgorithm::Brute),
-    );
-    check_classifier(
-        "iris",
-        "distance",
-        KNeighborsClassifier::default().weights(KnnWeights::Distance),
-    );
+    check_classifier("iris", "uniform", KNeighborsClassifier::default().algorithm(KnnAlgorithm::Brute));
+    check_classifier("iris", "distance", KNeighborsClassifier::default().weights(KnnWeights::Distance));
     check_classifier("iris", "manhattan", KNeighborsClassifier::default().p(1.0));
 }
 
 #[test]
 fn knn5_wine() {
     check_classifier("wine", "uniform", KNeighborsClassifier::default());
-    check_classifier(
-        "wine",
-        "uniform",
-        KNeighborsClassifier::default().algorithm(KnnAlgorithm::Brute),
-    );
-    check_classifier(
-        "wine",
-        "distance",
-        KNeighborsClassifier::default().weights(KnnWeights::Distance),
-    );
+    check_classifier("wine", "uniform", KNeighborsClassifier::default().algorithm(KnnAlgorithm::Brute));
+    check_classifier("wine", "distance", KNeighborsClassifier::default().weights(KnnWeights::Distance));
     check_classifier("wine", "manhattan", KNeighborsClassifier::default().p(1.0));
 }
 
 #[test]
 fn knn5_breast_cancer() {
     check_classifier("breast_cancer", "uniform", KNeighborsClassifier::default());
-    check_classifier(
-        "breast_cancer",
-        "uniform",
-        KNeighborsClassifier::default().algorithm(KnnAlgorithm::KdTree),
-    );
-    check_classifier(
-        "breast_cancer",
-        "distance",
-        KNeighborsClassifier::default().weights(KnnWeights::Distance),
-    );
-    check_classifier(
-        "breast_cancer",
-        "manhattan",
-        KNeighborsClassifier::default().p(1.0),
-    );
+    check_classifier("breast_cancer", "uniform", KNeighborsClassifier::default().algorithm(KnnAlgorithm::KdTree));
+    check_classifier("breast_cancer", "distance", KNeighborsClassifier::default().weights(KnnWeights::Distance));
+    check_classifier("breast_cancer", "manhattan", KNeighborsClassifier::default().p(1.0));
 }
 
 #[test]
@@ -143,10 +94,7 @@ fn knn5_regressor_diabetes() {
     let data = load("diabetes");
     for (variant, model) in [
         ("uniform", KNeighborsRegressor::default()),
-        (
-            "distance",
-            KNeighborsRegressor::default().weights(KnnWeights::Distance),
-        ),
+        ("distance", KNeighborsRegressor::default().weights(KnnWeights::Distance)),
     ] {
         let case = &g["knn_regressor"][format!("diabetes/{variant}")];
         let want = floats(&case["pred"]);
@@ -155,18 +103,9 @@ fn knn5_regressor_diabetes() {
             let (train, test) = split(&data.folds, k);
             let xtr = data.x.select(Axis(0), &train);
             let xte = data.x.select(Axis(0), &test);
-            let scaler = oxlearn_preprocessing::StandardScaler::default()
-                .fit(&xtr)
-                .expect("scaler");
-            let (xtr, xte) = (
-                scaler.transform(&xtr).expect("scaled"),
-                scaler.transform(&xte).expect("scaled"),
-            );
-            let p = model
-                .fit(&xtr, &data.y.select(Axis(0), &train))
-                .expect("fits")
-                .predict(&xte)
-                .expect("predicts");
+            let scaler = oxlearn_preprocessing::StandardScaler::default().fit(&xtr).expect("scaler");
+            let (xtr, xte) = (scaler.transform(&xtr).expect("scaled"), scaler.transform(&xte).expect("scaled"));
+            let p = model.fit(&xtr, &data.y.select(Axis(0), &train)).expect("fits").predict(&xte).expect("predicts");
             close += test
                 .iter()
                 .enumerate()
@@ -174,10 +113,6 @@ fn knn5_regressor_diabetes() {
                 .count();
         }
         let frac = close as f64 / want.len() as f64;
-        assert!(
-            frac >= 0.99,
-            "diabetes/{variant}: {:.2}% of predictions match scikit-learn",
-            frac * 100.0
-        );
+        assert!(frac >= 0.99, "diabetes/{variant}: {:.2}% of predictions match scikit-learn", frac * 100.0);
     }
 }

@@ -15,14 +15,8 @@ fn reference(dataset: &str, model: &str) -> f64 {
         .lines()
         .find_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            (cells.len() > 4 && cells[1] == dataset && cells[2] == model).then(|| {
-                cells[4]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .parse::<f64>()
-                    .unwrap()
-            })
+            (cells.len() > 4 && cells[1] == dataset && cells[2] == model)
+                .then(|| cells[4].split_whitespace().next().unwrap().parse::<f64>().unwrap())
         })
         .unwrap_or_else(|| panic!("no reference for {dataset} {model}"))
 }
@@ -31,14 +25,8 @@ fn reference(dataset: &str, model: &str) -> f64 {
 fn golden(text: &str, column: &str) -> Vec<f64> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let j = header
-        .iter()
-        .position(|h| *h == column)
-        .unwrap_or_else(|| panic!("no column {column}"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
-        .collect()
+    let j = header.iter().position(|h| *h == column).unwrap_or_else(|| panic!("no column {column}"));
+    lines.filter(|l| !l.trim().is_empty()).map(|l| l.split(',').nth(j).unwrap().parse().unwrap()).collect()
 }
 
 fn golden_logreg(name: &str) -> &'static str {
@@ -65,9 +53,7 @@ fn oof<T: Clone + Default>(
         let (train, test) = common::split(&data.folds, k);
         let xtr = data.x.select(Axis(0), &train);
         let xte = data.x.select(Axis(0), &test);
-        let scaler = oxlearn_preprocessing::StandardScaler::default()
-            .fit(&xtr)
-            .unwrap();
+        let scaler = oxlearn_preprocessing::StandardScaler::default().fit(&xtr).unwrap();
         let p = fit_predict(
             &scaler.transform(&xtr).unwrap(),
             &data.y.select(Axis(0), &train),
@@ -81,30 +67,17 @@ fn oof<T: Clone + Default>(
     (out, scores)
 }
 
-fn logistic_oof(
-    name: &str,
-    model: &LogisticRegression,
-    require_convergence: bool,
-) -> (Vec<i64>, f64) {
+fn logistic_oof(name: &str, model: &LogisticRegression, require_convergence: bool) -> (Vec<i64>, f64) {
     let data = common::load(name);
     let labels = data.labels();
     let (pred, scores) = oof(
         name,
         |xtr, ytr, xte| {
             let fitted = model.fit(xtr, &ytr.mapv(|v| v as i64)).unwrap();
-            assert!(
-                fitted.converged() || !require_convergence,
-                "{name}: LogisticRegression did not converge"
-            );
+            assert!(fitted.converged() || !require_convergence, "{name}: LogisticRegression did not converge");
             fitted.predict(xte).unwrap().to_vec()
         },
-        |test, p| {
-            test.iter()
-                .zip(p)
-                .filter(|(i, v)| labels[**i] == **v)
-                .count() as f64
-                / test.len() as f64
-        },
+        |test, p| test.iter().zip(p).filter(|(i, v)| labels[**i] == **v).count() as f64 / test.len() as f64,
     );
     (pred, common::mean(&scores))
 }
@@ -115,22 +88,10 @@ fn logistic_regression_matches_sklearn() {
     for name in ["iris", "wine", "breast_cancer", "digits"] {
         let (pred, acc) = logistic_oof(name, &model, true);
         let want = reference(name, "LogisticRegression");
-        assert!(
-            (acc - want).abs() <= 0.015,
-            "{name}: accuracy {acc:.4}, scikit-learn {want:.4}"
-        );
+        assert!((acc - want).abs() <= 0.015, "{name}: accuracy {acc:.4}, scikit-learn {want:.4}");
         let sk = golden(golden_logreg(name), "pred");
-        let same = pred
-            .iter()
-            .zip(&sk)
-            .filter(|(a, b)| **a as f64 == **b)
-            .count() as f64
-            / sk.len() as f64;
-        assert!(
-            same >= 0.99,
-            "{name}: {:.2}% of predictions agree with scikit-learn",
-            100.0 * same
-        );
+        let same = pred.iter().zip(&sk).filter(|(a, b)| **a as f64 == **b).count() as f64 / sk.len() as f64;
+        assert!(same >= 0.99, "{name}: {:.2}% of predictions agree with scikit-learn", 100.0 * same);
     }
 }
 
@@ -142,26 +103,14 @@ fn logistic_decision_function_close_to_sklearn() {
     let (dec, _) = oof(
         "breast_cancer",
         |xtr, ytr, xte| {
-            model
-                .fit(xtr, &ytr.mapv(|v| v as i64))
-                .unwrap()
-                .decision_function(xte)
-                .unwrap()
-                .column(0)
-                .to_vec()
+            model.fit(xtr, &ytr.mapv(|v| v as i64)).unwrap().decision_function(xte).unwrap().column(0).to_vec()
         },
         |_, _| 0.0,
     );
     let sk = golden(golden_logreg("breast_cancer"), "decision");
     let scale = sk.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let worst = dec
-        .iter()
-        .zip(&sk)
-        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-    assert!(
-        worst <= 0.02 * scale,
-        "largest decision difference {worst} (scale {scale})"
-    );
+    let worst = dec.iter().zip(&sk).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst <= 0.02 * scale, "largest decision difference {worst} (scale {scale})");
 }
 
 /// Out-of-fold predictions and mean R² of a regressor on diabetes.
@@ -184,47 +133,25 @@ fn check_regressor<R: Regressor>(model: &R, reference_name: &str, column: &str, 
     check_regressor_floor(model, reference_name, column, rel, 1.0);
 }
 
-fn check_regressor_floor<R: Regressor>(
-    model: &R,
-    reference_name: &str,
-    column: &str,
-    rel: f64,
-    floor: f64,
-) {
+fn check_regressor_floor<R: Regressor>(model: &R, reference_name: &str, column: &str, rel: f64, floor: f64) {
     let (pred, r2) = diabetes_oof(model);
     let want = reference("diabetes", reference_name);
-    assert!(
-        (r2 - want).abs() <= 0.02,
-        "{reference_name}: R2 {r2:.4}, scikit-learn {want:.4}"
-    );
+    assert!((r2 - want).abs() <= 0.02, "{reference_name}: R2 {r2:.4}, scikit-learn {want:.4}");
     let sk = golden(include_str!("data/linear_diabetes.oof.csv"), column);
     for (i, (a, b)) in pred.iter().zip(&sk).enumerate() {
-        assert!(
-            (a - b).abs() <= rel * b.abs().max(floor),
-            "{reference_name} row {i}: {a} vs scikit-learn {b}"
-        );
+        assert!((a - b).abs() <= rel * b.abs().max(floor), "{reference_name} row {i}: {a} vs scikit-learn {b}");
     }
 }
 
 #[test]
 fn linear_regression_matches_sklearn() {
-    check_regressor(
-        &LinearRegression::default(),
-        "LinearRegression",
-        "linear_regression",
-        1e-6,
-    );
+    check_regressor(&LinearRegression::default(), "LinearRegression", "linear_regression", 1e-6);
 }
 
 #[test]
 fn ridge_matches_sklearn() {
     check_regressor(&Ridge::default().alpha(1.0), "Ridge", "ridge", 1e-6);
-    check_regressor(
-        &Ridge::default().alpha(1.0).solver(Solver::Svd),
-        "Ridge",
-        "ridge",
-        1e-6,
-    );
+    check_regressor(&Ridge::default().alpha(1.0).solver(Solver::Svd), "Ridge", "ridge", 1e-6);
 }
 
 #[test]
@@ -234,12 +161,7 @@ fn lasso_matches_sklearn() {
 
 #[test]
 fn elastic_net_matches_sklearn() {
-    check_regressor(
-        &ElasticNet::default().alpha(0.1).l1_ratio(0.5),
-        "ElasticNet",
-        "elastic_net",
-        1e-4,
-    );
+    check_regressor(&ElasticNet::default().alpha(0.1).l1_ratio(0.5), "ElasticNet", "elastic_net", 1e-4);
 }
 
 #[test]
@@ -247,32 +169,12 @@ fn linfa_backends_match_sklearn_on_diabetes() {
     // linfa as an independent oracle: the same answers within the solvers' tolerances. linfa
     // runs to a tight tolerance here, so for the coordinate-descent models it sits nearer the
     // exact optimum than scikit-learn's own tol=1e-4 answer (they differ by ~2e-4 relative).
-    check_regressor(
-        &LinearRegression::default().solver(Solver::Linfa),
-        "LinearRegression",
-        "linear_regression",
-        1e-6,
-    );
-    check_regressor(
-        &Ridge::default().alpha(1.0).solver(Solver::Linfa).tol(1e-8),
-        "Ridge",
-        "ridge",
-        1e-4,
-    );
+    check_regressor(&LinearRegression::default().solver(Solver::Linfa), "LinearRegression", "linear_regression", 1e-6);
+    check_regressor(&Ridge::default().alpha(1.0).solver(Solver::Linfa).tol(1e-8), "Ridge", "ridge", 1e-4);
     // The floor of 150 is the mean target.
+    check_regressor_floor(&Lasso::default().alpha(0.1).solver(Solver::Linfa).tol(1e-8), "Lasso", "lasso", 1e-3, 150.0);
     check_regressor_floor(
-        &Lasso::default().alpha(0.1).solver(Solver::Linfa).tol(1e-8),
-        "Lasso",
-        "lasso",
-        1e-3,
-        150.0,
-    );
-    check_regressor_floor(
-        &ElasticNet::default()
-            .alpha(0.1)
-            .l1_ratio(0.5)
-            .solver(Solver::Linfa)
-            .tol(1e-8),
+        &ElasticNet::default().alpha(0.1).l1_ratio(0.5).solver(Solver::Linfa).tol(1e-8),
         "ElasticNet",
         "elastic_net",
         1e-3,
@@ -286,13 +188,7 @@ fn linfa_backends_match_sklearn_on_diabetes() {
         ),
         (
             diabetes_oof(&ElasticNet::default().alpha(0.1).tol(1e-10)).0,
-            diabetes_oof(
-                &ElasticNet::default()
-                    .alpha(0.1)
-                    .solver(Solver::Linfa)
-                    .tol(1e-10),
-            )
-            .0,
+            diabetes_oof(&ElasticNet::default().alpha(0.1).solver(Solver::Linfa).tol(1e-10)).0,
         ),
     ] {
         for (a, b) in ours.iter().zip(&theirs) {
@@ -303,23 +199,13 @@ fn linfa_backends_match_sklearn_on_diabetes() {
 
 #[test]
 fn linfa_logistic_matches_sklearn() {
-    let model = LogisticRegression::default()
-        .max_iter(1000)
-        .solver(Solver::Linfa);
+    let model = LogisticRegression::default().max_iter(1000).solver(Solver::Linfa);
     for name in ["iris", "wine", "breast_cancer"] {
         let (pred, acc) = logistic_oof(name, &model, false);
         let want = reference(name, "LogisticRegression");
-        assert!(
-            (acc - want).abs() <= 0.015,
-            "{name}: linfa accuracy {acc:.4}, scikit-learn {want:.4}"
-        );
+        assert!((acc - want).abs() <= 0.015, "{name}: linfa accuracy {acc:.4}, scikit-learn {want:.4}");
         let sk = golden(golden_logreg(name), "pred");
-        let same = pred
-            .iter()
-            .zip(&sk)
-            .filter(|(a, b)| **a as f64 == **b)
-            .count() as f64
-            / sk.len() as f64;
+        let same = pred.iter().zip(&sk).filter(|(a, b)| **a as f64 == **b).count() as f64 / sk.len() as f64;
         assert!(same >= 0.99, "{name}: linfa agrees on {:.2}%", 100.0 * same);
     }
 }

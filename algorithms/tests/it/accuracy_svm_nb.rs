@@ -14,14 +14,8 @@ fn reference(dataset: &str, model: &str) -> f64 {
         .lines()
         .find_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            (cells.len() > 4 && cells[1] == dataset && cells[2] == model).then(|| {
-                cells[4]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .parse::<f64>()
-                    .unwrap()
-            })
+            (cells.len() > 4 && cells[1] == dataset && cells[2] == model)
+                .then(|| cells[4].split_whitespace().next().unwrap().parse::<f64>().unwrap())
         })
         .unwrap_or_else(|| panic!("no reference for {dataset} {model}"))
 }
@@ -39,9 +33,7 @@ fn oof(
         let (train, test) = common::split(&data.folds, k);
         let xtr = data.x.select(Axis(0), &train);
         let xte = data.x.select(Axis(0), &test);
-        let scaler = oxlearn_preprocessing::StandardScaler::default()
-            .fit(&xtr)
-            .unwrap();
+        let scaler = oxlearn_preprocessing::StandardScaler::default().fit(&xtr).unwrap();
         let p = fit_predict(
             &scaler.transform(&xtr).unwrap(),
             &labels.select(Axis(0), &train),
@@ -73,60 +65,32 @@ fn agreement(a: &[i64], b: &[i64]) -> f64 {
 #[test]
 fn gaussian_nb_matches_sklearn_row_by_row() {
     for name in ["iris", "wine", "breast_cancer", "digits"] {
-        let (pred, mean) = oof(name, |xtr, ytr, xte| {
-            GaussianNB::default()
-                .fit(xtr, ytr)
-                .unwrap()
-                .predict(xte)
-                .unwrap()
-        });
+        let (pred, mean) =
+            oof(name, |xtr, ytr, xte| GaussianNB::default().fit(xtr, ytr).unwrap().predict(xte).unwrap());
         let want = reference(name, "GaussianNB");
-        assert!(
-            (mean - want).abs() <= 0.015,
-            "{name}: {mean:.4} vs scikit-learn {want:.4}"
-        );
+        assert!((mean - want).abs() <= 0.015, "{name}: {mean:.4} vs scikit-learn {want:.4}");
         let agree = agreement(&pred, &golden_oof(name, 2));
-        assert!(
-            agree >= 0.99,
-            "{name}: {agree:.4} of rows agree with scikit-learn"
-        );
+        assert!(agree >= 0.99, "{name}: {agree:.4} of rows agree with scikit-learn");
     }
 }
 
 #[test]
 fn svc_rbf_matches_sklearn() {
     for name in ["iris", "wine", "breast_cancer", "digits"] {
-        let (pred, mean) = oof(name, |xtr, ytr, xte| {
-            SVC::default().fit(xtr, ytr).unwrap().predict(xte).unwrap()
-        });
+        let (pred, mean) = oof(name, |xtr, ytr, xte| SVC::default().fit(xtr, ytr).unwrap().predict(xte).unwrap());
         let want = reference(name, "SVC_rbf");
-        assert!(
-            (mean - want).abs() <= 0.015,
-            "{name}: {mean:.4} vs scikit-learn {want:.4}"
-        );
+        assert!((mean - want).abs() <= 0.015, "{name}: {mean:.4} vs scikit-learn {want:.4}");
         let agree = agreement(&pred, &golden_oof(name, 3));
-        assert!(
-            agree >= 0.99,
-            "{name}: {agree:.4} of rows agree with scikit-learn"
-        );
+        assert!(agree >= 0.99, "{name}: {agree:.4} of rows agree with scikit-learn");
     }
 }
 
 #[test]
 fn linear_svc_matches_sklearn_accuracy() {
     for name in ["iris", "wine", "breast_cancer", "digits"] {
-        let (_, mean) = oof(name, |xtr, ytr, xte| {
-            LinearSVC::default()
-                .seed(0)
-                .fit(xtr, ytr)
-                .unwrap()
-                .predict(xte)
-                .unwrap()
-        });
+        let (_, mean) =
+            oof(name, |xtr, ytr, xte| LinearSVC::default().seed(0).fit(xtr, ytr).unwrap().predict(xte).unwrap());
         let want = reference(name, "LinearSVC");
-        assert!(
-            (mean - want).abs() <= 0.015,
-            "{name}: {mean:.4} vs scikit-learn {want:.4}"
-        );
+        assert!((mean - want).abs() <= 0.015, "{name}: {mean:.4} vs scikit-learn {want:.4}");
     }
 }

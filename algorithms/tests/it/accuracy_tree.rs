@@ -3,8 +3,7 @@
 //! depend on their seed, so these bars are met by the algorithm, not by a tuned seed.
 
 use oxlearn_algorithms::{
-    DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, RandomForestClassifier,
-    RandomForestRegressor,
+    DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, RandomForestClassifier, RandomForestRegressor,
 };
 use oxlearn_core::prelude::*;
 
@@ -12,58 +11,29 @@ use crate::common::{cv_scores, load, mean};
 
 fn classifier_mean(
     name: &str,
-    fit_score: impl Fn(
-        &ndarray::Array2<f64>,
-        &ndarray::Array1<i64>,
-        &ndarray::Array2<f64>,
-        &ndarray::Array1<i64>,
-    ) -> f64,
+    fit_score: impl Fn(&ndarray::Array2<f64>, &ndarray::Array1<i64>, &ndarray::Array2<f64>, &ndarray::Array1<i64>) -> f64,
 ) -> f64 {
     let data = load(name);
-    let scores = cv_scores(&data, |xtr, ytr, xte, yte| {
-        fit_score(xtr, &ytr.mapv(|v| v as i64), xte, &yte.mapv(|v| v as i64))
-    });
+    let scores =
+        cv_scores(&data, |xtr, ytr, xte, yte| fit_score(xtr, &ytr.mapv(|v| v as i64), xte, &yte.mapv(|v| v as i64)));
     mean(&scores)
 }
 
 fn close(what: &str, got: f64, reference: f64, tol: f64) {
     println!("{what}: {got:.4} (scikit-learn {reference:.4})");
-    assert!(
-        (got - reference).abs() <= tol,
-        "{what}: {got:.4} vs scikit-learn {reference:.4} (tolerance {tol})"
-    );
+    assert!((got - reference).abs() <= tol, "{what}: {got:.4} vs scikit-learn {reference:.4} (tolerance {tol})");
 }
 
-const TREE: [(&str, f64); 4] = [
-    ("iris", 0.9333),
-    ("wine", 0.9273),
-    ("breast_cancer", 0.9262),
-    ("digits", 0.8603),
-];
-const FOREST: [(&str, f64); 4] = [
-    ("iris", 0.9400),
-    ("wine", 0.9719),
-    ("breast_cancer", 0.9649),
-    ("digits", 0.9750),
-];
+const TREE: [(&str, f64); 4] = [("iris", 0.9333), ("wine", 0.9273), ("breast_cancer", 0.9262), ("digits", 0.8603)];
+const FOREST: [(&str, f64); 4] = [("iris", 0.9400), ("wine", 0.9719), ("breast_cancer", 0.9649), ("digits", 0.9750)];
 
 #[test]
 fn decision_tree_classifier_accuracy() {
     for (name, reference) in TREE {
         let got = classifier_mean(name, |x, y, xt, yt| {
-            DecisionTreeClassifier::default()
-                .seed(0)
-                .fit(x, y)
-                .unwrap()
-                .score(xt, yt)
-                .unwrap()
+            DecisionTreeClassifier::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
         });
-        close(
-            &format!("DecisionTreeClassifier {name}"),
-            got,
-            reference,
-            0.015,
-        );
+        close(&format!("DecisionTreeClassifier {name}"), got, reference, 0.015);
     }
 }
 
@@ -71,19 +41,9 @@ fn decision_tree_classifier_accuracy() {
 fn random_forest_classifier_accuracy() {
     for (name, reference) in FOREST {
         let got = classifier_mean(name, |x, y, xt, yt| {
-            RandomForestClassifier::default()
-                .seed(0)
-                .fit(x, y)
-                .unwrap()
-                .score(xt, yt)
-                .unwrap()
+            RandomForestClassifier::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
         });
-        close(
-            &format!("RandomForestClassifier {name}"),
-            got,
-            reference,
-            0.015,
-        );
+        close(&format!("RandomForestClassifier {name}"), got, reference, 0.015);
     }
 }
 
@@ -92,18 +52,10 @@ fn extra_trees_classifier_accuracy() {
     // No reference row: extra-trees should do at least as well as a random forest, less 1.5 points.
     for (name, forest) in FOREST {
         let got = classifier_mean(name, |x, y, xt, yt| {
-            ExtraTreesClassifier::default()
-                .seed(0)
-                .fit(x, y)
-                .unwrap()
-                .score(xt, yt)
-                .unwrap()
+            ExtraTreesClassifier::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
         });
         println!("ExtraTreesClassifier {name}: {got:.4} (random forest reference {forest:.4})");
-        assert!(
-            got >= forest - 0.015,
-            "ExtraTreesClassifier {name}: {got:.4}"
-        );
+        assert!(got >= forest - 0.015, "ExtraTreesClassifier {name}: {got:.4}");
     }
 }
 
@@ -117,12 +69,7 @@ fn decision_tree_regressor_r2() {
     // the width of that seed spread (0.1), not 0.02.
     let data = load("diabetes");
     let tree = mean(&cv_scores(&data, |x, y, xt, yt| {
-        DecisionTreeRegressor::default()
-            .seed(0)
-            .fit(x, y)
-            .unwrap()
-            .score(xt, yt)
-            .unwrap()
+        DecisionTreeRegressor::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
     }));
     close("DecisionTreeRegressor diabetes", tree, -0.1437, 0.1);
 }
@@ -131,12 +78,7 @@ fn decision_tree_regressor_r2() {
 fn random_forest_regressor_r2() {
     let data = load("diabetes");
     let forest = mean(&cv_scores(&data, |x, y, xt, yt| {
-        RandomForestRegressor::default()
-            .seed(0)
-            .fit(x, y)
-            .unwrap()
-            .score(xt, yt)
-            .unwrap()
+        RandomForestRegressor::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
     }));
     close("RandomForestRegressor diabetes", forest, 0.4180, 0.02);
 }

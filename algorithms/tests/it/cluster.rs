@@ -12,21 +12,13 @@ use crate::accuracy_knn::{floats, golden};
 use crate::common::load;
 
 fn standardize(x: &Array2<f64>) -> Array2<f64> {
-    oxlearn_preprocessing::StandardScaler::default()
-        .fit(x)
-        .unwrap()
-        .transform(x)
-        .unwrap()
+    oxlearn_preprocessing::StandardScaler::default().fit(x).unwrap().transform(x).unwrap()
 }
 
 fn blobs(n: usize, m: usize, k: usize, seed: u64) -> Array2<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let centres: Vec<Vec<f64>> = (0..k)
-        .map(|_| (0..m).map(|_| rng.r#gen::<f64>() * 20.0).collect())
-        .collect();
-    Array2::from_shape_fn((n, m), |(i, j)| {
-        centres[i % k][j] + rng.r#gen::<f64>() - 0.5
-    })
+    let centres: Vec<Vec<f64>> = (0..k).map(|_| (0..m).map(|_| rng.r#gen::<f64>() * 20.0).collect()).collect();
+    Array2::from_shape_fn((n, m), |(i, j)| centres[i % k][j] + rng.r#gen::<f64>() - 0.5)
 }
 
 #[test]
@@ -37,34 +29,18 @@ fn kmeans_iris_matches_scikit_learn() {
     let data = load("iris");
     let species = data.labels();
     for seed in [0, 1, 2] {
-        let m = KMeans::default()
-            .n_clusters(3)
-            .n_init(10)
-            .seed(seed)
-            .fit(&data.x)
-            .unwrap();
-        assert!(
-            (m.inertia() - want).abs() <= 1e-3 * want,
-            "inertia {} vs scikit-learn {want}",
-            m.inertia()
-        );
+        let m = KMeans::default().n_clusters(3).n_init(10).seed(seed).fit(&data.x).unwrap();
+        assert!((m.inertia() - want).abs() <= 1e-3 * want, "inertia {} vs scikit-learn {want}", m.inertia());
         let ari = adjusted_rand_score(species.view(), m.labels()).unwrap();
-        assert!(
-            (ari - want_ari).abs() < 1e-3,
-            "ARI {ari} vs scikit-learn {want_ari}"
-        );
-        let mut sizes: Vec<usize> = (0..3)
-            .map(|c| m.labels().iter().filter(|&&l| l == c).count())
-            .collect();
+        assert!((ari - want_ari).abs() < 1e-3, "ARI {ari} vs scikit-learn {want_ari}");
+        let mut sizes: Vec<usize> = (0..3).map(|c| m.labels().iter().filter(|&&l| l == c).count()).collect();
         sizes.sort_unstable();
         assert_eq!(sizes, vec![38, 50, 62]);
         // Labels are consistent with the centres, and inertia is a sum.
         assert_eq!(m.predict(&data.x).unwrap(), m.labels().to_owned());
         assert!((-m.score(&data.x).unwrap() - m.inertia()).abs() < 1e-9);
         let d = m.transform(&data.x).unwrap();
-        let sum: f64 = (0..150)
-            .map(|i| d[[i, m.labels()[i] as usize]].powi(2))
-            .sum();
+        let sum: f64 = (0..150).map(|i| d[[i, m.labels()[i] as usize]].powi(2)).sum();
         assert!((sum - m.inertia()).abs() < 1e-8);
         assert!(m.n_iter() >= 1);
     }
@@ -73,19 +49,8 @@ fn kmeans_iris_matches_scikit_learn() {
 #[test]
 fn kmeans_linfa_backend_agrees() {
     let data = load("iris");
-    let ours = KMeans::default()
-        .n_clusters(3)
-        .n_init(10)
-        .seed(0)
-        .fit(&data.x)
-        .unwrap();
-    let linfa = KMeans::default()
-        .n_clusters(3)
-        .n_init(10)
-        .seed(0)
-        .backend(ClusterBackend::Linfa)
-        .fit(&data.x)
-        .unwrap();
+    let ours = KMeans::default().n_clusters(3).n_init(10).seed(0).fit(&data.x).unwrap();
+    let linfa = KMeans::default().n_clusters(3).n_init(10).seed(0).backend(ClusterBackend::Linfa).fit(&data.x).unwrap();
     assert!(
         (ours.inertia() - linfa.inertia()).abs() <= 1e-3 * ours.inertia(),
         "{} vs linfa {}",
@@ -99,30 +64,15 @@ fn kmeans_linfa_backend_agrees() {
 #[test]
 fn kmeans_is_seed_deterministic_and_thread_independent() {
     let x = blobs(3000, 6, 5, 11);
-    let a = KMeans::default()
-        .n_clusters(5)
-        .seed(3)
-        .n_jobs(1)
-        .fit(&x)
-        .unwrap();
-    let b = KMeans::default()
-        .n_clusters(5)
-        .seed(3)
-        .n_jobs(2)
-        .fit(&x)
-        .unwrap();
+    let a = KMeans::default().n_clusters(5).seed(3).n_jobs(1).fit(&x).unwrap();
+    let b = KMeans::default().n_clusters(5).seed(3).n_jobs(2).fit(&x).unwrap();
     assert_eq!(a.labels(), b.labels());
     assert_eq!(a.cluster_centers(), b.cluster_centers());
     assert_eq!(a.inertia().to_bits(), b.inertia().to_bits());
     // Well-separated blobs are recovered.
     let truth: Array1<i64> = (0..3000).map(|i| (i % 5) as i64).collect();
     assert!(adjusted_rand_score(truth.view(), a.labels()).unwrap() > 0.999);
-    let r = KMeans::default()
-        .n_clusters(5)
-        .init(KMeansInit::Random)
-        .seed(3)
-        .fit(&x)
-        .unwrap();
+    let r = KMeans::default().n_clusters(5).init(KMeansInit::Random).seed(3).fit(&x).unwrap();
     assert!(r.inertia() <= a.inertia() * 1.0001);
 }
 
@@ -137,12 +87,7 @@ fn kmeans_callback_sees_iterations_and_can_stop() {
         s2.fetch_add(1, Ordering::SeqCst);
         std::ops::ControlFlow::Break(())
     });
-    let m = KMeans::default()
-        .n_clusters(4)
-        .seed(0)
-        .callback(cb)
-        .fit(&x)
-        .unwrap();
+    let m = KMeans::default().n_clusters(4).seed(0).callback(cb).fit(&x).unwrap();
     assert_eq!(seen.load(Ordering::SeqCst), 1);
     assert_eq!(m.n_iter(), 1);
 }
@@ -150,23 +95,11 @@ fn kmeans_callback_sees_iterations_and_can_stop() {
 #[test]
 fn kmeans_errors() {
     let x = blobs(5, 2, 2, 0);
-    assert!(matches!(
-        KMeans::default().n_clusters(6).fit(&x),
-        Err(Error::InvalidInput(_))
-    ));
-    assert!(matches!(
-        KMeans::default().n_clusters(0).fit(&x),
-        Err(Error::InvalidParam { .. })
-    ));
-    assert!(matches!(
-        KMeans::default().tol(-1.0).fit(&x),
-        Err(Error::InvalidParam { .. })
-    ));
+    assert!(matches!(KMeans::default().n_clusters(6).fit(&x), Err(Error::InvalidInput(_))));
+    assert!(matches!(KMeans::default().n_clusters(0).fit(&x), Err(Error::InvalidParam { .. })));
+    assert!(matches!(KMeans::default().tol(-1.0).fit(&x), Err(Error::InvalidParam { .. })));
     let m = KMeans::default().n_clusters(2).seed(0).fit(&x).unwrap();
-    assert!(matches!(
-        m.transform(&Array2::<f64>::zeros((2, 3))),
-        Err(Error::FeatureMismatch { .. })
-    ));
+    assert!(matches!(m.transform(&Array2::<f64>::zeros((2, 3))), Err(Error::FeatureMismatch { .. })));
 }
 
 fn check_dbscan(name: &str) {
@@ -176,31 +109,16 @@ fn check_dbscan(name: &str) {
     let want: Vec<i64> = floats(&case["labels"]).iter().map(|&v| v as i64).collect();
     let core: Vec<usize> = floats(&case["core"]).iter().map(|&v| v as usize).collect();
     let x = standardize(&load(name).x);
-    for algorithm in [
-        KnnAlgorithm::Auto,
-        KnnAlgorithm::Brute,
-        KnnAlgorithm::KdTree,
-    ] {
-        let m = Dbscan::default()
-            .eps(eps)
-            .algorithm(algorithm)
-            .fit(&x)
-            .unwrap();
+    for algorithm in [KnnAlgorithm::Auto, KnnAlgorithm::Brute, KnnAlgorithm::KdTree] {
+        let m = Dbscan::default().eps(eps).algorithm(algorithm).fit(&x).unwrap();
         assert_eq!(m.labels().to_vec(), want, "{name} {algorithm:?}");
         assert_eq!(m.core_sample_indices(), core.as_slice());
         assert_eq!(m.components().nrows(), core.len());
     }
-    let linfa = Dbscan::default()
-        .eps(eps)
-        .backend(ClusterBackend::Linfa)
-        .fit(&x)
-        .unwrap();
+    let linfa = Dbscan::default().eps(eps).backend(ClusterBackend::Linfa).fit(&x).unwrap();
     let ari = adjusted_rand_score(linfa.labels(), Array1::from(want.clone()).view()).unwrap();
     assert!(ari > 0.98, "{name}: linfa DBSCAN vs scikit-learn ARI {ari}");
-    assert_eq!(
-        linfa.labels().iter().filter(|&&l| l == -1).count(),
-        want.iter().filter(|&&l| l == -1).count()
-    );
+    assert_eq!(linfa.labels().iter().filter(|&&l| l == -1).count(), want.iter().filter(|&&l| l == -1).count());
 }
 
 #[test]
@@ -218,15 +136,9 @@ fn dbscan_has_no_predict_and_rejects_bad_params() {
     let x = blobs(50, 2, 2, 0);
     let m = Dbscan::default().fit(&x).unwrap();
     assert!(matches!(m.predict(&x), Err(Error::Unsupported { .. })));
+    assert!(matches!(Dbscan::default().eps(0.0).fit(&x), Err(Error::InvalidParam { .. })));
     assert!(matches!(
-        Dbscan::default().eps(0.0).fit(&x),
-        Err(Error::InvalidParam { .. })
-    ));
-    assert!(matches!(
-        Dbscan::default()
-            .min_samples(1)
-            .backend(ClusterBackend::Linfa)
-            .fit(&x),
+        Dbscan::default().min_samples(1).backend(ClusterBackend::Linfa).fit(&x),
         Err(Error::InvalidParam { .. })
     ));
     // min_samples = 1: every sample is a core sample.

@@ -34,7 +34,9 @@ pub fn load(name: &str) -> RefData {
     let (data, folds) = match name {
         "iris" => (include_str!("../../../datasets/data/iris.csv"), include_str!("data/iris.folds.csv")),
         "wine" => (include_str!("../../../datasets/data/wine.csv"), include_str!("data/wine.folds.csv")),
-        "breast_cancer" => (include_str!("../../../datasets/data/breast_cancer.csv"), include_str!("data/breast_cancer.folds.csv")),
+        "breast_cancer" => {
+            (include_str!("../../../datasets/data/breast_cancer.csv"), include_str!("data/breast_cancer.folds.csv"))
+        }
         "digits" => (include_str!("../../../datasets/data/digits.csv"), include_str!("data/digits.folds.csv")),
         "diabetes" => (include_str!("../../../datasets/data/diabetes.csv"), include_str!("data/diabetes.folds.csv")),
         other => panic!("unknown dataset {other}"),
@@ -44,7 +46,8 @@ pub fn load(name: &str) -> RefData {
     let m = rows[0].len() - 1;
     let x = Array2::from_shape_fn((n, m), |(i, j)| rows[i][j]);
     let y = Array1::from_shape_fn(n, |i| rows[i][m]);
-    let folds: Vec<usize> = folds.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.trim().parse().expect("fold index")).collect();
+    let folds: Vec<usize> =
+        folds.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.trim().parse().expect("fold index")).collect();
     assert_eq!(folds.len(), n);
     RefData { x, y, folds }
 }

@@ -5,10 +5,7 @@ use oxlearn_algorithms::{ElasticNet, Lasso, LinearRegression, LogisticRegression
 
 oxlearn_core::check_estimator!(linear_regression, LinearRegression::default(),
     invalid: [LinearRegression::default().solver(Solver::Lbfgs)]);
-oxlearn_core::check_estimator!(
-    linear_regression_linfa,
-    LinearRegression::default().solver(Solver::Linfa)
-);
+oxlearn_core::check_estimator!(linear_regression_linfa, LinearRegression::default().solver(Solver::Linfa));
 oxlearn_core::check_estimator!(ridge, Ridge::default(),
     invalid: [Ridge::default().alpha(-1.0), Ridge::default().alpha(f64::NAN), Ridge::default().tol(-1.0),
               Ridge::default().max_iter(Some(0)), Ridge::default().solver(Solver::CoordinateDescent)]);

@@ -2,9 +2,8 @@
 
 use oxlearn_algorithms::tree::SampleCount;
 use oxlearn_algorithms::{
-    DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, ExtraTreesRegressor,
-    MaxFeatures, RandomForestClassifier, RandomForestRegressor, Splitter, TreeBackend,
-    TreeCriterion, TreeRegressionCriterion,
+    DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, ExtraTreesRegressor, MaxFeatures,
+    RandomForestClassifier, RandomForestRegressor, Splitter, TreeBackend, TreeCriterion, TreeRegressionCriterion,
 };
 
 oxlearn_core::check_estimator!(decision_tree_classifier, DecisionTreeClassifier::default().seed(0),
@@ -31,10 +30,7 @@ oxlearn_core::check_estimator!(
 );
 oxlearn_core::check_estimator!(
     decision_tree_classifier_best_first,
-    DecisionTreeClassifier::default()
-        .max_leaf_nodes(6)
-        .min_samples_leaf(SampleCount::Fraction(0.05))
-        .seed(0)
+    DecisionTreeClassifier::default().max_leaf_nodes(6).min_samples_leaf(SampleCount::Fraction(0.05)).seed(0)
 );
 oxlearn_core::check_estimator!(decision_tree_classifier_linfa, DecisionTreeClassifier::default().backend(TreeBackend::Linfa),
 invalid: [
@@ -47,10 +43,7 @@ oxlearn_core::check_estimator!(decision_tree_regressor, DecisionTreeRegressor::d
     invalid: [DecisionTreeRegressor::default().max_depth(0), DecisionTreeRegressor::default().min_samples_leaf(0.0)]);
 oxlearn_core::check_estimator!(
     decision_tree_regressor_friedman,
-    DecisionTreeRegressor::default()
-        .criterion(TreeRegressionCriterion::FriedmanMse)
-        .max_depth(4)
-        .seed(0)
+    DecisionTreeRegressor::default().criterion(TreeRegressionCriterion::FriedmanMse).max_depth(4).seed(0)
 );
 oxlearn_core::check_estimator!(random_forest_classifier, RandomForestClassifier::default().n_estimators(20).seed(0),
 invalid: [

@@ -1,19 +1,19 @@
 //! The integration test binary of oxlearn-algorithms: conformance registrations, accuracy
 //! against scikit-learn's reference scores, and backend agreement.
 
-mod accuracy_tree;
-mod accuracy_svm_nb;
 mod accuracy_knn;
+mod accuracy_linear;
+mod accuracy_svm_nb;
+mod accuracy_tree;
 mod cluster;
 mod common;
-mod accuracy_linear;
-mod conformance_linear;
-mod linear;
 mod conformance_knn_cluster_pca;
-mod decomposition;
-mod neighbors;
+mod conformance_linear;
 mod conformance_svm_nb;
-mod naive_bayes;
-mod svm;
 mod conformance_tree;
+mod decomposition;
+mod linear;
+mod naive_bayes;
+mod neighbors;
+mod svm;
 mod tree;

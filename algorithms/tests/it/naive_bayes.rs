@@ -9,14 +9,7 @@ use crate::common;
 #[test]
 fn fits_sklearn_example() {
     // scikit-learn's GaussianNB docstring example.
-    let x = array![
-        [-1.0, -1.0],
-        [-2.0, -1.0],
-        [-3.0, -2.0],
-        [1.0, 1.0],
-        [2.0, 1.0],
-        [3.0, 2.0]
-    ];
+    let x = array![[-1.0, -1.0], [-2.0, -1.0], [-3.0, -2.0], [1.0, 1.0], [2.0, 1.0], [3.0, 2.0]];
     let y = array![1, 1, 1, 2, 2, 2];
     let m = GaussianNB::default().fit(&x, &y).unwrap();
     assert_eq!(m.predict(&array![[-0.8, -1.0]]).unwrap().to_vec(), vec![1]);
@@ -35,19 +28,12 @@ fn linfa_backend_agrees() {
         let data = common::load(name);
         let y = data.labels();
         let ours = GaussianNB::default().fit(&data.x, &y).unwrap();
-        let linfa = GaussianNB::default()
-            .backend(NbBackend::Linfa)
-            .fit(&data.x, &y)
-            .unwrap();
+        let linfa = GaussianNB::default().backend(NbBackend::Linfa).fit(&data.x, &y).unwrap();
         let a = ours.predict_proba(&data.x).unwrap();
         let b = linfa.predict_proba(&data.x).unwrap();
         let d = (&a - &b).mapv(f64::abs).fold(0.0, |m: f64, v| m.max(*v));
         assert!(d < 1e-6, "{name}: probabilities differ by {d}");
-        assert_eq!(
-            ours.predict(&data.x).unwrap(),
-            linfa.predict(&data.x).unwrap(),
-            "{name}"
-        );
+        assert_eq!(ours.predict(&data.x).unwrap(), linfa.predict(&data.x).unwrap(), "{name}");
     }
 }
 
@@ -55,10 +41,7 @@ fn linfa_backend_agrees() {
 fn priors_and_probabilities() {
     let data = common::load("iris");
     let y = data.labels();
-    let m = GaussianNB::default()
-        .priors(vec![0.1, 0.1, 0.8])
-        .fit(&data.x, &y)
-        .unwrap();
+    let m = GaussianNB::default().priors(vec![0.1, 0.1, 0.8]).fit(&data.x, &y).unwrap();
     assert_eq!(m.class_prior().to_vec(), vec![0.1, 0.1, 0.8]);
     let p = m.predict_proba(&data.x).unwrap();
     for row in p.axis_iter(Axis(0)) {
@@ -67,24 +50,12 @@ fn priors_and_probabilities() {
     // Far from the data the log-likelihoods are huge and negative: log-sum-exp keeps rows valid.
     let far = array![[1e4, -1e4, 1e4, 1e4]];
     for backend in [NbBackend::Native, NbBackend::Linfa] {
-        let m = GaussianNB::default()
-            .backend(backend)
-            .fit(&data.x, &y)
-            .unwrap();
+        let m = GaussianNB::default().backend(backend).fit(&data.x, &y).unwrap();
         let p = m.predict_proba(&far).unwrap();
-        assert!(
-            (p.sum() - 1.0).abs() < 1e-12 && p.iter().all(|v| v.is_finite()),
-            "{backend:?}: {p:?}"
-        );
+        assert!((p.sum() - 1.0).abs() < 1e-12 && p.iter().all(|v| v.is_finite()), "{backend:?}: {p:?}");
     }
-    let lp = GaussianNB::default()
-        .backend(NbBackend::Linfa)
-        .priors(vec![0.1, 0.1, 0.8])
-        .fit(&data.x, &y)
-        .unwrap();
-    let d = (&lp.predict_proba(&data.x).unwrap() - &p)
-        .mapv(f64::abs)
-        .fold(0.0, |m: f64, v| m.max(*v));
+    let lp = GaussianNB::default().backend(NbBackend::Linfa).priors(vec![0.1, 0.1, 0.8]).fit(&data.x, &y).unwrap();
+    let d = (&lp.predict_proba(&data.x).unwrap() - &p).mapv(f64::abs).fold(0.0, |m: f64, v| m.max(*v));
     assert!(d < 1e-6, "{d}");
 }
 
@@ -98,10 +69,7 @@ fn invalid_parameters_are_rejected() {
         GaussianNB::default().priors(vec![1.5, -0.5]),
         GaussianNB::default().priors(vec![0.2, 0.3, 0.5]),
     ] {
-        assert!(
-            matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })),
-            "{bad:?}"
-        );
+        assert!(matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })), "{bad:?}");
     }
     // A constant feature set does not give NaN.
     let xc = array![[1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0]];

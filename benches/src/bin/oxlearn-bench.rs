@@ -61,15 +61,69 @@ fn cases() -> Vec<Case> {
     use oxlearn::preprocessing::*;
     let sup = |classify| Task::Supervised { classify };
     vec![
-        Case { name: "StandardScaler", data: "clf-200k-50", task: Task::Transform, metric: "out_mean_abs", make: || Box::new(StandardScaler::default()) },
-        Case { name: "OneHotEncoder(dense)", data: "cat-1m-5", task: Task::Transform, metric: "out_mean_abs", make: || Box::new(OneHotEncoder::default()) },
-        Case { name: "SimpleImputer(mean)", data: "nan-1m-20", task: Task::Transform, metric: "out_mean_abs", make: || Box::new(SimpleImputer::mean()) },
-        Case { name: "LogisticRegression", data: "clf-200k-50", task: sup(true), metric: "train_accuracy", make: || Box::new(LogisticRegression::default().c(1.0).max_iter(1000)) },
-        Case { name: "LinearRegression", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(LinearRegression::default()) },
-        Case { name: "Ridge", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(Ridge::default().alpha(1.0)) },
-        Case { name: "Lasso", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(Lasso::default().alpha(0.1)) },
-        Case { name: "ElasticNet", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(ElasticNet::default().alpha(0.1).l1_ratio(0.5)) },
-        Case { name: "LinearSVC", data: "clf-200k-50", task: sup(true), metric: "train_accuracy", make: || Box::new(LinearSVC::default().c(1.0).seed(0)) },
+        Case {
+            name: "StandardScaler",
+            data: "clf-200k-50",
+            task: Task::Transform,
+            metric: "out_mean_abs",
+            make: || Box::new(StandardScaler::default()),
+        },
+        Case {
+            name: "OneHotEncoder(dense)",
+            data: "cat-1m-5",
+            task: Task::Transform,
+            metric: "out_mean_abs",
+            make: || Box::new(OneHotEncoder::default()),
+        },
+        Case {
+            name: "SimpleImputer(mean)",
+            data: "nan-1m-20",
+            task: Task::Transform,
+            metric: "out_mean_abs",
+            make: || Box::new(SimpleImputer::mean()),
+        },
+        Case {
+            name: "LogisticRegression",
+            data: "clf-200k-50",
+            task: sup(true),
+            metric: "train_accuracy",
+            make: || Box::new(LogisticRegression::default().c(1.0).max_iter(1000)),
+        },
+        Case {
+            name: "LinearRegression",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(LinearRegression::default()),
+        },
+        Case {
+            name: "Ridge",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(Ridge::default().alpha(1.0)),
+        },
+        Case {
+            name: "Lasso",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(Lasso::default().alpha(0.1)),
+        },
+        Case {
+            name: "ElasticNet",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(ElasticNet::default().alpha(0.1).l1_ratio(0.5)),
+        },
+        Case {
+            name: "LinearSVC",
+            data: "clf-200k-50",
+            task: sup(true),
+            metric: "train_accuracy",
+            make: || Box::new(LinearSVC::default().c(1.0).seed(0)),
+        },
         Case {
             name: "SVC",
             data: "clf-200k-50",
@@ -77,10 +131,34 @@ fn cases() -> Vec<Case> {
             metric: "train_accuracy",
             make: || Box::new(SVC::default()),
         },
-        Case { name: "DecisionTreeClassifier", data: "clf-200k-50", task: sup(true), metric: "train_accuracy", make: || Box::new(DecisionTreeClassifier::default().seed(0)) },
-        Case { name: "DecisionTreeRegressor", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(DecisionTreeRegressor::default().seed(0)) },
-        Case { name: "RandomForestClassifier", data: "clf-200k-50", task: sup(true), metric: "train_accuracy", make: || Box::new(RandomForestClassifier::default().seed(0)) },
-        Case { name: "RandomForestRegressor", data: "reg-200k-50", task: sup(false), metric: "train_r2", make: || Box::new(RandomForestRegressor::default().seed(0)) },
+        Case {
+            name: "DecisionTreeClassifier",
+            data: "clf-200k-50",
+            task: sup(true),
+            metric: "train_accuracy",
+            make: || Box::new(DecisionTreeClassifier::default().seed(0)),
+        },
+        Case {
+            name: "DecisionTreeRegressor",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(DecisionTreeRegressor::default().seed(0)),
+        },
+        Case {
+            name: "RandomForestClassifier",
+            data: "clf-200k-50",
+            task: sup(true),
+            metric: "train_accuracy",
+            make: || Box::new(RandomForestClassifier::default().seed(0)),
+        },
+        Case {
+            name: "RandomForestRegressor",
+            data: "reg-200k-50",
+            task: sup(false),
+            metric: "train_r2",
+            make: || Box::new(RandomForestRegressor::default().seed(0)),
+        },
         Case {
             name: "KNeighborsClassifier",
             data: "clf-200k-50",
@@ -88,9 +166,27 @@ fn cases() -> Vec<Case> {
             metric: "holdout_accuracy",
             make: || Box::new(KNeighborsClassifier::default().n_neighbors(5)),
         },
-        Case { name: "GaussianNB", data: "clf-200k-50", task: sup(true), metric: "train_accuracy", make: || Box::new(GaussianNB::default()) },
-        Case { name: "KMeans", data: "clf-200k-50", task: Task::Cluster, metric: "train_inertia", make: || Box::new(KMeans::default().n_clusters(8).n_init(1).seed(0)) },
-        Case { name: "PCA", data: "clf-200k-50", task: Task::Transform, metric: "train_explained_variance_ratio", make: || Box::new(Pca::default().n_components(PcaComponents::N(10))) },
+        Case {
+            name: "GaussianNB",
+            data: "clf-200k-50",
+            task: sup(true),
+            metric: "train_accuracy",
+            make: || Box::new(GaussianNB::default()),
+        },
+        Case {
+            name: "KMeans",
+            data: "clf-200k-50",
+            task: Task::Cluster,
+            metric: "train_inertia",
+            make: || Box::new(KMeans::default().n_clusters(8).n_init(1).seed(0)),
+        },
+        Case {
+            name: "PCA",
+            data: "clf-200k-50",
+            task: Task::Transform,
+            metric: "train_explained_variance_ratio",
+            make: || Box::new(Pca::default().n_components(PcaComponents::N(10))),
+        },
     ]
 }
 
@@ -198,7 +294,13 @@ fn main() {
                 let mut extra = serde_json::Map::new();
                 extra.insert("error".into(), serde_json::json!(e));
                 eprintln!("{}: {e}", case.name);
-                print_case(case.name, case.data, args.threads, args.reps, CaseResult { fit_all_s: vec![f64::NAN], extra, ..Default::default() });
+                print_case(
+                    case.name,
+                    case.data,
+                    args.threads,
+                    args.reps,
+                    CaseResult { fit_all_s: vec![f64::NAN], extra, ..Default::default() },
+                );
             }
         }
     }

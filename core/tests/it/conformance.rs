@@ -1,9 +1,7 @@
 //! Conformance suite registrations for the dummy estimators, and the deliberately broken
 //! estimators that prove each check bites.
 
-use oxlearn_core::dummy::{
-    DummyClassifier, DummyClassifierStrategy, DummyRegressor, DummyRegressorStrategy,
-};
+use oxlearn_core::dummy::{DummyClassifier, DummyClassifierStrategy, DummyRegressor, DummyRegressorStrategy};
 
 oxlearn_core::check_estimator!(dummy_classifier_prior, DummyClassifier::default(), invalid: [DummyClassifier::default().constant(7)]);
 oxlearn_core::check_estimator!(
@@ -12,20 +10,13 @@ oxlearn_core::check_estimator!(
 );
 oxlearn_core::check_estimator!(
     dummy_classifier_stratified,
-    DummyClassifier::default()
-        .strategy(DummyClassifierStrategy::Stratified)
-        .seed(0)
+    DummyClassifier::default().strategy(DummyClassifierStrategy::Stratified).seed(0)
 );
 oxlearn_core::check_estimator!(
     dummy_classifier_uniform,
-    DummyClassifier::default()
-        .strategy(DummyClassifierStrategy::Uniform)
-        .seed(0)
+    DummyClassifier::default().strategy(DummyClassifierStrategy::Uniform).seed(0)
 );
-oxlearn_core::check_estimator!(
-    dummy_classifier_constant,
-    DummyClassifier::default().constant(1)
-);
+oxlearn_core::check_estimator!(dummy_classifier_constant, DummyClassifier::default().constant(1));
 oxlearn_core::check_estimator!(dummy_regressor_mean, DummyRegressor::default());
 oxlearn_core::check_estimator!(
     dummy_regressor_median,
@@ -85,20 +76,13 @@ mod broken {
         const NAME: &'static str = "Broken";
         type Kind = RegressorKind;
         fn tags(&self) -> oxlearn_core::Tags {
-            oxlearn_core::Tags {
-                poor_score: true,
-                ..Default::default()
-            }
+            oxlearn_core::Tags { poor_score: true, ..Default::default() }
         }
     }
 
     impl Regressor for Broken {
         type Fitted = FittedBroken;
-        fn fit_checked(
-            &self,
-            x: ArrayView2<'_, f64>,
-            y: ArrayView1<'_, f64>,
-        ) -> Result<FittedBroken> {
+        fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedBroken> {
             let mean = y.mean().unwrap_or(0.0);
             let mut offset = mean;
             match self.flaw {
@@ -106,11 +90,7 @@ mod broken {
                 Flaw::IgnoresSeed => offset += GLOBAL_NOISE.fetch_add(1, Ordering::Relaxed) as f64,
                 _ => {}
             }
-            Ok(FittedBroken {
-                coef: Array1::zeros(x.ncols()),
-                offset,
-                flaw_panics: self.flaw == Flaw::PanicsOnWidth,
-            })
+            Ok(FittedBroken { coef: Array1::zeros(x.ncols()), offset, flaw_panics: self.flaw == Flaw::PanicsOnWidth })
         }
     }
 
@@ -151,24 +131,14 @@ mod broken {
         const NAME: &'static str = "BadProba";
         type Kind = ClassifierKind;
         fn tags(&self) -> oxlearn_core::Tags {
-            oxlearn_core::Tags {
-                poor_score: true,
-                ..Default::default()
-            }
+            oxlearn_core::Tags { poor_score: true, ..Default::default() }
         }
     }
 
     impl Classifier for BadProba {
         type Fitted<L: ClassLabel> = FittedBadProba<L>;
-        fn fit_checked<L: ClassLabel>(
-            &self,
-            x: ArrayView2<'_, f64>,
-            y: EncodedLabels<L>,
-        ) -> Result<FittedBadProba<L>> {
-            Ok(FittedBadProba {
-                classes: y.classes,
-                n_features: x.ncols(),
-            })
+        fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedBadProba<L>> {
+            Ok(FittedBadProba { classes: y.classes, n_features: x.ncols() })
         }
     }
 
@@ -193,20 +163,11 @@ mod broken {
     }
 
     fn make(flaw: Flaw) -> impl Fn() -> Box<dyn DynEstimator> {
-        move || {
-            Box::new(Broken {
-                flaw,
-                memory: Arc::default(),
-            })
-        }
+        move || Box::new(Broken { flaw, memory: Arc::default() })
     }
 
     fn failing_checks(make: &dyn Fn() -> Box<dyn DynEstimator>) -> Vec<&'static str> {
-        CHECKS
-            .iter()
-            .copied()
-            .filter(|c| check::run(c, make, &[]).is_err())
-            .collect()
+        CHECKS.iter().copied().filter(|c| check::run(c, make, &[]).is_err()).collect()
     }
 
     #[test]
@@ -218,10 +179,7 @@ mod broken {
     fn mutating_hyper_parameters_is_caught() {
         let err = check::run("inputs_not_mutated", &make(Flaw::MutatesParams), &[]).unwrap_err();
         assert!(err.contains("changed the hyper-parameters"), "{err}");
-        assert_eq!(
-            failing_checks(&make(Flaw::MutatesParams)),
-            vec!["inputs_not_mutated"]
-        );
+        assert_eq!(failing_checks(&make(Flaw::MutatesParams)), vec!["inputs_not_mutated"]);
     }
 
     #[test]
@@ -236,10 +194,7 @@ mod broken {
         let err = check::run("feature_mismatch", &make(Flaw::PanicsOnWidth), &[]).unwrap_err();
         assert!(err.starts_with("panicked"), "{err}");
         // Skipping the shared validator also lets NaN through, which its own check catches.
-        assert_eq!(
-            failing_checks(&make(Flaw::PanicsOnWidth)),
-            vec!["feature_mismatch", "nonfinite_in_predict"]
-        );
+        assert_eq!(failing_checks(&make(Flaw::PanicsOnWidth)), vec!["feature_mismatch", "nonfinite_in_predict"]);
     }
 
     #[test]
@@ -254,21 +209,11 @@ mod broken {
     fn a_known_failure_that_starts_passing_is_reported() {
         let sound = make(Flaw::None);
         let result = std::panic::catch_unwind(|| {
-            check::assert_check(
-                "feature_mismatch",
-                &sound,
-                &[],
-                &[("feature_mismatch", "pretend")],
-            )
+            check::assert_check("feature_mismatch", &sound, &[], &[("feature_mismatch", "pretend")])
         });
         assert!(result.is_err());
         let flawed = make(Flaw::PanicsOnWidth);
-        check::assert_check(
-            "feature_mismatch",
-            &flawed,
-            &[],
-            &[("feature_mismatch", "known")],
-        );
+        check::assert_check("feature_mismatch", &flawed, &[], &[("feature_mismatch", "known")]);
     }
 
     #[test]

@@ -97,11 +97,7 @@ impl Default for MakeClassification {
 /// A random classification problem of `n_samples` rows and `n_features` columns (scikit-learn's
 /// `make_classification`); see [`MakeClassification`] for the other parameters.
 pub fn make_classification(n_samples: usize, n_features: usize) -> MakeClassification {
-    MakeClassification {
-        n_samples,
-        n_features,
-        ..MakeClassification::default()
-    }
+    MakeClassification { n_samples, n_features, ..MakeClassification::default() }
 }
 
 impl MakeClassification {
@@ -194,18 +190,11 @@ impl MakeClassification {
         if w.len() != k && w.len() + 1 != k {
             return Err(Error::invalid_param(
                 "weights",
-                format!(
-                    "must have n_classes ({k}) or n_classes - 1 ({}) entries, got {}",
-                    k - 1,
-                    w.len()
-                ),
+                format!("must have n_classes ({k}) or n_classes - 1 ({}) entries, got {}", k - 1, w.len()),
             ));
         }
         if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-            return Err(Error::invalid_param(
-                "weights",
-                format!("must be finite and >= 0, got {bad}"),
-            ));
+            return Err(Error::invalid_param("weights", format!("must be finite and >= 0, got {bad}")));
         }
         let mut w = w.clone();
         if w.len() + 1 == k {
@@ -213,11 +202,7 @@ impl MakeClassification {
             if last < 0.0 {
                 return Err(Error::invalid_param(
                     "weights",
-                    format!(
-                        "the {} given weights sum to {}, leaving nothing for the last class",
-                        k - 1,
-                        1.0 - last
-                    ),
+                    format!("the {} given weights sum to {}, leaving nothing for the last class", k - 1, 1.0 - last),
                 ));
             }
             w.push(last);
@@ -267,10 +252,7 @@ impl MakeClassification {
             ));
         }
         if !(0.0..=1.0).contains(&self.flip_y) {
-            return Err(Error::invalid_param(
-                "flip_y",
-                format!("must be in [0, 1], got {}", self.flip_y),
-            ));
+            return Err(Error::invalid_param("flip_y", format!("must be in [0, 1], got {}", self.flip_y)));
         }
         if !(self.class_sep.is_finite() && self.class_sep > 0.0) {
             return Err(Error::invalid_param(
@@ -300,17 +282,15 @@ impl MakeClassification {
         let n_clusters = n_classes * n_per;
 
         // Samples per cluster, as scikit-learn counts them.
-        let mut counts: Vec<usize> = (0..n_clusters)
-            .map(|k| (n as f64 * weights[k % n_classes] / n_per as f64) as usize)
-            .collect();
+        let mut counts: Vec<usize> =
+            (0..n_clusters).map(|k| (n as f64 * weights[k % n_classes] / n_per as f64) as usize).collect();
         let assigned = counts.iter().fold(0usize, |a, &c| a.saturating_add(c));
         for i in 0..n.saturating_sub(assigned) {
             counts[i % n_clusters] += 1;
         }
 
         // Cluster centroids on distinct hypercube vertices, scaled to [-class_sep, class_sep].
-        let mut centroids = hypercube_vertices(n_clusters, ni, rng)
-            .mapv(|b| b * 2.0 * self.class_sep - self.class_sep);
+        let mut centroids = hypercube_vertices(n_clusters, ni, rng).mapv(|b| b * 2.0 * self.class_sep - self.class_sep);
         if !self.hypercube {
             for mut row in centroids.rows_mut() {
                 row *= rng.r#gen::<f64>();
@@ -360,9 +340,7 @@ impl MakeClassification {
 
         let shift: Vec<f64> = match self.shift {
             Some(v) => vec![v; p],
-            None => (0..p)
-                .map(|_| (2.0 * rng.r#gen::<f64>() - 1.0) * self.class_sep)
-                .collect(),
+            None => (0..p).map(|_| (2.0 * rng.r#gen::<f64>() - 1.0) * self.class_sep).collect(),
         };
         let scale: Vec<f64> = match self.scale {
             Some(v) => vec![v; p],
@@ -385,11 +363,7 @@ impl MakeClassification {
 /// `samples` distinct vertices of the unit hypercube in `dimensions` dimensions (0/1 entries),
 /// as scikit-learn's `_generate_hypercube`: beyond 30 dimensions the leading coordinates are
 /// free random bits and only the last 30 are kept distinct.
-fn hypercube_vertices(
-    samples: usize,
-    dimensions: usize,
-    rng: &mut Xoshiro256PlusPlus,
-) -> Array2<f64> {
+fn hypercube_vertices(samples: usize, dimensions: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
     let mut out = Array2::zeros((samples, dimensions));
     let free = dimensions.saturating_sub(30);
     for v in out.slice_mut(s![.., ..free]).iter_mut() {
@@ -415,11 +389,7 @@ mod tests {
     fn hypercube_vertices_are_distinct() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
         let v = hypercube_vertices(8, 3, &mut rng);
-        let mut rows: Vec<Vec<u8>> = v
-            .rows()
-            .into_iter()
-            .map(|r| r.iter().map(|&b| b as u8).collect())
-            .collect();
+        let mut rows: Vec<Vec<u8>> = v.rows().into_iter().map(|r| r.iter().map(|&b| b as u8).collect()).collect();
         rows.sort();
         rows.dedup();
         assert_eq!(rows.len(), 8);

@@ -19,9 +19,7 @@ mod shapes;
 
 pub use classification::{MakeClassification, make_classification};
 pub use regression::{MakeRegression, make_regression};
-pub use shapes::{
-    Centers, ClusterStd, MakeBlobs, MakeCircles, MakeMoons, make_blobs, make_circles, make_moons,
-};
+pub use shapes::{Centers, ClusterStd, MakeBlobs, MakeCircles, MakeMoons, make_blobs, make_circles, make_moons};
 
 use ndarray::{Array1, Array2, Axis};
 use oxlearn_core::{Error, Result};
@@ -45,32 +43,20 @@ fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
 }
 
 /// Shuffles the rows of `x` and `y` together (scikit-learn's `utils.shuffle`).
-fn shuffle_rows<T: Clone>(
-    x: Array2<f64>,
-    y: Array1<T>,
-    rng: &mut Xoshiro256PlusPlus,
-) -> (Array2<f64>, Array1<T>) {
+fn shuffle_rows<T: Clone>(x: Array2<f64>, y: Array1<T>, rng: &mut Xoshiro256PlusPlus) -> (Array2<f64>, Array1<T>) {
     let idx = permutation(x.nrows(), rng);
     (x.select(Axis(0), &idx), y.select(Axis(0), &idx))
 }
 
 fn check_finite(name: &str, v: f64) -> Result<()> {
-    if v.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::invalid_param(
-            name,
-            format!("must be finite, got {v}"),
-        ))
-    }
+    if v.is_finite() { Ok(()) } else { Err(Error::invalid_param(name, format!("must be finite, got {v}"))) }
 }
 
 fn check_noise(noise: Option<f64>) -> Result<()> {
     match noise {
-        Some(n) if !(n.is_finite() && n >= 0.0) => Err(Error::invalid_param(
-            "noise",
-            format!("must be a finite number >= 0, got {n}"),
-        )),
+        Some(n) if !(n.is_finite() && n >= 0.0) => {
+            Err(Error::invalid_param("noise", format!("must be a finite number >= 0, got {n}")))
+        }
         _ => Ok(()),
     }
 }

@@ -73,11 +73,7 @@ impl Default for MakeRegression {
 /// A random linear regression problem of `n_samples` rows and `n_features` columns
 /// (scikit-learn's `make_regression`); see [`MakeRegression`] for the other parameters.
 pub fn make_regression(n_samples: usize, n_features: usize) -> MakeRegression {
-    MakeRegression {
-        n_samples,
-        n_features,
-        ..MakeRegression::default()
-    }
+    MakeRegression { n_samples, n_features, ..MakeRegression::default() }
 }
 
 impl MakeRegression {
@@ -137,10 +133,7 @@ impl MakeRegression {
             return Err(Error::invalid_param("n_features", "must be >= 1, got 0"));
         }
         if self.effective_rank == Some(0) {
-            return Err(Error::invalid_param(
-                "effective_rank",
-                "must be >= 1 or None, got 0",
-            ));
+            return Err(Error::invalid_param("effective_rank", "must be >= 1 or None, got 0"));
         }
         check_finite("bias", self.bias)?;
         if !(0.0..=1.0).contains(&self.tail_strength) {
@@ -150,10 +143,7 @@ impl MakeRegression {
             ));
         }
         if !(self.noise.is_finite() && self.noise >= 0.0) {
-            return Err(Error::invalid_param(
-                "noise",
-                format!("must be a finite number >= 0, got {}", self.noise),
-            ));
+            return Err(Error::invalid_param("noise", format!("must be a finite number >= 0, got {}", self.noise)));
         }
         Ok(())
     }
@@ -212,9 +202,7 @@ fn low_rank_matrix(
     let k = n_samples.min(n_features);
     let mut orthonormal = |rows: usize| -> Array2<f64> {
         let g = Array2::<f64>::from_shape_simple_fn((rows, k), || rng.sample(StandardNormal));
-        let q = faer::Mat::<f64>::from_fn(rows, k, |i, j| g[[i, j]])
-            .qr()
-            .compute_thin_Q();
+        let q = faer::Mat::<f64>::from_fn(rows, k, |i, j| g[[i, j]]).qr().compute_thin_Q();
         Array2::from_shape_fn((rows, k), |(i, j)| q[(i, j)])
     };
     let mut u = orthonormal(n_samples);

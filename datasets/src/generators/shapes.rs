@@ -105,11 +105,7 @@ impl Default for MakeBlobs {
 /// Gaussian blobs: `n_samples` points in `n_features` dimensions (scikit-learn's `make_blobs`);
 /// see [`MakeBlobs`] for the other parameters.
 pub fn make_blobs(n_samples: usize, n_features: usize) -> MakeBlobs {
-    MakeBlobs {
-        n_samples,
-        n_features,
-        ..MakeBlobs::default()
-    }
+    MakeBlobs { n_samples, n_features, ..MakeBlobs::default() }
 }
 
 impl MakeBlobs {
@@ -186,10 +182,7 @@ impl MakeBlobs {
                     ));
                 }
                 if let Some(v) = c.iter().find(|v| !v.is_finite()) {
-                    return Err(Error::invalid_param(
-                        "centers",
-                        format!("must be finite, got {v}"),
-                    ));
+                    return Err(Error::invalid_param("centers", format!("must be finite, got {v}")));
                 }
                 Some(c)
             }
@@ -213,10 +206,7 @@ impl MakeBlobs {
                 if per.len() != n_centers {
                     return Err(Error::invalid_param(
                         "n_samples",
-                        format!(
-                            "has {} per-centre counts but there are {n_centers} centers",
-                            per.len()
-                        ),
+                        format!("has {} per-centre counts but there are {n_centers} centers", per.len()),
                     ));
                 }
                 per.clone()
@@ -226,10 +216,7 @@ impl MakeBlobs {
                 .collect(),
         };
         let Some(total) = counts.iter().try_fold(0usize, |a, &c| a.checked_add(c)) else {
-            return Err(Error::invalid_param(
-                "n_samples",
-                "the per-centre counts overflow usize",
-            ));
+            return Err(Error::invalid_param("n_samples", "the per-centre counts overflow usize"));
         };
         if total == 0 {
             return Err(Error::invalid_param("n_samples", "must be >= 1, got 0"));
@@ -247,19 +234,14 @@ impl MakeBlobs {
             }
         };
         if let Some(s) = stds.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
-            return Err(Error::invalid_param(
-                "cluster_std",
-                format!("must be finite and >= 0, got {s}"),
-            ));
+            return Err(Error::invalid_param("cluster_std", format!("must be finite and >= 0, got {s}")));
         }
 
         let mut rng = rng(self.seed);
         let rng = &mut rng;
         let centers = match fixed {
             Some(c) => c.clone(),
-            None => {
-                Array2::from_shape_simple_fn((n_centers, n_features), || rng.gen_range(low..high))
-            }
+            None => Array2::from_shape_simple_fn((n_centers, n_features), || rng.gen_range(low..high)),
         };
         let mut x = Array2::<f64>::zeros((total, n_features));
         let mut y = Array1::<i64>::zeros(total);
@@ -307,22 +289,14 @@ pub struct MakeMoons {
 
 impl Default for MakeMoons {
     fn default() -> Self {
-        MakeMoons {
-            n_samples: 100,
-            noise: None,
-            shuffle: true,
-            seed: None,
-        }
+        MakeMoons { n_samples: 100, noise: None, shuffle: true, seed: None }
     }
 }
 
 /// Two interleaving half circles of `n_samples` points (scikit-learn's `make_moons`); see
 /// [`MakeMoons`].
 pub fn make_moons(n_samples: usize) -> MakeMoons {
-    MakeMoons {
-        n_samples,
-        ..MakeMoons::default()
-    }
+    MakeMoons { n_samples, ..MakeMoons::default() }
 }
 
 impl MakeMoons {
@@ -358,19 +332,9 @@ impl MakeMoons {
         check_noise(self.noise)?;
         let n_out = self.n_samples / 2;
         let n_in = self.n_samples - n_out;
-        let outer = linspace(0.0, PI, n_out, true)
-            .into_iter()
-            .map(|t| (t.cos(), t.sin()));
-        let inner = linspace(0.0, PI, n_in, true)
-            .into_iter()
-            .map(|t| (1.0 - t.cos(), 1.0 - t.sin() - 0.5));
-        two_classes(
-            outer.chain(inner).collect(),
-            n_out,
-            self.shuffle,
-            self.noise,
-            self.seed,
-        )
+        let outer = linspace(0.0, PI, n_out, true).into_iter().map(|t| (t.cos(), t.sin()));
+        let inner = linspace(0.0, PI, n_in, true).into_iter().map(|t| (1.0 - t.cos(), 1.0 - t.sin() - 0.5));
+        two_classes(outer.chain(inner).collect(), n_out, self.shuffle, self.noise, self.seed)
     }
 }
 
@@ -402,23 +366,14 @@ pub struct MakeCircles {
 
 impl Default for MakeCircles {
     fn default() -> Self {
-        MakeCircles {
-            n_samples: 100,
-            factor: 0.8,
-            noise: None,
-            shuffle: true,
-            seed: None,
-        }
+        MakeCircles { n_samples: 100, factor: 0.8, noise: None, shuffle: true, seed: None }
     }
 }
 
 /// A circle inside a circle, `n_samples` points in all (scikit-learn's `make_circles`); see
 /// [`MakeCircles`].
 pub fn make_circles(n_samples: usize) -> MakeCircles {
-    MakeCircles {
-        n_samples,
-        ..MakeCircles::default()
-    }
+    MakeCircles { n_samples, ..MakeCircles::default() }
 }
 
 impl MakeCircles {
@@ -458,28 +413,15 @@ impl MakeCircles {
             return Err(Error::invalid_param("n_samples", "must be >= 1, got 0"));
         }
         if !(0.0..1.0).contains(&self.factor) {
-            return Err(Error::invalid_param(
-                "factor",
-                format!("must be in [0, 1), got {}", self.factor),
-            ));
+            return Err(Error::invalid_param("factor", format!("must be in [0, 1), got {}", self.factor)));
         }
         check_noise(self.noise)?;
         let n_out = self.n_samples / 2;
         let n_in = self.n_samples - n_out;
         let f = self.factor;
-        let outer = linspace(0.0, 2.0 * PI, n_out, false)
-            .into_iter()
-            .map(|t| (t.cos(), t.sin()));
-        let inner = linspace(0.0, 2.0 * PI, n_in, false)
-            .into_iter()
-            .map(|t| (t.cos() * f, t.sin() * f));
-        two_classes(
-            outer.chain(inner).collect(),
-            n_out,
-            self.shuffle,
-            self.noise,
-            self.seed,
-        )
+        let outer = linspace(0.0, 2.0 * PI, n_out, false).into_iter().map(|t| (t.cos(), t.sin()));
+        let inner = linspace(0.0, 2.0 * PI, n_in, false).into_iter().map(|t| (t.cos() * f, t.sin() * f));
+        two_classes(outer.chain(inner).collect(), n_out, self.shuffle, self.noise, self.seed)
     }
 }
 
@@ -493,10 +435,7 @@ fn two_classes(
     seed: Option<u64>,
 ) -> Result<(Array2<f64>, Array1<i64>)> {
     let n = points.len();
-    let mut x = Array2::from_shape_fn(
-        (n, 2),
-        |(i, j)| if j == 0 { points[i].0 } else { points[i].1 },
-    );
+    let mut x = Array2::from_shape_fn((n, 2), |(i, j)| if j == 0 { points[i].0 } else { points[i].1 });
     let mut y = Array1::from_shape_fn(n, |i| i64::from(i >= n_class0));
     let mut rng: Xoshiro256PlusPlus = rng(seed);
     if shuffle {

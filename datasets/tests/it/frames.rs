@@ -3,9 +3,8 @@
 use ndarray::array;
 use oxlearn_core::{Error, Label};
 use oxlearn_datasets::{
-    Nulls, diabetes, frame_to_array, frame_to_array_with, iris, read_csv, read_parquet, scan_csv,
-    scan_parquet, write_csv, write_parquet, xy_classification, xy_from_frame, xy_from_frame_with,
-    xy_regression,
+    Nulls, diabetes, frame_to_array, frame_to_array_with, iris, read_csv, read_parquet, scan_csv, scan_parquet,
+    write_csv, write_parquet, xy_classification, xy_from_frame, xy_from_frame_with, xy_regression,
 };
 use polars::prelude::{DataType, IntoLazy, NamedFrom, Series, col, df, lit};
 
@@ -44,11 +43,7 @@ fn csv_round_trip_keeps_values_and_types() {
 fn parquet_round_trip_is_bit_identical() {
     let dir = temp_dir("parquet");
     let path = dir.join("random.parquet");
-    let (x, y) = oxlearn_datasets::make_regression(200, 5)
-        .noise(1.0)
-        .seed(3)
-        .generate()
-        .unwrap();
+    let (x, y) = oxlearn_datasets::make_regression(200, 5).noise(1.0).seed(3).generate().unwrap();
     let mut columns: Vec<polars::prelude::Column> = x
         .columns()
         .into_iter()
@@ -71,36 +66,20 @@ fn lazy_scans_push_down_the_query() {
     let df = iris().to_frame().unwrap();
     write_csv(&df, dir.join("iris.csv")).unwrap();
     write_parquet(&df, dir.join("iris.parquet")).unwrap();
-    for lf in [
-        scan_csv(dir.join("iris.csv")).unwrap(),
-        scan_parquet(dir.join("iris.parquet")).unwrap(),
-    ] {
-        let small = lf
-            .filter(col("target").eq(lit(2i64)))
-            .select([col("petal_length_cm"), col("target")])
-            .collect()
-            .unwrap();
+    for lf in [scan_csv(dir.join("iris.csv")).unwrap(), scan_parquet(dir.join("iris.parquet")).unwrap()] {
+        let small =
+            lf.filter(col("target").eq(lit(2i64))).select([col("petal_length_cm"), col("target")]).collect().unwrap();
         assert_eq!(small.shape(), (50, 2));
     }
     // The in-memory frame also works lazily.
-    assert_eq!(
-        df.lazy()
-            .filter(col("target").eq(lit(0i64)))
-            .collect()
-            .unwrap()
-            .height(),
-        50
-    );
+    assert_eq!(df.lazy().filter(col("target").eq(lit(0i64))).collect().unwrap().height(), 50);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn missing_files_are_io_errors_naming_the_path() {
     let dir = temp_dir("missing");
-    for e in [
-        read_csv(dir.join("nope.csv")).unwrap_err(),
-        read_parquet(dir.join("nope.parquet")).unwrap_err(),
-    ] {
+    for e in [read_csv(dir.join("nope.csv")).unwrap_err(), read_parquet(dir.join("nope.parquet")).unwrap_err()] {
         assert!(matches!(e, Error::Io(_)), "{e:?}");
         assert!(e.to_string().contains("nope."), "{e}");
     }
@@ -133,10 +112,7 @@ fn numeric_and_boolean_columns_convert() {
 fn missing_target_lists_the_columns() {
     let df = df!("a" => [1.0], "b" => [2.0]).unwrap();
     let msg = invalid_input(xy_from_frame(&df, "target").unwrap_err());
-    assert_eq!(
-        msg,
-        r#"column "target" not found; the frame's columns are ["a", "b"]"#
-    );
+    assert_eq!(msg, r#"column "target" not found; the frame's columns are ["a", "b"]"#);
     assert!(xy_regression(&df, "target").is_err());
     assert!(xy_classification(&df, "target").is_err());
 }
@@ -145,10 +121,7 @@ fn missing_target_lists_the_columns() {
 fn non_numeric_feature_is_named() {
     let df = df!("age" => [30.0, 40.0], "plan" => ["basic", "pro"], "y" => [0i64, 1]).unwrap();
     let msg = invalid_input(xy_from_frame(&df, "y").unwrap_err());
-    assert!(
-        msg.starts_with(r#"feature column "plan" has type str, which is not numeric"#),
-        "{msg}"
-    );
+    assert!(msg.starts_with(r#"feature column "plan" has type str, which is not numeric"#), "{msg}");
     // Dropping it is enough.
     let (x, _) = xy_regression(&df.drop("plan").unwrap(), "y").unwrap();
     assert_eq!(x, array![[30.0], [40.0]]);
@@ -158,10 +131,7 @@ fn non_numeric_feature_is_named() {
 fn nulls_are_errors_unless_asked_for_nan() {
     let df = df!("a" => [Some(1.0), Some(2.0), None], "b" => [Some(1i64), None, Some(3)], "y" => [0i64, 1, 0]).unwrap();
     let msg = invalid_input(xy_from_frame(&df, "y").unwrap_err());
-    assert!(
-        msg.starts_with(r#"feature column "a" holds a null at row 2"#),
-        "{msg}"
-    );
+    assert!(msg.starts_with(r#"feature column "a" holds a null at row 2"#), "{msg}");
     let (x, _) = xy_from_frame_with(&df, "y", Nulls::AsNaN).unwrap();
     assert_eq!(x[[0, 0]], 1.0);
     assert!(x[[2, 0]].is_nan() && x[[1, 1]].is_nan());
@@ -178,18 +148,12 @@ fn target_conversions_and_their_errors() {
     let (_, y) = xy_classification(&df, "y").unwrap();
     assert_eq!(y, array![Label::Int(1), Label::Int(2)]);
     let msg = invalid_input(xy_classification(&df, "z").unwrap_err());
-    assert!(
-        msg.contains("holds 0.5 at row 0, which is not a class label"),
-        "{msg}"
-    );
+    assert!(msg.contains("holds 0.5 at row 0, which is not a class label"), "{msg}");
 
     // A string target is no regression target.
     let df = df!("x" => [1.0, 2.0], "y" => ["a", "b"], "n" => [Some(1.0), None]).unwrap();
     let msg = invalid_input(xy_regression(&df.drop("n").unwrap(), "y").unwrap_err());
-    assert!(
-        msg.starts_with(r#"target column "y" has type str, which is not numeric"#),
-        "{msg}"
-    );
+    assert!(msg.starts_with(r#"target column "y" has type str, which is not numeric"#), "{msg}");
 
     // A null target names its row.
     let msg = invalid_input(xy_regression(&df.drop("y").unwrap(), "n").unwrap_err());
@@ -199,15 +163,10 @@ fn target_conversions_and_their_errors() {
 
     // Categorical labels become strings.
     let cat = Series::new("y".into(), ["lo", "hi", "lo"])
-        .cast(&DataType::from_categories(
-            polars::prelude::Categories::global(),
-        ))
+        .cast(&DataType::from_categories(polars::prelude::Categories::global()))
         .unwrap();
     let y = oxlearn_datasets::series_to_labels(&cat).unwrap();
-    assert_eq!(
-        y,
-        array![Label::from("lo"), Label::from("hi"), Label::from("lo")]
-    );
+    assert_eq!(y, array![Label::from("lo"), Label::from("hi"), Label::from("lo")]);
 }
 
 #[test]
@@ -220,10 +179,7 @@ fn csv_types_are_inferred_from_the_whole_file() {
     }
     text.push_str("1.5,0\n");
     std::fs::write(&path, text).unwrap();
-    for df in [
-        read_csv(&path).unwrap(),
-        scan_csv(&path).unwrap().collect().unwrap(),
-    ] {
+    for df in [read_csv(&path).unwrap(), scan_csv(&path).unwrap().collect().unwrap()] {
         assert_eq!(df.column("a").unwrap().dtype(), &DataType::Float64);
         let (x, _) = xy_regression(&df, "y").unwrap();
         assert_eq!(x[[500, 0]], 1.5);

@@ -3,9 +3,7 @@
 
 use ndarray::{Array1, Array2, Axis, s};
 use oxlearn_core::Error;
-use oxlearn_datasets::{
-    make_blobs, make_circles, make_classification, make_moons, make_regression,
-};
+use oxlearn_datasets::{make_blobs, make_circles, make_classification, make_moons, make_regression};
 
 fn bincount(y: &Array1<i64>) -> Vec<usize> {
     let k = y.iter().copied().max().map_or(0, |m| m as usize + 1);
@@ -51,11 +49,7 @@ fn class_sizes_match_scikit_learn() {
                 y
             }
             "blobs" => {
-                let (x, y) = make_blobs(num(0), 2)
-                    .centers(num(1))
-                    .seed(0)
-                    .generate()
-                    .unwrap();
+                let (x, y) = make_blobs(num(0), 2).centers(num(1)).seed(0).generate().unwrap();
                 assert_eq!(x.dim(), (num(0), 2));
                 y
             }
@@ -92,29 +86,17 @@ fn classification_columns_have_sklearn_structure() {
     let inf = x.slice(s![.., ..3]).to_owned();
     for j in 3..5 {
         let residual = least_squares_residual(&inf, &x.column(j).to_owned());
-        assert!(
-            residual < 1e-9 * x.column(j).dot(&x.column(j)).sqrt(),
-            "column {j}: {residual}"
-        );
+        assert!(residual < 1e-9 * x.column(j).dot(&x.column(j)).sqrt(), "column {j}: {residual}");
     }
     // Noise columns are not.
     assert!(least_squares_residual(&inf, &x.column(8).to_owned()) > 1.0);
     // Repeated columns copy an informative or redundant one.
     for j in 5..7 {
-        assert!(
-            (0..5).any(|k| x.column(k) == x.column(j)),
-            "column {j} repeats nothing"
-        );
+        assert!((0..5).any(|k| x.column(k) == x.column(j)), "column {j} repeats nothing");
     }
     // Each cluster sits near a vertex of the [-1, 1]^3 hypercube: its mean's coordinates are
     // about +-class_sep (the random mixing matrix has mean zero).
-    let means: Vec<_> = (0..8)
-        .map(|k| {
-            x.slice(s![k * 50..(k + 1) * 50, ..3])
-                .mean_axis(Axis(0))
-                .unwrap()
-        })
-        .collect();
+    let means: Vec<_> = (0..8).map(|k| x.slice(s![k * 50..(k + 1) * 50, ..3]).mean_axis(Axis(0)).unwrap()).collect();
     for m in &means {
         assert!(m.iter().all(|v| v.abs() > 0.4 && v.abs() < 1.6), "{m}");
     }
@@ -149,23 +131,14 @@ fn least_squares_residual(a: &Array2<f64>, b: &Array1<f64>) -> f64 {
 #[test]
 fn classification_flip_shift_scale_and_separation() {
     // flip_y = 1: labels are redrawn uniformly, so about half of the two classes change.
-    let base = make_classification(2000, 5)
-        .n_informative(2)
-        .n_redundant(0)
-        .shuffle(false)
-        .seed(4);
+    let base = make_classification(2000, 5).n_informative(2).n_redundant(0).shuffle(false).seed(4);
     let (_, clean) = base.clone().flip_y(0.0).generate().unwrap();
     let (_, flipped) = base.clone().flip_y(1.0).generate().unwrap();
     let changed = clean.iter().zip(&flipped).filter(|(a, b)| a != b).count();
     assert!((800..1200).contains(&changed), "{changed}");
     // shift and scale apply to every feature: (x + shift) * scale.
     let (x0, _) = base.clone().generate().unwrap();
-    let (x1, _) = base
-        .clone()
-        .shift(Some(2.0))
-        .scale(Some(3.0))
-        .generate()
-        .unwrap();
+    let (x1, _) = base.clone().shift(Some(2.0)).scale(Some(3.0)).generate().unwrap();
     let expected = (&x0 + 2.0) * 3.0;
     assert!(x1.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-12));
     // Random scale: every feature scaled by a factor in [1, 101].
@@ -173,12 +146,7 @@ fn classification_flip_shift_scale_and_separation() {
     for j in 0..5 {
         let ratio = x2[[0, j]] / x0[[0, j]];
         assert!((1.0..=101.0).contains(&ratio), "{ratio}");
-        assert!(
-            x2.column(j)
-                .iter()
-                .zip(x0.column(j))
-                .all(|(a, b)| (a - ratio * b).abs() < 1e-9 * a.abs().max(1.0))
-        );
+        assert!(x2.column(j).iter().zip(x0.column(j)).all(|(a, b)| (a - ratio * b).abs() < 1e-9 * a.abs().max(1.0)));
     }
     // A large class_sep makes the classes separable by the nearest class mean.
     let (x, y) = make_classification(500, 4)
@@ -242,29 +210,15 @@ fn regression_without_noise_is_exactly_linear() {
         }
     }
     // n_informative is capped at n_features; the default is 100 features, 10 informative.
-    let (_, _, coef) = make_regression(10, 3)
-        .n_informative(50)
-        .seed(0)
-        .generate_with_coef()
-        .unwrap();
+    let (_, _, coef) = make_regression(10, 3).n_informative(50).seed(0).generate_with_coef().unwrap();
     assert!(coef.iter().all(|&c| c > 0.0));
-    let (x, _, coef) = make_regression(100, 100)
-        .seed(0)
-        .generate_with_coef()
-        .unwrap();
-    assert_eq!(
-        (x.dim(), coef.iter().filter(|&&c| c != 0.0).count()),
-        ((100, 100), 10)
-    );
+    let (x, _, coef) = make_regression(100, 100).seed(0).generate_with_coef().unwrap();
+    assert_eq!((x.dim(), coef.iter().filter(|&&c| c != 0.0).count()), ((100, 100), 10));
 }
 
 #[test]
 fn regression_noise_has_the_asked_spread() {
-    let (x, y, coef) = make_regression(4000, 3)
-        .noise(2.0)
-        .seed(2)
-        .generate_with_coef()
-        .unwrap();
+    let (x, y, coef) = make_regression(4000, 3).noise(2.0).seed(2).generate_with_coef().unwrap();
     let resid = &y - &x.dot(&coef);
     let sd = (resid.mapv(|v| v * v).sum() / resid.len() as f64).sqrt();
     assert!((sd - 2.0).abs() < 0.1, "{sd}");
@@ -272,22 +226,14 @@ fn regression_noise_has_the_asked_spread() {
 
 #[test]
 fn low_rank_design_has_decaying_singular_values() {
-    let (x, _) = make_regression(60, 30)
-        .effective_rank(Some(3))
-        .tail_strength(0.0)
-        .seed(8)
-        .generate()
-        .unwrap();
+    let (x, _) = make_regression(60, 30).effective_rank(Some(3)).tail_strength(0.0).seed(8).generate().unwrap();
     let m = faer::Mat::<f64>::from_fn(60, 30, |i, j| x[[i, j]]);
     let mut sv = m.singular_values().unwrap();
     sv.sort_by(|a, b| b.total_cmp(a));
     // Without a tail, s_i = exp(-(i / 3)^2).
     for (i, s) in sv.iter().take(6).enumerate() {
         let expected = (-(i as f64 / 3.0).powi(2)).exp();
-        assert!(
-            (s - expected).abs() < 1e-9,
-            "s_{i} = {s}, expected {expected}"
-        );
+        assert!((s - expected).abs() < 1e-9, "s_{i} = {s}, expected {expected}");
     }
 }
 
@@ -310,64 +256,37 @@ fn blobs_center_where_asked() {
         let sd = xk.std_axis(Axis(0), 1.0);
         let want_sd = [0.5, 2.0][k];
         assert!(
-            (&mean - &centers.row(k))
-                .iter()
-                .all(|d| d.abs() < 4.0 * want_sd / (rows.len() as f64).sqrt()),
+            (&mean - &centers.row(k)).iter().all(|d| d.abs() < 4.0 * want_sd / (rows.len() as f64).sqrt()),
             "{mean}"
         );
         assert!(sd.iter().all(|s| (s / want_sd - 1.0).abs() < 0.2), "{sd}");
     }
     // Random centres stay inside center_box; the default is 3 centres in 2-D.
-    let (x, y, c) = make_blobs(90, 4)
-        .center_box(-1.0, 1.0)
-        .cluster_std(0.0)
-        .seed(0)
-        .generate_with_centers()
-        .unwrap();
+    let (x, y, c) = make_blobs(90, 4).center_box(-1.0, 1.0).cluster_std(0.0).seed(0).generate_with_centers().unwrap();
     assert_eq!((x.dim(), c.dim()), ((90, 4), (3, 4)));
     assert!(c.iter().all(|v| (-1.0..1.0).contains(v)));
     // With std 0, each point is its centre.
     for (row, &k) in x.rows().into_iter().zip(&y) {
         assert_eq!(row, c.row(k as usize));
     }
-    assert_eq!(
-        make_blobs(100, 2).seed(0).generate().unwrap().0.dim(),
-        (100, 2)
-    );
+    assert_eq!(make_blobs(100, 2).seed(0).generate().unwrap().0.dim(), (100, 2));
 }
 
 #[test]
 fn moons_and_circles_lie_on_their_curves() {
     let (x, y) = make_moons(101).seed(0).generate().unwrap();
     for (p, &c) in x.rows().into_iter().zip(&y) {
-        let r = if c == 0 {
-            p[0].hypot(p[1])
-        } else {
-            (p[0] - 1.0).hypot(p[1] - 0.5)
-        };
+        let r = if c == 0 { p[0].hypot(p[1]) } else { (p[0] - 1.0).hypot(p[1] - 0.5) };
         assert!((r - 1.0).abs() < 1e-12, "{p} class {c}");
-        assert!(if c == 0 {
-            p[1] >= -1e-12
-        } else {
-            p[1] <= 0.5 + 1e-12
-        });
+        assert!(if c == 0 { p[1] >= -1e-12 } else { p[1] <= 0.5 + 1e-12 });
     }
     let (x, y) = make_circles(64).factor(0.3).seed(0).generate().unwrap();
     for (p, &c) in x.rows().into_iter().zip(&y) {
         assert!((p[0].hypot(p[1]) - [1.0, 0.3][c as usize]).abs() < 1e-12);
     }
     // Noise moves points off the curves by about `noise`.
-    let (clean, _) = make_circles(1000)
-        .shuffle(false)
-        .seed(1)
-        .generate()
-        .unwrap();
-    let (noisy, _) = make_circles(1000)
-        .shuffle(false)
-        .noise(0.05)
-        .seed(1)
-        .generate()
-        .unwrap();
+    let (clean, _) = make_circles(1000).shuffle(false).seed(1).generate().unwrap();
+    let (noisy, _) = make_circles(1000).shuffle(false).noise(0.05).seed(1).generate().unwrap();
     let d = &noisy - &clean;
     let sd = (d.mapv(|v| v * v).sum() / d.len() as f64).sqrt();
     assert!((sd - 0.05).abs() < 0.005, "{sd}");
@@ -379,36 +298,18 @@ fn moons_and_circles_lie_on_their_curves() {
 #[test]
 fn same_seed_same_data_other_seed_other_data() {
     let c = || make_classification(50, 6);
-    assert_eq!(
-        c().seed(3).generate().unwrap(),
-        c().seed(3).generate().unwrap()
-    );
-    assert_ne!(
-        c().seed(3).generate().unwrap().0,
-        c().seed(4).generate().unwrap().0
-    );
+    assert_eq!(c().seed(3).generate().unwrap(), c().seed(3).generate().unwrap());
+    assert_ne!(c().seed(3).generate().unwrap().0, c().seed(4).generate().unwrap().0);
     let r = || make_regression(30, 4).noise(1.0);
-    assert_eq!(
-        r().seed(3).generate().unwrap(),
-        r().seed(3).generate().unwrap()
-    );
-    assert_ne!(
-        r().seed(3).generate().unwrap().0,
-        r().seed(4).generate().unwrap().0
-    );
-    assert_eq!(
-        make_blobs(30, 2).seed(1).generate().unwrap(),
-        make_blobs(30, 2).seed(1).generate().unwrap()
-    );
+    assert_eq!(r().seed(3).generate().unwrap(), r().seed(3).generate().unwrap());
+    assert_ne!(r().seed(3).generate().unwrap().0, r().seed(4).generate().unwrap().0);
+    assert_eq!(make_blobs(30, 2).seed(1).generate().unwrap(), make_blobs(30, 2).seed(1).generate().unwrap());
     assert_eq!(
         make_moons(30).noise(0.1).seed(1).generate().unwrap(),
         make_moons(30).noise(0.1).seed(1).generate().unwrap()
     );
     // Without a seed, two calls differ.
-    assert_ne!(
-        make_circles(30).noise(0.1).generate().unwrap().0,
-        make_circles(30).noise(0.1).generate().unwrap().0
-    );
+    assert_ne!(make_circles(30).noise(0.1).generate().unwrap().0, make_circles(30).noise(0.1).generate().unwrap().0);
 }
 
 #[test]
@@ -416,17 +317,8 @@ fn absurd_parameters_are_invalid_param_errors() {
     let c = || make_classification(100, 20);
     let cases = [
         (c().n_samples(0).generate(), "n_samples"),
-        (
-            c().n_informative(10)
-                .n_redundant(10)
-                .n_repeated(1)
-                .generate(),
-            "n_features",
-        ),
-        (
-            c().n_informative(2).n_classes(3).generate(),
-            "n_informative",
-        ),
+        (c().n_informative(10).n_redundant(10).n_repeated(1).generate(), "n_features"),
+        (c().n_informative(2).n_classes(3).generate(), "n_informative"),
         (c().n_classes(0).generate(), "n_classes"),
         (c().weights(vec![0.5, 0.3, 0.2]).generate(), "weights"),
         (c().weights(vec![1.5]).generate(), "weights"),
@@ -439,12 +331,7 @@ fn absurd_parameters_are_invalid_param_errors() {
         assert_eq!(invalid_param(result.unwrap_err()), name);
     }
     // Weights far above 1 fill the first clusters and truncate, as NumPy's slicing does.
-    let (_, y) = c()
-        .weights(vec![1e300, 0.0])
-        .flip_y(0.0)
-        .seed(0)
-        .generate()
-        .unwrap();
+    let (_, y) = c().weights(vec![1e300, 0.0]).flip_y(0.0).seed(0).generate().unwrap();
     assert_eq!(bincount(&y), vec![100]);
     let r = || make_regression(10, 5);
     for (result, name) in [
@@ -462,16 +349,8 @@ fn absurd_parameters_are_invalid_param_errors() {
         (b().center_box(1.0, -1.0).generate(), "center_box"),
         (b().center_box(-1e308, 1e308).generate(), "center_box"),
         (b().cluster_std(-1.0).generate(), "cluster_std"),
-        (
-            b().centers(3).cluster_std(vec![1.0, 2.0]).generate(),
-            "cluster_std",
-        ),
-        (
-            b().centers(2)
-                .n_samples_per_center(vec![1, 2, 3])
-                .generate(),
-            "n_samples",
-        ),
+        (b().centers(3).cluster_std(vec![1.0, 2.0]).generate(), "cluster_std"),
+        (b().centers(2).n_samples_per_center(vec![1, 2, 3]).generate(), "n_samples"),
         (b().n_samples(0).generate(), "n_samples"),
         (b().n_features(0).generate(), "n_features"),
     ] {

@@ -41,11 +41,7 @@ pub struct GemmProfile {
 impl GemmProfile {
     /// Achieved GFLOP/s inside GEMM.
     pub fn gflops(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.flops as f64 / self.seconds / 1e9
-        } else {
-            0.0
-        }
+        if self.seconds > 0.0 { self.flops as f64 / self.seconds / 1e9 } else { 0.0 }
     }
 }
 
@@ -76,9 +72,7 @@ pub struct CpuBackend {
 impl CpuBackend {
     /// A backend using up to `threads` threads (at least 1).
     pub fn new(threads: usize) -> Self {
-        CpuBackend {
-            threads: threads.max(1),
-        }
+        CpuBackend { threads: threads.max(1) }
     }
 
     /// The thread bound.
@@ -113,10 +107,7 @@ pub fn sgemm(
     c: &mut [f32],
     parallelism: Parallelism,
 ) {
-    assert!(
-        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
-        "gemm operands too small"
-    );
+    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
     if m == 0 || n == 0 {
         return;
     }
@@ -193,10 +184,7 @@ fn sgemm_blocked(
     c: &mut [f32],
     parallel: bool,
 ) {
-    assert!(
-        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
-        "gemm operands too small"
-    );
+    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
     if m == 0 || n == 0 {
         return;
     }
@@ -210,11 +198,8 @@ fn sgemm_blocked(
     };
     let by_rows = m >= n;
     let blocks = if by_rows { m } else { n }.div_ceil(GEMM_BLOCK);
-    let (a_ptr, b_ptr, c_ptr) = (
-        SendPtr(a.as_ptr() as *mut f32),
-        SendPtr(b.as_ptr() as *mut f32),
-        SendPtr(c.as_mut_ptr()),
-    );
+    let (a_ptr, b_ptr, c_ptr) =
+        (SendPtr(a.as_ptr() as *mut f32), SendPtr(b.as_ptr() as *mut f32), SendPtr(c.as_mut_ptr()));
     let block = move |i: usize| {
         let (a_ptr, b_ptr, c_ptr) = (a_ptr, b_ptr, c_ptr);
         let start = i * GEMM_BLOCK;
@@ -260,19 +245,8 @@ fn sgemm_blocked(
 
 /// Double-precision GEMM with the same conventions (the prediction path).
 #[allow(clippy::too_many_arguments)]
-pub fn dgemm(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f64],
-    b: &[f64],
-    c: &mut [f64],
-    parallelism: Parallelism,
-) {
-    assert!(
-        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
-        "gemm operands too small"
-    );
+pub fn dgemm(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], c: &mut [f64], parallelism: Parallelism) {
+    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
     if m == 0 || n == 0 {
         return;
     }
@@ -351,14 +325,7 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn gather_rows(
-        &self,
-        src: &Vec<f32>,
-        cols: usize,
-        order: &Vec<u32>,
-        range: Range<usize>,
-        dst: &mut Vec<f32>,
-    ) {
+    fn gather_rows(&self, src: &Vec<f32>, cols: usize, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<f32>) {
         let rows = &order[range];
         let copy = |(d, &r): (&mut [f32], &u32)| {
             let r = r as usize;
@@ -372,13 +339,7 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn gather_idx(
-        &self,
-        src: &Vec<u32>,
-        order: &Vec<u32>,
-        range: Range<usize>,
-        dst: &mut Vec<u32>,
-    ) {
+    fn gather_idx(&self, src: &Vec<u32>, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<u32>) {
         let rows = &order[range];
         for (d, &r) in dst[..rows.len()].iter_mut().zip(rows) {
             *d = src[r as usize];
@@ -399,19 +360,7 @@ impl Backend for CpuBackend {
         c: &mut Vec<f32>,
     ) {
         let start = PROFILE.load(Ordering::Relaxed).then(Instant::now);
-        sgemm_blocked(
-            m,
-            n,
-            k,
-            alpha,
-            a,
-            ta,
-            b,
-            tb,
-            beta,
-            c,
-            self.threads > 1 && m * n * k >= GEMM_PAR_MIN,
-        );
+        sgemm_blocked(m, n, k, alpha, a, ta, b, tb, beta, c, self.threads > 1 && m * n * k >= GEMM_PAR_MIN);
         if let Some(start) = start {
             GEMM_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
             GEMM_FLOPS.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
@@ -419,26 +368,13 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn bias_act(
-        &self,
-        z: &mut Vec<f32>,
-        rows: usize,
-        cols: usize,
-        bias: &Vec<f32>,
-        act: Activation,
-    ) {
+    fn bias_act(&self, z: &mut Vec<f32>, rows: usize, cols: usize, bias: &Vec<f32>, act: Activation) {
         let bias = &bias[..cols];
         let kernel = |row: &mut [f32]| match act {
             // Monomorphic loops so the compiler vectorises the cheap activations.
             Activation::Identity => row.iter_mut().zip(bias).for_each(|(v, b)| *v += b),
-            Activation::Relu => row
-                .iter_mut()
-                .zip(bias)
-                .for_each(|(v, b)| *v = (*v + b).max(0.0)),
-            _ => row
-                .iter_mut()
-                .zip(bias)
-                .for_each(|(v, b)| *v = act.apply(*v + b)),
+            Activation::Relu => row.iter_mut().zip(bias).for_each(|(v, b)| *v = (*v + b).max(0.0)),
+            _ => row.iter_mut().zip(bias).for_each(|(v, b)| *v = act.apply(*v + b)),
         };
         let z = &mut z[..rows * cols];
         if self.par(z.len())
@@ -447,8 +383,7 @@ impl Backend for CpuBackend {
                 && matches!(act, Activation::Tanh | Activation::Logistic))
         {
             let rows_per_chunk = (PAR_CHUNK / cols).max(1);
-            z.par_chunks_mut(rows_per_chunk * cols)
-                .for_each(|chunk| chunk.chunks_mut(cols).for_each(kernel));
+            z.par_chunks_mut(rows_per_chunk * cols).for_each(|chunk| chunk.chunks_mut(cols).for_each(kernel));
         } else {
             z.chunks_mut(cols).for_each(kernel);
         }
@@ -460,10 +395,7 @@ impl Backend for CpuBackend {
         fn run(d: &mut [f32], a: &[f32], act: Activation) {
             match act {
                 Activation::Identity => {}
-                Activation::Relu => d
-                    .iter_mut()
-                    .zip(a)
-                    .for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
+                Activation::Relu => d.iter_mut().zip(a).for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
                 Activation::Logistic => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= a * (1.0 - a)),
                 Activation::Tanh => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a),
             }
@@ -473,10 +405,7 @@ impl Backend for CpuBackend {
         }
         let (a, delta) = (&a[..len], &mut delta[..len]);
         if self.par(len) {
-            delta
-                .par_chunks_mut(PAR_CHUNK)
-                .zip(a.par_chunks(PAR_CHUNK))
-                .for_each(|(d, a)| run(d, a, act));
+            delta.par_chunks_mut(PAR_CHUNK).zip(a.par_chunks(PAR_CHUNK)).for_each(|(d, a)| run(d, a, act));
         } else {
             run(delta, a, act);
         }
@@ -493,10 +422,8 @@ impl Backend for CpuBackend {
         loss: &mut Vec<f32>,
     ) {
         let mut total = 0.0f64;
-        for ((zr, gr), &y) in z[..rows * cols]
-            .chunks(cols)
-            .zip(grad[..rows * cols].chunks_mut(cols))
-            .zip(&labels[..rows])
+        for ((zr, gr), &y) in
+            z[..rows * cols].chunks(cols).zip(grad[..rows * cols].chunks_mut(cols)).zip(&labels[..rows])
         {
             let max = zr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0.0f32;
@@ -589,12 +516,7 @@ impl Backend for CpuBackend {
         len: usize,
         step: AdamStep,
     ) {
-        let AdamStep {
-            lr,
-            beta_1,
-            beta_2,
-            epsilon,
-        } = step;
+        let AdamStep { lr, beta_1, beta_2, epsilon } = step;
         let kernel = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
             // Zipped iterators (no bounds checks) so the update vectorises.
             for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
@@ -605,12 +527,7 @@ impl Backend for CpuBackend {
                 *p -= lr * mi / (vi.sqrt() + epsilon);
             }
         };
-        let (p, g, m, v) = (
-            &mut param[..len],
-            &grad[..len],
-            &mut m[..len],
-            &mut v[..len],
-        );
+        let (p, g, m, v) = (&mut param[..len], &grad[..len], &mut m[..len], &mut v[..len]);
         if self.par(len) {
             p.par_chunks_mut(PAR_CHUNK)
                 .zip(g.par_chunks(PAR_CHUNK))
@@ -622,24 +539,9 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn sgd(
-        &self,
-        param: &mut Vec<f32>,
-        grad: &Vec<f32>,
-        velocity: &mut Vec<f32>,
-        len: usize,
-        step: SgdStep,
-    ) {
-        let SgdStep {
-            lr,
-            momentum,
-            nesterov,
-        } = step;
-        for ((p, &g), vel) in param[..len]
-            .iter_mut()
-            .zip(&grad[..len])
-            .zip(&mut velocity[..len])
-        {
+    fn sgd(&self, param: &mut Vec<f32>, grad: &Vec<f32>, velocity: &mut Vec<f32>, len: usize, step: SgdStep) {
+        let SgdStep { lr, momentum, nesterov } = step;
+        for ((p, &g), vel) in param[..len].iter_mut().zip(&grad[..len]).zip(&mut velocity[..len]) {
             let v = momentum * *vel - lr * g;
             *vel = v;
             *p += if nesterov { momentum * v - lr * g } else { v };
@@ -658,19 +560,7 @@ mod tests {
         let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
         let naive = |i: usize, j: usize| (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
         let mut c = vec![1.0f32; m * n];
-        sgemm(
-            m,
-            n,
-            k,
-            2.0,
-            &a,
-            Trans::No,
-            &b,
-            Trans::No,
-            0.5,
-            &mut c,
-            Parallelism::None,
-        );
+        sgemm(m, n, k, 2.0, &a, Trans::No, &b, Trans::No, 0.5, &mut c, Parallelism::None);
         for i in 0..m {
             for j in 0..n {
                 assert!((c[i * n + j] - (2.0 * naive(i, j) + 0.5)).abs() < 1e-5);
@@ -680,19 +570,7 @@ mod tests {
         let at: Vec<f32> = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
         let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
         let mut c2 = vec![0.0f32; m * n];
-        sgemm(
-            m,
-            n,
-            k,
-            1.0,
-            &at,
-            Trans::Yes,
-            &bt,
-            Trans::Yes,
-            0.0,
-            &mut c2,
-            Parallelism::None,
-        );
+        sgemm(m, n, k, 1.0, &at, Trans::Yes, &bt, Trans::Yes, 0.0, &mut c2, Parallelism::None);
         for i in 0..m {
             for j in 0..n {
                 assert!((c2[i * n + j] - naive(i, j)).abs() < 1e-5);
@@ -704,48 +582,27 @@ mod tests {
     fn blocked_gemm_matches_naive_for_every_transpose_and_thread_count() {
         // Shapes that split into several row blocks (m > n) and column blocks (n > m).
         for (m, n, k) in [(300, 150, 70), (70, 290, 130)] {
-            let a: Vec<f32> = (0..m * k)
-                .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01)
-                .collect();
-            let b: Vec<f32> = (0..k * n)
-                .map(|i| ((i * 53 % 97) as f32 - 48.0) * 0.01)
-                .collect();
-            let naive = |i: usize, j: usize| {
-                (0..k)
-                    .map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j]))
-                    .sum::<f64>()
-            };
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| ((i * 53 % 97) as f32 - 48.0) * 0.01).collect();
+            let naive =
+                |i: usize, j: usize| (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum::<f64>();
             let at: Vec<f32> = (0..k * m).map(|idx| a[(idx % m) * k + idx / m]).collect();
             let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
-            for (ta, tb) in [
-                (Trans::No, Trans::No),
-                (Trans::Yes, Trans::No),
-                (Trans::No, Trans::Yes),
-                (Trans::Yes, Trans::Yes),
-            ] {
+            for (ta, tb) in
+                [(Trans::No, Trans::No), (Trans::Yes, Trans::No), (Trans::No, Trans::Yes), (Trans::Yes, Trans::Yes)]
+            {
                 let lhs = if ta == Trans::No { &a } else { &at };
                 let rhs = if tb == Trans::No { &b } else { &bt };
                 let mut serial = vec![0.5f32; m * n];
                 sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut serial, false);
                 let mut parallel = vec![0.5f32; m * n];
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(3)
-                    .build()
-                    .unwrap();
-                pool.install(|| {
-                    sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut parallel, true)
-                });
-                assert_eq!(
-                    serial, parallel,
-                    "{ta:?} {tb:?}: thread count changed the bits"
-                );
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+                pool.install(|| sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut parallel, true));
+                assert_eq!(serial, parallel, "{ta:?} {tb:?}: thread count changed the bits");
                 for i in 0..m {
                     for j in 0..n {
                         let want = 2.0 * naive(i, j) + 0.5;
-                        assert!(
-                            (f64::from(serial[i * n + j]) - want).abs() < 1e-3,
-                            "{ta:?} {tb:?} ({i}, {j})"
-                        );
+                        assert!((f64::from(serial[i * n + j]) - want).abs() < 1e-3, "{ta:?} {tb:?} ({i}, {j})");
                     }
                 }
             }

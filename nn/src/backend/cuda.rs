@@ -170,17 +170,12 @@ pub struct CudaContext {
 
 impl std::fmt::Debug for CudaContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CudaContext")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("CudaContext").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
 fn unsupported(what: &'static str) -> Error {
-    Error::Unsupported {
-        estimator: "oxlearn-nn".to_string(),
-        operation: what,
-    }
+    Error::Unsupported { estimator: "oxlearn-nn".to_string(), operation: what }
 }
 
 impl CudaContext {
@@ -192,9 +187,7 @@ impl CudaContext {
         CTX.get_or_init(|| {
             // SAFETY: these only try to dlopen the libraries.
             if !unsafe { cudarc::driver::sys::is_culib_present() } {
-                return Err(unsupported(
-                    "device cuda: no CUDA driver (libcuda) on this machine",
-                ));
+                return Err(unsupported("device cuda: no CUDA driver (libcuda) on this machine"));
             }
             std::panic::catch_unwind(Self::create)
                 .unwrap_or_else(|_| {
@@ -208,46 +201,32 @@ impl CudaContext {
     }
 
     fn create() -> Result<CudaContext> {
-        let count = cudarc::driver::CudaContext::device_count().map_err(|_| {
-            unsupported("device cuda: the CUDA driver failed to initialise (no usable GPU)")
-        })?;
+        let count = cudarc::driver::CudaContext::device_count()
+            .map_err(|_| unsupported("device cuda: the CUDA driver failed to initialise (no usable GPU)"))?;
         if count < 1 {
             return Err(unsupported("device cuda: the CUDA driver sees no GPU"));
         }
         // SAFETY: as above.
         if !unsafe { cudarc::cublas::sys::is_culib_present() } {
-            return Err(unsupported(
-                "device cuda: cuBLAS (libcublas) not found; put its folder on LD_LIBRARY_PATH",
-            ));
+            return Err(unsupported("device cuda: cuBLAS (libcublas) not found; put its folder on LD_LIBRARY_PATH"));
         }
         // SAFETY: as above.
         if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
-            return Err(unsupported(
-                "device cuda: NVRTC (libnvrtc) not found; put its folder on LD_LIBRARY_PATH",
-            ));
+            return Err(unsupported("device cuda: NVRTC (libnvrtc) not found; put its folder on LD_LIBRARY_PATH"));
         }
-        let other = |what: &str, e: &dyn std::fmt::Debug| {
-            Error::Other(format!("device cuda: {what} failed: {e:?}"))
-        };
+        let other = |what: &str, e: &dyn std::fmt::Debug| Error::Other(format!("device cuda: {what} failed: {e:?}"));
         let ctx = cudarc::driver::CudaContext::new(0).map_err(|e| other("opening GPU 0", &e))?;
         let name = ctx.name().unwrap_or_else(|_| "CUDA GPU 0".into());
         let stream = ctx.default_stream();
         let blas = CudaBlas::new(stream.clone()).map_err(|e| other("cuBLAS init", &e))?;
         let ptx = cudarc::nvrtc::compile_ptx(KERNELS).map_err(|e| other("NVRTC compile", &e))?;
-        let module = ctx
-            .load_module(ptx)
-            .map_err(|e| other("loading the kernels", &e))?;
+        let module = ctx.load_module(ptx).map_err(|e| other("loading the kernels", &e))?;
         let funcs = NAMES
             .iter()
             .map(|n| module.load_function(n))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| other("loading a kernel", &e))?;
-        Ok(CudaContext {
-            stream,
-            blas: Mutex::new(blas),
-            funcs,
-            name,
-        })
+        Ok(CudaContext { stream, blas: Mutex::new(blas), funcs, name })
     }
 
     /// The GPU's name.
@@ -285,11 +264,7 @@ fn grid(n: usize) -> LaunchConfig {
     }
 }
 
-const ONE_BLOCK: LaunchConfig = LaunchConfig {
-    grid_dim: (1, 1, 1),
-    block_dim: (256, 1, 1),
-    shared_mem_bytes: 0,
-};
+const ONE_BLOCK: LaunchConfig = LaunchConfig { grid_dim: (1, 1, 1), block_dim: (256, 1, 1), shared_mem_bytes: 0 };
 
 fn u(v: usize) -> u32 {
     u32::try_from(v).expect("sizes fit in u32")
@@ -317,9 +292,7 @@ macro_rules! launch {
 impl CudaBackend {
     /// A backend on GPU 0 (see [`CudaContext::get`] for the errors).
     pub fn new() -> Result<CudaBackend> {
-        Ok(CudaBackend {
-            ctx: CudaContext::get()?,
-        })
+        Ok(CudaBackend { ctx: CudaContext::get()? })
     }
 
     /// The GPU's name.
@@ -354,20 +327,14 @@ impl Backend for CudaBackend {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx
-            .stream
-            .memcpy_htod(host, &mut dst.slice_mut(..host.len()))
-            .map_err(Self::err)
+        self.ctx.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
     }
 
     fn download(&self, src: &CudaSlice<f32>, host: &mut [f32]) -> Result<()> {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx
-            .stream
-            .memcpy_dtoh(&src.slice(..host.len()), host)
-            .map_err(Self::err)?;
+        self.ctx.stream.memcpy_dtoh(&src.slice(..host.len()), host).map_err(Self::err)?;
         self.ctx.stream.synchronize().map_err(Self::err)
     }
 
@@ -378,11 +345,7 @@ impl Backend for CudaBackend {
     }
 
     fn upload_idx(&self, host: &[u32]) -> Result<CudaSlice<u32>> {
-        let mut b = self
-            .ctx
-            .stream
-            .alloc_zeros(host.len().max(1))
-            .map_err(Self::err)?;
+        let mut b = self.ctx.stream.alloc_zeros(host.len().max(1)).map_err(Self::err)?;
         self.write_idx(&mut b, host)?;
         Ok(b)
     }
@@ -391,10 +354,7 @@ impl Backend for CudaBackend {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx
-            .stream
-            .memcpy_htod(host, &mut dst.slice_mut(..host.len()))
-            .map_err(Self::err)
+        self.ctx.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
     }
 
     fn fill(&self, dst: &mut CudaSlice<f32>, len: usize, value: f32) {
@@ -426,40 +386,15 @@ impl Backend for CudaBackend {
             return;
         }
         let (t, c, s) = (u(total), u(cols), u(range.start));
-        launch!(
-            self,
-            K::GatherRows,
-            grid(total),
-            src,
-            order,
-            dst,
-            &t,
-            &c,
-            &s
-        );
+        launch!(self, K::GatherRows, grid(total), src, order, dst, &t, &c, &s);
     }
 
-    fn gather_idx(
-        &self,
-        src: &CudaSlice<u32>,
-        order: &CudaSlice<u32>,
-        range: Range<usize>,
-        dst: &mut CudaSlice<u32>,
-    ) {
+    fn gather_idx(&self, src: &CudaSlice<u32>, order: &CudaSlice<u32>, range: Range<usize>, dst: &mut CudaSlice<u32>) {
         if range.is_empty() {
             return;
         }
         let (n, s) = (u(range.len()), u(range.start));
-        launch!(
-            self,
-            K::GatherIdx,
-            grid(range.len()),
-            src,
-            order,
-            dst,
-            &n,
-            &s
-        );
+        launch!(self, K::GatherIdx, grid(range.len()), src, order, dst, &n, &s);
     }
 
     fn gemm(
@@ -500,14 +435,7 @@ impl Backend for CudaBackend {
         unsafe { blas.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
     }
 
-    fn bias_act(
-        &self,
-        z: &mut CudaSlice<f32>,
-        rows: usize,
-        cols: usize,
-        bias: &CudaSlice<f32>,
-        act: Activation,
-    ) {
+    fn bias_act(&self, z: &mut CudaSlice<f32>, rows: usize, cols: usize, bias: &CudaSlice<f32>, act: Activation) {
         let total = rows * cols;
         if total == 0 {
             return;
@@ -516,13 +444,7 @@ impl Backend for CudaBackend {
         launch!(self, K::BiasAct, grid(total), z, bias, &t, &c, &a);
     }
 
-    fn act_backward(
-        &self,
-        a: &CudaSlice<f32>,
-        delta: &mut CudaSlice<f32>,
-        len: usize,
-        act: Activation,
-    ) {
+    fn act_backward(&self, a: &CudaSlice<f32>, delta: &mut CudaSlice<f32>, len: usize, act: Activation) {
         if len == 0 || act == Activation::Identity {
             return;
         }
@@ -542,20 +464,7 @@ impl Backend for CudaBackend {
     ) {
         let (n, c, kind) = (u(rows), u(cols), 0u32);
         // The target pointer is unused for this loss: pass z again (read-only).
-        launch!(
-            self,
-            K::Losses,
-            ONE_BLOCK,
-            z,
-            labels,
-            z,
-            grad,
-            loss,
-            &n,
-            &c,
-            &scale,
-            &kind
-        );
+        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
     }
 
     fn logistic_xent(
@@ -568,20 +477,7 @@ impl Backend for CudaBackend {
         loss: &mut CudaSlice<f32>,
     ) {
         let (n, c, kind) = (u(rows), 1u32, 1u32);
-        launch!(
-            self,
-            K::Losses,
-            ONE_BLOCK,
-            z,
-            labels,
-            z,
-            grad,
-            loss,
-            &n,
-            &c,
-            &scale,
-            &kind
-        );
+        launch!(self, K::Losses, ONE_BLOCK, z, labels, z, grad, loss, &n, &c, &scale, &kind);
     }
 
     fn squared_error(
@@ -596,37 +492,14 @@ impl Backend for CudaBackend {
     ) {
         let (n, c, kind) = (u(rows * cols), u(cols.max(1)), 2u32);
         // The labels pointer is unused for this loss; any device pointer will do.
-        launch!(
-            self,
-            K::Losses,
-            ONE_BLOCK,
-            pred,
-            pred,
-            target,
-            grad,
-            loss,
-            &n,
-            &c,
-            &scale,
-            &kind
-        );
+        launch!(self, K::Losses, ONE_BLOCK, pred, pred, target, grad, loss, &n, &c, &scale, &kind);
     }
 
-    fn col_sums(
-        &self,
-        m: &CudaSlice<f32>,
-        rows: usize,
-        cols: usize,
-        alpha: f32,
-        out: &mut CudaSlice<f32>,
-    ) {
+    fn col_sums(&self, m: &CudaSlice<f32>, rows: usize, cols: usize, alpha: f32, out: &mut CudaSlice<f32>) {
         if cols == 0 {
             return;
         }
-        let cfg = LaunchConfig {
-            grid_dim: (u(cols.div_ceil(64)), 1, 1),
-            ..ONE_BLOCK
-        };
+        let cfg = LaunchConfig { grid_dim: (u(cols.div_ceil(64)), 1, 1), ..ONE_BLOCK };
         let (r, c) = (u(rows), u(cols));
         launch!(self, K::ColSums, cfg, m, out, &r, &c, &alpha);
     }
@@ -649,26 +522,8 @@ impl Backend for CudaBackend {
             return;
         }
         let n = u(len);
-        let AdamStep {
-            lr,
-            beta_1,
-            beta_2,
-            epsilon,
-        } = step;
-        launch!(
-            self,
-            K::Adam,
-            grid(len),
-            param,
-            grad,
-            m,
-            v,
-            &n,
-            &lr,
-            &beta_1,
-            &beta_2,
-            &epsilon
-        );
+        let AdamStep { lr, beta_1, beta_2, epsilon } = step;
+        launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon);
     }
 
     fn sgd(
@@ -684,18 +539,7 @@ impl Backend for CudaBackend {
         }
         let n = u(len);
         let nesterov = u32::from(step.nesterov);
-        launch!(
-            self,
-            K::Sgd,
-            grid(len),
-            param,
-            grad,
-            velocity,
-            &n,
-            &step.lr,
-            &step.momentum,
-            &nesterov
-        );
+        launch!(self, K::Sgd, grid(len), param, grad, velocity, &n, &step.lr, &step.momentum, &nesterov);
     }
 
     fn synchronize(&self) -> Result<()> {

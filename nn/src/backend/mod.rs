@@ -173,22 +173,9 @@ pub trait Backend: Debug + Send + Sync {
     fn scale_copy(&self, src: &Self::Buf, alpha: f32, dst: &mut Self::Buf, len: usize);
     /// The minibatch gather: row `i` of `dst` (`cols` wide) becomes row `order[range.start + i]`
     /// of `src`, for `i < range.len()`.
-    fn gather_rows(
-        &self,
-        src: &Self::Buf,
-        cols: usize,
-        order: &Self::Idx,
-        range: Range<usize>,
-        dst: &mut Self::Buf,
-    );
+    fn gather_rows(&self, src: &Self::Buf, cols: usize, order: &Self::Idx, range: Range<usize>, dst: &mut Self::Buf);
     /// The same gather for index data (class labels): `dst[i] = src[order[range.start + i]]`.
-    fn gather_idx(
-        &self,
-        src: &Self::Idx,
-        order: &Self::Idx,
-        range: Range<usize>,
-        dst: &mut Self::Idx,
-    );
+    fn gather_idx(&self, src: &Self::Idx, order: &Self::Idx, range: Range<usize>, dst: &mut Self::Idx);
     /// `C = alpha op(A) op(B) + beta C`, where `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is
     /// `m x n`, all row-major and packed. With `beta = 0`, `C` is not read.
     #[allow(clippy::too_many_arguments)]
@@ -206,14 +193,7 @@ pub trait Backend: Debug + Send + Sync {
         c: &mut Self::Buf,
     );
     /// The fused forward epilogue: `z[r, c] = act(z[r, c] + bias[c])` over `rows x cols`.
-    fn bias_act(
-        &self,
-        z: &mut Self::Buf,
-        rows: usize,
-        cols: usize,
-        bias: &Self::Buf,
-        act: Activation,
-    );
+    fn bias_act(&self, z: &mut Self::Buf, rows: usize, cols: usize, bias: &Self::Buf, act: Activation);
     /// The activation backward: `delta[i] *= act'(a[i])` over `len` values, where `a` holds
     /// the layer's activations (the derivative is written in terms of them).
     fn act_backward(&self, a: &Self::Buf, delta: &mut Self::Buf, len: usize, act: Activation);
@@ -270,14 +250,7 @@ pub trait Backend: Debug + Send + Sync {
         step: AdamStep,
     );
     /// One fused SGD (momentum / Nesterov) update of `len` parameters.
-    fn sgd(
-        &self,
-        param: &mut Self::Buf,
-        grad: &Self::Buf,
-        velocity: &mut Self::Buf,
-        len: usize,
-        step: SgdStep,
-    );
+    fn sgd(&self, param: &mut Self::Buf, grad: &Self::Buf, velocity: &mut Self::Buf, len: usize, step: SgdStep);
     /// Waits for queued work (a no-op on the CPU).
     fn synchronize(&self) -> Result<()> {
         Ok(())

@@ -11,8 +11,7 @@ use oxlearn_nn::{Activation, Device, LearningRate, MlpClassifier, MlpRegressor, 
 fn three_blobs(n: usize) -> (Array2<f64>, Array1<String>) {
     let names = ["setosa", "versicolor", "virginica"];
     let x = Array2::from_shape_fn((n, 4), |(i, j)| {
-        (((i * 37 + j * 11) % 17) as f64 / 17.0 - 0.5)
-            + (i % 3) as f64 * if j % 2 == 0 { 1.5 } else { -1.0 }
+        (((i * 37 + j * 11) % 17) as f64 / 17.0 - 0.5) + (i % 3) as f64 * if j % 2 == 0 { 1.5 } else { -1.0 }
     });
     let y = (0..n).map(|i| names[i % 3].to_string()).collect();
     (x, y)
@@ -31,19 +30,10 @@ fn gpu_devices_are_typed_errors_and_auto_is_cpu() {
         if device.resolve("MlpClassifier").is_ok() {
             continue;
         }
-        let err = MlpClassifier::default()
-            .device(device)
-            .max_iter(2)
-            .fit(&x, &y)
-            .unwrap_err();
+        let err = MlpClassifier::default().device(device).max_iter(2).fit(&x, &y).unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     }
-    let model = MlpClassifier::default()
-        .device(Device::Auto)
-        .max_iter(2)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().device(Device::Auto).max_iter(2).seed(0).fit(&x, &y).unwrap();
     assert_eq!(model.device(), Device::Auto.resolve("MlpClassifier").unwrap());
     let model = MlpRegressor::default()
         .device(Device::Cpu)
@@ -57,16 +47,8 @@ fn gpu_devices_are_typed_errors_and_auto_is_cpu() {
 #[test]
 fn fitted_attributes_follow_sklearn() {
     let (x, y) = three_blobs(90);
-    let model = MlpClassifier::default()
-        .hidden_layer_sizes([10, 5])
-        .max_iter(20)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
-    assert_eq!(
-        model.classes(),
-        &s(&["setosa", "versicolor", "virginica"])[..]
-    );
+    let model = MlpClassifier::default().hidden_layer_sizes([10, 5]).max_iter(20).seed(0).fit(&x, &y).unwrap();
+    assert_eq!(model.classes(), &s(&["setosa", "versicolor", "virginica"])[..]);
     assert_eq!(model.n_layers(), 4);
     assert_eq!(model.n_outputs(), 3);
     assert_eq!(model.out_activation(), "softmax");
@@ -75,10 +57,7 @@ fn fitted_attributes_follow_sklearn() {
     assert_eq!(model.intercepts()[1].len(), 5);
     assert_eq!(model.n_iter(), model.loss_curve().len());
     assert_eq!(model.t(), 90 * model.n_iter() as u64);
-    assert_eq!(
-        model.best_loss(),
-        model.loss_curve().iter().cloned().reduce(f64::min)
-    );
+    assert_eq!(model.best_loss(), model.loss_curve().iter().cloned().reduce(f64::min));
     assert!(model.validation_scores().is_none());
     // Glorot bound for the first layer: sqrt(6 / (4 + 10)) (the loss curve is short, so the
     // weights have moved little).
@@ -112,18 +91,13 @@ fn initial_weights_are_glorot_uniform() {
         let bound = (factor / 80.0f64).sqrt();
         let w = &model.coefs()[0];
         let max = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(
-            max <= bound && max > 0.9 * bound,
-            "{act:?}: max |w| {max}, bound {bound}"
-        );
+        assert!(max <= bound && max > 0.9 * bound, "{act:?}: max |w| {max}, bound {bound}");
     }
 }
 
 #[test]
 fn binary_classification_uses_one_logistic_output() {
-    let x = Array2::from_shape_fn((40, 2), |(i, j)| {
-        (i as f64 / 20.0 - 1.0) * if j == 0 { 1.0 } else { 0.3 }
-    });
+    let x = Array2::from_shape_fn((40, 2), |(i, j)| (i as f64 / 20.0 - 1.0) * if j == 0 { 1.0 } else { 0.3 });
     let y: Array1<bool> = x.column(0).mapv(|v| v > 0.0);
     let model = MlpClassifier::default()
         .hidden_layer_sizes([8])
@@ -146,11 +120,9 @@ fn binary_classification_uses_one_logistic_output() {
 #[test]
 fn sgd_variants_and_schedules_train() {
     let (x, y) = three_blobs(120);
-    for (nesterov, schedule) in [
-        (true, LearningRate::Constant),
-        (false, LearningRate::InvScaling),
-        (true, LearningRate::Adaptive),
-    ] {
+    for (nesterov, schedule) in
+        [(true, LearningRate::Constant), (false, LearningRate::InvScaling), (true, LearningRate::Adaptive)]
+    {
         let model = MlpClassifier::default()
             .solver(Solver::Sgd)
             .nesterovs_momentum(nesterov)
@@ -162,10 +134,7 @@ fn sgd_variants_and_schedules_train() {
             .fit(&x, &y)
             .unwrap();
         let curve = model.loss_curve();
-        assert!(
-            curve.last().unwrap() < &curve[0],
-            "{schedule:?}: loss did not fall: {curve:?}"
-        );
+        assert!(curve.last().unwrap() < &curve[0], "{schedule:?}: loss did not fall: {curve:?}");
         if schedule != LearningRate::InvScaling {
             assert!(model.score(&x, &y).unwrap() > 0.9, "{schedule:?}");
         }
@@ -178,25 +147,12 @@ fn tol_and_n_iter_no_change_stop_the_fit() {
     // A huge tol: after the first epoch (which always improves on an infinite best loss) no
     // epoch counts as an improvement, and the fit stops once more than n_iter_no_change have
     // not improved, as in scikit-learn: 1 + (3 + 1) epochs.
-    let model = MlpClassifier::default()
-        .tol(1e6)
-        .n_iter_no_change(3)
-        .max_iter(100)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().tol(1e6).n_iter_no_change(3).max_iter(100).seed(0).fit(&x, &y).unwrap();
     assert_eq!(model.n_iter(), 5);
     assert!(model.converged());
-    let model = MlpClassifier::default()
-        .max_iter(3)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().max_iter(3).seed(0).fit(&x, &y).unwrap();
     assert_eq!(model.n_iter(), 3);
-    assert!(
-        !model.converged(),
-        "reaching max_iter is reported, not an error"
-    );
+    assert!(!model.converged(), "reaching max_iter is reported, not an error");
 }
 
 #[test]
@@ -213,10 +169,7 @@ fn early_stopping_keeps_the_best_validation_weights() {
         .unwrap();
     let scores = model.validation_scores().unwrap();
     assert_eq!(scores.len(), model.n_iter());
-    assert_eq!(
-        model.best_validation_score(),
-        scores.iter().cloned().reduce(f64::max)
-    );
+    assert_eq!(model.best_validation_score(), scores.iter().cloned().reduce(f64::max));
     assert!(model.best_loss().is_none());
     assert!(model.best_validation_score().unwrap() > 0.9);
     assert!(model.converged(), "stopped after {} epochs", model.n_iter());
@@ -231,9 +184,7 @@ fn early_stopping_keeps_the_best_validation_weights() {
 
 #[test]
 fn regressor_early_stopping_scores_r2() {
-    let x = Array2::from_shape_fn((150, 3), |(i, j)| {
-        ((i * 13 + j * 7) % 31) as f64 / 15.0 - 1.0
-    });
+    let x = Array2::from_shape_fn((150, 3), |(i, j)| ((i * 13 + j * 7) % 31) as f64 / 15.0 - 1.0);
     let y = x.column(0).to_owned() * 2.0 - x.column(2);
     let model = MlpRegressor::default()
         .early_stopping(true)
@@ -242,23 +193,14 @@ fn regressor_early_stopping_scores_r2() {
         .seed(0)
         .fit(&x, &y)
         .unwrap();
-    assert!(
-        model.best_validation_score().unwrap() > 0.8,
-        "{:?}",
-        model.validation_scores()
-    );
+    assert!(model.best_validation_score().unwrap() > 0.8, "{:?}", model.validation_scores());
 }
 
 #[test]
 fn partial_fit_continues_one_epoch_at_a_time() {
     let (x, y) = three_blobs(90);
-    let est = MlpClassifier::default()
-        .hidden_layer_sizes([16])
-        .learning_rate_init(0.01)
-        .seed(0);
-    let mut model = est
-        .partial_fit(&x, &y, &s(&["setosa", "versicolor", "virginica"]))
-        .unwrap();
+    let est = MlpClassifier::default().hidden_layer_sizes([16]).learning_rate_init(0.01).seed(0);
+    let mut model = est.partial_fit(&x, &y, &s(&["setosa", "versicolor", "virginica"])).unwrap();
     assert_eq!(model.loss_curve().len(), 1);
     for _ in 0..49 {
         model.partial_fit(&x, &y).unwrap();
@@ -275,67 +217,32 @@ fn partial_fit_continues_one_epoch_at_a_time() {
     bad[4] = "rose".to_string();
     let err = model.partial_fit(&x, &bad).unwrap_err();
     assert!(matches!(err, Error::UnknownLabel { .. }), "{err}");
-    let err = model
-        .partial_fit(x.slice(ndarray::s![.., ..2]), &y)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::FeatureMismatch {
-                expected: 4,
-                got: 2,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err = model.partial_fit(x.slice(ndarray::s![.., ..2]), &y).unwrap_err();
+    assert!(matches!(err, Error::FeatureMismatch { expected: 4, got: 2, .. }), "{err}");
 
     let xr = x.clone();
     let yr = x.column(0).to_owned();
-    let mut reg = MlpRegressor::default()
-        .seed(0)
-        .partial_fit(&xr, &yr)
-        .unwrap();
+    let mut reg = MlpRegressor::default().seed(0).partial_fit(&xr, &yr).unwrap();
     reg.partial_fit(&xr, &yr).unwrap();
     assert_eq!(reg.loss_curve().len(), 2);
-    assert!(
-        MlpRegressor::default()
-            .early_stopping(true)
-            .partial_fit(&xr, &yr)
-            .is_err()
-    );
+    assert!(MlpRegressor::default().early_stopping(true).partial_fit(&xr, &yr).is_err());
 }
 
 #[test]
 fn warm_start_continues_from_previous_weights() {
     let (x, y) = three_blobs(90);
-    let est = MlpClassifier::default()
-        .hidden_layer_sizes([16])
-        .max_iter(10)
-        .seed(0);
+    let est = MlpClassifier::default().hidden_layer_sizes([16]).max_iter(10).seed(0);
     let first = est.fit(&x, &y).unwrap();
     let second = est.fit_warm(&first, &x, &y).unwrap();
     assert_eq!(second.loss_curve().len(), 20);
     assert_eq!(&second.loss_curve()[..10], first.loss_curve());
     assert_eq!(second.n_iter(), 10);
     assert!(second.loss_curve()[19] < first.loss_curve()[9]);
-    let err = est
-        .clone()
-        .hidden_layer_sizes([8])
-        .fit_warm(&first, &x, &y)
-        .unwrap_err();
+    let err = est.clone().hidden_layer_sizes([8]).fit_warm(&first, &x, &y).unwrap_err();
     assert!(matches!(err, Error::InvalidParam { .. }), "{err}");
     let yr = x.column(1).to_owned();
-    let reg = MlpRegressor::default()
-        .max_iter(5)
-        .seed(0)
-        .fit(&x, &yr)
-        .unwrap();
-    let reg2 = MlpRegressor::default()
-        .max_iter(5)
-        .seed(0)
-        .fit_warm(&reg, &x, &yr)
-        .unwrap();
+    let reg = MlpRegressor::default().max_iter(5).seed(0).fit(&x, &yr).unwrap();
+    let reg2 = MlpRegressor::default().max_iter(5).seed(0).fit_warm(&reg, &x, &yr).unwrap();
     assert_eq!(reg2.loss_curve().len(), 10);
 }
 
@@ -346,36 +253,20 @@ fn callback_sees_every_epoch_and_can_stop() {
     let log = seen.clone();
     let cb = Callback::new(move |p: &Progress<'_>| {
         log.lock().unwrap().push((p.iteration, p.loss.unwrap()));
-        if p.iteration >= 4 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        if p.iteration >= 4 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
-    let model = MlpClassifier::default()
-        .max_iter(50)
-        .seed(0)
-        .callback(cb)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().max_iter(50).seed(0).callback(cb).fit(&x, &y).unwrap();
     assert_eq!(model.n_iter(), 4);
     assert!(!model.converged());
     let seen = seen.lock().unwrap();
-    assert_eq!(
-        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
-    );
-    assert_eq!(
-        seen.iter().map(|s| s.1).collect::<Vec<_>>(),
-        model.loss_curve()
-    );
+    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(seen.iter().map(|s| s.1).collect::<Vec<_>>(), model.loss_curve());
 }
 
 #[test]
 fn parameters_by_sklearn_name_and_invalid_values() {
     let mut est = MlpClassifier::default();
-    est.set_param("hidden_layer_sizes", &ParamValue::IntList(vec![32, 16]))
-        .unwrap();
+    est.set_param("hidden_layer_sizes", &ParamValue::IntList(vec![32, 16])).unwrap();
     est.set_param("activation", &"tanh".into()).unwrap();
     est.set_param("solver", &"sgd".into()).unwrap();
     est.set_param("batch_size", &"auto".into()).unwrap();
@@ -401,10 +292,7 @@ fn parameters_by_sklearn_name_and_invalid_values() {
         MlpClassifier::default().batch_size(0),
         MlpClassifier::default().n_iter_no_change(0),
     ] {
-        assert!(
-            matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })),
-            "{bad:?}"
-        );
+        assert!(matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })), "{bad:?}");
     }
 }
 
@@ -413,50 +301,21 @@ fn defaults_are_sklearns() {
     let c = MlpRegressor::default();
     let c = c.config();
     assert_eq!(c.hidden_layer_sizes, vec![100]);
-    assert_eq!(
-        (c.activation, c.solver, c.learning_rate),
-        (Activation::Relu, Solver::Adam, LearningRate::Constant)
-    );
-    assert_eq!(
-        (c.alpha, c.learning_rate_init, c.power_t, c.tol),
-        (1e-4, 1e-3, 0.5, 1e-4)
-    );
-    assert_eq!(
-        (c.max_iter, c.n_iter_no_change, c.batch_size, c.seed),
-        (200, 10, None, None)
-    );
-    assert_eq!(
-        (c.shuffle, c.early_stopping, c.nesterovs_momentum),
-        (true, false, true)
-    );
-    assert_eq!(
-        (
-            c.momentum,
-            c.validation_fraction,
-            c.beta_1,
-            c.beta_2,
-            c.epsilon
-        ),
-        (0.9, 0.1, 0.9, 0.999, 1e-8)
-    );
+    assert_eq!((c.activation, c.solver, c.learning_rate), (Activation::Relu, Solver::Adam, LearningRate::Constant));
+    assert_eq!((c.alpha, c.learning_rate_init, c.power_t, c.tol), (1e-4, 1e-3, 0.5, 1e-4));
+    assert_eq!((c.max_iter, c.n_iter_no_change, c.batch_size, c.seed), (200, 10, None, None));
+    assert_eq!((c.shuffle, c.early_stopping, c.nesterovs_momentum), (true, false, true));
+    assert_eq!((c.momentum, c.validation_fraction, c.beta_1, c.beta_2, c.epsilon), (0.9, 0.1, 0.9, 0.999, 1e-8));
     assert_eq!(c.device, Device::Auto);
 }
 
 #[test]
 fn serde_round_trip_keeps_predictions_and_partial_fit_state() {
     let (x, y) = three_blobs(60);
-    let model = MlpClassifier::default()
-        .hidden_layer_sizes([8])
-        .max_iter(5)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().hidden_layer_sizes([8]).max_iter(5).seed(0).fit(&x, &y).unwrap();
     let json = serde_json::to_string(&model).unwrap();
     let mut back: oxlearn_nn::FittedMlpClassifier<String> = serde_json::from_str(&json).unwrap();
-    assert_eq!(
-        back.predict_proba(&x).unwrap(),
-        model.predict_proba(&x).unwrap()
-    );
+    assert_eq!(back.predict_proba(&x).unwrap(), model.predict_proba(&x).unwrap());
     let mut again = model.clone();
     again.partial_fit(&x, &y).unwrap();
     back.partial_fit(&x, &y).unwrap();

@@ -40,26 +40,16 @@ fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 
 /// Shapes around the GEMM tile edges (64) and elementwise workgroup (256), kept small for
 /// lavapipe.
-const SHAPES: &[(usize, usize, usize)] = &[
-    (1, 1, 1),
-    (3, 5, 7),
-    (17, 33, 9),
-    (64, 64, 16),
-    (65, 31, 70),
-    (100, 130, 37),
-    (129, 10, 200),
-];
+const SHAPES: &[(usize, usize, usize)] =
+    &[(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 64, 16), (65, 31, 70), (100, 130, 37), (129, 10, 200)];
 
 pub fn gemm_matches_cpu<B: Backend>(be: &B) {
     let cpu = CpuBackend::new(1);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     for &(m, n, k) in SHAPES {
-        for (ta, tb) in [
-            (Trans::No, Trans::No),
-            (Trans::Yes, Trans::No),
-            (Trans::No, Trans::Yes),
-            (Trans::Yes, Trans::Yes),
-        ] {
+        for (ta, tb) in
+            [(Trans::No, Trans::No), (Trans::Yes, Trans::No), (Trans::No, Trans::Yes), (Trans::Yes, Trans::Yes)]
+        {
             for (alpha, beta) in [(1.0f32, 0.0f32), (-0.5, 0.75)] {
                 let a = rand_vec(&mut rng, m * k);
                 let b = rand_vec(&mut rng, k * n);
@@ -86,36 +76,21 @@ pub fn elementwise_matches_cpu<B: Backend>(be: &B) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
     for &(rows, cols) in &[(1usize, 1usize), (7, 3), (33, 65), (300, 17)] {
         let len = rows * cols;
-        for act in [
-            Activation::Identity,
-            Activation::Logistic,
-            Activation::Tanh,
-            Activation::Relu,
-        ] {
+        for act in [Activation::Identity, Activation::Logistic, Activation::Tanh, Activation::Relu] {
             let z = rand_vec(&mut rng, len);
             let bias = rand_vec(&mut rng, cols);
             let mut want = z.clone();
             cpu.bias_act(&mut want, rows, cols, &bias, act);
             let mut gz = up(be, &z);
             be.bias_act(&mut gz, rows, cols, &up(be, &bias), act);
-            assert_close(
-                &format!("bias_act {act:?}"),
-                &down(be, &gz, len),
-                &want,
-                1e-5,
-            );
+            assert_close(&format!("bias_act {act:?}"), &down(be, &gz, len), &want, 1e-5);
 
             let delta = rand_vec(&mut rng, len);
             let mut want_d = delta.clone();
             cpu.act_backward(&want, &mut want_d, len, act);
             let mut gd = up(be, &delta);
             be.act_backward(&up(be, &want), &mut gd, len, act);
-            assert_close(
-                &format!("act_backward {act:?}"),
-                &down(be, &gd, len),
-                &want_d,
-                1e-5,
-            );
+            assert_close(&format!("act_backward {act:?}"), &down(be, &gd, len), &want_d, 1e-5);
         }
         // fill and scale_copy touch only the first `len - 1` values.
         let src = rand_vec(&mut rng, len);
@@ -141,12 +116,7 @@ pub fn elementwise_matches_cpu<B: Backend>(be: &B) {
         cpu.sum_squares(&src, len, 0.25, &mut want);
         let mut gl = up(be, &[1.5]);
         be.sum_squares(&up(be, &src), len, 0.25, &mut gl);
-        assert_close(
-            "sum_squares",
-            &[be.read_scalar(&gl).unwrap() as f32],
-            &want,
-            1e-5,
-        );
+        assert_close("sum_squares", &[be.read_scalar(&gl).unwrap() as f32], &want, 1e-5);
     }
 }
 
@@ -171,12 +141,7 @@ pub fn gathers_match_cpu<B: Backend>(be: &B) {
         let mut want_i = vec![0u32; rows];
         cpu.gather_idx(&labels, &order, range.clone(), &mut want_i);
         let mut gi = be.upload_idx(&vec![0; rows]).unwrap();
-        be.gather_idx(
-            &be.upload_idx(&labels).unwrap(),
-            &gorder,
-            range.clone(),
-            &mut gi,
-        );
+        be.gather_idx(&be.upload_idx(&labels).unwrap(), &gorder, range.clone(), &mut gi);
         // Read the indices back through a one-hot softmax gradient: grad[r, y_r] = p - 1 < 0.
         let z = vec![0.0f32; rows * 5];
         let mut grad = be.zeros(rows * 5).unwrap();
@@ -196,9 +161,7 @@ pub fn losses_match_cpu<B: Backend>(be: &B) {
     for &(rows, cols) in &[(1usize, 2usize), (7, 3), (300, 10), (513, 1)] {
         let len = rows * cols;
         let z: Vec<f32> = rand_vec(&mut rng, len).iter().map(|v| v * 8.0).collect();
-        let labels: Vec<u32> = (0..rows)
-            .map(|_| rng.gen_range(0..cols.max(2) as u32) % cols.max(1) as u32)
-            .collect();
+        let labels: Vec<u32> = (0..rows).map(|_| rng.gen_range(0..cols.max(2) as u32) % cols.max(1) as u32).collect();
         let scale = 1.0 / rows as f32;
         let gz = up(be, &z);
         let gl = be.upload_idx(&labels).unwrap();
@@ -208,53 +171,23 @@ pub fn losses_match_cpu<B: Backend>(be: &B) {
         let (mut gg, mut gloss) = (be.zeros(len).unwrap(), up(be, &[0.5]));
         be.softmax_xent(&gz, &gl, rows, cols, scale, &mut gg, &mut gloss);
         assert_close("softmax_xent grad", &down(be, &gg, len), &want_g, 1e-5);
-        assert_close(
-            "softmax_xent loss",
-            &[be.read_scalar(&gloss).unwrap() as f32],
-            &want_l,
-            1e-4,
-        );
+        assert_close("softmax_xent loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
 
         let bin: Vec<u32> = labels.iter().map(|l| l % 2).collect();
         let (mut want_g, mut want_l) = (vec![0.0; rows], vec![0.0]);
         cpu.logistic_xent(&z, &bin, rows, scale, &mut want_g, &mut want_l);
         let (mut gg, mut gloss) = (be.zeros(rows).unwrap(), be.zeros(1).unwrap());
-        be.logistic_xent(
-            &gz,
-            &be.upload_idx(&bin).unwrap(),
-            rows,
-            scale,
-            &mut gg,
-            &mut gloss,
-        );
+        be.logistic_xent(&gz, &be.upload_idx(&bin).unwrap(), rows, scale, &mut gg, &mut gloss);
         assert_close("logistic_xent grad", &down(be, &gg, rows), &want_g, 1e-5);
-        assert_close(
-            "logistic_xent loss",
-            &[be.read_scalar(&gloss).unwrap() as f32],
-            &want_l,
-            1e-4,
-        );
+        assert_close("logistic_xent loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
 
         let target = rand_vec(&mut rng, len);
         let (mut want_g, mut want_l) = (vec![0.0; len], vec![0.0]);
         cpu.squared_error(&z, &target, rows, cols, scale, &mut want_g, &mut want_l);
         let (mut gg, mut gloss) = (be.zeros(len).unwrap(), be.zeros(1).unwrap());
-        be.squared_error(
-            &gz,
-            &up(be, &target),
-            rows,
-            cols,
-            scale,
-            &mut gg,
-            &mut gloss,
-        );
+        be.squared_error(&gz, &up(be, &target), rows, cols, scale, &mut gg, &mut gloss);
         assert_close("squared_error grad", &down(be, &gg, len), &want_g, 1e-5);
-        assert_close(
-            "squared_error loss",
-            &[be.read_scalar(&gloss).unwrap() as f32],
-            &want_l,
-            1e-4,
-        );
+        assert_close("squared_error loss", &[be.read_scalar(&gloss).unwrap() as f32], &want_l, 1e-4);
     }
 }
 
@@ -265,12 +198,7 @@ pub fn optimizers_match_cpu<B: Backend>(be: &B) {
         let (p0, g) = (rand_vec(&mut rng, len), rand_vec(&mut rng, len));
         let (m0, v0) = (rand_vec(&mut rng, len), rand_vec(&mut rng, len));
         let v0: Vec<f32> = v0.iter().map(|v| v.abs()).collect();
-        let step = AdamStep {
-            lr: 0.01,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-8,
-        };
+        let step = AdamStep { lr: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8 };
         let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
         // Two steps: the second reads the moments the first wrote.
         for _ in 0..2 {
@@ -285,11 +213,7 @@ pub fn optimizers_match_cpu<B: Backend>(be: &B) {
         assert_close("adam v", &down(be, &gv, len), &v, 1e-5);
 
         for nesterov in [false, true] {
-            let step = SgdStep {
-                lr: 0.1,
-                momentum: 0.9,
-                nesterov,
-            };
+            let step = SgdStep { lr: 0.1, momentum: 0.9, nesterov };
             let (mut p, mut vel) = (p0.clone(), m0.clone());
             cpu.sgd(&mut p, &g, &mut vel, len, step);
             let (mut gp, mut gvel) = (up(be, &p0), up(be, &m0));
@@ -334,10 +258,7 @@ fn blobs(n: usize, k: usize) -> (Array2<f64>, Vec<i64>) {
 fn curves_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: epochs");
     for (e, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * (1.0 + w.abs()),
-            "{what}: epoch {e} loss {g}, the CPU's {w}"
-        );
+        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{what}: epoch {e} loss {g}, the CPU's {w}");
     }
 }
 
@@ -390,10 +311,7 @@ pub fn training_matches_cpu(device: Device) {
     let cpu = est.clone().device(Device::Cpu).fit(&x, &target).unwrap();
     let gpu = est.device(device).fit(&x, &target).unwrap();
     curves_close("regression", gpu.loss_curve(), cpu.loss_curve(), 2e-3);
-    let (rc, rg) = (
-        cpu.score(&x, &target).unwrap(),
-        gpu.score(&x, &target).unwrap(),
-    );
+    let (rc, rg) = (cpu.score(&x, &target).unwrap(), gpu.score(&x, &target).unwrap());
     assert!((rc - rg).abs() <= 0.02, "R^2: cpu {rc}, {device} {rg}");
 }
 
@@ -438,11 +356,8 @@ macro_rules! backend_suite {
 backend_suite!(cpu, CpuBackend::new(2), Device::Cpu);
 
 fn wgpu_any() -> oxlearn_nn::backend::wgpu::WgpuBackend {
-    let be =
-        oxlearn_nn::backend::wgpu::WgpuBackend::new(oxlearn_nn::backend::wgpu::AdapterChoice::Any)
-            .unwrap_or_else(|e| {
-                panic!("no wgpu adapter at all (CI installs mesa-vulkan-drivers for lavapipe): {e}")
-            });
+    let be = oxlearn_nn::backend::wgpu::WgpuBackend::new(oxlearn_nn::backend::wgpu::AdapterChoice::Any)
+        .unwrap_or_else(|e| panic!("no wgpu adapter at all (CI installs mesa-vulkan-drivers for lavapipe): {e}"));
     eprintln!("backend suite: wgpu on {}", be.adapter());
     be
 }
@@ -474,20 +389,10 @@ mod cuda {
                 if !cuda_present() {
                     // Without a driver the typed error is the behaviour under test.
                     let err = CudaBackend::new().unwrap_err();
-                    assert!(
-                        matches!(err, oxlearn_core::Error::Unsupported { .. }),
-                        "{err}"
-                    );
+                    assert!(matches!(err, oxlearn_core::Error::Unsupported { .. }), "{err}");
                     let (x, y) = blobs(30, 3);
-                    let err = MlpClassifier::default()
-                        .device(Device::Cuda)
-                        .max_iter(2)
-                        .fit(&x, &y)
-                        .unwrap_err();
-                    assert!(
-                        matches!(err, oxlearn_core::Error::Unsupported { .. }),
-                        "{err}"
-                    );
+                    let err = MlpClassifier::default().device(Device::Cuda).max_iter(2).fit(&x, &y).unwrap_err();
+                    assert!(matches!(err, oxlearn_core::Error::Unsupported { .. }), "{err}");
                     eprintln!("no CUDA driver here: checked the typed error ({err})");
                     return;
                 }
@@ -502,26 +407,16 @@ mod cuda {
     cuda_test!(gathers, |be: &CudaBackend| gathers_match_cpu(be));
     cuda_test!(losses, |be: &CudaBackend| losses_match_cpu(be));
     cuda_test!(optimizers, |be: &CudaBackend| optimizers_match_cpu(be));
-    cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(
-        be
-    ));
-    cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(
-        Device::Cuda
-    ));
+    cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(be));
+    cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(Device::Cuda));
 }
 
 #[test]
 fn auto_never_picks_a_software_adapter() {
     let (x, y) = blobs(30, 3);
-    let model = MlpClassifier::default()
-        .max_iter(2)
-        .seed(0)
-        .fit(&x, &y)
-        .unwrap();
+    let model = MlpClassifier::default().max_iter(2).seed(0).fit(&x, &y).unwrap();
     // On lavapipe-only machines Auto is the CPU; on a GPU machine, a GPU.
-    let hw = oxlearn_nn::backend::wgpu::WgpuContext::get(
-        oxlearn_nn::backend::wgpu::AdapterChoice::Hardware,
-    );
+    let hw = oxlearn_nn::backend::wgpu::WgpuContext::get(oxlearn_nn::backend::wgpu::AdapterChoice::Hardware);
     match model.device() {
         Device::Cpu => assert!(hw.is_err()),
         Device::Wgpu => assert!(!hw.unwrap().adapter().software),

@@ -8,12 +8,7 @@ use oxlearn_nn::network::{HostTargets, Network, OutputLoss};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-const ACTIVATIONS: [Activation; 4] = [
-    Activation::Identity,
-    Activation::Logistic,
-    Activation::Tanh,
-    Activation::Relu,
-];
+const ACTIVATIONS: [Activation; 4] = [Activation::Identity, Activation::Logistic, Activation::Tanh, Activation::Relu];
 
 struct Case {
     units: Vec<usize>,
@@ -42,24 +37,10 @@ fn case(act: Activation, output: OutputLoss, seed: u64) -> Case {
     let mut coefs = Vec::new();
     let mut intercepts = Vec::new();
     for w in units.windows(2) {
-        coefs.push(
-            (0..w[0] * w[1])
-                .map(|_| rng.gen_range(-0.8f32..0.8))
-                .collect(),
-        );
+        coefs.push((0..w[0] * w[1]).map(|_| rng.gen_range(-0.8f32..0.8)).collect());
         intercepts.push((0..w[1]).map(|_| rng.gen_range(-0.5f32..0.5)).collect());
     }
-    Case {
-        units,
-        act,
-        output,
-        alpha: 0.3,
-        x,
-        classes,
-        values,
-        coefs,
-        intercepts,
-    }
+    Case { units, act, output, alpha: 0.3, x, classes, values, coefs, intercepts }
 }
 
 /// The loss the network reports for one batch, divided by the batch size (scikit-learn's batch
@@ -73,9 +54,7 @@ fn reference_loss(c: &Case, coefs: &[Vec<f64>], intercepts: &[Vec<f64>]) -> f64 
         for l in 0..layers {
             let (inp, out) = (c.units[l], c.units[l + 1]);
             let mut z: Vec<f64> = (0..out)
-                .map(|j| {
-                    intercepts[l][j] + (0..inp).map(|p| a[p] * coefs[l][p * out + j]).sum::<f64>()
-                })
+                .map(|j| intercepts[l][j] + (0..inp).map(|p| a[p] * coefs[l][p * out + j]).sum::<f64>())
                 .collect();
             if l + 1 < layers {
                 for v in &mut z {
@@ -111,17 +90,7 @@ fn check(act: Activation, output: OutputLoss) {
     let c = case(act, output, 7 + act as u64 * 3 + output as u64);
     let cpu = CpuBackend::new(1);
     let n = c.x.nrows();
-    let mut net = Network::new(
-        cpu,
-        &c.units,
-        c.act,
-        c.output,
-        c.alpha,
-        &c.coefs,
-        &c.intercepts,
-        n,
-    )
-    .unwrap();
+    let mut net = Network::new(cpu, &c.units, c.act, c.output, c.alpha, &c.coefs, &c.intercepts, n).unwrap();
     let x32: Vec<f32> = c.x.iter().map(|&v| v as f32).collect();
     let v32: Vec<f32> = c.values.iter().map(|&v| v as f32).collect();
     let targets = match output {
@@ -129,30 +98,17 @@ fn check(act: Activation, output: OutputLoss) {
         _ => HostTargets::Classes(&c.classes),
     };
     let data = net.upload_data(&x32, targets).unwrap();
-    let order = net
-        .backend()
-        .upload_idx(&(0..n as u32).collect::<Vec<_>>())
-        .unwrap();
+    let order = net.backend().upload_idx(&(0..n as u32).collect::<Vec<_>>()).unwrap();
     net.reset_loss();
     net.compute_gradients(&data, &order, 0..n);
     let loss = net.read_loss().unwrap() / n as f64;
     let (gw, gb) = net.read_gradients().unwrap();
 
     // The f64 reference uses the inputs as the network saw them (f32-rounded).
-    let c = Case {
-        x: c.x.mapv(|v| f64::from(v as f32)),
-        ..c
-    };
-    let mut coefs: Vec<Vec<f64>> = c
-        .coefs
-        .iter()
-        .map(|w| w.iter().map(|&v| f64::from(v)).collect())
-        .collect();
-    let mut intercepts: Vec<Vec<f64>> = c
-        .intercepts
-        .iter()
-        .map(|b| b.iter().map(|&v| f64::from(v)).collect())
-        .collect();
+    let c = Case { x: c.x.mapv(|v| f64::from(v as f32)), ..c };
+    let mut coefs: Vec<Vec<f64>> = c.coefs.iter().map(|w| w.iter().map(|&v| f64::from(v)).collect()).collect();
+    let mut intercepts: Vec<Vec<f64>> =
+        c.intercepts.iter().map(|b| b.iter().map(|&v| f64::from(v)).collect()).collect();
     let ref_loss = reference_loss(&c, &coefs, &intercepts);
     assert!(
         (loss - ref_loss).abs() <= 1e-5 * (1.0 + ref_loss.abs()),
@@ -170,11 +126,7 @@ fn check(act: Activation, output: OutputLoss) {
             let down = reference_loss(&c, &coefs, &intercepts);
             coefs[l][i] = orig;
             let fd = (up - down) / (2.0 * h);
-            assert!(
-                close(gw[l][i], fd),
-                "{act:?} {output:?}: dW[{l}][{i}] = {} vs finite difference {fd}",
-                gw[l][i]
-            );
+            assert!(close(gw[l][i], fd), "{act:?} {output:?}: dW[{l}][{i}] = {} vs finite difference {fd}", gw[l][i]);
         }
         for j in 0..intercepts[l].len() {
             let orig = intercepts[l][j];
@@ -184,11 +136,7 @@ fn check(act: Activation, output: OutputLoss) {
             let down = reference_loss(&c, &coefs, &intercepts);
             intercepts[l][j] = orig;
             let fd = (up - down) / (2.0 * h);
-            assert!(
-                close(gb[l][j], fd),
-                "{act:?} {output:?}: db[{l}][{j}] = {} vs finite difference {fd}",
-                gb[l][j]
-            );
+            assert!(close(gb[l][j], fd), "{act:?} {output:?}: db[{l}][{j}] = {} vs finite difference {fd}", gb[l][j]);
         }
     }
 }

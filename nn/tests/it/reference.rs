@@ -65,12 +65,7 @@ fn diabetes_scaled_target_matches_sklearn() {
         let mean = ya.mean().unwrap();
         let std = ya.std(0.0);
         let ys: Array1<f64> = ya.mapv(|v| (v - mean) / std);
-        let model = MlpRegressor::default()
-            .hidden_layer_sizes([64])
-            .max_iter(300)
-            .seed(0)
-            .fit(&xa, &ys)
-            .unwrap();
+        let model = MlpRegressor::default().hidden_layer_sizes([64]).max_iter(300).seed(0).fit(&xa, &ys).unwrap();
         let pred = model.predict(&xb).unwrap().mapv(|v| v * std + mean);
         scores.push(oxlearn_core::metrics::r2_score(yb.view(), pred.view()).unwrap());
     }

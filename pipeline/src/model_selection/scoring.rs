@@ -54,10 +54,7 @@ impl Scorer {
         if SCORER_NAMES.contains(&name) {
             Ok(Scorer { name: name.to_string() })
         } else {
-            Err(Error::invalid_param(
-                "scoring",
-                format!("unknown scorer {name:?}; known scorers are {SCORER_NAMES:?}"),
-            ))
+            Err(Error::invalid_param("scoring", format!("unknown scorer {name:?}; known scorers are {SCORER_NAMES:?}")))
         }
     }
 
@@ -67,11 +64,7 @@ impl Scorer {
     }
 
     pub(crate) fn needs(&self) -> Needs {
-        if self.name.starts_with("roc_auc") || self.name == "neg_log_loss" {
-            Needs::Proba
-        } else {
-            Needs::Predict
-        }
+        if self.name.starts_with("roc_auc") || self.name == "neg_log_loss" { Needs::Proba } else { Needs::Predict }
     }
 
     /// Scores predictions (`pred`) or probabilities (`proba`, columns in `classes` order)
@@ -120,9 +113,7 @@ impl Scorer {
             }
             _ => {
                 let (Target::Labels(t), Some(proba), Some(classes)) = (y, proba, classes) else {
-                    return Err(Error::InvalidInput(format!(
-                        "scorer {n:?} needs a classifier with predict_proba"
-                    )));
+                    return Err(Error::InvalidInput(format!("scorer {n:?} needs a classifier with predict_proba")));
                 };
                 if n == "neg_log_loss" {
                     return metrics::log_loss(t.view(), proba.view(), Some(classes)).map(|v| -v);

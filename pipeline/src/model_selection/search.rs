@@ -375,17 +375,20 @@ impl SearchResults {
             }
         }
         for name in names {
-            let v: Vec<Option<String>> = self
-                .candidates
-                .iter()
-                .map(|c| c.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string()))
-                .collect();
+            let v: Vec<Option<String>> =
+                self.candidates.iter().map(|c| c.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string())).collect();
             cols.push(Series::new(format!("param_{name}").into(), v).into());
         }
-        cols.push(Series::new("mean_fit_time".into(), self.fit_time.iter().map(|t| mean(t)).collect::<Vec<_>>()).into());
+        cols.push(
+            Series::new("mean_fit_time".into(), self.fit_time.iter().map(|t| mean(t)).collect::<Vec<_>>()).into(),
+        );
         cols.push(Series::new("std_fit_time".into(), self.fit_time.iter().map(|t| std(t)).collect::<Vec<_>>()).into());
-        cols.push(Series::new("mean_score_time".into(), self.score_time.iter().map(|t| mean(t)).collect::<Vec<_>>()).into());
-        cols.push(Series::new("std_score_time".into(), self.score_time.iter().map(|t| std(t)).collect::<Vec<_>>()).into());
+        cols.push(
+            Series::new("mean_score_time".into(), self.score_time.iter().map(|t| mean(t)).collect::<Vec<_>>()).into(),
+        );
+        cols.push(
+            Series::new("std_score_time".into(), self.score_time.iter().map(|t| std(t)).collect::<Vec<_>>()).into(),
+        );
         let multi = self.scorers.len() > 1;
         for (s, scorer) in self.scorers.iter().enumerate() {
             let suffix = if multi { scorer.as_str() } else { "score" };
@@ -398,8 +401,11 @@ impl SearchResults {
                 let means: Vec<f64> = data.iter().map(|d| mean(&d[s])).collect();
                 cols.push(Series::new(format!("mean_{set}_{suffix}").into(), means.clone()).into());
                 cols.push(
-                    Series::new(format!("std_{set}_{suffix}").into(), data.iter().map(|d| std(&d[s])).collect::<Vec<_>>())
-                        .into(),
+                    Series::new(
+                        format!("std_{set}_{suffix}").into(),
+                        data.iter().map(|d| std(&d[s])).collect::<Vec<_>>(),
+                    )
+                    .into(),
                 );
                 if set == "test" {
                     cols.push(Series::new(format!("rank_test_{suffix}").into(), rank(&means)).into());
@@ -470,17 +476,16 @@ fn run_search(
     };
     let test: Vec<Vec<Vec<f64>>> = (0..candidates.len()).map(|c| per(c, &|r| r.test.clone())).collect();
     let train = s.return_train_score.then(|| {
-        (0..candidates.len())
-            .map(|c| per(c, &|r| r.train.clone().unwrap_or_else(|| vec![f64::NAN; n_s])))
-            .collect()
+        (0..candidates.len()).map(|c| per(c, &|r| r.train.clone().unwrap_or_else(|| vec![f64::NAN; n_s]))).collect()
     });
     let fit_time = (0..candidates.len()).map(|c| (0..k).map(|f| results[c * k + f].fit_time).collect()).collect();
     let score_time = (0..candidates.len()).map(|c| (0..k).map(|f| results[c * k + f].score_time).collect()).collect();
     let means: Vec<f64> = test.iter().map(|t| mean(&t[0])).collect();
+    // The first candidate with the highest mean score; NaN scores never win.
     let best_index = (0..means.len())
+        .filter(|&i| !means[i].is_nan())
         .fold(None::<usize>, |best, i| match best {
-            Some(b) if !(means[i] > means[b]) || means[i].is_nan() => Some(b),
-            _ if means[i].is_nan() && best.is_some() => best,
+            Some(b) if means[b] >= means[i] => Some(b),
             _ => Some(i),
         })
         .unwrap_or(0);

@@ -33,16 +33,10 @@ fn rng(seed: Option<u64>) -> Xoshiro256PlusPlus {
 
 fn check_n_splits(n_splits: usize, n: usize) -> Result<()> {
     if n_splits < 2 {
-        return Err(Error::invalid_param(
-            "n_splits",
-            format!("must be at least 2, got {n_splits}"),
-        ));
+        return Err(Error::invalid_param("n_splits", format!("must be at least 2, got {n_splits}")));
     }
     if n_splits > n {
-        return Err(Error::invalid_param(
-            "n_splits",
-            format!("cannot have {n_splits} folds with only {n} samples"),
-        ));
+        return Err(Error::invalid_param("n_splits", format!("cannot have {n_splits} folds with only {n} samples")));
     }
     Ok(())
 }
@@ -50,8 +44,7 @@ fn check_n_splits(n_splits: usize, n: usize) -> Result<()> {
 fn folds_from_assignment(test_fold: &[usize], n_splits: usize) -> Vec<Fold> {
     (0..n_splits)
         .map(|k| {
-            let (test, train): (Vec<usize>, Vec<usize>) =
-                (0..test_fold.len()).partition(|&i| test_fold[i] == k);
+            let (test, train): (Vec<usize>, Vec<usize>) = (0..test_fold.len()).partition(|&i| test_fold[i] == k);
             (train, test)
         })
         .collect()
@@ -198,9 +191,9 @@ impl CrossValidator for StratifiedKFold {
         }
         let mut r = rng(self.seed);
         let mut test_fold = vec![0usize; n];
+        #[allow(clippy::needless_range_loop)]
         for c in 0..n_classes {
-            let mut folds: Vec<usize> =
-                (0..k).flat_map(|f| std::iter::repeat_n(f, allocation[f][c])).collect();
+            let mut folds: Vec<usize> = (0..k).flat_map(|f| std::iter::repeat_n(f, allocation[f][c])).collect();
             if self.shuffle {
                 folds.shuffle(&mut r);
             }
@@ -239,7 +232,9 @@ impl CrossValidator for GroupKFold {
         if groups.len() != n {
             return Err(Error::LengthMismatch {
                 estimator: "GroupKFold".into(),
-                x_rows: n, other: "groups", other_rows: groups.len(),
+                x_rows: n,
+                other: "groups",
+                other_rows: groups.len(),
             });
         }
         let mut ids: Vec<i64> = groups.to_vec();
@@ -365,10 +360,7 @@ impl Default for ShuffleSplit {
 
 fn test_count(test_size: f64, n: usize) -> Result<usize> {
     if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(Error::invalid_param(
-            "test_size",
-            format!("must be in (0, 1), got {test_size}"),
-        ));
+        return Err(Error::invalid_param("test_size", format!("must be in (0, 1), got {test_size}")));
     }
     let n_test = (test_size * n as f64).ceil() as usize;
     if n_test == 0 || n_test >= n {
@@ -426,7 +418,10 @@ fn stratified_test<T: PartialOrd>(y: &[T], n_test: usize, r: &mut Xoshiro256Plus
     let mut left = n_test - take.iter().sum::<usize>();
     let mut by_rem: Vec<usize> = (0..n_classes).collect();
     by_rem.sort_by(|&a, &b| {
-        (exact[b] - exact[b].floor()).partial_cmp(&(exact[a] - exact[a].floor())).unwrap_or(Ordering::Equal).then(a.cmp(&b))
+        (exact[b] - exact[b].floor())
+            .partial_cmp(&(exact[a] - exact[a].floor()))
+            .unwrap_or(Ordering::Equal)
+            .then(a.cmp(&b))
     });
     for c in by_rem {
         if left == 0 {
@@ -485,10 +480,7 @@ pub struct TrainTestSplitter<'a, T> {
 /// assert_eq!(s.y_test.iter().filter(|&&c| c == 0).count(), 10);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn train_test_split<'a, T: Clone + PartialOrd>(
-    x: &'a Array2<f64>,
-    y: &'a Array1<T>,
-) -> TrainTestSplitter<'a, T> {
+pub fn train_test_split<'a, T: Clone + PartialOrd>(x: &'a Array2<f64>, y: &'a Array1<T>) -> TrainTestSplitter<'a, T> {
     TrainTestSplitter { x, y, test_size: 0.25, shuffle: true, stratify: false, seed: None }
 }
 
@@ -524,7 +516,9 @@ impl<T: Clone + PartialOrd> TrainTestSplitter<'_, T> {
         if self.y.len() != n {
             return Err(Error::LengthMismatch {
                 estimator: "train_test_split".into(),
-                x_rows: n, other: "y", other_rows: self.y.len(),
+                x_rows: n,
+                other: "y",
+                other_rows: self.y.len(),
             });
         }
         let n_test = test_count(self.test_size, n)?;
@@ -588,11 +582,8 @@ pub fn train_test_split_frame(
         },
         None => Array1::from_elem(n, Label::Int(0)),
     };
-    let (train, test) = train_test_split(&dummy, &labels)
-        .test_size(test_size)
-        .stratify(stratify_on.is_some())
-        .seed(seed)
-        .indices()?;
+    let (train, test) =
+        train_test_split(&dummy, &labels).test_size(test_size).stratify(stratify_on.is_some()).seed(seed).indices()?;
     Ok((take_rows(df, &train)?, take_rows(df, &test)?))
 }
 

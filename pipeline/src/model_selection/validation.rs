@@ -76,7 +76,9 @@ impl<'a> Problem<'a> {
                 if y.len() != x.nrows() && !matches!(y, Target::None) {
                     return Err(Error::LengthMismatch {
                         estimator: est.name().into(),
-                        x_rows: x.nrows(), other: "y", other_rows: y.len(),
+                        x_rows: x.nrows(),
+                        other: "y",
+                        other_rows: y.len(),
                     });
                 }
                 Ok(Problem { x: Features::Matrix(x), y: y.for_kind(kind)? })
@@ -225,10 +227,7 @@ pub(crate) fn scorers_of(est: &dyn DynEstimator, scoring: &[&str]) -> Result<Vec
             EstimatorKind::Classifier => "accuracy",
             EstimatorKind::Regressor => "r2",
             k => {
-                return Err(Error::invalid_param(
-                    "scoring",
-                    format!("a {k:?} has no default score; name a scorer"),
-                ));
+                return Err(Error::invalid_param("scoring", format!("a {k:?} has no default score; name a scorer")));
             }
         };
         return Ok(vec![Scorer::new(default)?]);
@@ -320,9 +319,7 @@ fn collect(scorers: Vec<Scorer>, results: Vec<TaskResult>, train: bool) -> CvRes
         scorers: scorers.iter().map(|s| s.name().to_string()).collect(),
         test_scores: (0..n_s).map(|s| results.iter().map(|r| r.test[s]).collect()).collect(),
         train_scores: train.then(|| {
-            (0..n_s)
-                .map(|s| results.iter().map(|r| r.train.as_ref().map_or(f64::NAN, |t| t[s])).collect())
-                .collect()
+            (0..n_s).map(|s| results.iter().map(|r| r.train.as_ref().map_or(f64::NAN, |t| t[s])).collect()).collect()
         }),
         fit_time: results.iter().map(|r| r.fit_time).collect(),
         score_time: results.iter().map(|r| r.score_time).collect(),
@@ -413,7 +410,9 @@ pub fn cross_val_predict(est: &dyn DynEstimator, data: CvData<'_>, cv: impl Cros
         }
     }
     Ok(match est.kind() {
-        EstimatorKind::Classifier => Output::Labels(labels.into_iter().map(|l| l.expect("every sample predicted")).collect()),
+        EstimatorKind::Classifier => {
+            Output::Labels(labels.into_iter().map(|l| l.expect("every sample predicted")).collect())
+        }
         EstimatorKind::Regressor => Output::Values(values.into()),
         EstimatorKind::Clusterer => Output::Clusters(clusters.into()),
         EstimatorKind::Transformer => Output::Matrix(matrix.unwrap_or_else(|| Array2::zeros((n, 0)))),
@@ -484,6 +483,7 @@ pub fn learning_curve(
 ///
 /// # Errors
 /// As [`cross_validate_with`], and `InvalidParam` from `set_param`.
+#[allow(clippy::type_complexity)]
 pub fn validation_curve(
     est: &dyn DynEstimator,
     data: CvData<'_>,

@@ -16,8 +16,13 @@ pub fn iris_frame() -> DataFrame {
             .collect();
         cols.push(Series::new(name.as_str().into(), v).into());
     }
-    let color: Vec<Option<&str>> =
-        (0..150).map(|i| match i % 5 { 0 => None, 1 | 2 => Some("red"), _ => Some("blue") }).collect();
+    let color: Vec<Option<&str>> = (0..150)
+        .map(|i| match i % 5 {
+            0 => None,
+            1 | 2 => Some("red"),
+            _ => Some("blue"),
+        })
+        .collect();
     cols.push(Series::new("color".into(), color).into());
     let species: Vec<&str> = iris.y.iter().map(|&c| iris.target_names[c as usize].as_str()).collect();
     cols.push(Series::new("species".into(), species).into());

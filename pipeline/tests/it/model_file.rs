@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use oxlearn_algorithms::{FittedRidge, LogisticRegression, Ridge};
-use oxlearn_core::prelude::*;
 use oxlearn_core::Label;
-use oxlearn_pipeline::persist::{self, ModelFileError, Registry, SaveModel};
+use oxlearn_core::prelude::*;
 use oxlearn_pipeline::Pipeline;
+use oxlearn_pipeline::persist::{self, ModelFileError, Registry, SaveModel};
 use oxlearn_preprocessing::{ColumnTransformer, Columns, OneHotEncoder, SimpleImputer, StandardScaler};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -23,8 +23,16 @@ fn registry() -> Registry {
 fn fitted_pipeline() -> oxlearn_pipeline::FittedPipeline {
     let prep = ColumnTransformer::new()
         .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric())
-        .add("cat", SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()), Columns::categorical());
-    Pipeline::new().step("prep", prep).step("model", LogisticRegression::default()).fit_frame(&iris_frame(), "species").unwrap()
+        .add(
+            "cat",
+            SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
+            Columns::categorical(),
+        );
+    Pipeline::new()
+        .step("prep", prep)
+        .step("model", LogisticRegression::default())
+        .fit_frame(&iris_frame(), "species")
+        .unwrap()
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
@@ -59,7 +67,10 @@ fn typed_models_save_and_load() {
     // A Ridge file is not a pipeline, nor a logistic regression.
     let e = persist::load_pipeline_file(&path, &registry()).unwrap_err();
     assert!(matches!(e, ModelFileError::WrongModelType { .. }), "{e}");
-    assert!(matches!(persist::load_typed::<oxlearn_algorithms::FittedLogisticRegression<Label>>(&path), Err(ModelFileError::WrongModelType { .. })));
+    assert!(matches!(
+        persist::load_typed::<oxlearn_algorithms::FittedLogisticRegression<Label>>(&path),
+        Err(ModelFileError::WrongModelType { .. })
+    ));
     // Not in the registry.
     let e = persist::load(&path, &Registry::new()).unwrap_err();
     assert!(matches!(e, ModelFileError::UnknownModelType { .. }), "{e}");
@@ -84,7 +95,10 @@ fn newer_foreign_and_tampered_files_are_typed_errors() {
         m.insert("format_version".into(), "3".into());
     });
     let e = persist::from_bytes(&newer, &r, "model.oxl").unwrap_err();
-    assert_eq!(e.to_string(), "model file model.oxl was written by format version 3; this oxlearn reads up to version 1");
+    assert_eq!(
+        e.to_string(),
+        "model file model.oxl was written by format version 3; this oxlearn reads up to version 1"
+    );
     let foreign = with_metadata(&bytes, |m| {
         m.insert("format".into(), "pickle".into());
     });
@@ -135,7 +149,9 @@ fn mutated_files_never_panic() {
     for len in (0..bytes.len()).step_by(bytes.len() / 300 + 1) {
         check(&bytes[..len]);
     }
-    for size in [0u64, 1, 7, 8, u64::MAX, u64::MAX / 2, 1 << 40, bytes.len() as u64, bytes.len() as u64 - 9, 100_000_001] {
+    for size in
+        [0u64, 1, 7, 8, u64::MAX, u64::MAX / 2, 1 << 40, bytes.len() as u64, bytes.len() as u64 - 9, 100_000_001]
+    {
         let mut b = bytes.clone();
         b[..8].copy_from_slice(&size.to_le_bytes());
         check(&b);

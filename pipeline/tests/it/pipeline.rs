@@ -13,7 +13,11 @@ use crate::common::iris_frame;
 fn prep() -> ColumnTransformer {
     ColumnTransformer::new()
         .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric())
-        .add("cat", SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()), Columns::categorical())
+        .add(
+            "cat",
+            SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
+            Columns::categorical(),
+        )
 }
 
 #[test]
@@ -57,7 +61,8 @@ fn missing_target_and_bad_steps_are_errors() {
 
 #[test]
 fn set_param_routes_to_steps() {
-    let mut pipe = Pipeline::new().step("scale", StandardScaler::default()).step("model", RandomForestClassifier::default());
+    let mut pipe =
+        Pipeline::new().step("scale", StandardScaler::default()).step("model", RandomForestClassifier::default());
     pipe.set_param("model__max_depth", &ParamValue::Int(2)).unwrap();
     pipe.set_param("n_jobs", &ParamValue::Int(1)).unwrap();
     let e = pipe.set_param("nope__max_depth", &ParamValue::Int(2)).unwrap_err();
@@ -82,7 +87,10 @@ fn one_step_pipeline_equals_the_estimator() {
     assert_eq!(piped.n_features_in(), 4);
     // Same errors too.
     let narrow = Array2::<f64>::zeros((2, 3));
-    assert_eq!(piped.predict_dyn(narrow.view()).unwrap_err().to_string(), direct.predict_dyn(narrow.view()).unwrap_err().to_string());
+    assert_eq!(
+        piped.predict_dyn(narrow.view()).unwrap_err().to_string(),
+        direct.predict_dyn(narrow.view()).unwrap_err().to_string()
+    );
 
     let reg = Ridge::default();
     let yv = iris.x.column(3).to_owned();
@@ -115,7 +123,9 @@ fn matrix_pipeline_matches_manual_chain() {
 #[test]
 fn transformer_pipeline_transforms() {
     let iris = oxlearn_datasets::iris();
-    let pipe = Pipeline::new().step("scale", StandardScaler::default()).step("pca", Pca::default().n_components(PcaComponents::N(2)));
+    let pipe = Pipeline::new()
+        .step("scale", StandardScaler::default())
+        .step("pca", Pca::default().n_components(PcaComponents::N(2)));
     let (fitted, out) = pipe.fit_transform_dyn(iris.x.view(), TargetView::None).unwrap();
     assert_eq!(out.dim(), (150, 2));
     assert_eq!(fitted.transform_dyn(iris.x.view()).unwrap(), out);

@@ -72,23 +72,39 @@ fn train_test_split_stratifies() {
 }
 
 fn frame_pipe() -> Pipeline {
-    let prep = ColumnTransformer::new()
-        .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric());
+    let prep = ColumnTransformer::new().add(
+        "num",
+        SimpleImputer::median().then(StandardScaler::default()),
+        Columns::numeric(),
+    );
     Pipeline::new().step("prep", prep).step("model", LogisticRegression::default())
 }
 
 #[test]
 fn cross_validate_on_a_frame() {
     let df = iris_frame();
-    let r = cross_validate(&frame_pipe(), &df, "species", StratifiedKFold::new(5), &["accuracy", "f1_macro", "neg_log_loss", "roc_auc_ovr"]).unwrap();
+    let r = cross_validate(
+        &frame_pipe(),
+        &df,
+        "species",
+        StratifiedKFold::new(5),
+        &["accuracy", "f1_macro", "neg_log_loss", "roc_auc_ovr"],
+    )
+    .unwrap();
     assert_eq!(r.test_score("accuracy").unwrap().len(), 5);
     assert!(r.mean("accuracy").unwrap() > 0.85, "{r:?}");
     assert!(r.mean("neg_log_loss").unwrap() < 0.0);
     assert!(r.mean("roc_auc_ovr").unwrap() > 0.9);
     assert_eq!(r.to_frame().unwrap().height(), 5);
     // Results do not depend on the thread count.
-    let one = cross_validate_with(&frame_pipe(), CvData::frame(&df, "species"), &StratifiedKFold::new(5), &["accuracy"],
-        &CvOptions { n_jobs: Some(1), ..CvOptions::default() }).unwrap();
+    let one = cross_validate_with(
+        &frame_pipe(),
+        CvData::frame(&df, "species"),
+        &StratifiedKFold::new(5),
+        &["accuracy"],
+        &CvOptions { n_jobs: Some(1), ..CvOptions::default() },
+    )
+    .unwrap();
     assert_eq!(one.test_scores[0], r.test_scores[0]);
     let e = cross_validate(&frame_pipe(), &df, "species", 5, &["nope"]).unwrap_err();
     assert!(matches!(e, Error::InvalidParam { .. }));
@@ -113,7 +129,8 @@ fn cross_validate_matches_manual_folds() {
 fn cross_val_predict_and_curves() {
     let iris = oxlearn_datasets::iris();
     let data = || CvData::xy(&iris.x, &iris.y);
-    let Output::Labels(p) = cross_val_predict(&LogisticRegression::default(), data(), StratifiedKFold::new(5)).unwrap() else {
+    let Output::Labels(p) = cross_val_predict(&LogisticRegression::default(), data(), StratifiedKFold::new(5)).unwrap()
+    else {
         panic!("labels")
     };
     let acc = p.iter().zip(&iris.y).filter(|(a, b)| **a == Label::Int(**b)).count() as f64 / 150.0;
@@ -121,11 +138,17 @@ fn cross_val_predict_and_curves() {
     let scores = cross_val_score(&LogisticRegression::default(), data(), 5, "balanced_accuracy").unwrap();
     assert_eq!(scores.len(), 5);
     let d = oxlearn_datasets::diabetes();
-    let lc = learning_curve(&Ridge::default(), CvData::xy(&d.x, &d.y), KFold::new(3).seed(0), &[0.3, 1.0], "r2").unwrap();
+    let lc =
+        learning_curve(&Ridge::default(), CvData::xy(&d.x, &d.y), KFold::new(3).seed(0), &[0.3, 1.0], "r2").unwrap();
     assert_eq!(lc.train_sizes, vec![88, 294]);
     assert_eq!(lc.test_scores.len(), 2);
     let (train, test) = validation_curve(
-        &DecisionTreeClassifier::default(), data(), 3, "max_depth", &[ParamValue::Int(1), ParamValue::None], "accuracy",
+        &DecisionTreeClassifier::default(),
+        data(),
+        3,
+        "max_depth",
+        &[ParamValue::Int(1), ParamValue::None],
+        "accuracy",
     )
     .unwrap();
     assert!(train[1].iter().all(|&s| s == 1.0));
@@ -147,7 +170,15 @@ fn grid_search_on_a_frame_picks_and_refits() {
     assert_ne!(search.best_params()[0].1, ParamValue::Float(0.001));
     let table = search.cv_results();
     assert_eq!(table.height(), 6);
-    for col in ["params", "param_model__C", "mean_test_score", "std_test_score", "rank_test_score", "split2_test_score", "mean_fit_time"] {
+    for col in [
+        "params",
+        "param_model__C",
+        "mean_test_score",
+        "std_test_score",
+        "rank_test_score",
+        "split2_test_score",
+        "mean_fit_time",
+    ] {
         assert!(table.column(col).is_ok(), "{col}");
     }
     let ranks = table.column("rank_test_score").unwrap().i32().unwrap().get(search.best_index()).unwrap();

@@ -18,19 +18,9 @@ pub fn frame(v: &Value) -> DataFrame {
             let n = n.as_str().unwrap();
             let vals = v["columns"][n].as_array().unwrap();
             let s = match v["dtypes"][n].as_str().unwrap() {
-                "float" => {
-                    Series::new(n.into(), vals.iter().map(Value::as_f64).collect::<Vec<_>>())
-                }
-                "int" => Series::new(
-                    n.into(),
-                    vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>(),
-                ),
-                _ => Series::new(
-                    n.into(),
-                    vals.iter()
-                        .map(|x| x.as_str().map(String::from))
-                        .collect::<Vec<_>>(),
-                ),
+                "float" => Series::new(n.into(), vals.iter().map(Value::as_f64).collect::<Vec<_>>()),
+                "int" => Series::new(n.into(), vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>()),
+                _ => Series::new(n.into(), vals.iter().map(|x| x.as_str().map(String::from)).collect::<Vec<_>>()),
             };
             s.into_column()
         })
@@ -64,8 +54,7 @@ pub fn step(name: &str, p: &Value) -> Step {
         }
         "MaxAbsScaler" => MaxAbsScaler::default().into(),
         "RobustScaler" => {
-            let mut t =
-                RobustScaler::default().unit_variance(b(p, "unit_variance").unwrap_or(false));
+            let mut t = RobustScaler::default().unit_variance(b(p, "unit_variance").unwrap_or(false));
             if let Some(r) = p.get("quantile_range") {
                 t = t.quantile_range(r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
             }
@@ -88,8 +77,7 @@ pub fn step(name: &str, p: &Value) -> Step {
             if let Some(v) = f(p, "fill_value") {
                 t = t.fill_value(v);
             }
-            t.add_indicator(b(p, "add_indicator").unwrap_or(false))
-                .into()
+            t.add_indicator(b(p, "add_indicator").unwrap_or(false)).into()
         }
         "OneHotEncoder" => {
             let mut t = OneHotEncoder::default();
@@ -136,11 +124,7 @@ pub fn step(name: &str, p: &Value) -> Step {
                 "quantile" => BinStrategy::Quantile,
                 _ => BinStrategy::Kmeans,
             })
-            .encode(if s(p, "encode") == Some("ordinal") {
-                BinEncode::Ordinal
-            } else {
-                BinEncode::OneHot
-            })
+            .encode(if s(p, "encode") == Some("ordinal") { BinEncode::Ordinal } else { BinEncode::OneHot })
             .into(),
         other => panic!("no factory for {other}"),
     }
@@ -149,11 +133,7 @@ pub fn step(name: &str, p: &Value) -> Step {
 /// The ColumnTransformer of the golden `column_transformer` case.
 pub fn golden_column_transformer() -> ColumnTransformer {
     ColumnTransformer::new()
-        .add(
-            "num",
-            SimpleImputer::median().then(StandardScaler::default()),
-            Columns::names(["a", "b", "c"]),
-        )
+        .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::names(["a", "b", "c"]))
         .add(
             "cat",
             SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),

@@ -4,10 +4,7 @@
 use oxlearn_preprocessing::*;
 
 oxlearn_core::check_estimator!(standard_scaler, StandardScaler::default());
-oxlearn_core::check_estimator!(
-    standard_scaler_no_mean,
-    StandardScaler::default().with_mean(false)
-);
+oxlearn_core::check_estimator!(standard_scaler_no_mean, StandardScaler::default().with_mean(false));
 oxlearn_core::check_estimator!(minmax_scaler, MinMaxScaler::default().clip(true),
     invalid: [MinMaxScaler::default().feature_range(1.0, 0.0)]);
 oxlearn_core::check_estimator!(maxabs_scaler, MaxAbsScaler::default());
@@ -36,27 +33,14 @@ oxlearn_core::check_estimator!(polynomial_features, PolynomialFeatures::default(
     invalid: [PolynomialFeatures::default().degree(0).include_bias(false)]);
 oxlearn_core::check_estimator!(
     polynomial_features_interaction,
-    PolynomialFeatures::default()
-        .degree(3)
-        .interaction_only(true)
-        .include_bias(false)
+    PolynomialFeatures::default().degree(3).interaction_only(true).include_bias(false)
 );
 oxlearn_core::check_estimator!(kbins_quantile, KBinsDiscretizer::default(), invalid: [KBinsDiscretizer::default().n_bins(1)]);
 oxlearn_core::check_estimator!(
     kbins_uniform_ordinal,
-    KBinsDiscretizer::default()
-        .strategy(BinStrategy::Uniform)
-        .encode(BinEncode::Ordinal)
+    KBinsDiscretizer::default().strategy(BinStrategy::Uniform).encode(BinEncode::Ordinal)
 );
-oxlearn_core::check_estimator!(
-    kbins_kmeans,
-    KBinsDiscretizer::default()
-        .strategy(BinStrategy::Kmeans)
-        .n_bins(3)
-);
-oxlearn_core::check_estimator!(
-    function_transformer_identity,
-    FunctionTransformer::default()
-);
+oxlearn_core::check_estimator!(kbins_kmeans, KBinsDiscretizer::default().strategy(BinStrategy::Kmeans).n_bins(3));
+oxlearn_core::check_estimator!(function_transformer_identity, FunctionTransformer::default());
 oxlearn_core::check_estimator!(function_transformer_closure, FunctionTransformer::new(|x| x.mapv(|v| v * 2.0)),
     expected_failures: [serde_round_trip => "a closure cannot be serialized; serde returns an error by design"]);

@@ -11,54 +11,25 @@ fn mixed(n: usize, seed: u64, unseen: bool) -> DataFrame {
     let mut plan = Vec::new();
     let mut region = Vec::new();
     let mut visits = Vec::new();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (s >> 33) as f64 / (1u64 << 31) as f64
     };
     for i in 0..n {
-        age.push(if i % 7 == 3 {
-            None
-        } else {
-            Some(20.0 + (next() * 50.0).round())
-        });
-        income.push(if i % 11 == 5 {
-            None
-        } else {
-            Some(1000.0 * next())
-        });
-        let plans = if unseen {
-            ["basic", "pro", "team", "platinum"]
-        } else {
-            ["basic", "pro", "team", "team"]
-        };
-        plan.push(if i % 9 == 4 {
-            None
-        } else {
-            Some(plans[(next() * 4.0) as usize % 4])
-        });
-        region.push(if i % 13 == 6 {
-            None
-        } else {
-            Some(["north", "south"][(next() * 2.0) as usize % 2])
-        });
+        age.push(if i % 7 == 3 { None } else { Some(20.0 + (next() * 50.0).round()) });
+        income.push(if i % 11 == 5 { None } else { Some(1000.0 * next()) });
+        let plans = if unseen { ["basic", "pro", "team", "platinum"] } else { ["basic", "pro", "team", "team"] };
+        plan.push(if i % 9 == 4 { None } else { Some(plans[(next() * 4.0) as usize % 4]) });
+        region.push(if i % 13 == 6 { None } else { Some(["north", "south"][(next() * 2.0) as usize % 2]) });
         visits.push((next() * 10.0) as i64);
     }
-    df!("age" => age, "income" => income, "plan" => plan, "region" => region, "visits" => visits)
-        .unwrap()
+    df!("age" => age, "income" => income, "plan" => plan, "region" => region, "visits" => visits).unwrap()
 }
 
 fn prep() -> ColumnTransformer {
     ColumnTransformer::new()
-        .add(
-            "num",
-            SimpleImputer::median().then(StandardScaler::default()),
-            Columns::numeric(),
-        )
+        .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::numeric())
         .add(
             "cat",
             SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
@@ -113,17 +84,10 @@ fn mixed_frame_end_to_end() {
 
 #[test]
 fn unseen_category_errors_with_handle_unknown_error() {
-    let ct =
-        ColumnTransformer::new().add("cat", OneHotEncoder::default(), Columns::names(["plan"]));
+    let ct = ColumnTransformer::new().add("cat", OneHotEncoder::default(), Columns::names(["plan"]));
     let fitted = ct.fit_frame(&mixed(100, 1, false)).unwrap();
     let err = fitted.transform_frame(&mixed(100, 2, true)).unwrap_err();
-    assert_eq!(
-        err,
-        Error::UnknownCategory {
-            column: "plan".into(),
-            category: "platinum".into()
-        }
-    );
+    assert_eq!(err, Error::UnknownCategory { column: "plan".into(), category: "platinum".into() });
     assert_eq!(
         err.to_string(),
         "column \"plan\" holds category \"platinum\" not seen during fit (handle_unknown = error)"
@@ -136,16 +100,9 @@ fn missing_and_retyped_columns_are_named() {
     let fitted = prep().fit_frame(&train).unwrap();
     let dropped = train.drop("income").unwrap().drop("region").unwrap();
     let err = fitted.transform_frame(&dropped).unwrap_err().to_string();
-    assert!(
-        err.contains("\"income\"") && err.contains("\"region\""),
-        "{err}"
-    );
+    assert!(err.contains("\"income\"") && err.contains("\"region\""), "{err}");
     let mut retyped = train.clone();
-    let as_str = retyped
-        .column("age")
-        .unwrap()
-        .cast(&DataType::String)
-        .unwrap();
+    let as_str = retyped.column("age").unwrap().cast(&DataType::String).unwrap();
     retyped.with_column(as_str).unwrap();
     let err = fitted.transform_frame(&retyped).unwrap_err().to_string();
     assert!(err.contains("\"age\"") && err.contains("numeric"), "{err}");
@@ -153,27 +110,13 @@ fn missing_and_retyped_columns_are_named() {
 
 #[test]
 fn string_column_in_a_scaler_is_a_clear_error() {
-    let ct = ColumnTransformer::new().add(
-        "s",
-        StandardScaler::default(),
-        Columns::names(["age", "plan"]),
-    );
+    let ct = ColumnTransformer::new().add("s", StandardScaler::default(), Columns::names(["age", "plan"]));
     let err = ct.fit_frame(&mixed(20, 1, false)).unwrap_err().to_string();
-    assert!(
-        err.contains("StandardScaler") && err.contains("\"plan\""),
-        "{err}"
-    );
+    assert!(err.contains("StandardScaler") && err.contains("\"plan\""), "{err}");
     // NaN where a transformer does not allow it names the column.
-    let ct = ColumnTransformer::new().add(
-        "p",
-        PolynomialFeatures::default(),
-        Columns::names(["visits", "age"]),
-    );
+    let ct = ColumnTransformer::new().add("p", PolynomialFeatures::default(), Columns::names(["visits", "age"]));
     let err = ct.fit_frame(&mixed(20, 1, false)).unwrap_err();
-    assert!(
-        matches!(&err, Error::NonFinite { column_name: Some(c), .. } if c == "age"),
-        "{err}"
-    );
+    assert!(matches!(&err, Error::NonFinite { column_name: Some(c), .. } if c == "age"), "{err}");
     // A string remainder cannot be passed through.
     let ct = ColumnTransformer::new()
         .add("n", StandardScaler::default(), Columns::names(["visits"]))
@@ -184,13 +127,8 @@ fn string_column_in_a_scaler_is_a_clear_error() {
 #[test]
 fn selection_by_predicate_string_and_categorical_dtype() {
     let mut df = mixed(80, 3, false);
-    let cat = df
-        .column("region")
-        .unwrap()
-        .cast(&DataType::from_categories(
-            polars::prelude::Categories::global(),
-        ))
-        .unwrap();
+    let cat =
+        df.column("region").unwrap().cast(&DataType::from_categories(polars::prelude::Categories::global())).unwrap();
     df.with_column(cat).unwrap();
     let ct = ColumnTransformer::new()
         .add("ord", OrdinalEncoder::default(), Columns::string())
@@ -234,8 +172,7 @@ fn selection_by_predicate_string_and_categorical_dtype() {
 fn function_transformer_in_a_frame_cannot_be_serialized() {
     let ct = ColumnTransformer::new().add(
         "log",
-        SimpleImputer::mean()
-            .then(FunctionTransformer::new(|x| x.mapv(f64::ln_1p)).feature_names_one_to_one()),
+        SimpleImputer::mean().then(FunctionTransformer::new(|x| x.mapv(f64::ln_1p)).feature_names_one_to_one()),
         Columns::names(["income"]),
     );
     let fitted = ct.fit_frame(&mixed(30, 1, false)).unwrap();
@@ -248,36 +185,21 @@ fn function_transformer_in_a_frame_cannot_be_serialized() {
 fn given_categories_and_unknowns_at_fit() {
     let df = mixed(60, 4, false);
     let given = OneHotEncoder::default().categories(vec![vec!["team", "pro", "basic"].into()]);
-    let ct = ColumnTransformer::new().add(
-        "p",
-        SimpleImputer::most_frequent().then(given.clone()),
-        Columns::names(["plan"]),
-    );
+    let ct =
+        ColumnTransformer::new().add("p", SimpleImputer::most_frequent().then(given.clone()), Columns::names(["plan"]));
     let fitted = ct.fit_frame(&df).unwrap();
     // Given categories keep their order.
-    assert_eq!(
-        fitted.feature_names_out(),
-        ["p__plan_team", "p__plan_pro", "p__plan_basic"]
-    );
+    assert_eq!(fitted.feature_names_out(), ["p__plan_team", "p__plan_pro", "p__plan_basic"]);
     // A value outside the given list is an error at fit under handle_unknown = error.
     let narrow = OneHotEncoder::default().categories(vec![vec!["team"].into()]);
     let err = ColumnTransformer::new()
-        .add(
-            "p",
-            SimpleImputer::most_frequent().then(narrow),
-            Columns::names(["plan"]),
-        )
+        .add("p", SimpleImputer::most_frequent().then(narrow), Columns::names(["plan"]))
         .fit_frame(&df)
         .unwrap_err();
     assert!(matches!(err, Error::UnknownCategory { .. }), "{err}");
     // Ordinal codes follow the given order; unknowns get unknown_value.
-    let ord = OrdinalEncoder::default()
-        .categories(vec![vec!["team", "pro"].into()])
-        .use_encoded_value(-1.0);
-    let fitted = ColumnTransformer::new()
-        .add("o", ord, Columns::names(["plan"]))
-        .fit_frame(&df)
-        .unwrap();
+    let ord = OrdinalEncoder::default().categories(vec![vec!["team", "pro"].into()]).use_encoded_value(-1.0);
+    let fitted = ColumnTransformer::new().add("o", ord, Columns::names(["plan"])).fit_frame(&df).unwrap();
     let x = fitted.transform_frame(&df).unwrap();
     let plan = df.column("plan").unwrap().str().unwrap().clone();
     for i in 0..df.height() {
@@ -287,9 +209,6 @@ fn given_categories_and_unknowns_at_fit() {
             Some(_) => -1.0,
             None => f64::NAN,
         };
-        assert!(
-            x[[i, 0]] == want || (want.is_nan() && x[[i, 0]].is_nan()),
-            "row {i}"
-        );
+        assert!(x[[i, 0]] == want || (want.is_nan() && x[[i, 0]].is_nan()), "row {i}");
     }
 }

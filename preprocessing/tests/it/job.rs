@@ -72,9 +72,7 @@ fn read_csv(path: &Path) -> DataFrame {
 }
 
 fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
+    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
 }
 
 fn frame_matrix(df: &DataFrame) -> Array2<f64> {
@@ -89,22 +87,14 @@ fn frame_matrix(df: &DataFrame) -> Array2<f64> {
 
 fn prep() -> ColumnTransformer {
     ColumnTransformer::new()
-        .add(
-            "num",
-            SimpleImputer::mean().then(StandardScaler::default()),
-            Columns::names(["a", "b"]),
-        )
+        .add("num", SimpleImputer::mean().then(StandardScaler::default()), Columns::names(["a", "b"]))
         .add("mm", MinMaxScaler::default(), Columns::names(["grade"]))
         .add(
             "cat",
             SimpleImputer::most_frequent().then(OneHotEncoder::default().handle_unknown_ignore()),
             Columns::categorical(),
         )
-        .add(
-            "rob",
-            SimpleImputer::median().then(RobustScaler::default()),
-            Columns::names(["b"]),
-        )
+        .add("rob", SimpleImputer::median().then(RobustScaler::default()), Columns::names(["b"]))
 }
 
 fn assert_close(a: &Array2<f64>, b: &Array2<f64>, tol: f64) {
@@ -121,33 +111,17 @@ fn streaming_fit_matches_in_memory_fit() {
     write_csv(&csv, 5000, 1);
     let df = read_csv(&csv);
     let memory = prep().fit_frame(&df).unwrap();
-    let streamed = prep()
-        .fit_frame_streaming_with(csv.to_str().unwrap(), 700)
-        .unwrap();
+    let streamed = prep().fit_frame_streaming_with(csv.to_str().unwrap(), 700).unwrap();
     assert_eq!(streamed.feature_names_out(), memory.feature_names_out());
-    assert_close(
-        &streamed.transform_frame(&df).unwrap(),
-        &memory.transform_frame(&df).unwrap(),
-        1e-9,
-    );
+    assert_close(&streamed.transform_frame(&df).unwrap(), &memory.transform_frame(&df).unwrap(), 1e-9);
     // Parquet input, split over two files matched by a pattern.
     let mut a = df.slice(0, 3000);
     let mut b = df.slice(3000, 2000);
-    ParquetWriter::new(std::fs::File::create(dir.join("part-0.parquet")).unwrap())
-        .finish(&mut a)
-        .unwrap();
-    ParquetWriter::new(std::fs::File::create(dir.join("part-1.parquet")).unwrap())
-        .finish(&mut b)
-        .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.join("part-0.parquet")).unwrap()).finish(&mut a).unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.join("part-1.parquet")).unwrap()).finish(&mut b).unwrap();
     let pattern = dir.join("part-*.parquet");
-    let streamed = prep()
-        .fit_frame_streaming_with(pattern.to_str().unwrap(), 999)
-        .unwrap();
-    assert_close(
-        &streamed.transform_frame(&df).unwrap(),
-        &memory.transform_frame(&df).unwrap(),
-        1e-9,
-    );
+    let streamed = prep().fit_frame_streaming_with(pattern.to_str().unwrap(), 999).unwrap();
+    assert_close(&streamed.transform_frame(&df).unwrap(), &memory.transform_frame(&df).unwrap(), 1e-9);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -157,18 +131,10 @@ fn feature_job_errors_are_typed() {
     let csv = dir.join("data.csv");
     write_csv(&csv, 50, 2);
     let fitted = prep().fit_frame(&read_csv(&csv)).unwrap();
-    let job = FeatureJob::new(&fitted)
-        .input(dir.join("nothing-*.csv").to_str().unwrap())
-        .output(dir.join("o.parquet"));
+    let job = FeatureJob::new(&fitted).input(dir.join("nothing-*.csv").to_str().unwrap()).output(dir.join("o.parquet"));
     assert!(matches!(job.run(), Err(oxlearn_core::Error::Io(_))));
-    let job = FeatureJob::new(&fitted)
-        .input(csv.to_str().unwrap())
-        .output(dir.join("o.parquet"))
-        .chunk_rows(0);
-    assert!(matches!(
-        job.run(),
-        Err(oxlearn_core::Error::InvalidParam { .. })
-    ));
+    let job = FeatureJob::new(&fitted).input(csv.to_str().unwrap()).output(dir.join("o.parquet")).chunk_rows(0);
+    assert!(matches!(job.run(), Err(oxlearn_core::Error::InvalidParam { .. })));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -183,9 +149,7 @@ fn feature_job_is_bounded_and_matches_in_memory_transform() {
     let rows = 300_000;
     let bytes = write_csv(&csv, rows, 3);
     let (chunk_rows, n_jobs) = (5_000, 2);
-    let fitted = prep()
-        .fit_frame_streaming_with(csv.to_str().unwrap(), 50_000)
-        .unwrap();
+    let fitted = prep().fit_frame_streaming_with(csv.to_str().unwrap(), 50_000).unwrap();
     let out = dir.join("features.parquet");
     let report = FeatureJob::new(&fitted)
         .input(csv.to_str().unwrap())
@@ -196,90 +160,34 @@ fn feature_job_is_bounded_and_matches_in_memory_transform() {
         .unwrap();
     assert_eq!(report.rows, rows);
     assert_eq!(report.chunks, rows / chunk_rows);
-    assert!(
-        report.max_rows_in_flight <= chunk_rows * n_jobs,
-        "{report:?}"
-    );
+    assert!(report.max_rows_in_flight <= chunk_rows * n_jobs, "{report:?}");
     assert!(rows >= 30 * report.max_rows_in_flight);
     // Output equal to the in-memory transform of the whole file.
     let written = read_parquet(&out);
-    let names: Vec<&str> = written
-        .get_column_names()
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
-    assert_eq!(
-        names,
-        fitted
-            .feature_names_out()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-    );
+    let names: Vec<&str> = written.get_column_names().iter().map(|s| s.as_str()).collect();
+    assert_eq!(names, fitted.feature_names_out().iter().map(String::as_str).collect::<Vec<_>>());
     let expected = fitted.transform_frame(&read_csv(&csv)).unwrap();
-    assert_eq!(
-        frame_matrix(&written),
-        expected,
-        "bit-identical to the in-memory transform"
-    );
+    assert_eq!(frame_matrix(&written), expected, "bit-identical to the in-memory transform");
 
     // Peak memory, measured in a fresh process running only the job.
-    std::fs::write(
-        dir.join("fitted.json"),
-        serde_json::to_string(&fitted).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("fitted.json"), serde_json::to_string(&fitted).unwrap()).unwrap();
     let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "job::child_runs_feature_job",
-            "--exact",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+        .args(["job::child_runs_feature_job", "--exact", "--nocapture", "--test-threads", "1"])
         .env("OXLEARN_PREP_CHILD_JOB", &dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&child.stdout);
-    assert!(
-        child.status.success(),
-        "child failed: {stdout} {}",
-        String::from_utf8_lossy(&child.stderr)
-    );
-    let at = stdout
-        .find("PEAK_GROWTH_KB=")
-        .expect("child reports its peak")
-        + "PEAK_GROWTH_KB=".len();
-    let growth_kb: u64 = stdout[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
-    let at = stdout
-        .find("FILE_KB=")
-        .expect("child reports its file size")
-        + "FILE_KB=".len();
-    let file_kb: u64 = stdout[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    assert!(child.status.success(), "child failed: {stdout} {}", String::from_utf8_lossy(&child.stderr));
+    let at = stdout.find("PEAK_GROWTH_KB=").expect("child reports its peak") + "PEAK_GROWTH_KB=".len();
+    let growth_kb: u64 = stdout[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
+    let at = stdout.find("FILE_KB=").expect("child reports its file size") + "FILE_KB=".len();
+    let file_kb: u64 = stdout[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
     const BUDGET_KB: u64 = 24 * 1024;
-    assert!(
-        file_kb > 2 * BUDGET_KB,
-        "the file ({file_kb} KiB) is over twice the budget"
-    );
+    assert!(file_kb > 2 * BUDGET_KB, "the file ({file_kb} KiB) is over twice the budget");
     // A job that loaded the file would hold it, its parsed frame and its output: several times
     // the file size. The streaming job's growth is a constant set by the chunk size.
-    println!(
-        "feature job: peak memory grew by {growth_kb} KiB for a {file_kb} KiB file (checked file: {bytes} bytes)"
-    );
-    assert!(
-        growth_kb < BUDGET_KB,
-        "peak grew by {growth_kb} KiB for a {file_kb} KiB file"
-    );
+    println!("feature job: peak memory grew by {growth_kb} KiB for a {file_kb} KiB file (checked file: {bytes} bytes)");
+    assert!(growth_kb < BUDGET_KB, "peak grew by {growth_kb} KiB for a {file_kb} KiB file");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -306,13 +214,7 @@ fn child_runs_feature_job() {
     let warm = dir.join("warm.csv");
     std::fs::write(
         &warm,
-        std::fs::read_to_string(&input)
-            .unwrap()
-            .lines()
-            .take(50)
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n",
+        std::fs::read_to_string(&input).unwrap().lines().take(50).collect::<Vec<_>>().join("\n") + "\n",
     )
     .unwrap();
     FeatureJob::new(&fitted)
@@ -324,20 +226,8 @@ fn child_runs_feature_job() {
         .unwrap();
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = proc_kb("VmRSS:").unwrap_or(0);
-    FeatureJob::new(&fitted)
-        .input(input.to_str().unwrap())
-        .output(&out)
-        .chunk_rows(5_000)
-        .n_jobs(2)
-        .run()
-        .unwrap();
+    FeatureJob::new(&fitted).input(input.to_str().unwrap()).output(&out).chunk_rows(5_000).n_jobs(2).run().unwrap();
     let peak = proc_kb("VmHWM:").unwrap_or(0);
-    println!(
-        "PEAK_GROWTH_KB={} FILE_KB={file_kb}",
-        peak.saturating_sub(before)
-    );
-    eprintln!(
-        "feature job: peak resident memory grew by {} KiB for a {file_kb} KiB file",
-        peak.saturating_sub(before)
-    );
+    println!("PEAK_GROWTH_KB={} FILE_KB={file_kb}", peak.saturating_sub(before));
+    eprintln!("feature job: peak resident memory grew by {} KiB for a {file_kb} KiB file", peak.saturating_sub(before));
 }

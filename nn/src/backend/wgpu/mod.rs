@@ -81,56 +81,16 @@ enum Kernel {
 /// (kernel, source, read-only flag of each storage binding 1..).
 const KERNELS: &[(Kernel, &str, &[bool])] = &[
     (Kernel::Fill, include_str!("fill.wgsl"), &[false]),
-    (
-        Kernel::ScaleCopy,
-        include_str!("scale_copy.wgsl"),
-        &[true, false],
-    ),
-    (
-        Kernel::GatherRows,
-        include_str!("gather_rows.wgsl"),
-        &[true, true, false],
-    ),
-    (
-        Kernel::GatherIdx,
-        include_str!("gather_idx.wgsl"),
-        &[true, true, false],
-    ),
-    (
-        Kernel::Gemm,
-        include_str!("gemm.wgsl"),
-        &[true, true, false],
-    ),
-    (
-        Kernel::BiasAct,
-        include_str!("bias_act.wgsl"),
-        &[false, true],
-    ),
-    (
-        Kernel::ActBackward,
-        include_str!("act_backward.wgsl"),
-        &[true, false],
-    ),
-    (
-        Kernel::Losses,
-        include_str!("losses.wgsl"),
-        &[true, true, true, false, false],
-    ),
-    (
-        Kernel::SumSquares,
-        include_str!("sum_squares.wgsl"),
-        &[true, false],
-    ),
-    (
-        Kernel::ColSums,
-        include_str!("col_sums.wgsl"),
-        &[true, false],
-    ),
-    (
-        Kernel::Optim,
-        include_str!("optim.wgsl"),
-        &[false, true, false, false],
-    ),
+    (Kernel::ScaleCopy, include_str!("scale_copy.wgsl"), &[true, false]),
+    (Kernel::GatherRows, include_str!("gather_rows.wgsl"), &[true, true, false]),
+    (Kernel::GatherIdx, include_str!("gather_idx.wgsl"), &[true, true, false]),
+    (Kernel::Gemm, include_str!("gemm.wgsl"), &[true, true, false]),
+    (Kernel::BiasAct, include_str!("bias_act.wgsl"), &[false, true]),
+    (Kernel::ActBackward, include_str!("act_backward.wgsl"), &[true, false]),
+    (Kernel::Losses, include_str!("losses.wgsl"), &[true, true, true, false, false]),
+    (Kernel::SumSquares, include_str!("sum_squares.wgsl"), &[true, false]),
+    (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false]),
+    (Kernel::Optim, include_str!("optim.wgsl"), &[false, true, false, false]),
 ];
 
 struct Pipeline {
@@ -163,15 +123,7 @@ impl std::fmt::Debug for WgpuContext {
 fn is_software(info: &wgpu::AdapterInfo) -> bool {
     let name = info.name.to_lowercase();
     info.device_type == wgpu::DeviceType::Cpu
-        || [
-            "llvmpipe",
-            "lavapipe",
-            "softpipe",
-            "swiftshader",
-            "software",
-        ]
-        .iter()
-        .any(|s| name.contains(s))
+        || ["llvmpipe", "lavapipe", "softpipe", "swiftshader", "software"].iter().any(|s| name.contains(s))
 }
 
 /// Lower is better: discrete, integrated, virtual, other, software; Vulkan/Metal/DX12 before GL.
@@ -191,10 +143,7 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
 }
 
 fn unavailable(what: &'static str) -> Error {
-    Error::Unsupported {
-        estimator: "oxlearn-nn".to_string(),
-        operation: what,
-    }
+    Error::Unsupported { estimator: "oxlearn-nn".to_string(), operation: what }
 }
 
 impl WgpuContext {
@@ -203,19 +152,13 @@ impl WgpuContext {
     pub fn get(choice: AdapterChoice) -> Result<Arc<WgpuContext>> {
         type Cache = Mutex<HashMap<AdapterChoice, std::result::Result<Arc<WgpuContext>, Error>>>;
         static CACHE: OnceLock<Cache> = OnceLock::new();
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(choice)
             .or_insert_with(|| {
                 std::panic::catch_unwind(|| pollster::block_on(Self::create(choice)))
                     .unwrap_or_else(|_| {
-                        Err(Error::Other(
-                            "device wgpu: the wgpu driver panicked while opening the adapter"
-                                .into(),
-                        ))
+                        Err(Error::Other("device wgpu: the wgpu driver panicked while opening the adapter".into()))
                     })
                     .map(Arc::new)
             })
@@ -223,8 +166,7 @@ impl WgpuContext {
     }
 
     async fn create(choice: AdapterChoice) -> Result<WgpuContext> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let mut adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
         adapters.retain(|a| choice == AdapterChoice::Any || !is_software(&a.get_info()));
         adapters.sort_by_key(|a| rank(&a.get_info()));
@@ -255,9 +197,7 @@ impl WgpuContext {
             })
             .await
             .map_err(|e| Error::Other(format!("device wgpu: cannot open {info}: {e}")))?;
-        let max_binding = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
+        let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         let mut pipelines = HashMap::new();
         let common = include_str!("common.wgsl");
         for &(kernel, body, bindings) in KERNELS {
@@ -288,10 +228,8 @@ impl WgpuContext {
                     count: None,
                 });
             }
-            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: None,
-                entries: &entries,
-            });
+            let layout =
+                device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: None, entries: &entries });
             let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: None,
                 bind_group_layouts: &[Some(&layout)],
@@ -308,12 +246,7 @@ impl WgpuContext {
             pipelines.insert(kernel, Pipeline { layout, pipeline });
         }
         let buffer = |size: u64, usage| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: None,
-                size,
-                usage,
-                mapped_at_creation: false,
-            })
+            device.create_buffer(&wgpu::BufferDescriptor { label: None, size, usage, mapped_at_creation: false })
         };
         let dummy_ro = buffer(16, wgpu::BufferUsages::STORAGE);
         let dummy_rw = buffer(16, wgpu::BufferUsages::STORAGE);
@@ -378,9 +311,7 @@ pub struct WgpuBackend {
 
 impl std::fmt::Debug for WgpuBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WgpuBackend")
-            .field("adapter", &self.ctx.info)
-            .finish_non_exhaustive()
+        f.debug_struct("WgpuBackend").field("adapter", &self.ctx.info).finish_non_exhaustive()
     }
 }
 
@@ -416,11 +347,7 @@ impl WgpuBackend {
         Ok(WgpuBackend {
             ctx,
             device_kind,
-            pending: Mutex::new(Pending {
-                encoder: None,
-                params: vec![0; SLOTS * SLOT_BYTES],
-                slots: 0,
-            }),
+            pending: Mutex::new(Pending { encoder: None, params: vec![0; SLOTS * SLOT_BYTES], slots: 0 }),
             params,
         })
     }
@@ -436,11 +363,7 @@ impl WgpuBackend {
 
     fn flush_locked(&self, pending: &mut Pending) {
         if let Some(encoder) = pending.encoder.take() {
-            self.ctx.queue.write_buffer(
-                &self.params,
-                0,
-                &pending.params[..pending.slots * SLOT_BYTES],
-            );
+            self.ctx.queue.write_buffer(&self.params, 0, &pending.params[..pending.slots * SLOT_BYTES]);
             self.ctx.queue.submit([encoder.finish()]);
             pending.slots = 0;
         }
@@ -462,10 +385,7 @@ impl WgpuBackend {
         Ok(self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
             size: bytes.div_ceil(16) * 16,
-            usage: usage
-                | wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_DST
-                | wgpu::BufferUsages::COPY_SRC,
+            usage: usage | wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         }))
     }
@@ -505,28 +425,17 @@ impl WgpuBackend {
                 Bind::DummyRo => &self.ctx.dummy_ro,
                 Bind::DummyRw => &self.ctx.dummy_rw,
             };
-            entries.push(wgpu::BindGroupEntry {
-                binding: i as u32 + 1,
-                resource: buffer.as_entire_binding(),
-            });
+            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: buffer.as_entire_binding() });
         }
-        let bind_group = self
-            .ctx
-            .device
-            .create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &pipe.layout,
-                entries: &entries,
-            });
-        let encoder = pending.encoder.get_or_insert_with(|| {
-            self.ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
-        });
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: None,
-            timestamp_writes: None,
+            layout: &pipe.layout,
+            entries: &entries,
         });
+        let encoder = pending.encoder.get_or_insert_with(|| {
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
         pass.set_pipeline(&pipe.pipeline);
         pass.set_bind_group(0, &bind_group, &[off as u32]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
@@ -536,11 +445,7 @@ impl WgpuBackend {
     fn grid(&self, len: usize) -> (u32, u32) {
         let groups = len.div_ceil(WG as usize);
         let max = self.ctx.max_groups as usize;
-        if groups <= max {
-            (groups as u32, 1)
-        } else {
-            (max as u32, groups.div_ceil(max) as u32)
-        }
+        if groups <= max { (groups as u32, 1) } else { (max as u32, groups.div_ceil(max) as u32) }
     }
 
     fn elementwise(&self, kernel: Kernel, p: P, binds: &[Bind<'_>]) {
@@ -561,10 +466,7 @@ impl WgpuBackend {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        let mut encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         self.ctx.queue.submit([encoder.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
@@ -627,10 +529,7 @@ impl Backend for WgpuBackend {
 
     fn zeros(&self, len: usize) -> Result<WgpuBuf> {
         // wgpu zero-initialises new buffers.
-        Ok(WgpuBuf {
-            buf: self.alloc(len, wgpu::BufferUsages::empty())?,
-            len,
-        })
+        Ok(WgpuBuf { buf: self.alloc(len, wgpu::BufferUsages::empty())?, len })
     }
 
     fn upload(&self, host: &[f32]) -> Result<WgpuBuf> {
@@ -660,10 +559,7 @@ impl Backend for WgpuBackend {
     }
 
     fn upload_idx(&self, host: &[u32]) -> Result<WgpuIdx> {
-        let mut b = WgpuIdx {
-            buf: self.alloc(host.len(), wgpu::BufferUsages::empty())?,
-            len: host.len(),
-        };
+        let mut b = WgpuIdx { buf: self.alloc(host.len(), wgpu::BufferUsages::empty())?, len: host.len() };
         self.write_idx(&mut b, host)?;
         Ok(b)
     }
@@ -688,14 +584,7 @@ impl Backend for WgpuBackend {
         self.elementwise(Kernel::ScaleCopy, p, &[Bind::F(src), Bind::F(dst)]);
     }
 
-    fn gather_rows(
-        &self,
-        src: &WgpuBuf,
-        cols: usize,
-        order: &WgpuIdx,
-        range: Range<usize>,
-        dst: &mut WgpuBuf,
-    ) {
+    fn gather_rows(&self, src: &WgpuBuf, cols: usize, order: &WgpuIdx, range: Range<usize>, dst: &mut WgpuBuf) {
         let mut p = P::default();
         p.u[0] = u(range.len() * cols);
         p.u[1] = u(cols);
@@ -703,22 +592,14 @@ impl Backend for WgpuBackend {
         if cols == 0 {
             return;
         }
-        self.elementwise(
-            Kernel::GatherRows,
-            p,
-            &[Bind::F(src), Bind::I(order), Bind::F(dst)],
-        );
+        self.elementwise(Kernel::GatherRows, p, &[Bind::F(src), Bind::I(order), Bind::F(dst)]);
     }
 
     fn gather_idx(&self, src: &WgpuIdx, order: &WgpuIdx, range: Range<usize>, dst: &mut WgpuIdx) {
         let mut p = P::default();
         p.u[0] = u(range.len());
         p.u[2] = u(range.start);
-        self.elementwise(
-            Kernel::GatherIdx,
-            p,
-            &[Bind::I(src), Bind::I(order), Bind::I(dst)],
-        );
+        self.elementwise(Kernel::GatherIdx, p, &[Bind::I(src), Bind::I(order), Bind::I(dst)]);
     }
 
     fn gemm(
@@ -735,13 +616,7 @@ impl Backend for WgpuBackend {
         c: &mut WgpuBuf,
     ) {
         let mut p = P::default();
-        p.u[..5].copy_from_slice(&[
-            u(m),
-            u(n),
-            u(k),
-            u32::from(ta == Trans::Yes),
-            u32::from(tb == Trans::Yes),
-        ]);
+        p.u[..5].copy_from_slice(&[u(m), u(n), u(k), u32::from(ta == Trans::Yes), u32::from(tb == Trans::Yes)]);
         p.f[0] = alpha;
         p.f[1] = beta;
         let groups = (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE)));
@@ -749,12 +624,7 @@ impl Backend for WgpuBackend {
             groups.0 <= self.ctx.max_groups && groups.1 <= self.ctx.max_groups,
             "gemm of {m} x {n} exceeds the dispatch limit"
         );
-        self.dispatch(
-            Kernel::Gemm,
-            p,
-            &[Bind::F(a), Bind::F(b), Bind::F(c)],
-            groups,
-        );
+        self.dispatch(Kernel::Gemm, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
     }
 
     fn bias_act(&self, z: &mut WgpuBuf, rows: usize, cols: usize, bias: &WgpuBuf, act: Activation) {
@@ -793,13 +663,7 @@ impl Backend for WgpuBackend {
         p.u[1] = u(cols);
         p.u[5] = 0;
         p.f[0] = scale;
-        let binds = [
-            Bind::F(z),
-            Bind::I(labels),
-            Bind::DummyRo,
-            Bind::F(grad),
-            Bind::F(loss),
-        ];
+        let binds = [Bind::F(z), Bind::I(labels), Bind::DummyRo, Bind::F(grad), Bind::F(loss)];
         self.dispatch(Kernel::Losses, p, &binds, (1, 1));
     }
 
@@ -817,13 +681,7 @@ impl Backend for WgpuBackend {
         p.u[1] = 1;
         p.u[5] = 1;
         p.f[0] = scale;
-        let binds = [
-            Bind::F(z),
-            Bind::I(labels),
-            Bind::DummyRo,
-            Bind::F(grad),
-            Bind::F(loss),
-        ];
+        let binds = [Bind::F(z), Bind::I(labels), Bind::DummyRo, Bind::F(grad), Bind::F(loss)];
         self.dispatch(Kernel::Losses, p, &binds, (1, 1));
     }
 
@@ -842,13 +700,7 @@ impl Backend for WgpuBackend {
         p.u[1] = u(cols.max(1));
         p.u[5] = 2;
         p.f[0] = scale;
-        let binds = [
-            Bind::F(pred),
-            Bind::DummyRo,
-            Bind::F(target),
-            Bind::F(grad),
-            Bind::F(loss),
-        ];
+        let binds = [Bind::F(pred), Bind::DummyRo, Bind::F(target), Bind::F(grad), Bind::F(loss)];
         self.dispatch(Kernel::Losses, p, &binds, (1, 1));
     }
 
@@ -857,12 +709,7 @@ impl Backend for WgpuBackend {
         p.u[0] = u(rows);
         p.u[1] = u(cols);
         p.f[0] = alpha;
-        self.dispatch(
-            Kernel::ColSums,
-            p,
-            &[Bind::F(m), Bind::F(out)],
-            (u(cols.div_ceil(64)), 1),
-        );
+        self.dispatch(Kernel::ColSums, p, &[Bind::F(m), Bind::F(out)], (u(cols.div_ceil(64)), 1));
     }
 
     fn sum_squares(&self, x: &WgpuBuf, len: usize, scale: f32, loss: &mut WgpuBuf) {
@@ -872,50 +719,22 @@ impl Backend for WgpuBackend {
         self.dispatch(Kernel::SumSquares, p, &[Bind::F(x), Bind::F(loss)], (1, 1));
     }
 
-    fn adam(
-        &self,
-        param: &mut WgpuBuf,
-        grad: &WgpuBuf,
-        m: &mut WgpuBuf,
-        v: &mut WgpuBuf,
-        len: usize,
-        step: AdamStep,
-    ) {
+    fn adam(&self, param: &mut WgpuBuf, grad: &WgpuBuf, m: &mut WgpuBuf, v: &mut WgpuBuf, len: usize, step: AdamStep) {
         let mut p = P::default();
         p.u[0] = u(len);
         p.u[5] = 0;
         p.f[..4].copy_from_slice(&[step.lr, step.beta_1, step.beta_2, step.epsilon]);
-        self.elementwise(
-            Kernel::Optim,
-            p,
-            &[Bind::F(param), Bind::F(grad), Bind::F(m), Bind::F(v)],
-        );
+        self.elementwise(Kernel::Optim, p, &[Bind::F(param), Bind::F(grad), Bind::F(m), Bind::F(v)]);
     }
 
-    fn sgd(
-        &self,
-        param: &mut WgpuBuf,
-        grad: &WgpuBuf,
-        velocity: &mut WgpuBuf,
-        len: usize,
-        step: SgdStep,
-    ) {
+    fn sgd(&self, param: &mut WgpuBuf, grad: &WgpuBuf, velocity: &mut WgpuBuf, len: usize, step: SgdStep) {
         let mut p = P::default();
         p.u[0] = u(len);
         p.u[1] = u32::from(step.nesterov);
         p.u[5] = 1;
         p.f[0] = step.lr;
         p.f[1] = step.momentum;
-        self.elementwise(
-            Kernel::Optim,
-            p,
-            &[
-                Bind::F(param),
-                Bind::F(grad),
-                Bind::F(velocity),
-                Bind::DummyRw,
-            ],
-        );
+        self.elementwise(Kernel::Optim, p, &[Bind::F(param), Bind::F(grad), Bind::F(velocity), Bind::DummyRw]);
     }
 
     fn synchronize(&self) -> Result<()> {
