@@ -2,7 +2,7 @@
 //! estimator (classifier, regressor, transformer, clusterer).
 //!
 //! An estimator is a plain params struct (`Clone + Debug + Default`, builder setters that never
-//! fail). `fit(&self, ..)` validates its input with the shared [`validate`](crate::validate)
+//! fail). `fit(&self, ..)` validates its input with the shared [`validate`]
 //! functions and returns a *new* fitted type, so predicting with an unfitted model does not
 //! compile:
 //!

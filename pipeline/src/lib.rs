@@ -5,7 +5,7 @@
 //!
 //! - [`Pipeline`]: named steps (a leading `ColumnTransformer` over a polars DataFrame, then any
 //!   estimators through the core's dynamic layer), fitted from a DataFrame with string labels
-//!   and missing values or from ndarray; [`chain`]: the statically typed chain
+//!   and missing values or from ndarray; [`chain`](mod@chain): the statically typed chain
 //!   (`scaler.then(pca)`), no dynamic dispatch;
 //! - [`model_selection`]: splitters, [`cross_validate`], [`GridSearchCV`],
 //!   [`RandomizedSearchCV`], learning and validation curves, folds and candidates in parallel

@@ -8,7 +8,7 @@
 //! - each kernel call records one dispatch into a pending command encoder; its sizes and
 //!   scalars go into a 256-byte slot of a ring of uniform blocks bound with a dynamic offset.
 //!   Nothing is submitted per kernel: the encoder is submitted when the ring is full (every
-//!   [`SLOTS`] dispatches, tens of training steps), or when the host needs data
+//!   `SLOTS` dispatches, tens of training steps), or when the host needs data
 //!   ([`Backend::download`], [`Backend::read_scalar`], a host write, [`Backend::synchronize`]);
 //! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
 //!   work recorded before it.
