@@ -200,6 +200,15 @@ fn typed_score(case: &Case, fitted: &dyn oxlearn::core::DynFitted) -> Option<f64
     }
 }
 
+/// The kit's data string: the file name plus the slice for SVC / KNN.
+fn data_label(case: &Case) -> String {
+    match case.task {
+        Task::Slice { fit_rows, query: Some((a, b)), .. } => format!("{}[:{fit_rows}],query[{a}:{b}]", case.data),
+        Task::Slice { fit_rows, query: None, .. } => format!("{}[:{fit_rows}]", case.data),
+        _ => case.data.to_string(),
+    }
+}
+
 fn labels(y: &Array1<f64>) -> Array1<Label> {
     y.mapv(|v| Label::Int(v as i64))
 }
@@ -289,14 +298,14 @@ fn main() {
     for case in all.iter().filter(|c| args.only.iter().any(|o| o == c.name)) {
         let result = load(&args.data, case.data).and_then(|data| pool.install(|| run_case(case, &data, args.reps)));
         match result {
-            Ok(r) => print_case(case.name, case.data, args.threads, args.reps, r),
+            Ok(r) => print_case(case.name, &data_label(case), args.threads, args.reps, r),
             Err(e) => {
                 let mut extra = serde_json::Map::new();
                 extra.insert("error".into(), serde_json::json!(e));
                 eprintln!("{}: {e}", case.name);
                 print_case(
                     case.name,
-                    case.data,
+                    &data_label(case),
                     args.threads,
                     args.reps,
                     CaseResult { fit_all_s: vec![f64::NAN], extra, ..Default::default() },
