@@ -46,4 +46,4 @@ for dev in cuda wgpu; do
   echo "bench $dev exit $?" >> "$OUT/bench-$dev.err"
 done
 cat "$OUT/torch.jsonl" "$OUT"/bench-*.jsonl
-tail -3 "$OUT"/bench-*.err
+tail -n 3 "$OUT"/bench-*.err
