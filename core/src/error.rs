@@ -11,6 +11,8 @@ pub enum Input {
     Y,
     /// Sample weights.
     SampleWeight,
+    /// A named argument of a function, such as a metric's `y_pred`, `y_score` or `y_proba`.
+    Arg(&'static str),
 }
 
 impl fmt::Display for Input {
@@ -19,6 +21,7 @@ impl fmt::Display for Input {
             Input::X => "X",
             Input::Y => "y",
             Input::SampleWeight => "sample_weight",
+            Input::Arg(name) => name,
         })
     }
 }

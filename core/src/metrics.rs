@@ -29,9 +29,9 @@
 //! as scikit-learn emits an `UndefinedMetricWarning`. Where scikit-learn returns NaN with a
 //! warning because a score is undefined (ROC AUC with one class), oxlearn returns an error.
 //!
-//! Non-finite values in any real-valued input are reported as [`Error::NonFinite`] with
-//! `input: Input::Y` (all metric inputs live in the target space), or `Input::X` for the feature
-//! matrix of [`silhouette_score`].
+//! Non-finite values in any real-valued input are reported as [`Error::NonFinite`] naming the
+//! argument (`input: Input::Arg("y_pred")`), or `Input::X` for the feature matrix of
+//! [`silhouette_score`].
 //!
 //! ```
 //! use ndarray::array;
@@ -86,19 +86,19 @@ fn check_nonempty(metric: &str, what: &'static str, n: usize) -> Result<()> {
 }
 
 /// Finds the first non-finite value of a real-valued metric input.
-fn check_finite_1d(y: ArrayView1<'_, f64>) -> Result<()> {
+fn check_finite_1d(name: &'static str, y: ArrayView1<'_, f64>) -> Result<()> {
     match y.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(Error::NonFinite { input: Input::Y, row, column: None, column_name: None, value: y[row] }),
+        Some(row) => Err(Error::NonFinite { input: Input::Arg(name), row, column: None, column_name: None, value: y[row] }),
         None => Ok(()),
     }
 }
 
 /// Finds the first non-finite value (row-major order) of a matrix of scores or probabilities.
-fn check_finite_2d(y: ArrayView2<'_, f64>) -> Result<()> {
+fn check_finite_2d(name: &'static str, y: ArrayView2<'_, f64>) -> Result<()> {
     for (row, values) in y.outer_iter().enumerate() {
         if let Some(col) = values.iter().position(|v| !v.is_finite()) {
             return Err(Error::NonFinite {
-                input: Input::Y,
+                input: Input::Arg(name),
                 row,
                 column: Some(col),
                 column_name: None,

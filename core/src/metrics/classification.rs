@@ -260,7 +260,7 @@ pub fn log_loss<L: Ord + Clone + Debug>(
 ) -> Result<f64> {
     let metric = "log_loss";
     check_pair(metric, y_true.len(), "y_proba", y_proba.nrows())?;
-    check_finite_2d(y_proba)?;
+    check_finite_2d("y_proba", y_proba)?;
     if y_proba.ncols() == 0 {
         return Err(Error::ShapeMismatch("log_loss got y_proba with 0 columns".into()));
     }

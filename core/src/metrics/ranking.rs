@@ -54,7 +54,7 @@ pub fn roc_curve<L: Ord + Debug>(
 ) -> Result<RocCurve> {
     let metric = "roc_curve";
     check_pair(metric, y_true.len(), "y_score", y_score.len())?;
-    check_finite_1d(y_score)?;
+    check_finite_1d("y_score", y_score)?;
     let positive: Vec<bool> = match pos_label {
         Some(pos) => y_true.iter().map(|l| l == pos).collect(),
         None => {
@@ -84,7 +84,7 @@ pub fn roc_curve<L: Ord + Debug>(
 pub fn roc_auc_score<L: Ord + Debug>(y_true: ArrayView1<'_, L>, y_score: ArrayView1<'_, f64>) -> Result<f64> {
     let metric = "roc_auc_score";
     check_pair(metric, y_true.len(), "y_score", y_score.len())?;
-    check_finite_1d(y_score)?;
+    check_finite_1d("y_score", y_score)?;
     let index = LabelIndex::new(&[y_true]);
     match index.len() {
         2 => {}
@@ -145,7 +145,7 @@ pub fn roc_auc_score_ovr<L: Ord + Debug>(
         ));
     }
     check_pair(metric, y_true.len(), "y_proba", y_proba.nrows())?;
-    check_finite_2d(y_proba)?;
+    check_finite_2d("y_proba", y_proba)?;
     let index = LabelIndex::new(&[y_true]);
     let k = index.len();
     if k < 2 {
@@ -207,8 +207,8 @@ pub fn roc_auc_score_ovr<L: Ord + Debug>(
 /// points or an `x` that is neither increasing nor decreasing.
 pub fn auc(x: ArrayView1<'_, f64>, y: ArrayView1<'_, f64>) -> Result<f64> {
     crate::validate::check_lengths("auc", x.len(), "y", y.len())?;
-    check_finite_1d(x)?;
-    check_finite_1d(y)?;
+    check_finite_1d("x", x)?;
+    check_finite_1d("y", y)?;
     if x.len() < 2 {
         return Err(Error::InvalidInput(format!(
             "auc needs at least 2 points to compute an area under curve, got {}",

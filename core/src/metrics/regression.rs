@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 /// Checks a pair of real-valued targets: same non-zero length, finite values.
 fn check_regression(metric: &str, y_true: ArrayView1<'_, f64>, y_pred: ArrayView1<'_, f64>) -> Result<()> {
     check_pair(metric, y_true.len(), "y_pred", y_pred.len())?;
-    check_finite_1d(y_true)?;
-    check_finite_1d(y_pred)
+    check_finite_1d("y_true", y_true)?;
+    check_finite_1d("y_pred", y_pred)
 }
 
 fn mean(values: impl Iterator<Item = f64>, n: usize) -> f64 {
@@ -137,8 +137,13 @@ mod tests {
     fn errors() {
         let t = array![1.0, f64::NAN];
         let p = array![1.0, 2.0];
-        assert!(matches!(r2_score(t.view(), p.view()), Err(Error::NonFinite { row: 1, .. })));
-        assert!(matches!(mean_squared_error(p.view(), t.view()), Err(Error::NonFinite { row: 1, .. })));
+        assert!(matches!(
+            r2_score(t.view(), p.view()),
+            Err(Error::NonFinite { row: 1, input: crate::error::Input::Arg("y_true"), .. })
+        ));
+        let e = mean_squared_error(p.view(), t.view()).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { row: 1, input: crate::error::Input::Arg("y_pred"), .. }));
+        assert!(e.to_string().contains("y_pred"), "{e}");
         assert!(matches!(mean_absolute_error(p.view(), array![1.0].view()), Err(Error::LengthMismatch { .. })));
         let empty = ndarray::Array1::<f64>::zeros(0);
         assert!(matches!(median_absolute_error(empty.view(), empty.view()), Err(Error::EmptyInput { .. })));
