@@ -88,7 +88,9 @@ fn check_nonempty(metric: &str, what: &'static str, n: usize) -> Result<()> {
 /// Finds the first non-finite value of a real-valued metric input.
 fn check_finite_1d(name: &'static str, y: ArrayView1<'_, f64>) -> Result<()> {
     match y.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(Error::NonFinite { input: Input::Arg(name), row, column: None, column_name: None, value: y[row] }),
+        Some(row) => {
+            Err(Error::NonFinite { input: Input::Arg(name), row, column: None, column_name: None, value: y[row] })
+        }
         None => Ok(()),
     }
 }
