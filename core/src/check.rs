@@ -192,6 +192,41 @@ fn predict(f: &dyn DynFitted, x: ArrayView2<'_, f64>) -> Result<Output, String> 
     f.predict_dyn(x).map_err(|e| format!("predict failed: {e}"))
 }
 
+/// Whether a fitted model is a transductive clusterer: it labels its training samples but has
+/// no inductive `predict` (scikit-learn's DBSCAN, which offers `fit_predict` and `labels_` only).
+fn transductive(f: &dyn DynFitted, x: ArrayView2<'_, f64>) -> bool {
+    f.kind() == EstimatorKind::Clusterer && matches!(f.predict_dyn(x), Err(Error::Unsupported { .. }))
+}
+
+/// What a model fitted on `x` says about `x` itself: `predict(x)`, or for a transductive
+/// clusterer its training `labels` (scikit-learn's `fit_predict`), so the checks that compare
+/// predictions on the training rows also run for clusterers without `predict`.
+fn predict_train(f: &dyn DynFitted, x: ArrayView2<'_, f64>) -> Result<Output, String> {
+    if !transductive(f, x) {
+        return predict(f, x);
+    }
+    let labels = f.labels_dyn().ok_or("a clusterer without labels")?;
+    if labels.len() != x.nrows() {
+        return Err(format!("{} training labels for {} rows", labels.len(), x.nrows()));
+    }
+    Ok(Output::Clusters(labels))
+}
+
+/// Whether two clusterings are the same partition up to renaming the clusters (noise, -1,
+/// stays noise): a transductive clusterer may number its clusters by the order it meets them.
+fn same_partition(a: &Output, b: &Output) -> Result<(), String> {
+    let (Output::Clusters(x), Output::Clusters(y)) = (a, b) else {
+        return Err(format!("not two clusterings:\n{a:?}\nvs\n{b:?}"));
+    };
+    let mut forward = std::collections::HashMap::new();
+    let mut backward = std::collections::HashMap::new();
+    let consistent = x.len() == y.len()
+        && x.iter().zip(y).all(|(&p, &q)| {
+            (p == -1) == (q == -1) && *forward.entry(p).or_insert(q) == q && *backward.entry(q).or_insert(p) == p
+        });
+    if consistent { Ok(()) } else { Err(format!("partitions differ:\n{a:?}\nvs\n{b:?}")) }
+}
+
 /// Compares two outputs: labels and clusters exactly, numbers to a relative 1e-9.
 fn same(a: &Output, b: &Output) -> Result<(), String> {
     let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs())) || (x.is_nan() && y.is_nan());
@@ -217,7 +252,7 @@ fn default_fits(make: Make<'_>) -> CheckResult {
     let est = make();
     let p = default_problem(make);
     let fitted = fit(est.as_ref(), &p)?;
-    predict(fitted.as_ref(), p.x.view())?;
+    predict_train(fitted.as_ref(), p.x.view())?;
     if fitted.n_features_in() != p.x.ncols() {
         return Err(format!("n_features_in is {}, expected {}", fitted.n_features_in(), p.x.ncols()));
     }
@@ -243,8 +278,8 @@ fn invalid_params_rejected(make: Make<'_>, invalid: &[Make<'_>]) -> CheckResult 
 fn fit_idempotent(make: Make<'_>) -> CheckResult {
     let est = make();
     let p = default_problem(make);
-    let a = predict(fit(est.as_ref(), &p)?.as_ref(), p.x.view())?;
-    let b = predict(fit(est.as_ref(), &p)?.as_ref(), p.x.view())?;
+    let a = predict_train(fit(est.as_ref(), &p)?.as_ref(), p.x.view())?;
+    let b = predict_train(fit(est.as_ref(), &p)?.as_ref(), p.x.view())?;
     identical(&a, &b)?;
     Ok(Outcome::Passed)
 }
@@ -253,7 +288,7 @@ fn seed_deterministic(make: Make<'_>) -> CheckResult {
     let p = default_problem(make);
     let a = fit(make().as_ref(), &p)?;
     let b = fit(make().as_ref(), &p)?;
-    identical(&predict(a.as_ref(), p.x.view())?, &predict(b.as_ref(), p.x.view())?)?;
+    identical(&predict_train(a.as_ref(), p.x.view())?, &predict_train(b.as_ref(), p.x.view())?)?;
     if a.kind() == EstimatorKind::Classifier
         && let (Ok(pa), Ok(pb)) = (a.predict_proba_dyn(p.x.view()), b.predict_proba_dyn(p.x.view()))
     {
@@ -271,7 +306,7 @@ fn inputs_not_mutated(make: Make<'_>) -> CheckResult {
     let before = (p.x.clone(), p.labels.clone(), p.values.clone(), format!("{est:?}"));
     let fitted = fit(est.as_ref(), &p)?;
     let fitted_before = format!("{:?}", fitted.state().ok());
-    predict(fitted.as_ref(), p.x.view())?;
+    predict_train(fitted.as_ref(), p.x.view())?;
     let _ = fitted.predict_proba_dyn(p.x.view());
     if p.x != before.0 || p.labels != before.1 || p.values != before.2 {
         return Err("fit or predict changed X or y".into());
@@ -291,7 +326,16 @@ fn predict_repeatable(make: Make<'_>) -> CheckResult {
     }
     let p = default_problem(make);
     let fitted = fit(make().as_ref(), &p)?;
-    identical(&predict(fitted.as_ref(), p.x.view())?, &predict(fitted.as_ref(), p.x.view())?)?;
+    identical(&predict_train(fitted.as_ref(), p.x.view())?, &predict_train(fitted.as_ref(), p.x.view())?)?;
+    if transductive(fitted.as_ref(), p.x.view()) {
+        // No predict to repeat: refitting a clone on the same rows must give the same labels
+        // (scikit-learn's fit_predict twice), and predict must keep refusing new rows cleanly.
+        let again = fit(make().clone_box().as_ref(), &p)?;
+        identical(&predict_train(fitted.as_ref(), p.x.view())?, &predict_train(again.as_ref(), p.x.view())?)?;
+        if !transductive(fitted.as_ref(), p.x.slice(s![..5, ..])) {
+            return Err("predict is unsupported on the training rows but not on a subset".into());
+        }
+    }
     Ok(Outcome::Passed)
 }
 
@@ -411,7 +455,7 @@ fn tiny_fit(make: Make<'_>, rows: usize, cols: usize) -> CheckResult {
     let est = make();
     let p = problem(est.kind(), rows, cols, 3);
     if let Ok(fitted) = est.fit_dyn(p.x.view(), p.target()) {
-        let out = predict(fitted.as_ref(), p.x.view());
+        let out = predict_train(fitted.as_ref(), p.x.view());
         if let Ok(out) = out
             && out.len() != rows
         {
@@ -427,6 +471,18 @@ fn batch_invariance(make: Make<'_>) -> CheckResult {
     }
     let p = default_problem(make);
     let fitted = fit(make().as_ref(), &p)?;
+    if transductive(fitted.as_ref(), p.x.view()) {
+        // Without predict, batch invariance means the partition does not depend on the row
+        // order (the neighborhood search is chunked across threads): fit on the reversed rows
+        // and compare, up to cluster numbering, with the labels of the rows in order.
+        let whole = predict_train(fitted.as_ref(), p.x.view())?;
+        let rev: Vec<usize> = (0..p.x.nrows()).rev().collect();
+        let reversed_problem = p.rows(&rev);
+        let reversed = predict_train(fit(make().as_ref(), &reversed_problem)?.as_ref(), reversed_problem.x.view())?;
+        same_partition(&whole, &reorder(&reversed, &rev))
+            .map_err(|e| format!("fitting on reversed rows changes the clusters: {e}"))?;
+        return Ok(Outcome::Passed);
+    }
     let whole = predict(fitted.as_ref(), p.x.view())?;
     // Row by row.
     let rows: Vec<Output> =
@@ -476,9 +532,15 @@ fn reorder(o: &Output, perm: &[usize]) -> Output {
 
 fn output_shapes(make: Make<'_>) -> CheckResult {
     let p = default_problem(make);
-    let fitted = fit(make().as_ref(), &p)?;
+    let mut fitted = fit(make().as_ref(), &p)?;
     let x = p.x.slice(s![..13, ..]);
-    let out = predict(fitted.as_ref(), x)?;
+    let out = if transductive(fitted.as_ref(), x) {
+        // The labels of a clusterer without predict cover the rows it was fitted on.
+        fitted = fit(make().as_ref(), &p.rows(&(0..13).collect::<Vec<_>>()))?;
+        predict_train(fitted.as_ref(), x)?
+    } else {
+        predict(fitted.as_ref(), x)?
+    };
     if out.len() != 13 {
         return Err(format!("predict on 13 rows gave {} rows", out.len()));
     }
@@ -518,12 +580,12 @@ fn fit_transform_consistent(make: Make<'_>) -> CheckResult {
 
 fn strided_views(make: Make<'_>) -> CheckResult {
     let p = default_problem(make);
-    let reference = predict(fit(make().as_ref(), &p)?.as_ref(), p.x.view())?;
+    let reference = predict_train(fit(make().as_ref(), &p)?.as_ref(), p.x.view())?;
     // Fortran (column-major) order.
     let mut fortran = Array2::<f64>::zeros(p.x.dim().f());
     fortran.assign(&p.x);
     let f = Problem { x: fortran, labels: p.labels.clone(), values: p.values.clone() };
-    let out = predict(fit(make().as_ref(), &f)?.as_ref(), f.x.view())?;
+    let out = predict_train(fit(make().as_ref(), &f)?.as_ref(), f.x.view())?;
     same(&reference, &out).map_err(|e| format!("column-major input changes the result: {e}"))?;
     // A strided view: every other column of a wider matrix, every other row of a taller one.
     let (n, m) = p.x.dim();
@@ -531,7 +593,7 @@ fn strided_views(make: Make<'_>) -> CheckResult {
     wide.slice_mut(s![..;2, ..;2]).assign(&p.x);
     let view = wide.slice(s![..;2, ..;2]);
     let fitted = make().fit_dyn(view, p.target()).map_err(|e| format!("fit on a strided view failed: {e}"))?;
-    let out = predict(fitted.as_ref(), view)?;
+    let out = predict_train(fitted.as_ref(), view)?;
     same(&reference, &out).map_err(|e| format!("strided view changes the result: {e}"))?;
     Ok(Outcome::Passed)
 }
@@ -544,7 +606,7 @@ fn serde_round_trip(make: Make<'_>) -> CheckResult {
     let text = serde_json::to_string(&state).map_err(|e| e.to_string())?;
     let back: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let loaded = est.load_fitted(back).map_err(|e| format!("load_fitted failed: {e}"))?;
-    identical(&predict(fitted.as_ref(), p.x.view())?, &predict(loaded.as_ref(), p.x.view())?)?;
+    identical(&predict_train(fitted.as_ref(), p.x.view())?, &predict_train(loaded.as_ref(), p.x.view())?)?;
     if let (Ok(a), Ok(b)) = (fitted.predict_proba_dyn(p.x.view()), loaded.predict_proba_dyn(p.x.view())) {
         identical(&Output::Matrix(a), &Output::Matrix(b))?;
     }
@@ -557,8 +619,8 @@ fn dyn_clone(make: Make<'_>) -> CheckResult {
     let cloned = est.clone_box();
     let a = fit(est.as_ref(), &p)?;
     let b = fit(cloned.as_ref(), &p)?;
-    identical(&predict(a.as_ref(), p.x.view())?, &predict(b.as_ref(), p.x.view())?)?;
-    identical(&predict(a.as_ref(), p.x.view())?, &predict(a.clone_box().as_ref(), p.x.view())?)?;
+    identical(&predict_train(a.as_ref(), p.x.view())?, &predict_train(b.as_ref(), p.x.view())?)?;
+    identical(&predict_train(a.as_ref(), p.x.view())?, &predict_train(a.clone_box().as_ref(), p.x.view())?)?;
     Ok(Outcome::Passed)
 }
 
@@ -647,6 +709,20 @@ fn easy_problem(make: Make<'_>) -> CheckResult {
     let train = problem(est.kind(), 90, 4, 7);
     let test = problem(est.kind(), 45, 4, 8);
     let fitted = fit(est.as_ref(), &train)?;
+    if fitted.kind() == EstimatorKind::Clusterer {
+        // The clusters of the training blobs must recover the three blobs (scikit-learn scores
+        // clusterers the same way, through fit_predict); new rows too where there is a predict.
+        let truth: Array1<usize> = (0..train.x.nrows()).map(|i| i % 3).collect();
+        let found = match predict_train(fitted.as_ref(), train.x.view())? {
+            Output::Clusters(found) => found,
+            other => return Err(format!("a clusterer returned {other:?}")),
+        };
+        let ari = crate::metrics::adjusted_rand_score(truth.view(), found.view()).map_err(|e| e.to_string())?;
+        if ari < 0.8 {
+            return Err(format!("adjusted Rand index {ari:.3} < 0.8 on three separable blobs"));
+        }
+        return Ok(Outcome::Passed);
+    }
     match predict(fitted.as_ref(), test.x.view())? {
         Output::Labels(pred) => {
             let truth = test.labels.as_ref().expect("labels");
