@@ -11,6 +11,15 @@
 //! Options: `--data DIR` (required), `--device cpu|wgpu|wgpu-any|cuda|auto` (default auto),
 //! `--case FNN-1|FNN-2` (repeatable; default both), `--epochs N` (overrides the case's),
 //! `--threads N` (CPU only).
+//!
+//! Probe modes (no data needed), one JSON line per measurement:
+//!
+//! - `--gemm-probe [--device wgpu|wgpu-any] [--probe-scale S]`: GFLOP/s of each wgpu GEMM
+//!   kernel (tiled, vec4 4x4, vec4 8x4) on FNN-2's step GEMMs (every transpose flag the training
+//!   step uses) and on squares of 2048 / 4096, all divided by `S` (default 1; 8 keeps lavapipe
+//!   quick). Each timing is the median of 5 repetitions between synchronisations.
+//! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
+//!   recorded + executed, over 4000 dispatches.
 
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
@@ -19,6 +28,8 @@ use std::time::Instant;
 use ndarray::{Array1, Array2};
 use oxlearn_core::prelude::*;
 use oxlearn_core::{Callback, Progress};
+use oxlearn_nn::backend::wgpu::{AdapterChoice, GemmKernel, WgpuBackend};
+use oxlearn_nn::backend::{Backend, Trans};
 use oxlearn_nn::{Device, MlpClassifier};
 
 type Data = (Array2<f64>, Array1<i64>);
@@ -48,10 +59,104 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some(if v.len() % 2 == 1 { v[h] } else { (v[h - 1] + v[h]) / 2.0 })
 }
 
+/// The wgpu backend for the probes: `wgpu` (hardware only) or `wgpu-any`.
+fn probe_backend(device: Device) -> std::result::Result<WgpuBackend, Box<dyn std::error::Error>> {
+    let choice = if device == Device::WgpuAny { AdapterChoice::Any } else { AdapterChoice::Hardware };
+    let be = WgpuBackend::new(choice)?;
+    eprintln!("[fnn_gpu_bench] probe on {}", be.adapter());
+    Ok(be)
+}
+
+fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let mut be = probe_backend(device)?;
+    let (no, yes) = (Trans::No, Trans::Yes);
+    // FNN-2's step (batch 1024: 256 -> 1024 -> 1024 -> 10): forward, weight gradients, deltas.
+    let shapes = [
+        ("fwd0", 1024, 1024, 256, no, no),
+        ("fwd1", 1024, 1024, 1024, no, no),
+        ("gw1", 1024, 1024, 1024, yes, no),
+        ("gw0", 256, 1024, 1024, yes, no),
+        ("delta1", 1024, 1024, 1024, no, yes),
+        ("sq2048", 2048, 2048, 2048, no, no),
+        ("sq4096", 4096, 4096, 4096, no, no),
+    ];
+    for (name, m, n, k, ta, tb) in shapes {
+        let (m, n, k) = ((m / scale).max(4), (n / scale).max(4), (k / scale).max(4));
+        let a = be.upload(&vec![0.5f32; m * k])?;
+        let b = be.upload(&vec![0.25f32; k * n])?;
+        let mut c = be.zeros(m * n)?;
+        for kernel in [GemmKernel::Tiled, GemmKernel::Vec4x4, GemmKernel::Vec8x4] {
+            be.set_gemm_kernel(kernel);
+            be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
+            be.synchronize()?;
+            // Enough calls per repetition for ~50 ms on an H100-class GPU at 10 TFLOP/s.
+            let flops = 2.0 * (m * n * k) as f64;
+            let calls = ((5e11 / flops) as usize).clamp(1, 200);
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                for _ in 0..calls {
+                    be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
+                }
+                be.synchronize()?;
+                times.push(t.elapsed().as_secs_f64() / calls as f64);
+            }
+            let mut check = vec![0.0f32; 1];
+            be.download(&c, &mut check)?;
+            let s = median(times).unwrap_or(f64::NAN);
+            let row = serde_json::json!({
+                "suite": "oxlearn", "case": "gemm-probe", "device": device.as_str(), "adapter": be.adapter().to_string(),
+                "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes,
+                "kernel": format!("{kernel:?}"), "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9,
+                "c00_ok": (check[0] - 0.125 * k as f32).abs() <= 1e-3 * k as f32
+            });
+            println!("{row}");
+        }
+    }
+    Ok(())
+}
+
+fn dispatch_probe(device: Device) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let be = probe_backend(device)?;
+    let mut buf = be.zeros(256)?;
+    let src = be.upload(&[1.0f32; 256])?;
+    be.synchronize()?;
+    let count = 4000;
+    let t = Instant::now();
+    for i in 0..count {
+        if i % 2 == 0 {
+            be.fill(&mut buf, 256, i as f32);
+        } else {
+            be.scale_copy(&src, 2.0, &mut buf, 256);
+        }
+    }
+    let record = t.elapsed().as_secs_f64();
+    be.synchronize()?;
+    let total = t.elapsed().as_secs_f64();
+    let row = serde_json::json!({
+        "suite": "oxlearn", "case": "dispatch-probe", "device": device.as_str(), "adapter": be.adapter().to_string(),
+        "dispatches": count, "record_us_per_dispatch": record / count as f64 * 1e6,
+        "total_us_per_dispatch": total / count as f64 * 1e6
+    });
+    println!("{row}");
+    Ok(())
+}
+
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let process_start = Instant::now();
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    if args.iter().any(|a| a == "--gemm-probe" || a == "--dispatch-probe") {
+        let device = Device::parse(&opt("--device").unwrap_or_else(|| "wgpu".into()))?;
+        if args.iter().any(|a| a == "--dispatch-probe") {
+            dispatch_probe(device)?;
+        }
+        if args.iter().any(|a| a == "--gemm-probe") {
+            let scale: usize = opt("--probe-scale").map(|t| t.parse()).transpose()?.unwrap_or(1);
+            gemm_probe(device, scale.max(1))?;
+        }
+        return Ok(());
+    }
     let dir = opt("--data").ok_or("usage: fnn_gpu_bench --data DIR [--device D] [--case C]")?;
     let device = Device::parse(&opt("--device").unwrap_or_else(|| "auto".into()))?;
     let threads: Option<usize> = opt("--threads").map(|t| t.parse()).transpose()?;

@@ -39,9 +39,23 @@ fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 }
 
 /// Shapes around the GEMM tile edges (64) and elementwise workgroup (256), kept small for
-/// lavapipe.
-const SHAPES: &[(usize, usize, usize)] =
-    &[(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 64, 16), (65, 31, 70), (100, 130, 37), (129, 10, 200)];
+/// lavapipe; the second line has the row lengths that are multiples of 4 (wgpu's vec4 kernel)
+/// for some or all transpose flags, with ragged row counts and k tails.
+const SHAPES: &[(usize, usize, usize)] = &[
+    (1, 1, 1),
+    (3, 5, 7),
+    (17, 33, 9),
+    (64, 64, 16),
+    (65, 31, 70),
+    (100, 130, 37),
+    (129, 10, 200),
+    (4, 4, 4),
+    (37, 68, 20),
+    (68, 36, 9),
+    (132, 72, 44),
+    (8, 4, 130),
+    (129, 132, 8),
+];
 
 pub fn gemm_matches_cpu<B: Backend>(be: &B) {
     let cpu = CpuBackend::new(1);
@@ -363,6 +377,18 @@ fn wgpu_any() -> oxlearn_nn::backend::wgpu::WgpuBackend {
 }
 
 backend_suite!(wgpu, wgpu_any(), Device::WgpuAny);
+
+/// Every wgpu GEMM kernel, forced, on every shape (the vec4 ones fall back to the tiled kernel
+/// where a shape is not aligned).
+#[test]
+fn wgpu_gemm_kernels() {
+    use oxlearn_nn::backend::wgpu::GemmKernel;
+    let mut be = wgpu_any();
+    for kernel in [GemmKernel::Tiled, GemmKernel::Vec4x4, GemmKernel::Vec8x4] {
+        be.set_gemm_kernel(kernel);
+        gemm_matches_cpu(&be);
+    }
+}
 
 #[cfg(feature = "cuda")]
 fn cuda_present() -> bool {

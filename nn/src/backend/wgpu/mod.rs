@@ -76,6 +76,49 @@ enum Kernel {
     SumSquares,
     ColSums,
     Optim,
+    /// The register-blocked GEMM: bit 0 A transposed, bit 1 B transposed, bit 2 eight rows
+    /// per invocation (else four).
+    GemmVec(u8),
+}
+
+/// Which GEMM kernel the wgpu backend runs.
+///
+/// `Auto` (the default) runs the register-blocked kernel ([`GemmKernel::Vec4x4`]) wherever its
+/// vec4 loads are aligned (the packed operands' row lengths are multiples of 4) and the tiled
+/// kernel elsewhere. The others force a kernel for measurements (the vec4 kernels still fall back
+/// to the tiled one where a shape is not aligned). The environment variable `OXLEARN_WGPU_GEMM`
+/// (`auto`, `tiled`, `4x4`, `8x4`), read when a backend is created, sets it without code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GemmKernel {
+    /// Per shape: `Vec4x4` where aligned, else `Tiled`.
+    #[default]
+    Auto,
+    /// 64 x 64 output tiles staged through workgroup memory, 4 x 4 outputs per invocation; any
+    /// shape.
+    Tiled,
+    /// No workgroup memory: 4 rows x 4 columns per invocation, operands read as vec4.
+    Vec4x4,
+    /// As `Vec4x4` with 8 rows x 4 columns per invocation.
+    Vec8x4,
+}
+
+impl GemmKernel {
+    /// Parses `auto`, `tiled`, `4x4`, `8x4`.
+    pub fn parse(name: &str) -> Option<GemmKernel> {
+        match name {
+            "auto" => Some(GemmKernel::Auto),
+            "tiled" => Some(GemmKernel::Tiled),
+            "4x4" => Some(GemmKernel::Vec4x4),
+            "8x4" => Some(GemmKernel::Vec8x4),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the register-blocked kernel's vec4 loads are aligned and whole for this GEMM (the
+/// conditions at the top of `gemm_vec.wgsl`).
+fn gemm_vec_fits(m: usize, n: usize, k: usize, ta: bool, tb: bool) -> bool {
+    n % 4 == 0 && (ta || k % 4 == 0) && (!tb || k % 4 == 0) && (!ta || m % 4 == 0)
 }
 
 /// (kernel, source, read-only flag of each storage binding 1..).
@@ -107,6 +150,8 @@ pub struct WgpuContext {
     max_binding: u64,
     max_groups: u32,
     pipelines: HashMap<Kernel, Pipeline>,
+    /// The eight register-blocked GEMM variants, compiled on first use.
+    gemm_vec: [OnceLock<Pipeline>; 8],
     dummy_ro: wgpu::Buffer,
     dummy_rw: wgpu::Buffer,
 }
@@ -199,51 +244,8 @@ impl WgpuContext {
             .map_err(|e| Error::Other(format!("device wgpu: cannot open {info}: {e}")))?;
         let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         let mut pipelines = HashMap::new();
-        let common = include_str!("common.wgsl");
         for &(kernel, body, bindings) in KERNELS {
-            let src = format!("{common}\n{body}");
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("oxlearn-nn kernel"),
-                source: wgpu::ShaderSource::Wgsl(src.into()),
-            });
-            let mut entries = vec![wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Uniform,
-                    has_dynamic_offset: true,
-                    min_binding_size: wgpu::BufferSize::new(64),
-                },
-                count: None,
-            }];
-            for (i, &read_only) in bindings.iter().enumerate() {
-                entries.push(wgpu::BindGroupLayoutEntry {
-                    binding: i as u32 + 1,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                });
-            }
-            let layout =
-                device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: None, entries: &entries });
-            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: None,
-                bind_group_layouts: &[Some(&layout)],
-                immediate_size: 0,
-            });
-            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: None,
-                layout: Some(&pl),
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
-            pipelines.insert(kernel, Pipeline { layout, pipeline });
+            pipelines.insert(kernel, make_pipeline(&device, body, bindings));
         }
         let buffer = |size: u64, usage| {
             device.create_buffer(&wgpu::BufferDescriptor { label: None, size, usage, mapped_at_creation: false })
@@ -257,6 +259,7 @@ impl WgpuContext {
             info,
             max_binding,
             pipelines,
+            gemm_vec: Default::default(),
             dummy_ro,
             dummy_rw,
         })
@@ -266,6 +269,70 @@ impl WgpuContext {
     pub fn adapter(&self) -> &AdapterInfo {
         &self.info
     }
+
+    fn pipeline(&self, kernel: Kernel) -> &Pipeline {
+        match kernel {
+            Kernel::GemmVec(v) => self.gemm_vec[usize::from(v)].get_or_init(|| {
+                let src = format!(
+                    "const TA: bool = {};\nconst TB: bool = {};\nconst RM: u32 = {}u;\n{}",
+                    v & 1 != 0,
+                    v & 2 != 0,
+                    if v & 4 != 0 { 8 } else { 4 },
+                    include_str!("gemm_vec.wgsl")
+                );
+                make_pipeline(&self.device, &src, &[true, true, false])
+            }),
+            other => &self.pipelines[&other],
+        }
+    }
+}
+
+/// Compiles `body` (after `common.wgsl`) with a uniform block at binding 0 and one storage
+/// buffer per `bindings` entry (its read-only flag) at bindings 1...
+fn make_pipeline(device: &wgpu::Device, body: &str, bindings: &[bool]) -> Pipeline {
+    let common = include_str!("common.wgsl");
+    let src = format!("{common}\n{body}");
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("oxlearn-nn kernel"),
+        source: wgpu::ShaderSource::Wgsl(src.into()),
+    });
+    let mut entries = vec![wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: true,
+            min_binding_size: wgpu::BufferSize::new(64),
+        },
+        count: None,
+    }];
+    for (i, &read_only) in bindings.iter().enumerate() {
+        entries.push(wgpu::BindGroupLayoutEntry {
+            binding: i as u32 + 1,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        });
+    }
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: None, entries: &entries });
+    let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: None,
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: None,
+        layout: Some(&pl),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    Pipeline { layout, pipeline }
 }
 
 /// A device buffer of `len` f32 values.
@@ -307,6 +374,7 @@ pub struct WgpuBackend {
     device_kind: Device,
     pending: Mutex<Pending>,
     params: wgpu::Buffer,
+    gemm_kernel: GemmKernel,
 }
 
 impl std::fmt::Debug for WgpuBackend {
@@ -349,7 +417,21 @@ impl WgpuBackend {
             device_kind,
             pending: Mutex::new(Pending { encoder: None, params: vec![0; SLOTS * SLOT_BYTES], slots: 0 }),
             params,
+            gemm_kernel: std::env::var("OXLEARN_WGPU_GEMM")
+                .ok()
+                .and_then(|v| GemmKernel::parse(v.trim()))
+                .unwrap_or_default(),
         })
+    }
+
+    /// Forces a GEMM kernel (see [`GemmKernel`]; for measurements and tests).
+    pub fn set_gemm_kernel(&mut self, kernel: GemmKernel) {
+        self.gemm_kernel = kernel;
+    }
+
+    /// The GEMM kernel choice in force.
+    pub fn gemm_kernel(&self) -> GemmKernel {
+        self.gemm_kernel
     }
 
     /// The adapter this backend computes on.
@@ -409,7 +491,7 @@ impl WgpuBackend {
             let o = off + 32 + 4 * i;
             pending.params[o..o + 4].copy_from_slice(&v.to_le_bytes());
         }
-        let pipe = &self.ctx.pipelines[&kernel];
+        let pipe = self.ctx.pipeline(kernel);
         let mut entries = vec![wgpu::BindGroupEntry {
             binding: 0,
             resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -616,15 +698,29 @@ impl Backend for WgpuBackend {
         c: &mut WgpuBuf,
     ) {
         let mut p = P::default();
-        p.u[..5].copy_from_slice(&[u(m), u(n), u(k), u32::from(ta == Trans::Yes), u32::from(tb == Trans::Yes)]);
+        let (ta, tb) = (ta == Trans::Yes, tb == Trans::Yes);
+        p.u[..5].copy_from_slice(&[u(m), u(n), u(k), u32::from(ta), u32::from(tb)]);
         p.f[0] = alpha;
         p.f[1] = beta;
-        let groups = (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE)));
+        let rows = match self.gemm_kernel {
+            GemmKernel::Tiled => None,
+            _ if !gemm_vec_fits(m, n, k, ta, tb) => None,
+            GemmKernel::Vec8x4 => Some(8),
+            GemmKernel::Auto | GemmKernel::Vec4x4 => Some(4),
+        };
+        let (kernel, groups) = match rows {
+            // 16 x 16 invocations of `rows` x 4 outputs each.
+            Some(rows) => (
+                Kernel::GemmVec(u8::from(ta) | u8::from(tb) << 1 | u8::from(rows == 8) << 2),
+                (u(n.div_ceil(64)), u(m.div_ceil(16 * rows))),
+            ),
+            None => (Kernel::Gemm, (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE)))),
+        };
         assert!(
             groups.0 <= self.ctx.max_groups && groups.1 <= self.ctx.max_groups,
             "gemm of {m} x {n} exceeds the dispatch limit"
         );
-        self.dispatch(Kernel::Gemm, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
+        self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
     }
 
     fn bias_act(&self, z: &mut WgpuBuf, rows: usize, cols: usize, bias: &WgpuBuf, act: Activation) {
