@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use linfa::ParamGuard;
 use linfa::traits::{Fit, Predict, Transformer as LinfaTransformer};
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Axis, Ix2, s};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -191,12 +190,14 @@ impl FittedKMeans {
     /// Euclidean distance of each row of `x` to each centre (scikit-learn's `transform`).
     pub fn transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array2<f64>> {
         let x = self.check_x(x.into())?;
+        validate::check_finite(x, false)?;
         Ok(distance::euclidean_distances(x, self.centers.view()))
     }
     /// `-inertia` of `x` under the fitted centres (scikit-learn's `score`).
     pub fn score<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<f64> {
         let x = self.check_x(x.into())?;
-        let labels = assign(x, self.centers.view()).0;
+        validate::check_finite(x, false)?;
+        let labels = nearest(x, self.centers.view()).0;
         Ok(-inertia(x, self.centers.view(), &labels))
     }
 }
@@ -356,26 +357,61 @@ fn inertia(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize
     parts.iter().sum()
 }
 
-/// Nearest centre of each row and its squared distance (GEMM, fixed blocks, in parallel).
-fn assign(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>, Vec<f64>) {
-    let norms = distance::row_norms_sq(x);
-    let cn = distance::row_norms_sq(centers);
-    let parts: Vec<(Vec<usize>, Vec<f64>)> = (0..x.nrows().div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|b| {
-            let rows = b * CHUNK..((b + 1) * CHUNK).min(x.nrows());
-            let xb = x.slice(s![rows.clone(), ..]);
-            let mut d = Array2::<f64>::zeros((xb.nrows(), centers.nrows()));
-            distance::sq_euclidean_into(xb, &norms[rows], centers, &cn, &mut d.view_mut());
-            d.outer_iter().map(argmin).unzip()
-        })
-        .collect();
-    let (mut labels, mut dists) = (Vec::with_capacity(x.nrows()), Vec::with_capacity(x.nrows()));
-    for (l, d) in parts {
-        labels.extend(l);
-        dists.extend(d);
+/// Nearest centre of each row of `x` and `|c|² - 2 x·c` at it (the squared distance minus
+/// `|x|²`, which does not change the argmin), in parallel over fixed blocks of rows.
+fn nearest(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>, Vec<f64>) {
+    let kernel = NearestKernel::new(centers);
+    let n = x.nrows();
+    let mut labels = vec![0usize; n];
+    let mut mins = vec![0.0f64; n];
+    labels.par_chunks_mut(CHUNK).zip(mins.par_chunks_mut(CHUNK)).enumerate().for_each(|(b, (l, d))| {
+        let xb = x.slice(s![b * CHUNK..b * CHUNK + l.len(), ..]);
+        let mut g = Array2::<f64>::zeros((l.len(), kernel.k()));
+        kernel.run(xb, &mut g, |i, li, di| {
+            l[i] = li;
+            d[i] = di;
+        });
+    });
+    (labels, mins)
+}
+
+/// The distance kernel of the Lloyd iterations and of `predict`: `G = 1 |c|ᵀ - 2 X Cᵀ` for a
+/// block of rows (one sequential faer GEMM), then the first argmin of each row of `G`.
+struct NearestKernel {
+    /// `-2 Cᵀ`, `m x k`.
+    neg2ct: Array2<f64>,
+    /// `|c|²` per centre.
+    cn: Array1<f64>,
+}
+
+impl NearestKernel {
+    fn new(centers: ArrayView2<'_, f64>) -> Self {
+        NearestKernel {
+            neg2ct: centers.t().mapv(|v| -2.0 * v),
+            cn: centers.outer_iter().map(|c| c.dot(&c)).collect(),
+        }
     }
-    (labels, dists)
+
+    fn k(&self) -> usize {
+        self.cn.len()
+    }
+
+    /// Calls `f(i, label, value)` for each row `i` of `xb`; `g` is scratch of `xb.nrows() x k`.
+    fn run(&self, xb: ArrayView2<'_, f64>, g: &mut Array2<f64>, mut f: impl FnMut(usize, usize, f64)) {
+        g.rows_mut().into_iter().for_each(|mut r| r.assign(&self.cn));
+        faer::linalg::matmul::matmul(
+            crate::linalg::as_faer_mut(g.view_mut()),
+            faer::Accum::Add,
+            crate::linalg::as_faer(xb),
+            crate::linalg::as_faer(self.neg2ct.view()),
+            1.0,
+            faer::Par::Seq,
+        );
+        for (i, row) in g.outer_iter().enumerate() {
+            let (l, d) = argmin(row);
+            f(i, l, d);
+        }
+    }
 }
 
 /// First index of the minimum and the minimum.
@@ -449,45 +485,38 @@ fn sq_dist_to_rows(x: ArrayView2<'_, f64>, norms: &[f64], idx: &[usize]) -> Vec<
     (0..idx.len()).map(|t| parts.iter().flat_map(|p| p.row(t).to_vec()).collect()).collect()
 }
 
-/// One Lloyd step over a block: labels, per-cluster sums and counts, assignment inertia.
+/// One Lloyd step over a block: per-cluster sums and counts, assignment inertia.
 struct Step {
-    labels: Vec<usize>,
     sums: Array2<f64>,
     counts: Vec<usize>,
     pot: f64,
 }
 
-fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64>) -> Vec<Step> {
+/// One Lloyd assignment over all rows (labels written into `labels`), with the per-block
+/// partial sums, counts and potential in block order (the caller reduces them in that order).
+fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64>, labels: &mut [usize]) -> Vec<Step> {
     let (k, m) = centers.dim();
-    let cn = distance::row_norms_sq(centers);
-    let n = x.nrows();
-    (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|b| {
-            let rows = b * CHUNK..((b + 1) * CHUNK).min(n);
-            let xb = x.slice(s![rows.clone(), ..]);
-            let mut g = Array2::<f64>::zeros((xb.nrows(), k));
-            // Only |c|^2 - 2 x.c decides the argmin (as scikit-learn); |x|^2 is added for the potential.
-            general_mat_mul(-2.0, &xb, &centers.t(), 0.0, &mut g);
-            let mut step = Step {
-                labels: Vec::with_capacity(xb.nrows()),
-                sums: Array2::zeros((k, m)),
-                counts: vec![0; k],
-                pot: 0.0,
-            };
-            let mut onehot = Array2::<f64>::zeros((xb.nrows(), k));
-            for (i, mut row) in g.outer_iter_mut().enumerate() {
-                for (v, &c) in row.iter_mut().zip(&cn) {
-                    *v += c;
-                }
-                let (l, d) = argmin(row.view());
-                step.labels.push(l);
+    let kernel = NearestKernel::new(centers);
+    labels
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(b, lab)| {
+            let start = b * CHUNK;
+            let xb = x.slice(s![start..start + lab.len(), ..]);
+            let mut g = Array2::<f64>::zeros((lab.len(), k));
+            let mut step = Step { sums: Array2::zeros((k, m)), counts: vec![0; k], pot: 0.0 };
+            let sums = step.sums.as_slice_mut().expect("fresh array is contiguous");
+            kernel.run(xb, &mut g, |i, l, d| {
+                lab[i] = l;
                 step.counts[l] += 1;
-                step.pot += (d + norms[rows.start + i]).max(0.0);
-                onehot[[i, l]] = 1.0;
-            }
-            // Per-cluster sums as one small GEMM: onehot^T x.
-            general_mat_mul(1.0, &onehot.t(), &xb, 0.0, &mut step.sums);
+                step.pot += (d + norms[start + i]).max(0.0);
+                let dst = &mut sums[l * m..(l + 1) * m];
+                let row = xb.row(i);
+                match row.as_slice() {
+                    Some(src) => dst.iter_mut().zip(src).for_each(|(a, v)| *a += v),
+                    None => dst.iter_mut().zip(row.iter()).for_each(|(a, v)| *a += v),
+                }
+            });
             step
         })
         .collect()
@@ -507,23 +536,21 @@ fn lloyd(
     let (k, m) = init.dim();
     let mut centers = init;
     let mut labels_old: Vec<usize> = Vec::new();
-    let mut labels: Vec<usize> = Vec::new();
+    let mut labels: Vec<usize> = vec![0; x.nrows()];
     let mut strict = false;
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
-        let steps = lloyd_step(x, norms, centers.view());
+        let steps = lloyd_step(x, norms, centers.view(), &mut labels);
         let mut sums = Array2::<f64>::zeros((k, m));
         let mut counts = vec![0usize; k];
         let mut pot = 0.0;
-        labels.clear();
         for s in steps {
             sums += &s.sums;
             for (c, n) in counts.iter_mut().zip(&s.counts) {
                 *c += n;
             }
             pot += s.pot;
-            labels.extend(s.labels);
         }
         relocate_empty(x, centers.view(), &labels, &mut sums, &mut counts);
         let mut new_centers = centers.clone();
@@ -554,7 +581,7 @@ fn lloyd(
         labels_old.clone_from(&labels);
     }
     if !strict {
-        labels = assign(x, centers.view()).0;
+        labels = nearest(x, centers.view()).0;
     }
     (centers, labels, n_iter)
 }
@@ -594,6 +621,12 @@ impl Fitted for FittedKMeans {
     fn n_features_in(&self) -> usize {
         self.centers.ncols()
     }
+    /// Shape only: `predict_checked` checks finiteness fused with the distances; `transform`
+    /// and `score` check it themselves.
+    fn check_x<'a>(&self, x: ArrayView2<'a, f64>) -> Result<ArrayView2<'a, f64>> {
+        validate::check_predict_shape(Self::NAME, self.centers.ncols(), x)?;
+        Ok(x)
+    }
 }
 
 impl FittedClusterer for FittedKMeans {
@@ -604,7 +637,11 @@ impl FittedClusterer for FittedKMeans {
         self.centers.nrows()
     }
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<i64>> {
-        Ok(assign(x, self.centers.view()).0.into_iter().map(|l| l as i64).collect())
+        let (labels, mins) = nearest(x, self.centers.view());
+        // Fused finiteness check: a non-finite row has no finite `|c|² - 2 x·c`, so its minimum
+        // stays at its infinite start (or is -inf).
+        crate::linalg::check_finite_via(x, &mins)?;
+        Ok(labels.into_iter().map(|l| l as i64).collect())
     }
 }
 

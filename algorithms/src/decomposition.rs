@@ -497,11 +497,24 @@ impl Fitted for FittedPca {
     fn n_features_in(&self) -> usize {
         self.mean.len()
     }
+    /// Shape only: `transform_checked` checks finiteness fused with the product.
+    fn check_x<'a>(&self, x: ArrayView2<'a, f64>) -> Result<ArrayView2<'a, f64>> {
+        oxlearn_core::validate::check_predict_shape(Self::NAME, self.mean.len(), x)?;
+        Ok(x)
+    }
 }
 
 impl FittedTransformer for FittedPca {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let mut z = (&x - &self.mean).dot(&self.components.t());
+        // As scikit-learn's `_transform`: project, then centre after the projection
+        // (`X Cᵀ - 1 (μ Cᵀ)`), so `X` is read once and never copied; one row-parallel GEMM.
+        let shift = self.mean.dot(&self.components.t()).mapv(|v| -v);
+        let mut z = crate::linalg::matmul_rows(x, self.components.t(), Some(shift.view()));
+        if z.ncols() == 0 {
+            oxlearn_core::validate::check_finite(x, false)?;
+        } else {
+            crate::linalg::check_finite_via(x, z.column(0))?;
+        }
         if self.whiten {
             z /= &self.scale();
         }

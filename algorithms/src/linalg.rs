@@ -67,6 +67,67 @@ pub fn matmul_into(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, out: ArrayVie
     faer_matmul(as_faer_mut(out), accum, as_faer(a), as_faer(b), 1.0, par_for(flops));
 }
 
+/// Rows per block of the row-parallel products ([`matmul_rows`]). Fixed, so that each output
+/// row is computed by the same kernel call whatever the thread count.
+const PRODUCT_ROWS: usize = 4096;
+
+/// `x · b + 1 biasᵀ` (`x` is `n x k`, `b` is `k x m`, `bias` has `m` entries or is `None`), in
+/// parallel over fixed blocks of rows with faer's sequential kernel in each block: the cheap
+/// predictions (`n >> k, m`) are memory-bound, and this reads `x` once with every core.
+///
+/// # Panics
+/// When the shapes do not agree (an internal invariant).
+pub fn matmul_rows(x: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, bias: Option<ArrayView1<'_, f64>>) -> Array2<f64> {
+    assert_eq!(x.ncols(), b.nrows(), "matmul_rows shapes");
+    let (n, m) = (x.nrows(), b.ncols());
+    if let Some(bias) = bias {
+        assert_eq!(bias.len(), m, "matmul_rows bias");
+    }
+    let mut out = Array2::<f64>::zeros((n, m));
+    let block = |(i, mut o): (usize, ArrayViewMut2<'_, f64>)| {
+        let start = i * PRODUCT_ROWS;
+        let xb = x.slice(s![start..start + o.nrows(), ..]);
+        let accum = match bias {
+            Some(bias) => {
+                o.rows_mut().into_iter().for_each(|mut r| r.assign(&bias));
+                Accum::Add
+            }
+            None => Accum::Replace,
+        };
+        faer_matmul(as_faer_mut(o), accum, as_faer(xb), as_faer(b), 1.0, Par::Seq);
+    };
+    if n > PRODUCT_ROWS && rayon::current_num_threads() > 1 {
+        out.axis_chunks_iter_mut(Axis(0), PRODUCT_ROWS).into_par_iter().enumerate().for_each(block);
+    } else {
+        out.axis_chunks_iter_mut(Axis(0), PRODUCT_ROWS).enumerate().for_each(block);
+    }
+    out
+}
+
+/// `x · v + bias` for one coefficient vector (the linear regressors' predict), as
+/// [`matmul_rows`].
+pub fn matvec_rows(x: ArrayView2<'_, f64>, v: ArrayView1<'_, f64>, bias: f64) -> Array1<f64> {
+    let b = v.insert_axis(Axis(1));
+    let bias = [bias];
+    let out = matmul_rows(x, b, Some(ArrayView1::from(&bias[..])));
+    out.into_shape_with_order(x.nrows()).expect("one column, row-major")
+}
+
+/// The fused finiteness check of the cheap predictions: `witness` holds one output value per
+/// row of `x` that is non-finite whenever that row has a non-finite value (a linear function of
+/// the row with any coefficients: `inf · 0` is NaN, `inf - inf` is NaN). When some witness is
+/// not finite, `x` is scanned for the exact error of [`oxlearn_core::validate::check_finite`];
+/// a finite `x` whose output overflowed passes, as it would have before.
+///
+/// # Errors
+/// [`Error::NonFinite`] at the first non-finite value of `x` (row-major order).
+pub fn check_finite_via<'a>(x: ArrayView2<'_, f64>, witness: impl IntoIterator<Item = &'a f64>) -> Result<()> {
+    if witness.into_iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
+    oxlearn_core::validate::check_finite(x, false)
+}
+
 /// Mean of each column.
 pub fn column_means(x: ArrayView2<'_, f64>) -> Array1<f64> {
     let n = x.nrows().max(1) as f64;
@@ -292,6 +353,30 @@ mod tests {
         close(&matmul(strided, b.view()), &strided.dot(&b), 1e-12);
         let neg = a.slice(s![..;-1, ..]);
         close(&matmul(neg, b.view()), &neg.dot(&b), 1e-12);
+    }
+
+    #[test]
+    fn row_blocked_products() {
+        let x = sample(3 * PRODUCT_ROWS + 17, 6);
+        let b = sample(6, 3);
+        let bias = array![1.0, -2.0, 0.5];
+        let want = x.dot(&b) + &bias;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let got = pool.install(|| matmul_rows(x.view(), b.view(), Some(bias.view())));
+        close(&got, &want, 1e-12);
+        assert_eq!(got, matmul_rows(x.view(), b.view(), Some(bias.view())));
+        let v = b.column(1);
+        let got = matvec_rows(x.view(), v, 3.0);
+        let want = x.dot(&v) + 3.0;
+        for (a, w) in got.iter().zip(&want) {
+            assert!((a - w).abs() < 1e-10);
+        }
+        let mut bad = x.clone();
+        bad[[5, 2]] = f64::INFINITY;
+        let out = matvec_rows(bad.view(), v, 0.0);
+        assert!(!out[5].is_finite());
+        assert!(matches!(check_finite_via(bad.view(), &out), Err(Error::NonFinite { row: 5, column: Some(2), .. })));
+        assert!(check_finite_via(x.view(), &got).is_ok());
     }
 
     #[test]

@@ -236,19 +236,35 @@ impl<L> FittedGaussianNB<L> {
             }
             return jll;
         }
-        for c in 0..k {
-            let theta = self.theta.row(c);
-            let var = self.var.row(c);
-            let norm = -0.5 * var.iter().map(|v| (2.0 * std::f64::consts::PI * v).ln()).sum::<f64>();
-            let prior = self.class_prior[c].ln();
-            for (out, row) in jll.column_mut(c).iter_mut().zip(x.axis_iter(Axis(0))) {
-                let mut s = 0.0;
-                for ((&xj, &tj), &vj) in row.iter().zip(theta.iter()).zip(var.iter()) {
-                    let diff = xj - tj;
-                    s += diff * diff / vj;
+        let norms: Vec<f64> = (0..k)
+            .map(|c| {
+                let norm = -0.5 * self.var.row(c).iter().map(|v| (2.0 * std::f64::consts::PI * v).ln()).sum::<f64>();
+                self.class_prior[c].ln() + norm
+            })
+            .collect();
+        // Row blocks in parallel (each row's values do not depend on the blocking), every row
+        // read once for all classes.
+        const ROWS: usize = 2048;
+        let (theta, var) = (&self.theta, &self.var);
+        let block = |(b, mut out): (usize, ndarray::ArrayViewMut2<'_, f64>)| {
+            let xb = x.slice(ndarray::s![b * ROWS..b * ROWS + out.nrows(), ..]);
+            for (mut o, row) in out.outer_iter_mut().zip(xb.outer_iter()) {
+                for c in 0..k {
+                    let (theta, var) = (theta.row(c), var.row(c));
+                    let mut s = 0.0;
+                    for ((&xj, &tj), &vj) in row.iter().zip(theta.iter()).zip(var.iter()) {
+                        let diff = xj - tj;
+                        s += diff * diff / vj;
+                    }
+                    o[c] = norms[c] - 0.5 * s;
                 }
-                *out = prior + norm - 0.5 * s;
             }
+        };
+        if x.nrows() > ROWS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            jll.axis_chunks_iter_mut(Axis(0), ROWS).into_par_iter().enumerate().for_each(block);
+        } else {
+            jll.axis_chunks_iter_mut(Axis(0), ROWS).enumerate().for_each(block);
         }
         jll
     }
@@ -259,6 +275,26 @@ impl<L: ClassLabel> Fitted for FittedGaussianNB<L> {
     fn n_features_in(&self) -> usize {
         self.theta.ncols()
     }
+    /// Shape only: the predictions check finiteness fused with the likelihood.
+    fn check_x<'a>(&self, x: ArrayView2<'a, f64>) -> Result<ArrayView2<'a, f64>> {
+        oxlearn_core::validate::check_predict_shape(Self::NAME, self.theta.ncols(), x)?;
+        Ok(x)
+    }
+}
+
+impl<L> FittedGaussianNB<L> {
+    /// The joint log-likelihood of validated-shape input, with the finiteness check fused in: a
+    /// non-finite value makes its row's likelihood non-finite (see
+    /// [`crate::linalg::check_finite_via`]).
+    fn checked_jll(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if self.linfa.is_some() {
+            oxlearn_core::validate::check_finite(x, false)?;
+            return Ok(self.joint_log_likelihood(x));
+        }
+        let jll = self.joint_log_likelihood(x);
+        crate::linalg::check_finite_via(x, jll.column(0))?;
+        Ok(jll)
+    }
 }
 
 impl<L: ClassLabel> FittedClassifier<L> for FittedGaussianNB<L> {
@@ -267,7 +303,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedGaussianNB<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        let jll = self.joint_log_likelihood(x);
+        let jll = self.checked_jll(x)?;
         Ok(Array1::from_iter(jll.axis_iter(Axis(0)).map(|row| {
             let mut best = 0;
             for c in 1..row.len() {
@@ -280,7 +316,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedGaussianNB<L> {
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let mut p = self.joint_log_likelihood(x);
+        let mut p = self.checked_jll(x)?;
         for mut row in p.axis_iter_mut(Axis(0)) {
             let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f64>().ln();

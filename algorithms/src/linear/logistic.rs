@@ -163,10 +163,12 @@ impl<L> FittedLogisticRegression<L> {
         self.solver
     }
 
-    fn raw_scores(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let mut z = x.dot(&self.coef.t());
-        z += &self.intercept;
-        z
+    /// `X Wᵀ + b` in one row-parallel pass, with the finiteness check fused in (see
+    /// [`crate::linalg::check_finite_via`]).
+    fn raw_scores(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let z = crate::linalg::matmul_rows(x, self.coef.t(), Some(self.intercept.view()));
+        crate::linalg::check_finite_via(x, z.column(0))?;
+        Ok(z)
     }
 }
 
@@ -430,6 +432,11 @@ impl<L: ClassLabel> Fitted for FittedLogisticRegression<L> {
     fn n_features_in(&self) -> usize {
         self.n_features_in
     }
+    /// Shape only: the predictions check finiteness fused with the product.
+    fn check_x<'a>(&self, x: ArrayView2<'a, f64>) -> Result<ArrayView2<'a, f64>> {
+        oxlearn_core::validate::check_predict_shape(Self::NAME, self.n_features_in, x)?;
+        Ok(x)
+    }
 }
 
 impl<L: ClassLabel> FittedClassifier<L> for FittedLogisticRegression<L> {
@@ -438,7 +445,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedLogisticRegression<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        let z = self.raw_scores(x);
+        let z = self.raw_scores(x)?;
         Ok(if self.coef.nrows() == 1 {
             z.column(0).mapv(|v| usize::from(v > 0.0))
         } else {
@@ -458,7 +465,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedLogisticRegression<L> {
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let z = self.raw_scores(x);
+        let z = self.raw_scores(x)?;
         if self.coef.nrows() == 1 {
             let mut out = Array2::zeros((x.nrows(), 2));
             for (mut row, &zi) in out.rows_mut().into_iter().zip(z.column(0)) {
@@ -480,7 +487,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedLogisticRegression<L> {
     }
 
     fn decision_function_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        Ok(self.raw_scores(x))
+        self.raw_scores(x)
     }
 }
 

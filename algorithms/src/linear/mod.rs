@@ -120,10 +120,12 @@ struct LinearFit {
 }
 
 impl LinearFit {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
-        let mut out = x.dot(&self.coef);
-        out += self.intercept;
-        out
+    /// `X w + b` in one row-parallel pass, with the finiteness check fused in (see
+    /// [`crate::linalg::check_finite_via`]).
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+        let out = crate::linalg::matvec_rows(x, self.coef.view(), self.intercept);
+        crate::linalg::check_finite_via(x, &out)?;
+        Ok(out)
     }
 }
 
@@ -165,11 +167,16 @@ macro_rules! fitted_linear_regressor {
             fn n_features_in(&self) -> usize {
                 self.fit.n_features_in
             }
+            /// Shape only: `predict_checked` checks finiteness fused with the product.
+            fn check_x<'a>(&self, x: ndarray::ArrayView2<'a, f64>) -> oxlearn_core::Result<ndarray::ArrayView2<'a, f64>> {
+                oxlearn_core::validate::check_predict_shape($sk, self.fit.n_features_in, x)?;
+                Ok(x)
+            }
         }
 
         impl oxlearn_core::FittedRegressor for $name {
             fn predict_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> oxlearn_core::Result<ndarray::Array1<f64>> {
-                Ok(self.fit.predict(x))
+                self.fit.predict(x)
             }
         }
     };
