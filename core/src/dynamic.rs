@@ -145,7 +145,8 @@ pub trait DynFitted: Debug + Send + Sync {
     fn n_clusters_dyn(&self) -> Option<usize> {
         None
     }
-    /// The fitted state, serialized with serde (for model files).
+    /// The fitted state, serialized with serde (for model files). Non-finite numbers are kept
+    /// as the strings `"NaN"`, `"inf"`, `"-inf"` (see [`serde_f64`](crate::serde_f64)).
     fn state(&self) -> Result<serde_json::Value>;
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn DynFitted>;
@@ -198,12 +199,13 @@ fn wrong_target(name: &str, wanted: &str) -> Error {
     Error::InvalidInput(format!("{name} needs {wanted}"))
 }
 
+/// Fitted states go through [`serde_f64`](crate::serde_f64), so NaN and infinities survive.
 fn load_state<F: Fitted>(state: serde_json::Value) -> Result<F> {
-    serde_json::from_value(state).map_err(|e| Error::Format(format!("{} state: {e}", F::NAME)))
+    crate::serde_f64::from_value(state).map_err(|e| Error::Format(format!("{} state: {e}", F::NAME)))
 }
 
 fn save_state<F: Fitted>(f: &F) -> Result<serde_json::Value> {
-    serde_json::to_value(f).map_err(|e| Error::Format(format!("{} state: {e}", F::NAME)))
+    crate::serde_f64::to_value(f).map_err(|e| Error::Format(format!("{} state: {e}", F::NAME)))
 }
 
 /// Boxed fitted classifier.

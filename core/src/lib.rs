@@ -9,6 +9,7 @@
 //! - [`validate`]: the one validator behind every `fit`, `predict` and `transform`;
 //! - [`Error`]: the one error enum for bad input and bad parameters;
 //! - [`parallel`]: the `n_jobs` thread-count control; [`callback`]: progress and early stop;
+//! - [`serde_f64`]: fitted states keep NaN and infinities through JSON;
 //! - [`metrics`]: scikit-learn's metrics;
 //! - [`check`]: the conformance suite ([`check_estimator!`]), scikit-learn's `check_estimator`;
 //! - [`dummy`]: the baseline [`DummyClassifier`](dummy::DummyClassifier) and
@@ -40,6 +41,7 @@ pub mod labels;
 pub mod metrics;
 pub mod parallel;
 pub mod params;
+pub mod serde_f64;
 pub mod validate;
 
 pub use callback::{Callback, FitCallback, Progress};

@@ -132,7 +132,8 @@ impl<A: Transformer, B: Estimator> KindDispatch<Chain<A, B>> for ChainKind {
             first: FA,
             second: serde_json::Value,
         }
-        let s: S<A::Fitted> = serde_json::from_value(state).map_err(|e| Error::Format(format!("Chain state: {e}")))?;
+        let s: S<A::Fitted> =
+            oxlearn_core::serde_f64::from_value(state).map_err(|e| Error::Format(format!("Chain state: {e}")))?;
         Ok(Box::new(DynChain { first: s.first, second: <B::Kind as KindDispatch<B>>::load(s.second)? }))
     }
 }
@@ -179,7 +180,8 @@ impl<FA: FittedTransformer> DynFitted for DynChain<FA> {
         self.second.n_clusters_dyn()
     }
     fn state(&self) -> Result<serde_json::Value> {
-        let first = serde_json::to_value(&self.first).map_err(|e| Error::Format(format!("Chain state: {e}")))?;
+        let first =
+            oxlearn_core::serde_f64::to_value(&self.first).map_err(|e| Error::Format(format!("Chain state: {e}")))?;
         Ok(serde_json::json!({"first": first, "second": self.second.state()?}))
     }
     fn clone_box(&self) -> Box<dyn DynFitted> {

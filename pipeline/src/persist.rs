@@ -8,7 +8,9 @@
 //!   `{"$tensor": "tN"}` reference) and `sha256` (over the format version, model type, state and
 //!   every tensor's name, dtype, shape and bytes);
 //! - every numeric array of the state (ndarray data, numeric vectors of 8+ entries) is a typed
-//!   tensor (`F64`, `I64` or `U64`) of raw little-endian data.
+//!   tensor (`F64`, `I64` or `U64`) of raw little-endian data. States are written with
+//!   [`serde_f64`](oxlearn_core::serde_f64), so NaN and infinities survive: in the JSON as the
+//!   strings `"NaN"`, `"inf"`, `"-inf"`, in an `F64` tensor as themselves.
 //!
 //! Loading checks, in order: the container (sizes and offsets within the file, by safetensors),
 //! the format name, the format version (a newer one is [`ModelFileError::NewerVersion`]), the
@@ -19,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use oxlearn_core::{DynEstimator, DynFitted, Error, Estimator, Fitted};
+use oxlearn_core::{DynEstimator, DynFitted, Error, Estimator, Fitted, serde_f64};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
@@ -224,6 +226,22 @@ struct Tensors {
 impl Tensors {
     fn extract(&mut self, v: Value) -> Value {
         match v {
+            // An f64 array holding NaN or infinities (written by `serde_f64` as "NaN", "inf",
+            // "-inf") is an F64 tensor too; restoring writes the same strings back.
+            Value::Array(items)
+                if items.len() >= MIN_TENSOR_LEN
+                    && items.iter().any(is_non_finite_str)
+                    && items.iter().all(|x| is_non_finite_str(x) || x.as_number().is_some_and(Number::is_f64)) =>
+            {
+                let bytes = items
+                    .iter()
+                    .flat_map(|x| match x {
+                        Value::String(s) => serde_f64::parse_non_finite(s).unwrap_or(f64::NAN).to_le_bytes(),
+                        x => x.as_f64().unwrap_or(f64::NAN).to_le_bytes(),
+                    })
+                    .collect();
+                self.push(Dtype::F64, bytes, items.len())
+            }
             Value::Array(items) if items.len() >= MIN_TENSOR_LEN && items.iter().all(Value::is_number) => {
                 let nums: Vec<&Number> = items.iter().filter_map(|x| x.as_number()).collect();
                 let (dtype, bytes): (Dtype, Vec<u8>) = if nums.iter().all(|n| n.is_f64()) {
@@ -235,17 +253,27 @@ impl Tensors {
                 } else {
                     return Value::Array(items);
                 };
-                let name = format!("t{}", self.list.len());
-                self.list.push((name.clone(), dtype, bytes, items.len()));
-                let mut m = Map::new();
-                m.insert(TENSOR_KEY.into(), Value::String(name));
-                Value::Object(m)
+                self.push(dtype, bytes, items.len())
             }
             Value::Array(items) => Value::Array(items.into_iter().map(|x| self.extract(x)).collect()),
             Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, self.extract(x))).collect()),
             other => other,
         }
     }
+
+    /// Stores a tensor; returns its reference.
+    fn push(&mut self, dtype: Dtype, bytes: Vec<u8>, len: usize) -> Value {
+        let name = format!("t{}", self.list.len());
+        self.list.push((name.clone(), dtype, bytes, len));
+        let mut m = Map::new();
+        m.insert(TENSOR_KEY.into(), Value::String(name));
+        Value::Object(m)
+    }
+}
+
+/// `"NaN"`, `"inf"` or `"-inf"` exactly as [`serde_f64`] writes them.
+fn is_non_finite_str(v: &Value) -> bool {
+    matches!(v.as_str(), Some(serde_f64::NAN | serde_f64::INF | serde_f64::NEG_INF))
 }
 
 fn checksum(version: &str, model_type: &str, state: &str, tensors: &[(&str, Dtype, Vec<usize>, &[u8])]) -> String {
@@ -270,8 +298,7 @@ fn checksum(version: &str, model_type: &str, state: &str, tensors: &[(&str, Dtyp
 /// Writes a model's type name and serde state as model-file bytes.
 ///
 /// # Errors
-/// [`ModelFileError::Unsaveable`] when the state holds a non-finite number where serde wrote
-/// `null`... (never for valid models) or the container cannot be built.
+/// [`ModelFileError::Unsaveable`] when the container cannot be built.
 pub fn state_to_bytes(model_type: &str, state: Value) -> Result<Vec<u8>, ModelFileError> {
     let unsaveable = |reason: String| ModelFileError::Unsaveable { model_type: model_type.to_string(), reason };
     let mut tensors = Tensors { list: Vec::new() };
@@ -402,9 +429,12 @@ fn restore(
                 Dtype::F64 => chunks
                     .map(|c| {
                         let x = f64::from_le_bytes(c.try_into().expect("8-byte chunk"));
-                        Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("tensor {name:?} holds {x}"))
+                        match serde_f64::non_finite_str(x) {
+                            None => Number::from_f64(x).map(Value::Number).expect("finite"),
+                            Some(t) => Value::String(t.to_string()),
+                        }
                     })
-                    .collect::<Result<_, String>>()?,
+                    .collect(),
                 Dtype::I64 => {
                     chunks.map(|c| Value::from(i64::from_le_bytes(c.try_into().expect("8-byte chunk")))).collect()
                 }
@@ -488,7 +518,7 @@ pub fn load_typed<F: Fitted>(path: impl AsRef<Path>) -> Result<F, ModelFileError
     if header.model_type != F::NAME {
         return Err(ModelFileError::WrongModelType { path: shown, expected: F::NAME.into(), found: header.model_type });
     }
-    serde_json::from_value(state).map_err(|e| ModelFileError::InvalidState { path: shown, reason: e.to_string() })
+    serde_f64::from_value(state).map_err(|e| ModelFileError::InvalidState { path: shown, reason: e.to_string() })
 }
 
 /// `.save(path)` on every fitted model: typed ones (`FittedRidge`), boxed ones and pipelines.
@@ -510,7 +540,7 @@ impl<F: Fitted> SaveModel for F {
         write_file(path.as_ref(), &self.to_model_bytes()?)
     }
     fn to_model_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
-        let state = serde_json::to_value(self)
+        let state = serde_f64::to_value(self)
             .map_err(|e| ModelFileError::Unsaveable { model_type: F::NAME.into(), reason: e.to_string() })?;
         state_to_bytes(F::NAME, state)
     }

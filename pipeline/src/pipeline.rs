@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use oxlearn_core::estimator::Tags;
 use oxlearn_core::metrics::{accuracy_score, r2_score};
 use oxlearn_core::{
-    DynEstimator, DynFitted, Error, Estimator, EstimatorKind, Label, Output, ParamValue, Result, TargetView,
+    DynEstimator, DynFitted, Error, Estimator, EstimatorKind, Label, Output, ParamValue, Result, TargetView, serde_f64,
 };
 use oxlearn_preprocessing::{ColumnTransformer, FittedColumnTransformer};
 use polars::prelude::{DataFrame, NamedFrom, Series};
@@ -81,7 +81,11 @@ impl IntoStep<marker::Boxed> for Pipeline {
 /// other pipeline also fits from ndarray through the [`DynEstimator`] layer
 /// ([`fit_dyn`](DynEstimator::fit_dyn)), or from a frame of numeric columns.
 ///
-/// Hyper-parameters of the steps are addressed as `<step>__<param>` (`"model__max_depth"`).
+/// Hyper-parameters of the steps are addressed as `<step>__<param>` (`"model__max_depth"`); those
+/// of a leading [`ColumnTransformer`] and of its parts' transformers as scikit-learn addresses
+/// them: `"prep__remainder"`, `"prep__num__with_mean"` (every transformer of the part's chain
+/// that has the parameter), `"prep__num__standardscaler__with_mean"` (one transformer of the
+/// chain, by its lowercase type name), so searches can tune the preprocessing too.
 ///
 /// ```
 /// use oxlearn_core::dummy::DummyClassifier;
@@ -315,9 +319,11 @@ impl DynEstimator for Pipeline {
         };
         match s {
             PipeStep::Estimator(e) => e.set_param(rest, value),
-            PipeStep::Frame(_) => {
-                Err(Error::invalid_param(name, "ColumnTransformer parameters cannot be set by name; rebuild the step"))
-            }
+            // `prep__num__with_mean`, `prep__remainder`, `prep__cat__onehotencoder__drop`.
+            PipeStep::Frame(ct) => ct.set_param(rest, value).map_err(|e| match e {
+                Error::InvalidParam { reason, .. } => Error::invalid_param(name, reason),
+                other => other,
+            }),
         }
     }
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
@@ -393,6 +399,11 @@ impl FittedPipeline {
     /// The target column it was fitted to predict (frame fits).
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
+    }
+
+    /// Sets the target column name (the model was fitted on a frame without it).
+    pub(crate) fn set_target(&mut self, target: &str) {
+        self.target = Some(target.to_string());
     }
 
     /// The DataFrame columns seen in fit (frame fits).
@@ -536,7 +547,7 @@ impl FittedPipeline {
             let (ty, state) = match s {
                 FittedPipeStep::Frame(ct) => (
                     "ColumnTransformer",
-                    serde_json::to_value(ct).map_err(|e| Error::Format(format!("ColumnTransformer state: {e}")))?,
+                    serde_f64::to_value(ct).map_err(|e| Error::Format(format!("ColumnTransformer state: {e}")))?,
                 ),
                 FittedPipeStep::Estimator(f) => (f.name(), f.state()?),
             };
@@ -582,7 +593,7 @@ impl FittedPipeline {
                     return Err(Error::Format("Pipeline state has a ColumnTransformer after the first step".into()));
                 }
                 FittedPipeStep::Frame(
-                    serde_json::from_value(st.state)
+                    serde_f64::from_value(st.state)
                         .map_err(|e| Error::Format(format!("ColumnTransformer state: {e}")))?,
                 )
             } else {

@@ -496,3 +496,113 @@ pub fn matrix_to_frame(x: &Array2<f64>, names: &[String]) -> Result<DataFrame> {
         .collect();
     DataFrame::new(x.nrows(), columns).map_err(pl)
 }
+
+// Setting hyper-parameters by name, for searches over pipelines (`prep__num__with_mean`).
+impl ColumnTransformer {
+    /// Sets a hyper-parameter by its scikit-learn name, as `ColumnTransformer.set_params` does:
+    ///
+    /// - `remainder` (`"drop"` / `"passthrough"`), `n_jobs` (an integer or `None`),
+    ///   `verbose_feature_names_out` (a boolean);
+    /// - `<part>__<param>`: a parameter of the part's transformer (`num__with_mean`); for a chain
+    ///   (`SimpleImputer::median().then(StandardScaler::default())`) it is set on every
+    ///   transformer of the chain that accepts it;
+    /// - `<part>__<transformer>__<param>`: one transformer of a chain, named as scikit-learn's
+    ///   `make_pipeline` names steps (the lowercase type name: `num__standardscaler__with_mean`).
+    ///
+    /// # Errors
+    /// `InvalidParam` for an unknown part or parameter, or a value of the wrong type.
+    pub fn set_param(&mut self, name: &str, value: &oxlearn_core::ParamValue) -> Result<()> {
+        use oxlearn_core::ParamValue;
+        match name {
+            "remainder" => {
+                self.remainder = match value.as_str(name)? {
+                    "drop" => Remainder::Drop,
+                    "passthrough" => Remainder::Passthrough,
+                    other => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!("expected \"drop\" or \"passthrough\", got {other:?}"),
+                        ));
+                    }
+                };
+                return Ok(());
+            }
+            "n_jobs" => {
+                self.n_jobs = match value {
+                    ParamValue::None => None,
+                    v => Some(v.as_usize(name)?),
+                };
+                return Ok(());
+            }
+            "verbose_feature_names_out" => {
+                self.verbose_feature_names_out = value.as_bool(name)?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some((part, rest)) = name.split_once("__") else {
+            return Err(Error::invalid_param(
+                name,
+                "ColumnTransformer has no such parameter; parts' parameters are addressed as <part>__<param>",
+            ));
+        };
+        let names: Vec<String> = self.parts.iter().map(|(n, _, _)| n.clone()).collect();
+        let Some((_, step, _)) = self.parts.iter_mut().find(|(n, _, _)| n == part) else {
+            return Err(Error::invalid_param(
+                name,
+                format!("the ColumnTransformer has no part {part:?}; its parts are {names:?}"),
+            ));
+        };
+        set_step_param(step, rest, value).map_err(|e| match e {
+            Error::InvalidParam { reason, .. } => Error::invalid_param(name, format!("part {part:?}: {reason}")),
+            other => other,
+        })
+    }
+}
+
+/// Sets `name` on a step: a single transformer, or a chain (every transformer accepting it, or
+/// the one addressed as `<lowercase type name>__<param>`).
+fn set_step_param(step: &mut Step, name: &str, value: &oxlearn_core::ParamValue) -> Result<()> {
+    use oxlearn_core::Estimator;
+    match step {
+        Step::Chain(steps) => {
+            if let Some((which, rest)) = name.split_once("__") {
+                let mut found = false;
+                for s in steps.iter_mut().filter(|s| s.name().to_lowercase() == which) {
+                    set_step_param(s, rest, value)?;
+                    found = true;
+                }
+                if found {
+                    return Ok(());
+                }
+            }
+            let mut accepted = false;
+            let mut last_err = None;
+            for s in steps.iter_mut() {
+                match set_step_param(s, name, value) {
+                    Ok(()) => accepted = true,
+                    Err(e) => last_err = Some(e),
+                }
+            }
+            match (accepted, last_err) {
+                (true, _) => Ok(()),
+                (false, Some(e)) if steps.len() == 1 => Err(e),
+                _ => {
+                    let chain: Vec<&str> = steps.iter().map(Step::name).collect();
+                    Err(Error::invalid_param(name, format!("no transformer of the chain {chain:?} accepts it")))
+                }
+            }
+        }
+        Step::StandardScaler(t) => t.set_param(name, value),
+        Step::MinMaxScaler(t) => t.set_param(name, value),
+        Step::MaxAbsScaler(t) => t.set_param(name, value),
+        Step::RobustScaler(t) => t.set_param(name, value),
+        Step::Normalizer(t) => t.set_param(name, value),
+        Step::SimpleImputer(t) => t.set_param(name, value),
+        Step::OneHotEncoder(t) => t.set_param(name, value),
+        Step::OrdinalEncoder(t) => t.set_param(name, value),
+        Step::PolynomialFeatures(t) => t.set_param(name, value),
+        Step::KBinsDiscretizer(t) => t.set_param(name, value),
+        Step::FunctionTransformer(t) => t.set_param(name, value),
+    }
+}

@@ -24,7 +24,8 @@ use crate::target::Target;
 /// Features of a model-selection problem: a frame for a pipeline, or a matrix.
 #[derive(Debug, Clone)]
 pub(crate) enum Features<'a> {
-    Frame(DataFrame),
+    /// The feature columns and the name of the target column.
+    Frame(DataFrame, String),
     Matrix(ArrayView2<'a, f64>),
 }
 
@@ -63,7 +64,7 @@ impl<'a> Problem<'a> {
                 let y = Target::from_frame(df, target, kind)?;
                 let features = drop_column(df, target)?;
                 if est.as_any().is::<Pipeline>() {
-                    Ok(Problem { x: Features::Frame(features), y })
+                    Ok(Problem { x: Features::Frame(features, target.to_string()), y })
                 } else {
                     Err(Error::InvalidInput(format!(
                         "{} is not a Pipeline; convert the frame with oxlearn_datasets::xy_from_frame \
@@ -88,14 +89,14 @@ impl<'a> Problem<'a> {
 
     pub(crate) fn n_samples(&self) -> usize {
         match &self.x {
-            Features::Frame(df) => df.height(),
+            Features::Frame(df, _) => df.height(),
             Features::Matrix(x) => x.nrows(),
         }
     }
 
     fn rows(&self, idx: &[usize]) -> Result<Rows> {
         Ok(match &self.x {
-            Features::Frame(df) => Rows::Frame(take_rows(df, idx)?),
+            Features::Frame(df, _) => Rows::Frame(take_rows(df, idx)?),
             Features::Matrix(x) => Rows::Matrix(x.select(Axis(0), idx)),
         })
     }
@@ -108,7 +109,12 @@ impl<'a> Problem<'a> {
                     .as_any()
                     .downcast_ref::<Pipeline>()
                     .ok_or_else(|| Error::Other("internal: frame data without a pipeline".into()))?;
-                Ok(Box::new(pipe.fit_frame_target(&df, y.view())?))
+                let mut fitted = pipe.fit_frame_target(&df, y.view())?;
+                // As `fit_frame`: the model knows its target, so `score_frame` works on it.
+                if let Features::Frame(_, target) = &self.x {
+                    fitted.set_target(target);
+                }
+                Ok(Box::new(fitted))
             }
             Rows::Matrix(x) => est.fit_dyn(x.view(), y.view()),
         }

@@ -3,5 +3,6 @@
 mod chain;
 mod common;
 mod model_file;
+mod nan_state;
 mod pipeline;
 mod selection;

@@ -71,6 +71,70 @@ fn set_param_routes_to_steps() {
     assert!(pipe.set_param("max_depth", &ParamValue::Int(2)).is_err());
 }
 
+/// `prep__*`: the leading ColumnTransformer's own parameters and its parts' transformers'.
+#[test]
+fn set_param_reaches_column_transformer_parts() {
+    let df = iris_frame();
+    let num_cols = |p: &Pipeline| -> Array2<f64> {
+        let f = p.clone().step("model", LogisticRegression::default()).fit_frame(&df, "species").unwrap();
+        let x = f.named_frame_step("prep").unwrap().transform_frame(&df).unwrap();
+        x.slice(ndarray::s![.., ..4]).to_owned()
+    };
+    let base = Pipeline::new().step("prep", prep());
+    let centered = num_cols(&base);
+    assert!(centered.column(2).mean().unwrap().abs() < 1e-9);
+
+    // `<part>__<param>` on a chain: every transformer that has it (here only the scaler).
+    let mut p = base.clone();
+    p.set_param("prep__num__with_mean", &ParamValue::Bool(false)).unwrap();
+    let raw = num_cols(&p);
+    assert!(raw.column(2).mean().unwrap() > 1.0, "with_mean=false leaves the mean in");
+    // `<part>__<transformer>__<param>` addresses one transformer of the chain, sklearn-style.
+    let mut q = base.clone();
+    q.set_param("prep__num__standardscaler__with_mean", &ParamValue::Bool(false)).unwrap();
+    assert_eq!(num_cols(&q), raw);
+    q.set_param("prep__num__simpleimputer__strategy", &ParamValue::Str("mean".into())).unwrap();
+    assert_ne!(num_cols(&q), raw, "mean imputation changes the imputed rows");
+    // The ColumnTransformer's own parameters.
+    let mut r = base.clone();
+    r.set_param("prep__remainder", &ParamValue::Str("passthrough".into())).unwrap();
+    r.set_param("prep__n_jobs", &ParamValue::Int(1)).unwrap();
+    r.set_param("prep__verbose_feature_names_out", &ParamValue::Bool(true)).unwrap();
+
+    // Typed errors naming the full parameter.
+    for bad in ["prep__nope__with_mean", "prep__num__nope", "prep__nope", "prep__num__onehotencoder__drop"] {
+        let e = base.clone().set_param(bad, &ParamValue::Bool(false)).unwrap_err();
+        assert!(matches!(&e, Error::InvalidParam { name, .. } if name == bad), "{bad}: {e}");
+    }
+    let e = base.clone().set_param("prep__remainder", &ParamValue::Str("keep".into())).unwrap_err();
+    assert!(e.to_string().contains("passthrough"), "{e}");
+    let e = base.clone().set_param("prep__nope__x", &ParamValue::Int(1)).unwrap_err();
+    assert!(e.to_string().contains("no part \"nope\""), "{e}");
+}
+
+/// A search over preprocessing parameters of a frame pipeline.
+#[test]
+fn grid_search_tunes_the_column_transformer() {
+    use oxlearn_pipeline::{GridSearchCV, StratifiedKFold};
+    let df = iris_frame();
+    let pipe = Pipeline::new().step("prep", prep()).step("model", LogisticRegression::default());
+    let search = GridSearchCV::new(pipe)
+        .param("prep__num__strategy", ["median", "mean"])
+        .param("prep__num__with_std", [true, false])
+        .param("prep__remainder", ["drop"])
+        .cv(StratifiedKFold::new(3).seed(0))
+        .n_jobs(2)
+        .fit_frame(&df, "species")
+        .unwrap();
+    let table = search.cv_results();
+    assert_eq!(table.height(), 4);
+    assert!(table.column("param_prep__num__with_std").is_ok());
+    assert!(search.best_score() > 0.85);
+    // The refitted best pipeline carries the chosen parameters.
+    let best = search.best_pipeline().unwrap();
+    assert!(best.score_frame(&df).unwrap() > 0.85);
+}
+
 /// A pipeline of one estimator behaves exactly as the estimator (the conformance check).
 #[test]
 fn one_step_pipeline_equals_the_estimator() {
