@@ -361,10 +361,20 @@ impl WgpuBuf {
     }
 }
 
+/// A bind group's identity: the kernel and the buffers at bindings 1...
+type BindKey = (Kernel, [Option<wgpu::Buffer>; 5]);
+
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
+    /// One compute pass holds every dispatch of the encoder (wgpu still separates dispatches
+    /// by barriers: each dispatch is its own usage scope).
+    pass: Option<wgpu::ComputePass<'static>>,
     params: Vec<u8>,
     slots: usize,
+    /// Bind groups by kernel and buffers: a training step repeats the same few dozen, so each is
+    /// created once. Cleared at every host read or write (once per epoch in a fit), so buffers
+    /// dropped by the caller are not kept alive for long.
+    bind_groups: HashMap<BindKey, wgpu::BindGroup>,
 }
 
 /// The wgpu backend. Cheap to create: the device and pipelines live in the shared
@@ -415,7 +425,13 @@ impl WgpuBackend {
         Ok(WgpuBackend {
             ctx,
             device_kind,
-            pending: Mutex::new(Pending { encoder: None, params: vec![0; SLOTS * SLOT_BYTES], slots: 0 }),
+            pending: Mutex::new(Pending {
+                encoder: None,
+                pass: None,
+                params: vec![0; SLOTS * SLOT_BYTES],
+                slots: 0,
+                bind_groups: HashMap::new(),
+            }),
             params,
             gemm_kernel: std::env::var("OXLEARN_WGPU_GEMM")
                 .ok()
@@ -444,6 +460,8 @@ impl WgpuBackend {
     }
 
     fn flush_locked(&self, pending: &mut Pending) {
+        // End the pass before finishing its encoder.
+        drop(pending.pass.take());
         if let Some(encoder) = pending.encoder.take() {
             self.ctx.queue.write_buffer(&self.params, 0, &pending.params[..pending.slots * SLOT_BYTES]);
             self.ctx.queue.submit([encoder.finish()]);
@@ -492,34 +510,51 @@ impl WgpuBackend {
             pending.params[o..o + 4].copy_from_slice(&v.to_le_bytes());
         }
         let pipe = self.ctx.pipeline(kernel);
-        let mut entries = vec![wgpu::BindGroupEntry {
-            binding: 0,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: &self.params,
-                offset: 0,
-                size: wgpu::BufferSize::new(64),
-            }),
-        }];
-        for (i, b) in binds.iter().enumerate() {
-            let buffer = match b {
-                Bind::F(b) => &b.buf,
-                Bind::I(b) => &b.buf,
-                Bind::DummyRo => &self.ctx.dummy_ro,
-                Bind::DummyRw => &self.ctx.dummy_rw,
-            };
-            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: buffer.as_entire_binding() });
+        let mut key: BindKey = (kernel, Default::default());
+        for (slot, b) in key.1.iter_mut().zip(binds) {
+            *slot = Some(
+                match b {
+                    Bind::F(b) => &b.buf,
+                    Bind::I(b) => &b.buf,
+                    Bind::DummyRo => &self.ctx.dummy_ro,
+                    Bind::DummyRw => &self.ctx.dummy_rw,
+                }
+                .clone(),
+            );
         }
-        let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipe.layout,
-            entries: &entries,
-        });
-        let encoder = pending.encoder.get_or_insert_with(|| {
-            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
-        });
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        let pending = &mut *pending;
+        if !pending.bind_groups.contains_key(&key) {
+            let mut entries = vec![wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &self.params,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(64),
+                }),
+            }];
+            for (i, buffer) in key.1.iter().enumerate() {
+                if let Some(buffer) = buffer {
+                    entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: buffer.as_entire_binding() });
+                }
+            }
+            let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &pipe.layout,
+                entries: &entries,
+            });
+            pending.bind_groups.insert(key.clone(), bind_group);
+        }
+        let bind_group = &pending.bind_groups[&key];
+        if pending.pass.is_none() {
+            let encoder = pending.encoder.get_or_insert_with(|| {
+                self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+            });
+            let pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+            pending.pass = Some(pass.forget_lifetime());
+        }
+        let pass = pending.pass.as_mut().expect("a pass was just opened");
         pass.set_pipeline(&pipe.pipeline);
-        pass.set_bind_group(0, &bind_group, &[off as u32]);
+        pass.set_bind_group(0, bind_group, &[off as u32]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
     }
 
@@ -538,6 +573,7 @@ impl WgpuBackend {
     fn read_bytes(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
         let mut pending = self.lock();
         self.flush_locked(&mut pending);
+        pending.bind_groups.clear();
         let bytes = bytes.div_ceil(4) * 4;
         if bytes == 0 {
             return Ok(Vec::new());
@@ -572,7 +608,10 @@ impl WgpuBackend {
 
     fn write_bytes(&self, dst: &wgpu::Buffer, data: &[u8]) {
         // Submit what was recorded first: the write must land after it.
-        self.flush();
+        let mut pending = self.lock();
+        self.flush_locked(&mut pending);
+        pending.bind_groups.clear();
+        drop(pending);
         let whole = data.len() / 4 * 4;
         if whole > 0 {
             self.ctx.queue.write_buffer(dst, 0, &data[..whole]);
