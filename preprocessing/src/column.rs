@@ -14,7 +14,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Col, DtypeGroup, pl};
-use crate::step::{FittedStep, Step};
+use crate::encode::NO_OUTPUT;
+use crate::kernels::{TRANSFORM_CHUNK, zeros_output};
+use crate::sparse::CsrMatrix;
+use crate::step::{Block, FittedStep, Step};
 
 type Predicate = Arc<dyn Fn(&str, &DataType) -> bool + Send + Sync>;
 
@@ -384,6 +387,97 @@ impl ColumnTransformer {
     }
 }
 
+/// Rejects string output columns, naming the first.
+fn check_blocks(blocks: &[Block], names: &[String]) -> Result<()> {
+    let mut offset = 0;
+    for b in blocks {
+        if let Block::Cols(cols) = b
+            && let Some(j) = cols.iter().position(Col::is_str)
+        {
+            return Err(Error::InvalidInput(format!(
+                "output column {:?} holds strings; end the chain with an encoder",
+                names.get(offset + j).map_or("?", String::as_str)
+            )));
+        }
+        offset += b.width();
+    }
+    Ok(())
+}
+
+/// Writes row `i` of the blocks through `put(column, value)`, in increasing column order.
+#[inline(always)]
+fn row_values(blocks: &[Block], i: usize, mut put: impl FnMut(usize, f64)) {
+    let mut offset = 0;
+    for b in blocks {
+        match b {
+            Block::Cols(cols) => {
+                for (j, c) in cols.iter().enumerate() {
+                    if let Col::Num { v, .. } = c {
+                        put(offset + j, v[i]);
+                    }
+                }
+            }
+            Block::Hot { codes, .. } => {
+                for c in codes {
+                    let t = c[i];
+                    if t != NO_OUTPUT {
+                        put(offset + t as usize, 1.0);
+                    }
+                }
+            }
+        }
+        offset += b.width();
+    }
+}
+
+/// The dense output, written row by row in parallel over fixed row chunks.
+fn dense_from_blocks(blocks: &[Block], rows: usize, width: usize) -> Array2<f64> {
+    let mut out = zeros_output(rows, width);
+    if width == 0 {
+        return out;
+    }
+    let os = out.as_slice_mut().expect("fresh matrix");
+    os.par_chunks_mut(TRANSFORM_CHUNK * width).enumerate().for_each(|(k, chunk)| {
+        for (r, row) in chunk.chunks_exact_mut(width).enumerate() {
+            row_values(blocks, k * TRANSFORM_CHUNK + r, |j, v| row[j] = v);
+        }
+    });
+    out
+}
+
+/// The CSR output (exact zeros left out), built in parallel over fixed row chunks.
+fn csr_from_blocks(blocks: &[Block], rows: usize, width: usize) -> CsrMatrix {
+    let starts: Vec<usize> = (0..rows).step_by(TRANSFORM_CHUNK).collect();
+    let parts: Vec<(Vec<usize>, Vec<f64>, Vec<usize>)> = starts
+        .par_iter()
+        .map(|&a| {
+            let b = (a + TRANSFORM_CHUNK).min(rows);
+            let (mut idx, mut data, mut ends) = (Vec::new(), Vec::new(), Vec::with_capacity(b - a));
+            for i in a..b {
+                row_values(blocks, i, |j, v| {
+                    if v != 0.0 {
+                        idx.push(j);
+                        data.push(v);
+                    }
+                });
+                ends.push(idx.len());
+            }
+            (idx, data, ends)
+        })
+        .collect();
+    let nnz: usize = parts.iter().map(|p| p.0.len()).sum();
+    let mut indptr = Vec::with_capacity(rows + 1);
+    indptr.push(0);
+    let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+    for (idx, d, ends) in parts {
+        let base = indices.len();
+        indptr.extend(ends.iter().map(|e| base + e));
+        indices.extend_from_slice(&idx);
+        data.extend_from_slice(&d);
+    }
+    CsrMatrix::from_parts((rows, width), indptr, indices, data)
+}
+
 /// Stacks numeric output columns into a matrix, in parallel over columns.
 pub(crate) fn stack(cols: &[Col], rows: usize, names: &[String]) -> Result<Array2<f64>> {
     let mut out = Array2::<f64>::zeros((rows, cols.len()));
@@ -454,27 +548,43 @@ impl FittedColumnTransformer {
         Ok(())
     }
 
+    /// The output blocks of every part, then the remainder.
+    fn blocks(&self, df: &DataFrame) -> Result<Vec<Block>> {
+        self.check_frame(df)?;
+        let names: Vec<String> = self.used.iter().map(|(n, _)| n.clone()).collect();
+        let cols = read_cols(df, &names)?;
+        let mut blocks: Vec<Block> = self
+            .parts
+            .par_iter()
+            .map(|p| {
+                if p.columns.is_empty() {
+                    return Ok(Block::Cols(Vec::new()));
+                }
+                let input: Vec<Col> = p.columns.iter().map(|c| cols[c].clone()).collect();
+                p.step.transform_block(input, &p.columns)
+            })
+            .collect::<Result<_>>()?;
+        blocks.push(Block::Cols(self.remainder.iter().map(|r| cols[r].clone()).collect()));
+        check_blocks(&blocks, &self.feature_names_out)?;
+        Ok(blocks)
+    }
+
     /// Transforms a frame into the dense output matrix. The frame is not modified; rows with
     /// unseen categories follow each encoder's `handle_unknown`.
     pub fn transform_frame(&self, df: &DataFrame) -> Result<Array2<f64>> {
-        self.check_frame(df)?;
         with_n_jobs(self.n_jobs, || {
-            let names: Vec<String> = self.used.iter().map(|(n, _)| n.clone()).collect();
-            let cols = read_cols(df, &names)?;
-            let outs: Vec<Vec<Col>> = self
-                .parts
-                .par_iter()
-                .map(|p| {
-                    if p.columns.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let input: Vec<Col> = p.columns.iter().map(|c| cols[c].clone()).collect();
-                    p.step.transform_cols(input, &p.columns)
-                })
-                .collect::<Result<_>>()?;
-            let mut all: Vec<Col> = outs.into_iter().flatten().collect();
-            all.extend(self.remainder.iter().map(|r| cols[r].clone()));
-            stack(&all, df.height(), &self.feature_names_out)
+            let blocks = self.blocks(df)?;
+            Ok(dense_from_blocks(&blocks, df.height(), self.n_features_out()))
+        })?
+    }
+
+    /// Transforms a frame into a [`CsrMatrix`] (scikit-learn returns CSR when the output's
+    /// density is under `sparse_threshold = 0.3`, as one-hot outputs are). Exact zeros are not
+    /// stored; otherwise equal to [`transform_frame`](Self::transform_frame).
+    pub fn transform_frame_sparse(&self, df: &DataFrame) -> Result<CsrMatrix> {
+        with_n_jobs(self.n_jobs, || {
+            let blocks = self.blocks(df)?;
+            Ok(csr_from_blocks(&blocks, df.height(), self.n_features_out()))
         })?
     }
 

@@ -1,8 +1,6 @@
 //! Categorical encoders: [`OneHotEncoder`] and [`OrdinalEncoder`], for numeric and string
 //! columns with missing values (NaN or null), with scikit-learn's category order and naming.
 
-use std::collections::HashMap;
-
 use ndarray::{Array2, ArrayView2};
 use oxlearn_core::{
     Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
@@ -11,7 +9,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Col, array_to_cols, cols_to_array, default_names, names_or_default, py_num};
+use crate::kernels::{FxMap, map_row_chunks, num_key};
 use crate::scaler::matrix_accums;
+use crate::sparse::CsrMatrix;
 use crate::stats::{CatCounts, ColAccum, Needs};
 
 /// The categories of one column: numbers or strings.
@@ -117,12 +117,71 @@ pub struct ColumnCategories {
 }
 
 enum Lookup<'a> {
-    Num(HashMap<u64, usize>),
-    Str(HashMap<&'a str, usize>),
+    Num(NumLookup),
+    Str(FxMap<&'a str, usize>),
 }
 
-fn num_key(x: f64) -> u64 {
-    (if x == 0.0 { 0.0 } else { x }).to_bits()
+/// A category look-up for numbers, built once per transform: a table for integer categories in
+/// a small range, else a hash of the value's bits. Returns the category index, or `miss`.
+pub(crate) enum NumLookup {
+    /// Integer categories: `table[x - lo]`.
+    Table { lo: i64, table: Vec<u32> },
+    /// Any other numbers.
+    Hash(FxMap<u64, u32>),
+}
+
+impl NumLookup {
+    fn new(cats: &[f64]) -> Self {
+        let ints = cats.iter().all(|c| c.fract() == 0.0 && c.abs() < 1e15);
+        if ints && !cats.is_empty() {
+            let lo = cats.iter().fold(f64::INFINITY, |a, &b| a.min(b)) as i64;
+            let hi = cats.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) as i64;
+            let span = (hi - lo) as u64 + 1;
+            if span <= (1 << 16).max(8 * cats.len() as u64) {
+                let mut table = vec![u32::MAX; span as usize];
+                for (k, &c) in cats.iter().enumerate() {
+                    table[(c as i64 - lo) as usize] = k as u32;
+                }
+                return NumLookup::Table { lo, table };
+            }
+        }
+        NumLookup::Hash(cats.iter().enumerate().map(|(k, &c)| (num_key(c), k as u32)).collect())
+    }
+
+    /// The category index of a non-NaN value, or `miss`.
+    #[inline(always)]
+    fn get(&self, x: f64, miss: u32) -> u32 {
+        match self {
+            NumLookup::Table { lo, table } => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    let i = (x as i64).wrapping_sub(*lo) as u64;
+                    match table.get(i as usize) {
+                        Some(&k) if k != u32::MAX => k,
+                        _ => miss,
+                    }
+                } else {
+                    miss
+                }
+            }
+            NumLookup::Hash(h) => h.get(&num_key(x)).copied().unwrap_or(miss),
+        }
+    }
+}
+
+/// Output target of a category in a fused one-hot kernel: an absolute output column, nothing
+/// ([`NO_OUTPUT`]), or an unknown value under `handle_unknown = error` ([`BAD`]).
+pub(crate) const NO_OUTPUT: u32 = u32::MAX;
+const BAD: u32 = u32::MAX - 1;
+
+/// What the fused one-hot kernel needs for one input column.
+struct HotPlan {
+    lookup: NumLookup,
+    /// Target of each full category index, then of a missing value, then of an unknown value.
+    targets: Vec<u32>,
+    /// Index into `targets` for NaN.
+    nan_idx: u32,
+    /// Index into `targets` for an unknown value.
+    unknown_idx: u32,
 }
 
 impl ColumnCategories {
@@ -132,7 +191,7 @@ impl ColumnCategories {
 
     fn lookup(&self) -> Lookup<'_> {
         match &self.categories {
-            CategoryList::Num(v) => Lookup::Num(v.iter().enumerate().map(|(i, &x)| (num_key(x), i)).collect()),
+            CategoryList::Num(v) => Lookup::Num(NumLookup::new(v)),
             CategoryList::Str(v) => Lookup::Str(v.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect()),
         }
     }
@@ -149,7 +208,14 @@ impl ColumnCategories {
         match (col, &lk) {
             (Col::Num { v, .. }, Lookup::Num(m)) => {
                 for (i, &x) in v.iter().enumerate() {
-                    let k = if x.is_nan() { missing } else { m.get(&num_key(x)).copied() };
+                    let k = if x.is_nan() {
+                        missing
+                    } else {
+                        match m.get(x, u32::MAX) {
+                            u32::MAX => None,
+                            k => Some(k as usize),
+                        }
+                    };
                     f(i, k, &|| py_num(x, false))?;
                 }
             }
@@ -460,6 +526,169 @@ impl FittedOneHotEncoder {
             .collect()
     }
 
+    /// Fused-kernel plans for numeric categories (`None` when a column has string categories).
+    fn hot_plans(&self) -> Option<Vec<HotPlan>> {
+        let mut offset = 0u32;
+        self.columns
+            .iter()
+            .zip(&self.layouts)
+            .map(|(c, l)| {
+                let CategoryList::Num(cats) = &c.categories else { return None };
+                let n_cats = cats.len();
+                let abs = |o: Option<usize>| o.map_or(NO_OUTPUT, |o| offset + o as u32);
+                let mut targets: Vec<u32> = l.out.iter().map(|&o| abs(o)).collect();
+                let unknown = match self.handle_unknown {
+                    HandleUnknown::Error => BAD,
+                    HandleUnknown::Ignore => NO_OUTPUT,
+                    HandleUnknown::InfrequentIfExist => abs(l.infrequent_out),
+                };
+                targets.push(unknown);
+                let unknown_idx = (targets.len() - 1) as u32;
+                let nan_idx = if c.has_missing { n_cats as u32 } else { unknown_idx };
+                offset += l.suffixes.len() as u32;
+                Some(HotPlan { lookup: NumLookup::new(cats), targets, nan_idx, unknown_idx })
+            })
+            .collect()
+    }
+
+    /// Output column of every cell of a row-major chunk (`NO_OUTPUT` for none), through `emit`;
+    /// false when a value is infinite or unknown under `handle_unknown = error`.
+    #[inline(always)]
+    fn hot_row(plans: &[HotPlan], row: &[f64], mut emit: impl FnMut(u32)) -> bool {
+        let mut ok = true;
+        for (p, &v) in plans.iter().zip(row) {
+            let k = if v.is_nan() { p.nan_idx } else { p.lookup.get(v, p.unknown_idx) };
+            let t = p.targets[k as usize];
+            ok &= t != BAD && !crate::kernels::is_inf(v);
+            emit(t);
+        }
+        ok
+    }
+
+    /// Dense one-hot output straight into the row-major result, in parallel over row chunks.
+    fn dense_kernel(&self, x: ArrayView2<'_, f64>) -> Option<(Array2<f64>, bool)> {
+        let plans = self.hot_plans()?;
+        let m = plans.len();
+        let n_out = self.n_out();
+        Some(map_row_chunks(x, n_out, |xs, os| {
+            let mut ok = true;
+            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(n_out)) {
+                ok &= Self::hot_row(&plans, xr, |t| {
+                    if let Some(o) = or.get_mut(t as usize) {
+                        *o = 1.0;
+                    }
+                });
+            }
+            ok
+        }))
+    }
+
+    /// Sparse one-hot output, in parallel over fixed row chunks; `None` for string categories,
+    /// `Some(None)` when a value needs the validator or the unknown-category error.
+    fn sparse_kernel(&self, x: ArrayView2<'_, f64>) -> Option<Option<CsrMatrix>> {
+        let plans = self.hot_plans()?;
+        let x = x.as_standard_layout();
+        let (n, m) = x.dim();
+        let n_out = self.n_out();
+        let xs = x.as_slice().expect("standard layout");
+        let chunk = crate::kernels::TRANSFORM_CHUNK;
+        let parts: Vec<Option<(Vec<usize>, Vec<usize>)>> = if m == 0 {
+            vec![Some((Vec::new(), vec![0; n]))]
+        } else {
+            xs.par_chunks(chunk * m)
+                .map(|c| {
+                    let mut idx = Vec::with_capacity(c.len());
+                    let mut counts = Vec::with_capacity(c.len() / m);
+                    let mut ok = true;
+                    for xr in c.chunks_exact(m) {
+                        let before = idx.len();
+                        ok &= Self::hot_row(&plans, xr, |t| {
+                            if (t as usize) < n_out {
+                                idx.push(t as usize);
+                            }
+                        });
+                        counts.push(idx.len() - before);
+                    }
+                    ok.then_some((idx, counts))
+                })
+                .collect()
+        };
+        let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() else { return Some(None) };
+        let nnz: usize = parts.iter().map(|p| p.0.len()).sum();
+        let mut indptr = Vec::with_capacity(n + 1);
+        indptr.push(0usize);
+        let mut acc = 0;
+        for (_, counts) in &parts {
+            for &c in counts {
+                acc += c;
+                indptr.push(acc);
+            }
+        }
+        let mut indices = Vec::with_capacity(nnz);
+        for (idx, _) in parts {
+            indices.extend_from_slice(&idx);
+        }
+        Some(Some(CsrMatrix::from_parts((n, n_out), indptr, indices, vec![1.0; nnz])))
+    }
+
+    /// The one-hot encoding as a [`CsrMatrix`] (scikit-learn's default `sparse_output=True`
+    /// result), equal to [`transform`](FittedTransformer::transform) made sparse.
+    ///
+    /// Errors: those of `transform` (width, infinity, unknown categories under
+    /// `handle_unknown = error`).
+    pub fn transform_sparse<'a>(&self, x: impl ndarray::AsArray<'a, f64, ndarray::Ix2>) -> Result<CsrMatrix> {
+        let x: ArrayView2<'a, f64> = x.into();
+        crate::kernels::check_shape(self, x)?;
+        if let Some(Some(csr)) = self.sparse_kernel(x) {
+            return Ok(csr);
+        }
+        // String categories, or a value that needs an error: the checked column path.
+        let dense = self.transform(x)?;
+        Ok(dense_to_csr(&dense))
+    }
+
+    /// The output column of every row of every input column ([`NO_OUTPUT`] for none), the
+    /// compact form of the one-hot output that a caller writes straight into its own dense or
+    /// sparse result.
+    pub(crate) fn hot_codes(&self, cols: &[Col], names: &[String]) -> Result<Vec<Vec<u32>>> {
+        let offsets: Vec<usize> = self
+            .layouts
+            .iter()
+            .scan(0, |o, l| {
+                let here = *o;
+                *o += l.suffixes.len();
+                Some(here)
+            })
+            .collect();
+        cols.par_iter()
+            .zip(&self.columns)
+            .zip(&self.layouts)
+            .zip(names)
+            .zip(&offsets)
+            .map(|((((col, cats), layout), name), &offset)| -> Result<Vec<u32>> {
+                let mut codes = vec![NO_OUTPUT; col.len()];
+                cats.codes(col, |i, k, label| {
+                    let target = match k {
+                        Some(k) => layout.out[k],
+                        None => match self.handle_unknown {
+                            HandleUnknown::Error => {
+                                return Err(Error::UnknownCategory { column: name.clone(), category: label() });
+                            }
+                            HandleUnknown::Ignore => None,
+                            HandleUnknown::InfrequentIfExist => layout.infrequent_out,
+                        },
+                    };
+                    if let Some(t) = target {
+                        codes[i] = (offset + t) as u32;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| name_column(e, name))?;
+                Ok(codes)
+            })
+            .collect()
+    }
+
     pub(crate) fn transform_cols(&self, cols: &[Col], names: &[String]) -> Result<Vec<Col>> {
         let per_col: Vec<Vec<Col>> = cols
             .par_iter()
@@ -588,8 +817,40 @@ fn to_matrix(name: &str, out: Vec<Col>, rows: usize) -> Result<Array2<f64>> {
     cols_to_array(name, &out, &names)
 }
 
+/// The non-zeros of a dense matrix as CSR.
+pub(crate) fn dense_to_csr(x: &Array2<f64>) -> CsrMatrix {
+    let mut indptr = vec![0];
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    for row in x.rows() {
+        for (j, &v) in row.iter().enumerate() {
+            if v != 0.0 {
+                indices.push(j);
+                data.push(v);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    CsrMatrix::from_parts(x.dim(), indptr, indices, data)
+}
+
 impl FittedTransformer for FittedOneHotEncoder {
+    /// Validates and transforms in one sweep for numeric categories (the finiteness check is
+    /// fused with the kernel; unknown categories under `handle_unknown = error` fall back to the
+    /// checked path for their exact error).
+    fn transform<'a>(&self, x: impl ndarray::AsArray<'a, f64, ndarray::Ix2>) -> Result<Array2<f64>> {
+        let x: ArrayView2<'a, f64> = x.into();
+        crate::kernels::check_shape(self, x)?;
+        if let Some((out, true)) = self.dense_kernel(x) {
+            return Ok(out);
+        }
+        let x = self.check_x(x)?;
+        self.transform_checked(x)
+    }
+
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if let Some((out, true)) = self.dense_kernel(x) {
+            return Ok(out);
+        }
         let out = self.transform_cols(&array_to_cols(x), &default_names(x.ncols()))?;
         to_matrix(Self::NAME, out, x.nrows())
     }

@@ -1,7 +1,7 @@
 //! [`SimpleImputer`]: fills missing values (NaN in matrices, null or NaN in DataFrames) per
 //! column with the mean, median, most frequent value or a constant, for numeric and string columns.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, AsArray, Ix2};
 use oxlearn_core::{
     Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Col, array_to_cols, cols_to_array, default_names, names_or_default};
+use crate::kernels::{checked_num_accums, fused_transform, is_inf, map_row_chunks};
 use crate::scaler::matrix_accums;
 use crate::stats::{CatCounts, ColAccum, Needs, percentile_linear};
 
@@ -346,6 +347,65 @@ impl Transformer for SimpleImputer {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedSimpleImputer> {
         self.fit_stats(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
     }
+
+    /// Validates and fits; for the mean and constant strategies in one sweep over `x` (the
+    /// validator's finiteness pass is fused with the statistics; its exact errors are kept).
+    fn fit<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<FittedSimpleImputer> {
+        let x: ArrayView2<'a, f64> = x.into();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        if self.needs() != Needs::default() {
+            oxlearn_core::validate::check_fit(Self::NAME, &self.tags(), x, None)?;
+            return self.fit_checked(x);
+        }
+        self.fit_stats(&checked_num_accums(Self::NAME, &self.tags(), x)?, &default_names(x.ncols()))
+    }
+}
+
+impl FittedSimpleImputer {
+    /// Imputes a matrix straight into the output: kept columns with NaN replaced, then the
+    /// indicator columns; flags infinities. `None` when a fill value is a string (fitted on
+    /// frames only).
+    fn kernel(&self, x: ArrayView2<'_, f64>) -> Option<(Array2<f64>, bool)> {
+        let m = self.statistics.len();
+        let mut keep = Vec::with_capacity(m);
+        let mut fill = Vec::with_capacity(m);
+        for (j, f) in self.statistics.iter().enumerate() {
+            match f {
+                Fill::Num(v) => {
+                    keep.push(j);
+                    fill.push(*v);
+                }
+                Fill::Dropped => {}
+                Fill::Str(_) => return None,
+            }
+        }
+        let ind = &self.indicator;
+        let m_out = keep.len() + ind.len();
+        let dense = keep.len() == m && ind.is_empty();
+        Some(map_row_chunks(x, m_out, |xs, os| {
+            let mut inf = false;
+            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m_out)) {
+                if dense {
+                    for ((o, &v), &f) in or.iter_mut().zip(xr).zip(&fill) {
+                        *o = if v.is_nan() { f } else { v };
+                        inf |= is_inf(v);
+                    }
+                } else {
+                    let (head, tail) = or.split_at_mut(keep.len());
+                    for ((o, &j), &f) in head.iter_mut().zip(&keep).zip(&fill) {
+                        let v = xr[j];
+                        *o = if v.is_nan() { f } else { v };
+                    }
+                    for (o, &j) in tail.iter_mut().zip(ind) {
+                        *o = f64::from(u8::from(xr[j].is_nan()));
+                    }
+                    inf |= xr.iter().any(|&v| is_inf(v));
+                }
+            }
+            !inf
+        }))
+    }
 }
 
 impl Fitted for FittedSimpleImputer {
@@ -359,7 +419,20 @@ impl Fitted for FittedSimpleImputer {
 }
 
 impl FittedTransformer for FittedSimpleImputer {
+    /// Validates and transforms in one sweep (the finiteness check is fused with the kernel).
+    fn transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array2<f64>> {
+        fused_transform(self, x, |x| match self.kernel(x) {
+            Some(r) => Ok(r),
+            None => {
+                self.check_x(x)?;
+                Ok((self.transform_checked(x)?, true))
+            }
+        })
+    }
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if let Some((out, _)) = self.kernel(x) {
+            return Ok(out);
+        }
         let names = default_names(x.ncols());
         let out = self.transform_cols(&array_to_cols(x), &names)?;
         if out.is_empty() {

@@ -62,10 +62,12 @@ pub mod function;
 pub mod impute;
 pub mod job;
 pub mod kbins;
+pub(crate) mod kernels;
 pub mod label;
 pub mod poly;
 pub mod scaler;
 pub(crate) mod serde_f64;
+pub mod sparse;
 pub(crate) mod stats;
 pub mod step;
 
@@ -85,4 +87,5 @@ pub use scaler::{
     FittedMaxAbsScaler, FittedMinMaxScaler, FittedNormalizer, FittedRobustScaler, FittedStandardScaler, MaxAbsScaler,
     MinMaxScaler, Norm, Normalizer, RobustScaler, StandardScaler,
 };
+pub use sparse::CsrMatrix;
 pub use step::{FittedStep, Step};

@@ -6,7 +6,7 @@
 //! are bit-identical whatever the thread count. NaN values are ignored when fitting and kept when
 //! transforming, as in scikit-learn.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, AsArray, Axis, Ix2, Zip};
 use oxlearn_core::{
     Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::data::array_to_cols;
 use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 
-/// Rows per parallel task when transforming (a constant: results never depend on threads).
-pub(crate) const TRANSFORM_CHUNK: usize = 4096;
+pub(crate) use crate::kernels::TRANSFORM_CHUNK;
+use crate::kernels::{
+    checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_accums, matrix_num_stats, num_accums,
+};
 
 /// Copies `x` and applies `f` to each row, in parallel over fixed row chunks.
 pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Array2<f64> {
@@ -32,6 +34,16 @@ pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>
 
 /// Statistics of a validated matrix, for the `fit_checked` of column-statistics transformers.
 pub(crate) fn matrix_accums(x: ArrayView2<'_, f64>, needs: Needs) -> Vec<ColAccum> {
+    if needs == Needs::default()
+        && let Some((stats, _)) = matrix_num_stats(x)
+    {
+        return num_accums(stats);
+    }
+    if needs == (Needs { quantiles: false, categories: true })
+        && let Some(acc) = matrix_cat_accums(x)
+    {
+        return acc;
+    }
     accumulate(&array_to_cols(x), needs, 0, None)
 }
 
@@ -146,6 +158,9 @@ impl FittedStandardScaler {
     pub fn n_samples_seen(&self) -> &Array1<usize> {
         &self.n_samples_seen
     }
+    pub(crate) fn with_mean_flag(&self) -> bool {
+        self.with_mean
+    }
 }
 
 impl Estimator for StandardScaler {
@@ -172,6 +187,35 @@ impl Transformer for StandardScaler {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedStandardScaler> {
         self.fit_stats(&matrix_accums(x, self.needs()))
     }
+
+    /// Validates and fits in one sweep over `x` (the validator's finiteness pass is fused with
+    /// the statistics; its exact errors are kept).
+    fn fit<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<FittedStandardScaler> {
+        let x: ArrayView2<'a, f64> = x.into();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        self.fit_stats(&checked_num_accums(Self::NAME, &self.tags(), x)?)
+    }
+}
+
+impl FittedStandardScaler {
+    /// `(x - mean) / scale` into a new matrix (mean 0 without `with_mean`, scale 1 without
+    /// `with_std`: both exact no-ops), flagging infinities.
+    fn kernel(&self, x: ArrayView2<'_, f64>) -> (Array2<f64>, bool) {
+        let m = self.n_features_in;
+        let mean: Vec<f64> = if self.with_mean { self.mean.to_vec() } else { vec![0.0; m] };
+        let scale: Vec<f64> = self.scale.as_ref().map_or_else(|| vec![1.0; m], |s| s.to_vec());
+        map_row_chunks(x, m, |xs, os| {
+            let mut inf = false;
+            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m)) {
+                for (((o, &v), &mu), &s) in or.iter_mut().zip(xr).zip(&mean).zip(&scale) {
+                    *o = (v - mu) / s;
+                    inf |= is_inf(v);
+                }
+            }
+            !inf
+        })
+    }
 }
 
 impl Fitted for FittedStandardScaler {
@@ -186,16 +230,12 @@ impl Fitted for FittedStandardScaler {
 
 impl FittedTransformer for FittedStandardScaler {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let mean = self.with_mean.then_some(&self.mean);
-        let scale = self.scale.as_ref();
-        Ok(map_rows(x, |mut row| {
-            if let Some(m) = mean {
-                row -= m;
-            }
-            if let Some(s) = scale {
-                row /= s;
-            }
-        }))
+        Ok(self.kernel(x).0)
+    }
+
+    /// Validates and transforms in one sweep (the finiteness check is fused with the kernel).
+    fn transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array2<f64>> {
+        fused_transform(self, x, |x| Ok(self.kernel(x)))
     }
 
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {

@@ -3,16 +3,17 @@
 //! (one accumulator over the whole column) and a streaming fit (one per chunk, merged in order).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Col;
+use crate::kernels::{FxMap, count_values};
 
 /// Rows per fixed chunk of a column: statistics are computed chunk by chunk and merged in order,
 /// so the result never depends on the thread count.
-pub(crate) const ROW_CHUNK: usize = 1 << 15;
+pub(crate) const ROW_CHUNK: usize = 2048;
 
 /// Count, mean, centred sum of squares and extrema of the non-missing values of a column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,42 +33,11 @@ impl Default for NumStats {
 }
 
 impl NumStats {
-    /// Exact two-pass statistics of one chunk (NaN is missing).
-    fn of_chunk(v: &[f64]) -> Self {
-        let mut s = NumStats::default();
-        let mut sum = 0.0;
-        for &x in v {
-            if x.is_nan() {
-                s.n_missing += 1;
-            } else {
-                s.n += 1;
-                sum += x;
-                s.min = s.min.min(x);
-                s.max = s.max.max(x);
-            }
-        }
-        if s.n > 0 {
-            let mean = sum / s.n as f64;
-            let (mut q, mut c) = (0.0, 0.0);
-            for &x in v {
-                if !x.is_nan() {
-                    let d = x - mean;
-                    q += d * d;
-                    c += d;
-                }
-            }
-            // The correction term makes the two-pass variance exact up to rounding (numpy's way).
-            s.mean = mean;
-            s.m2 = (q - c * c / s.n as f64).max(0.0);
-        }
-        s
-    }
-
     /// Statistics of a whole column, computed in fixed chunks merged in order.
     pub fn of(v: &[f64]) -> Self {
         let mut s = NumStats::default();
         for chunk in v.chunks(ROW_CHUNK) {
-            s.merge(&NumStats::of_chunk(chunk));
+            s.merge(&crate::kernels::chunk_stats(chunk, 1)[0]);
         }
         s
     }
@@ -280,12 +250,10 @@ impl ColAccum {
                     s
                 });
                 let cats = needs.categories.then(|| {
-                    let mut m = BTreeMap::new();
-                    for &x in v.iter().filter(|x| !x.is_nan()) {
-                        // -0.0 and 0.0 are one category, as in numpy.
-                        *m.entry(OrdF64(if x == 0.0 { 0.0 } else { x })).or_insert(0) += 1;
-                    }
-                    CatCounts::Num(m)
+                    // -0.0 and 0.0 are one category, as in numpy.
+                    let mut h = FxMap::default();
+                    count_values(v.iter(), &mut h);
+                    CatCounts::Num(h.into_iter().map(|(k, c)| (OrdF64(f64::from_bits(k)), c)).collect())
                 });
                 ColAccum { num, is_str: false, int: *int, sketch, cats }
             }
@@ -293,7 +261,7 @@ impl ColAccum {
                 let n_missing = s.null_count() as u64;
                 let num = NumStats { n: s.len() as u64 - n_missing, n_missing, ..NumStats::default() };
                 let cats = needs.categories.then(|| {
-                    let mut h: HashMap<&str, u64> = HashMap::new();
+                    let mut h: FxMap<&str, u64> = FxMap::default();
                     for x in s.iter().flatten() {
                         *h.entry(x).or_insert(0) += 1;
                     }

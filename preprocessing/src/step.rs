@@ -6,7 +6,8 @@
 //! Matrix transformers (scalers, [`Normalizer`], [`PolynomialFeatures`], [`KBinsDiscretizer`],
 //! [`FunctionTransformer`]) take numeric columns; imputers and encoders also take string columns.
 
-use oxlearn_core::{Error, Estimator, FittedTransformer, Input, Result, Transformer};
+use oxlearn_core::{Error, Estimator, Fitted, FittedTransformer, Input, Result, Transformer};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Col, array_into_cols, cols_to_array};
@@ -319,11 +320,84 @@ impl Step {
     }
 }
 
+/// The output of a fitted step as the [`ColumnTransformer`](crate::ColumnTransformer) assembles
+/// it: numeric columns, or the compact codes of a trailing one-hot encoder (the output column of
+/// each row of each input column, `NO_OUTPUT` for none), written straight into the dense or
+/// sparse result without materializing the 0/1 columns.
+#[derive(Debug)]
+pub(crate) enum Block {
+    Cols(Vec<Col>),
+    Hot { width: usize, codes: Vec<Vec<u32>> },
+}
+
+impl Block {
+    /// Number of output columns.
+    pub(crate) fn width(&self) -> usize {
+        match self {
+            Block::Cols(c) => c.len(),
+            Block::Hot { width, .. } => *width,
+        }
+    }
+}
+
+/// A standard scaler over numeric columns, column by column (no matrix round trip); `None` when
+/// a value needs the validator's error (an infinity) or a column holds strings.
+fn scale_cols(f: &FittedStandardScaler, cols: &[Col]) -> Option<Vec<Col>> {
+    if cols.len() != f.n_features_in() {
+        return None;
+    }
+    let scale = f.scale();
+    let with_mean = f.with_mean_flag();
+    let out: Vec<Option<Col>> = cols
+        .par_iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let Col::Num { v, .. } = c else { return None };
+            let mu = if with_mean { f.mean()[j] } else { 0.0 };
+            let s = scale.map_or(1.0, |s| s[j]);
+            let mut inf = false;
+            let w: Vec<f64> = v
+                .iter()
+                .map(|&x| {
+                    inf |= crate::kernels::is_inf(x);
+                    (x - mu) / s
+                })
+                .collect();
+            (!inf).then_some(Col::num(w))
+        })
+        .collect();
+    out.into_iter().collect()
+}
+
 impl FittedStep {
+    /// Transforms columns into a [`Block`]: a trailing one-hot encoder gives its codes.
+    pub(crate) fn transform_block(&self, cols: Vec<Col>, names: &[String]) -> Result<Block> {
+        match self {
+            FittedStep::OneHotEncoder(f) => {
+                check_cols("OneHotEncoder", &cols, names, true, false)?;
+                Ok(Block::Hot { width: f.n_out(), codes: f.hot_codes(&cols, names)? })
+            }
+            FittedStep::Chain(steps) if !steps.is_empty() => {
+                let mut cols = cols;
+                let mut names = names.to_vec();
+                for s in &steps[..steps.len() - 1] {
+                    let next_names = s.names_out(&names);
+                    cols = s.transform_cols(cols, &names)?;
+                    names = next_names;
+                }
+                steps[steps.len() - 1].transform_block(cols, &names)
+            }
+            other => Ok(Block::Cols(other.transform_cols(cols, names)?)),
+        }
+    }
+
     /// Transforms columns (named `names`).
     pub fn transform_cols(&self, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
         match self {
-            FittedStep::StandardScaler(f) => matrix_transform(f, cols, names),
+            FittedStep::StandardScaler(f) => match scale_cols(f, &cols) {
+                Some(out) => Ok(out),
+                None => matrix_transform(f, cols, names),
+            },
             FittedStep::MinMaxScaler(f) => matrix_transform(f, cols, names),
             FittedStep::MaxAbsScaler(f) => matrix_transform(f, cols, names),
             FittedStep::RobustScaler(f) => matrix_transform(f, cols, names),

@@ -1,0 +1,333 @@
+//! Row-major fast paths shared by the matrix transformers: one parallel sweep of fused column
+//! statistics, transforms that write straight into a freshly allocated output, and the
+//! "validate while computing" wrappers that replace the shared validator's separate pass.
+//!
+//! Every sweep works on fixed row chunks ([`ROW_CHUNK`] rows for statistics, merged in chunk
+//! order; [`TRANSFORM_CHUNK`] rows for transforms), so results never depend on the thread count.
+//! The statistics kernel is the same code the column path ([`NumStats::of`]) runs, so a matrix
+//! and a DataFrame column give bit-identical statistics.
+
+use ndarray::{Array2, ArrayView2, Ix2};
+use oxlearn_core::{Fitted, Result, Tags, validate};
+use rayon::prelude::*;
+
+use crate::stats::{ColAccum, NumStats, ROW_CHUNK};
+
+/// Rows per parallel task when transforming (a constant: results never depend on threads).
+pub(crate) const TRANSFORM_CHUNK: usize = 4096;
+
+/// Per-column accumulators of one chunk: counts, sums, extrema, then the centred sums.
+struct ChunkAcc {
+    n: Vec<u64>,
+    sum: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+}
+
+/// Statistics of the columns of one row-major chunk `c` (`m` columns; `m = 1` for a column
+/// slice). Two passes over the chunk (it is small enough to stay in cache): counts, sums and
+/// extrema, then the centred sum of squares with numpy's correction term. NaN is missing.
+pub(crate) fn chunk_stats(c: &[f64], m: usize) -> Vec<NumStats> {
+    debug_assert!(m > 0 && c.len().is_multiple_of(m));
+    let mut a =
+        ChunkAcc { n: vec![0; m], sum: vec![0.0; m], min: vec![f64::INFINITY; m], max: vec![f64::NEG_INFINITY; m] };
+    for row in c.chunks_exact(m) {
+        for ((((&x, n), s), lo), hi) in row.iter().zip(&mut a.n).zip(&mut a.sum).zip(&mut a.min).zip(&mut a.max) {
+            let ok = !x.is_nan();
+            *n += u64::from(ok);
+            *s += if ok { x } else { 0.0 };
+            *lo = lo.min(x);
+            *hi = hi.max(x);
+        }
+    }
+    let rows = (c.len() / m) as u64;
+    let mean: Vec<f64> = a.sum.iter().zip(&a.n).map(|(&s, &n)| if n > 0 { s / n as f64 } else { 0.0 }).collect();
+    let mut q = vec![0.0; m];
+    let mut corr = vec![0.0; m];
+    if a.n.iter().any(|&n| n > 0) {
+        for row in c.chunks_exact(m) {
+            for (((&x, &mu), q), cc) in row.iter().zip(&mean).zip(&mut q).zip(&mut corr) {
+                let d = if x.is_nan() { 0.0 } else { x - mu };
+                *q += d * d;
+                *cc += d;
+            }
+        }
+    }
+    (0..m)
+        .map(|j| {
+            let n = a.n[j];
+            if n == 0 {
+                return NumStats { n_missing: rows, ..NumStats::default() };
+            }
+            NumStats {
+                n,
+                n_missing: rows - n,
+                mean: mean[j],
+                // The correction term makes the two-pass variance exact up to rounding (numpy's way).
+                m2: (q[j] - corr[j] * corr[j] / n as f64).max(0.0),
+                min: a.min[j],
+                max: a.max[j],
+            }
+        })
+        .collect()
+}
+
+/// Statistics of every column of a standard-layout (row-major) matrix in one parallel sweep
+/// over fixed row chunks, merged in chunk order; `None` for another layout. The flag is false
+/// when a sum is not finite (an infinity in the data, or an overflow).
+pub(crate) fn matrix_num_stats(x: ArrayView2<'_, f64>) -> Option<(Vec<NumStats>, bool)> {
+    let s = x.as_slice()?;
+    let m = x.ncols();
+    if m == 0 {
+        return Some((Vec::new(), true));
+    }
+    let parts: Vec<Vec<NumStats>> = s.par_chunks(ROW_CHUNK * m).map(|c| chunk_stats(c, m)).collect();
+    let mut total = vec![NumStats::default(); m];
+    for p in &parts {
+        total.iter_mut().zip(p).for_each(|(t, p)| t.merge(p));
+    }
+    let finite = total.iter().all(|t| (t.mean * t.n as f64).is_finite() && t.m2.is_finite());
+    Some((total, finite))
+}
+
+/// Column accumulators (counts, moments, extrema only) of a validated matrix.
+pub(crate) fn num_accums(stats: Vec<NumStats>) -> Vec<ColAccum> {
+    stats.into_iter().map(|num| ColAccum { num, is_str: false, int: false, sketch: None, cats: None }).collect()
+}
+
+/// Validates `x` for a fit the way the shared validator does, but fused with the statistics
+/// sweep: the shape is checked first, finiteness from the sums, and only when something looks
+/// wrong does the full validator run (to produce its exact error).
+pub(crate) fn checked_num_accums(estimator: &str, tags: &Tags, x: ArrayView2<'_, f64>) -> Result<Vec<ColAccum>> {
+    if x.nrows() < tags.min_samples.max(1) || x.ncols() == 0 {
+        validate::check_fit(estimator, tags, x, None)?;
+    }
+    match matrix_num_stats(x) {
+        Some((stats, finite)) => {
+            if !finite || (!tags.allow_nan && stats.iter().any(|s| s.n_missing > 0)) {
+                validate::check_fit(estimator, tags, x, None)?;
+            }
+            Ok(num_accums(stats))
+        }
+        None => {
+            validate::check_fit(estimator, tags, x, None)?;
+            Ok(crate::scaler::matrix_accums(x, crate::stats::Needs::default()))
+        }
+    }
+}
+
+/// A zeroed row-major `rows x cols` matrix whose pages are to be backed by transparent huge
+/// pages where the kernel offers them on request (as numpy does for large arrays): first-touch
+/// page faults dominate writing a large fresh output otherwise.
+pub(crate) fn zeros_output(rows: usize, cols: usize) -> Array2<f64> {
+    let v = vec![0.0f64; rows * cols];
+    advise_huge(&v);
+    Array2::from_shape_vec((rows, cols), v).expect("shape matches the buffer")
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge(v: &[f64]) {
+    const HUGE: usize = 2 << 20;
+    const MADV_HUGEPAGE: i32 = 14;
+    unsafe extern "C" {
+        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+    }
+    let bytes = std::mem::size_of_val(v);
+    if bytes < 4 * HUGE {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let aligned = start.next_multiple_of(HUGE);
+    let end = (start + bytes) & !(HUGE - 1);
+    if end > aligned {
+        // SAFETY: the range lies inside the live allocation of `v`; MADV_HUGEPAGE is only
+        // advice (it never changes the contents), and a failure is harmless, so it is ignored.
+        unsafe {
+            madvise(aligned as *mut std::ffi::c_void, end - aligned, MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge(_: &[f64]) {}
+
+/// Maps the rows of `x` to a new `x.nrows() x cols_out` matrix in parallel over fixed row chunks.
+/// `f(input_rows, output_rows)` gets a chunk of whole rows (row-major slices) and returns false
+/// when it saw a value the validator would reject (an infinity). Non-standard layouts are made
+/// contiguous first. Returns the output and whether every chunk returned true.
+pub(crate) fn map_row_chunks(
+    x: ArrayView2<'_, f64>,
+    cols_out: usize,
+    f: impl Fn(&[f64], &mut [f64]) -> bool + Sync,
+) -> (Array2<f64>, bool) {
+    let x = x.as_standard_layout();
+    let (n, m) = x.dim();
+    let mut out = zeros_output(n, cols_out);
+    if n == 0 || cols_out == 0 {
+        return (out, true);
+    }
+    let xs = x.as_slice().expect("standard layout");
+    let os = out.as_slice_mut().expect("fresh matrix");
+    let ok = if m == 0 {
+        os.par_chunks_mut(TRANSFORM_CHUNK * cols_out).map(|o| f(&[], o)).reduce(|| true, |a, b| a & b)
+    } else {
+        xs.par_chunks(TRANSFORM_CHUNK * m)
+            .zip(os.par_chunks_mut(TRANSFORM_CHUNK * cols_out))
+            .map(|(i, o)| f(i, o))
+            .reduce(|| true, |a, b| a & b)
+    };
+    (out, ok)
+}
+
+/// The shape half of [`Fitted::check_x`]; returns the validator's error for a wrong width or
+/// no rows.
+pub(crate) fn check_shape<F: Fitted>(fitted: &F, x: ArrayView2<'_, f64>) -> Result<()> {
+    if x.ncols() != fitted.n_features_in() || x.nrows() == 0 {
+        fitted.check_x(x)?;
+    }
+    Ok(())
+}
+
+/// Runs a fused transform: shape check, the kernel (which reports suspicious values), and the
+/// full validator only when the kernel saw something, so its exact error is returned.
+pub(crate) fn fused_transform<'a, F: Fitted>(
+    fitted: &F,
+    x: impl ndarray::AsArray<'a, f64, Ix2>,
+    kernel: impl FnOnce(ArrayView2<'a, f64>) -> Result<(Array2<f64>, bool)>,
+) -> Result<Array2<f64>> {
+    let x: ArrayView2<'a, f64> = x.into();
+    check_shape(fitted, x)?;
+    let (out, clean) = kernel(x)?;
+    if !clean {
+        fitted.check_x(x)?;
+    }
+    Ok(out)
+}
+
+/// True for ±infinity (NaN is not).
+#[inline(always)]
+pub(crate) fn is_inf(x: f64) -> bool {
+    x.abs() == f64::INFINITY
+}
+
+/// A fast non-cryptographic hasher for category look-ups (FxHash's multiply-rotate step with
+/// a SplitMix64 finish, so float bit patterns with all-zero low bits still spread over buckets).
+/// Category keys are not attacker-chosen hash-flooding inputs here; speed matters more.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+const FX_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline(always)]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(FX_K);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline(always)]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline(always)]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline(always)]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline(always)]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The key of a numeric category: its bits, with -0.0 folded into 0.0 (one category, as numpy).
+#[inline(always)]
+pub(crate) fn num_key(x: f64) -> u64 {
+    (if x == 0.0 { 0.0 } else { x }).to_bits()
+}
+
+/// Counts of the distinct non-NaN values of one column chunk.
+pub(crate) fn count_values<'a>(values: impl Iterator<Item = &'a f64>, counts: &mut FxMap<u64, u64>) {
+    for &x in values {
+        if !x.is_nan() {
+            *counts.entry(num_key(x)).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Statistics and category counts of every column of a standard-layout matrix, in parallel
+/// over fixed row chunks merged in order; `None` for another layout.
+pub(crate) fn matrix_cat_accums(x: ArrayView2<'_, f64>) -> Option<Vec<ColAccum>> {
+    let s = x.as_slice()?;
+    let m = x.ncols();
+    if m == 0 {
+        return Some(Vec::new());
+    }
+    let parts: Vec<(Vec<NumStats>, Vec<FxMap<u64, u64>>)> = s
+        .par_chunks(ROW_CHUNK * m)
+        .map(|c| {
+            let stats = chunk_stats(c, m);
+            let counts = (0..m)
+                .map(|j| {
+                    let mut h = FxMap::default();
+                    count_values(c[j..].iter().step_by(m), &mut h);
+                    h
+                })
+                .collect();
+            (stats, counts)
+        })
+        .collect();
+    let mut stats = vec![NumStats::default(); m];
+    let mut counts: Vec<FxMap<u64, u64>> = vec![FxMap::default(); m];
+    for (st, cs) in parts {
+        stats.iter_mut().zip(&st).for_each(|(t, p)| t.merge(p));
+        for (t, c) in counts.iter_mut().zip(cs) {
+            for (k, n) in c {
+                *t.entry(k).or_insert(0) += n;
+            }
+        }
+    }
+    Some(
+        stats
+            .into_iter()
+            .zip(counts)
+            .map(|(num, c)| {
+                let cats = c.into_iter().map(|(k, n)| (crate::stats::OrdF64(f64::from_bits(k)), n)).collect();
+                ColAccum {
+                    num,
+                    is_str: false,
+                    int: false,
+                    sketch: None,
+                    cats: Some(crate::stats::CatCounts::Num(cats)),
+                }
+            })
+            .collect(),
+    )
+}
