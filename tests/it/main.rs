@@ -1,3 +1,4 @@
 //! Integration tests of the `oxlearn` facade.
 
+mod pipeline_conformance;
 mod registry;
