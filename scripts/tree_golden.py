@@ -5,6 +5,12 @@ Fits shallow trees (whose splits have no ties, so any correct CART finds the sam
 embedded datasets and writes their structure, thresholds, leaf values and feature importances to
 algorithms/tests/it/data/tree_golden.json.
 
+Also writes algorithms/tests/it/data/tree_seed_scores.json: the 5-fold R^2 (fixed folds,
+StandardScaler on the training folds, as ../shared/reference/reference_scores.md) of a fully
+grown DecisionTreeRegressor on diabetes for random_state 0..99. A fully grown tree's R^2 there
+moves with the seed (its many tied splits are broken by the random feature order), so a
+different implementation can only be compared with scikit-learn's distribution over seeds.
+
 Usage (from the repository root): python3 scripts/tree_golden.py
 """
 import json
@@ -66,4 +72,40 @@ for name, kind, params in CASES:
     })
 path = ROOT / "algorithms" / "tests" / "it" / "data" / "tree_golden.json"
 path.write_text(json.dumps(out, indent=1) + "\n")
+print(f"wrote {path}")
+
+
+def seed_scores(n_seeds=100):
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.metrics import r2_score
+
+    df = pd.read_csv(ROOT / "datasets" / "data" / "diabetes.csv")
+    x = df.drop(columns="target").to_numpy(dtype=np.float64)
+    y = df["target"].to_numpy(dtype=np.float64)
+    folds = pd.read_csv(ROOT / "algorithms" / "tests" / "it" / "data" / "diabetes.folds.csv")["fold"].to_numpy()
+    means = []
+    for seed in range(n_seeds):
+        scores = []
+        for k in range(5):
+            tr, te = folds != k, folds == k
+            scaler = StandardScaler().fit(x[tr])
+            est = DecisionTreeRegressor(random_state=seed).fit(scaler.transform(x[tr]), y[tr])
+            scores.append(r2_score(y[te], est.predict(scaler.transform(x[te]))))
+        means.append(float(np.mean(scores)))
+    means = np.array(means)
+    return {
+        "dataset": "diabetes",
+        "model": "DecisionTreeRegressor()",
+        "cv": "fixed 5 folds, StandardScaler on the training folds, mean R^2 per random_state",
+        "random_states": n_seeds,
+        "mean": float(means.mean()),
+        "std": float(means.std()),
+        "min": float(means.min()),
+        "max": float(means.max()),
+        "per_seed": [round(v, 6) for v in means.tolist()],
+    }
+
+
+path = ROOT / "algorithms" / "tests" / "it" / "data" / "tree_seed_scores.json"
+path.write_text(json.dumps(seed_scores(), indent=1) + "\n")
 print(f"wrote {path}")

@@ -100,9 +100,9 @@ impl SVR {
         self
     }
     /// Threads for kernel rows and prediction blocks (not a scikit-learn parameter of `SVR`;
-    /// default None: the caller's rayon pool). Results do not depend on it.
-    pub fn n_jobs(mut self, n_jobs: Option<usize>) -> Self {
-        self.params.n_jobs = n_jobs;
+    /// default `None`: the caller's rayon pool). Results do not depend on it.
+    pub fn n_jobs(mut self, n: usize) -> Self {
+        self.params.n_jobs = Some(n);
         self
     }
     /// Progress callback.

@@ -3,6 +3,12 @@
 //! splits at midpoints between consecutive distinct values as scikit-learn's `BestSplitter`,
 //! random thresholds as its `RandomSplitter`, depth-first or best-first (`max_leaf_nodes`)
 //! growth, and the flat, serde-friendly [`Tree`] it produces.
+//!
+//! As scikit-learn (whose trees convert `X` to `float32`), feature values are rounded to `f32`
+//! before splitting and predicting: thresholds are midpoints of `f32` values and a sample goes
+//! left when its `f32` value is at most the threshold. This matters for test samples that lie
+//! exactly halfway between two training values (common with integer-valued features): they are
+//! routed as scikit-learn routes them, not by the rounding noise of `f64` midpoints.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -18,6 +24,25 @@ const FEATURE_THRESHOLD: f64 = 1e-7;
 
 /// Below this many sample-features in a node, the node's work stays on one thread.
 const PARALLEL_WORK: usize = 1 << 16;
+
+/// Rows per prediction block: the block's `f32` copy stays in cache while every tree visits it.
+pub(crate) const PREDICT_BLOCK: usize = 256;
+
+/// Rows walked down a tree together, so their memory loads overlap.
+const LANES: usize = 8;
+
+/// A feature value as the trees see it: rounded to `f32`, as scikit-learn's `DTYPE`.
+#[inline]
+fn as_f32(v: f64) -> f32 {
+    v as f32
+}
+
+/// The greatest `f32` not above `t`: for any `f32` value `v`, `v <= t` exactly when
+/// `v <= floor_f32(t)`, so `f32` thresholds route exactly as the `f64` ones.
+fn floor_f32(t: f64) -> f32 {
+    let r = t as f32;
+    if f64::from(r) > t { r.next_down() } else { r }
+}
 
 /// How split candidates are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -81,7 +106,8 @@ impl Presorted {
         if n > 0 {
             idx.par_chunks_mut(n).zip(val.par_chunks_mut(n)).enumerate().for_each(|(f, (ids, vals))| {
                 let col = x.column(f);
-                let mut pairs: Vec<(f64, u32)> = col.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+                let mut pairs: Vec<(f64, u32)> =
+                    col.iter().enumerate().map(|(i, &v)| (f64::from(as_f32(v)), i as u32)).collect();
                 pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 for (p, (v, i)) in pairs.into_iter().enumerate() {
                     ids[p] = i;
@@ -125,14 +151,38 @@ struct Node {
     weighted_n_node_samples: f64,
 }
 
+/// The part of a node that prediction reads, 16 bytes: four to a cache line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FastNode {
+    threshold: f32,
+    feature: u32,
+    left: u32,
+    right: u32,
+}
+
 /// A fitted binary decision tree in flat arrays (scikit-learn's `tree_` attribute).
 ///
-/// Node 0 is the root. An internal node sends a sample left when `x[feature] <= threshold`
-/// (or `x[feature] < threshold` for trees grown by the linfa backend, which uses that rule).
-/// Each node holds `value_width()` values: class fractions for classifiers, the mean target for
-/// regressors.
+/// Node 0 is the root. An internal node sends a sample left when `f32(x[feature]) <= threshold`,
+/// as scikit-learn, whose trees work on `float32` features (or `x[feature] < threshold` in
+/// `f64` for trees grown by the linfa backend, which uses that rule). Each node holds
+/// `value_width()` values: class fractions for classifiers, the mean target for regressors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "TreeData")]
 pub struct Tree {
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    width: usize,
+    n_features: usize,
+    #[serde(default)]
+    strict_less: bool,
+    /// The routing part of `nodes` with `f32` thresholds (empty for linfa's strict-less trees).
+    #[serde(skip)]
+    fast: Vec<FastNode>,
+}
+
+/// The serialized form of a [`Tree`] (the prediction layout is rebuilt on load).
+#[derive(Deserialize)]
+struct TreeData {
     nodes: Vec<Node>,
     values: Vec<f64>,
     width: usize,
@@ -141,7 +191,53 @@ pub struct Tree {
     strict_less: bool,
 }
 
+impl From<TreeData> for Tree {
+    fn from(d: TreeData) -> Self {
+        Tree::assemble(d.nodes, d.values, d.width, d.n_features, d.strict_less)
+    }
+}
+
+/// A block of rows in both precisions: `f64` as given, `f32` row-major for the fast walk.
+pub(crate) struct Block<'a> {
+    x: ArrayView2<'a, f64>,
+    x32: &'a [f32],
+}
+
+impl<'a> Block<'a> {
+    /// Copies the rows of `x` into `buf` as `f32`, row-major.
+    pub fn new(x: ArrayView2<'a, f64>, buf: &'a mut Vec<f32>) -> Self {
+        buf.clear();
+        buf.reserve(x.len());
+        for row in x.outer_iter() {
+            buf.extend(row.iter().map(|&v| as_f32(v)));
+        }
+        Block { x, x32: buf }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+}
+
 impl Tree {
+    fn assemble(nodes: Vec<Node>, values: Vec<f64>, width: usize, n_features: usize, strict_less: bool) -> Self {
+        let fast = if strict_less {
+            Vec::new()
+        } else {
+            nodes
+                .iter()
+                .map(|n| FastNode {
+                    threshold: floor_f32(n.threshold),
+                    feature: n.feature,
+                    left: n.left,
+                    right: n.right,
+                })
+                .collect()
+        };
+        Tree { nodes, values, width, n_features, strict_less, fast }
+    }
+
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.nodes.len()
@@ -210,20 +306,17 @@ impl Tree {
 
     /// The leaf a sample ends in.
     pub fn apply_row(&self, row: ArrayView1<'_, f64>) -> usize {
-        let mut i = 0usize;
-        loop {
-            let node = &self.nodes[i];
-            if node.left == 0 {
-                return i;
+        if !self.fast.is_empty() {
+            let mut i = 0usize;
+            loop {
+                let node = &self.fast[i];
+                if node.left == 0 {
+                    return i;
+                }
+                let left = as_f32(row[node.feature as usize]) <= node.threshold;
+                i = if left { node.left as usize } else { node.right as usize };
             }
-            let v = row[node.feature as usize];
-            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
-            i = if left { node.left as usize } else { node.right as usize };
         }
-    }
-
-    /// The leaf a contiguous sample ends in.
-    fn apply_slice(&self, row: &[f64]) -> usize {
         let mut i = 0usize;
         loop {
             let node = &self.nodes[i];
@@ -237,11 +330,54 @@ impl Tree {
     }
 
     /// The leaf value of a sample.
+    #[cfg(test)]
     pub(crate) fn predict_row(&self, row: ArrayView1<'_, f64>) -> &[f64] {
-        match row.as_slice() {
-            Some(r) => self.value(self.apply_slice(r)),
-            None => self.value(self.apply_row(row)),
+        self.value(self.apply_row(row))
+    }
+
+    /// The leaf of every row of a block, `LANES` rows walking down together so that their node
+    /// loads overlap instead of waiting on each other.
+    pub(crate) fn leaves(&self, block: &Block<'_>, out: &mut [u32]) {
+        let n = block.len();
+        debug_assert_eq!(out.len(), n);
+        if self.fast.is_empty() {
+            for (o, row) in out.iter_mut().zip(block.x.outer_iter()) {
+                *o = self.apply_row(row) as u32;
+            }
+            return;
         }
+        let d = block.x.ncols();
+        let nodes = &self.fast[..];
+        for (lane_rows, lane_out) in block.x32.chunks(LANES * d.max(1)).zip(out.chunks_mut(LANES)) {
+            let m = lane_out.len();
+            let mut idx = [0u32; LANES];
+            loop {
+                let mut moved = false;
+                for l in 0..m {
+                    let node = &nodes[idx[l] as usize];
+                    if node.left != 0 {
+                        let v = lane_rows[l * d + node.feature as usize];
+                        idx[l] = if v <= node.threshold { node.left } else { node.right };
+                        moved = true;
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+            lane_out.copy_from_slice(&idx[..m]);
+        }
+    }
+
+    /// The leaf of every row of `x`, in parallel over fixed blocks on the current pool.
+    pub(crate) fn apply_all(&self, x: ArrayView2<'_, f64>) -> Vec<u32> {
+        let mut out = vec![0u32; x.nrows()];
+        out.par_chunks_mut(PREDICT_BLOCK).enumerate().for_each_init(Vec::new, |buf, (c, dst)| {
+            let start = c * PREDICT_BLOCK;
+            let block = Block::new(x.slice(ndarray::s![start..start + dst.len(), ..]), buf);
+            self.leaves(&block, dst);
+        });
+        out
     }
 
     /// Mean decrease of impurity per feature, weighted by the samples reaching each node,
@@ -289,7 +425,7 @@ impl Tree {
             })
             .collect::<Vec<_>>();
         let values = vec![0.0; nodes.len() * width];
-        Tree { nodes, values, width, n_features, strict_less }
+        Tree::assemble(nodes, values, width, n_features, strict_less)
     }
 
     /// Routes the training samples through the tree and sets every node's sample counts,
@@ -429,7 +565,7 @@ pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: 
         values: Vec::new(),
     };
     b.run();
-    Tree { nodes: b.nodes, values: b.values, width, n_features: b.d, strict_less: false }
+    Tree::assemble(b.nodes, b.values, width, b.d, false)
 }
 
 struct Builder<'a> {

@@ -231,7 +231,7 @@ impl<L: ClassLabel> FittedDecisionTreeClassifier<L> {
     /// Index of the leaf each sample ends in.
     pub fn apply<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array1<usize>> {
         let x = self.check_x(x.into())?;
-        Ok(x.outer_iter().map(|row| self.tree.apply_row(row)).collect())
+        Ok(self.tree.apply_all(x).into_iter().map(|leaf| leaf as usize).collect())
     }
 }
 
@@ -248,14 +248,14 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedDecisionTreeClassifier<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        Ok(x.outer_iter().map(|row| argmax(self.tree.predict_row(row))).collect())
+        Ok(self.tree.apply_all(x).into_iter().map(|leaf| argmax(self.tree.value(leaf as usize))).collect())
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let k = self.tree.value_width();
         let mut out = Array2::zeros((x.nrows(), k));
-        for (row, mut dst) in x.outer_iter().zip(out.outer_iter_mut()) {
-            dst.assign(&ArrayView1::from(self.tree.predict_row(row)));
+        for (leaf, mut dst) in self.tree.apply_all(x).into_iter().zip(out.outer_iter_mut()) {
+            dst.assign(&ArrayView1::from(self.tree.value(leaf as usize)));
         }
         Ok(out)
     }
@@ -403,7 +403,7 @@ impl FittedDecisionTreeRegressor {
     /// Index of the leaf each sample ends in.
     pub fn apply<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array1<usize>> {
         let x = self.check_x(x.into())?;
-        Ok(x.outer_iter().map(|row| self.tree.apply_row(row)).collect())
+        Ok(self.tree.apply_all(x).into_iter().map(|leaf| leaf as usize).collect())
     }
 }
 
@@ -416,6 +416,6 @@ impl Fitted for FittedDecisionTreeRegressor {
 
 impl FittedRegressor for FittedDecisionTreeRegressor {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        Ok(x.outer_iter().map(|row| self.tree.predict_row(row)[0]).collect())
+        Ok(self.tree.apply_all(x).into_iter().map(|leaf| self.tree.value(leaf as usize)[0]).collect())
     }
 }

@@ -3,24 +3,23 @@
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::parallel::with_n_jobs;
 use oxlearn_core::{
-    ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, FittedRegressor,
-    ParamValue, ProbabilisticClassifier, Regressor, RegressorKind, Result, Tags,
+    Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
+    FittedRegressor, ParamValue, ProbabilisticClassifier, Progress, Regressor, RegressorKind, Result, Tags,
 };
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cart::{self, Config, Presorted, Splitter, Target, Tree};
+use super::cart::{self, Block, Config, PREDICT_BLOCK, Presorted, Splitter, Target, Tree};
 use super::decision::{argmax, check_rows, class_ids};
 use super::{MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed, tree_setters};
-
-/// Rows per prediction chunk (fixed, so results do not depend on the thread count).
-const ROW_CHUNK: usize = 256;
 
 /// What distinguishes a kind of forest: its names, splitter and bootstrap default.
 pub trait ForestKind: Debug + Clone + Copy + PartialEq + Default + Send + Sync + 'static {
@@ -65,11 +64,20 @@ struct EnsembleParams {
     n_jobs: Option<usize>,
     seed: Option<u64>,
     max_samples: Option<SampleCount>,
+    callback: Callback,
 }
 
 impl EnsembleParams {
     fn new(bootstrap: bool) -> Self {
-        EnsembleParams { n_estimators: 100, bootstrap, oob_score: false, n_jobs: None, seed: None, max_samples: None }
+        EnsembleParams {
+            n_estimators: 100,
+            bootstrap,
+            oob_score: false,
+            n_jobs: None,
+            seed: None,
+            max_samples: None,
+            callback: Callback::none(),
+        }
     }
 
     fn check(&self) -> Result<()> {
@@ -151,7 +159,11 @@ fn tree_sample(seed: u64, n: usize, n_bootstrap: Option<usize>) -> (Vec<f64>, u6
 }
 
 /// Grows every tree in parallel; returns the trees and, when asked, each tree's out-of-bag mask.
+/// Each finished tree is reported to the callback (`iteration` counts finished trees, `total` is
+/// `n_estimators`); when the callback stops the fit, trees not yet started are skipped and the
+/// forest keeps the trees that were grown, in their seed order.
 fn grow_all(
+    name: &'static str,
     p: &EnsembleParams,
     cfg: &Config,
     x: ArrayView2<'_, f64>,
@@ -162,18 +174,35 @@ fn grow_all(
     let seeds = p.tree_seeds();
     let boot = p.bootstrap.then_some(n_bootstrap);
     let keep_oob = p.oob_score;
+    let start = Instant::now();
+    let (finished, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
     with_n_jobs(p.n_jobs, || {
         let sorted = Presorted::new(x);
-        let grown: Vec<(Tree, Vec<bool>)> = seeds
+        let grown: Vec<Option<(Tree, Vec<bool>)>> = seeds
             .par_iter()
             .map(|&seed| {
+                if stop.load(AtomicOrdering::Relaxed) {
+                    return None;
+                }
                 let (weight, grow_seed) = tree_sample(seed, n, boot);
                 let tree = cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed);
                 let oob = if keep_oob { weight.iter().map(|&w| w == 0.0).collect() } else { Vec::new() };
-                (tree, oob)
+                let iteration = finished.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+                let progress = Progress {
+                    estimator: name,
+                    iteration,
+                    total: Some(seeds.len()),
+                    loss: None,
+                    metrics: &[],
+                    elapsed: start.elapsed(),
+                };
+                if p.callback.report(&progress) {
+                    stop.store(true, AtomicOrdering::Relaxed);
+                }
+                Some((tree, oob))
             })
             .collect();
-        grown.into_iter().unzip()
+        grown.into_iter().flatten().unzip()
     })
 }
 
@@ -195,9 +224,10 @@ fn forest_importances(trees: &[Tree], n_features: usize) -> Array1<f64> {
     sum
 }
 
-/// Sums the trees' leaf values for every row, in parallel over fixed row chunks (tree by tree
-/// within a chunk, so each tree stays in cache; every row still adds its trees in order); with
-/// `oob`, only trees for which the row is out of bag count, and `counts` says how many.
+/// Sums the trees' leaf values for every row, in parallel over fixed row blocks: each block is
+/// copied once to `f32` and every tree walks all of its rows before the next tree (so each tree's
+/// nodes stay in cache, and every row still adds its trees in order); with `oob`, only trees for
+/// which the row is out of bag count, and `counts` says how many.
 fn sum_values(
     trees: &[Tree],
     x: ArrayView2<'_, f64>,
@@ -206,25 +236,32 @@ fn sum_values(
 ) -> (Array2<f64>, Vec<usize>) {
     let mut out = Array2::zeros((x.nrows(), width));
     let mut counts = vec![0usize; x.nrows()];
-    out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+    out.axis_chunks_iter_mut(Axis(0), PREDICT_BLOCK)
         .into_par_iter()
-        .zip(counts.par_chunks_mut(ROW_CHUNK))
+        .zip(counts.par_chunks_mut(PREDICT_BLOCK))
         .enumerate()
-        .for_each(|(c, (mut block, cnt))| {
-            let rows = x.slice(ndarray::s![c * ROW_CHUNK..c * ROW_CHUNK + cnt.len(), ..]);
-            let rows = rows.as_standard_layout();
-            for (t, tree) in trees.iter().enumerate() {
-                for (r, (row, mut dst)) in rows.outer_iter().zip(block.outer_iter_mut()).enumerate() {
-                    if oob.is_some_and(|masks| !masks[t][c * ROW_CHUNK + r]) {
-                        continue;
-                    }
-                    cnt[r] += 1;
-                    for (d, &v) in dst.iter_mut().zip(tree.predict_row(row)) {
-                        *d += v;
+        .for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(buf, leaves), (c, (mut block, cnt))| {
+                let start = c * PREDICT_BLOCK;
+                let rows = Block::new(x.slice(ndarray::s![start..start + cnt.len(), ..]), buf);
+                leaves.resize(cnt.len(), 0u32);
+                let dst = block.as_slice_mut().expect("a row block of a standard-layout array");
+                for (t, tree) in trees.iter().enumerate() {
+                    tree.leaves(&rows, leaves);
+                    for (r, &leaf) in leaves.iter().enumerate() {
+                        if oob.is_some_and(|masks| !masks[t][start + r]) {
+                            continue;
+                        }
+                        cnt[r] += 1;
+                        let value = tree.value(leaf as usize);
+                        for (d, &v) in dst[r * width..(r + 1) * width].iter_mut().zip(value) {
+                            *d += v;
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
     (out, counts)
 }
 
@@ -247,8 +284,15 @@ macro_rules! ensemble_setters {
             self
         }
         /// Threads for fitting and prediction (default `None`: the current rayon pool).
-        pub fn n_jobs(mut self, v: impl Into<Option<usize>>) -> Self {
-            self.ensemble.n_jobs = v.into();
+        pub fn n_jobs(mut self, n: usize) -> Self {
+            self.ensemble.n_jobs = Some(n);
+            self
+        }
+        /// Watches the fit: called after each tree is grown (trees grow in parallel, so reports
+        /// arrive in completion order; `iteration` counts finished trees). Stopping skips the
+        /// trees not yet started; the forest keeps those grown (default none).
+        pub fn callback(mut self, callback: Callback) -> Self {
+            self.ensemble.callback = callback;
             self
         }
         /// Master seed (scikit-learn's `random_state`; default `None`: random). Tree `i` draws
@@ -379,7 +423,7 @@ impl<K: ForestKind> Classifier for ForestClassifier<K> {
         let ids = class_ids(&y.y)?;
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
         let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
+        let (trees, oob) = grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
         let (mut oob_score, mut oob_decision_function) = (None, None);
         if self.ensemble.oob_score {
             let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, k, Some(&oob)))?;
@@ -571,7 +615,7 @@ impl<K: ForestKind> Regressor for ForestRegressor<K> {
         let yv = y.to_vec();
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
         let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(&self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
+        let (trees, oob) = grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
         let (mut oob_score, mut oob_prediction) = (None, None);
         if self.ensemble.oob_score {
             let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, 1, Some(&oob)))?;

@@ -1,6 +1,7 @@
 //! Trees and forests against scikit-learn's reference scores: fixed 5 folds behind a
-//! StandardScaler, mean accuracy within 1.5 points (R^2 within 0.02). Seed 0 everywhere; trees
-//! depend on their seed, so these bars are met by the algorithm, not by a tuned seed.
+//! StandardScaler, mean accuracy within 1.5 points (R^2 within 0.02). Seed 0 everywhere except
+//! the single regression tree, whose score depends on its seed far more than 0.02 and is
+//! compared over 100 seeds; these bars are met by the algorithm, not by a tuned seed.
 
 use oxlearn_algorithms::{
     DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreesClassifier, RandomForestClassifier, RandomForestRegressor,
@@ -61,17 +62,29 @@ fn extra_trees_classifier_accuracy() {
 
 #[test]
 fn decision_tree_regressor_r2() {
-    // A fully grown regression tree on diabetes has hundreds of two-sample nodes whose split
-    // feature is a tie broken by the seed, and its R^2 moves with the seed: scikit-learn's own
-    // mean over random_state 0..19 is -0.177 (std 0.021, range -0.220..-0.138), ours -0.212
-    // (std 0.023); on unscaled X the order flips (scikit-learn -0.209, ours -0.191 over 40
-    // seeds). Seed 0 gives -0.231 against scikit-learn's -0.144, so this single-tree check uses
-    // the width of that seed spread (0.1), not 0.02.
+    // A fully grown regression tree on diabetes has hundreds of small nodes whose split feature is
+    // a tie broken by the random feature order, so its R^2 moves with the seed: over
+    // random_state 0..99 scikit-learn's 5-fold mean is -0.186 (std 0.029, range -0.250..-0.106),
+    // and the reference table's -0.144 is random_state 0, a lucky draw. A different random
+    // generator can only be compared with that distribution: our mean over seeds 0..99 must be
+    // within 0.02 of scikit-learn's (the standard error of each mean is about 0.003), and seed 0
+    // must fall inside scikit-learn's range. Golden numbers: scripts/tree_golden.py.
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("data/tree_seed_scores.json")).expect("seed scores json");
+    let field = |k: &str| golden[k].as_f64().expect("a number");
+    let seeds = golden["random_states"].as_u64().expect("a count");
     let data = load("diabetes");
-    let tree = mean(&cv_scores(&data, |x, y, xt, yt| {
-        DecisionTreeRegressor::default().seed(0).fit(x, y).unwrap().score(xt, yt).unwrap()
-    }));
-    close("DecisionTreeRegressor diabetes", tree, -0.1437, 0.1);
+    let per_seed: Vec<f64> = (0..seeds)
+        .map(|seed| {
+            mean(&cv_scores(&data, |x, y, xt, yt| {
+                DecisionTreeRegressor::default().seed(seed).fit(x, y).unwrap().score(xt, yt).unwrap()
+            }))
+        })
+        .collect();
+    close("DecisionTreeRegressor diabetes, mean over seeds", mean(&per_seed), field("mean"), 0.02);
+    let seed0 = per_seed[0];
+    println!("seed 0: {seed0:.4} (scikit-learn's range {:.4}..{:.4})", field("min"), field("max"));
+    assert!((field("min")..=field("max")).contains(&seed0), "seed 0 gives {seed0:.4}");
 }
 
 #[test]

@@ -280,3 +280,55 @@ fn forest_probabilities_average_the_trees() {
     fn probabilistic<L: oxlearn_core::ClassLabel, T: ProbabilisticClassifier<L>>(_: &T) {}
     probabilistic(&et);
 }
+
+#[test]
+fn forests_report_each_tree_and_can_stop() {
+    use std::ops::ControlFlow;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use oxlearn_core::{Callback, Progress};
+
+    let (x, y) = blobs(200, 4, 11);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let callback = Callback::new(move |p: &Progress<'_>| {
+        assert_eq!((p.estimator, p.total), ("RandomForestClassifier", Some(12)));
+        counter.fetch_add(1, Ordering::Relaxed);
+        ControlFlow::Continue(())
+    });
+    let forest = RandomForestClassifier::default().n_estimators(12).seed(0).callback(callback).fit(&x, &y).unwrap();
+    assert_eq!((seen.load(Ordering::Relaxed), forest.estimators().len()), (12, 12));
+    // Stopping after the third finished tree on one thread keeps exactly three trees.
+    let stop = Callback::new(
+        |p: &Progress<'_>| if p.iteration >= 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) },
+    );
+    let cut = RandomForestRegressor::default().n_estimators(12).seed(0).n_jobs(1).callback(stop);
+    let forest = cut.fit(&x, &y.mapv(|v| v as f64)).unwrap();
+    assert_eq!(forest.estimators().len(), 3);
+}
+
+#[test]
+fn halfway_samples_go_left_as_in_scikit_learn() {
+    // Trees compare f32 values with thresholds at f32 midpoints (scikit-learn's float32 trees):
+    // a test value exactly halfway between two training values goes left, even after a scaling
+    // whose f64 rounding would put the f64 midpoint a hair below it.
+    let x = ndarray::array![[1.0], [3.0]];
+    let y = ndarray::array![10.0, 20.0];
+    let tree = DecisionTreeRegressor::default().fit(&x, &y).unwrap();
+    assert_eq!(tree.tree().split(0), Some((0, 2.0)));
+    assert_eq!(
+        tree.predict(&ndarray::array![[2.0], [2.0000001], [2.000001]]).unwrap().to_vec(),
+        vec![10.0, 10.0, 20.0]
+    );
+    let (a, b) = (0.1f64, 0.7f64);
+    let xs = ndarray::array![[a], [b]];
+    let mid = a / 2.0 + b / 2.0;
+    let tree = DecisionTreeRegressor::default().fit(&xs, &y).unwrap();
+    let (_, threshold) = tree.tree().split(0).unwrap();
+    assert_eq!(threshold, f64::from(a as f32) / 2.0 + f64::from(b as f32) / 2.0);
+    assert_eq!(
+        tree.predict(&ndarray::array![[mid]]).unwrap()[0],
+        if f64::from(mid as f32) <= threshold { 10.0 } else { 20.0 }
+    );
+}
