@@ -11,10 +11,11 @@ use oxlearn_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Activation;
 use crate::backend::cpu::dgemm;
+use crate::backend::wgpu::{AdapterChoice, WgpuBackend};
+use crate::backend::{Activation, Backend};
 use crate::device::Device;
-use crate::network::OutputLoss;
+use crate::network::{OutputLoss, Predictor};
 use crate::params::{MlpConfig, mlp_setters};
 use crate::train::{self, MlpState, Mode, Y};
 
@@ -23,7 +24,9 @@ use crate::train::{self, MlpState, Mode, Y};
 ///
 /// Hidden layers use `activation`; the output is a softmax over the classes (one logistic unit
 /// for two classes, as scikit-learn) trained with cross-entropy plus `alpha / 2 ||W||^2`. Compute
-/// is f32 on the chosen [`Device`]; `predict` and `predict_proba` run on the CPU in f64.
+/// is f32 on the chosen [`Device`]. `predict` and `predict_proba` run where
+/// [`FittedMlpClassifier::predict_device`] says: on the CPU in f64, or on a GPU (the configured
+/// device when it is present) in f32 batches.
 ///
 /// Hyper-parameters (scikit-learn's names and defaults): `hidden_layer_sizes` `[100]`,
 /// `activation` relu, `solver` adam, `alpha` 1e-4, `batch_size` auto (`min(200, n)`),
@@ -166,7 +169,7 @@ impl Classifier for MlpClassifier {
         let labels = y.y.to_vec();
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Classes(&labels, k), Device::Cpu);
         run_training(Self::NAME, &mut state, rng, x, Y::Classes(&labels, k), Mode::Fresh, &self.callback)?;
-        Ok(FittedMlpClassifier { classes: y.classes, state, callback: self.callback.clone() })
+        Ok(FittedMlpClassifier { classes: y.classes, state, callback: self.callback.clone(), predict_device: None })
     }
 }
 
@@ -208,7 +211,7 @@ impl MlpClassifier {
             Mode::Warm,
             &self.callback,
         )?;
-        Ok(FittedMlpClassifier { classes: previous.classes.clone(), state, callback: self.callback.clone() })
+        Ok(FittedMlpClassifier { classes: previous.classes.clone(), state, callback: self.callback.clone(), predict_device: None })
     }
 
     /// scikit-learn's first `partial_fit(X, y, classes)`: creates the model for `classes` (all
@@ -241,7 +244,7 @@ impl MlpClassifier {
             Mode::Partial,
             &self.callback,
         )?;
-        Ok(FittedMlpClassifier { classes, state, callback: self.callback.clone() })
+        Ok(FittedMlpClassifier { classes, state, callback: self.callback.clone(), predict_device: None })
     }
 }
 
@@ -271,6 +274,8 @@ pub struct FittedMlpClassifier<L> {
     state: MlpState,
     #[serde(skip)]
     callback: Callback,
+    #[serde(skip)]
+    predict_device: Option<Device>,
 }
 
 /// A fitted [`MlpRegressor`].
@@ -279,6 +284,8 @@ pub struct FittedMlpRegressor {
     state: MlpState,
     #[serde(skip)]
     callback: Callback,
+    #[serde(skip)]
+    predict_device: Option<Device>,
 }
 
 /// Accessors shared by the fitted MLPs.
@@ -332,6 +339,21 @@ macro_rules! fitted_accessors {
             /// The device the model was trained on.
             pub fn device(&self) -> Device {
                 self.state.device
+            }
+            /// The device `predict` / `predict_proba` run on: the one set by
+            /// [`set_predict_device`](Self::set_predict_device), else the configured `device`
+            /// when it resolves here (a GPU: f32 forward passes in batches), else the CPU (f64).
+            /// A model trained on a GPU and loaded where there is none thus predicts on the CPU.
+            pub fn predict_device(&self) -> Device {
+                predict_device(&self.state, self.predict_device).unwrap_or(Device::Cpu)
+            }
+            /// Chooses where `predict` / `predict_proba` run, whatever device trained the model
+            /// (not saved with it): `Device::Cpu` for the f64 CPU pass, a GPU for f32 forward
+            /// passes there (probabilities within about 1e-5 of the CPU's for inputs of unit
+            /// scale), `Device::Auto` for the best one present. A GPU named here that is absent
+            /// makes `predict` an [`Error::Unsupported`].
+            pub fn set_predict_device(&mut self, device: Device) {
+                self.predict_device = Some(device);
             }
             /// Number of layers, input and output included (scikit-learn's `n_layers_`).
             pub fn n_layers(&self) -> usize {
@@ -396,7 +418,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedMlpClassifier<L> {
     }
 
     fn predict_indices(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
-        let out = forward_f64(&self.state, x)?;
+        let out = forward(&self.state, self.predict_device, x)?;
         Ok(if out.ncols() == 1 {
             out.column(0).mapv(|p| usize::from(p > 0.5))
         } else {
@@ -405,7 +427,7 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedMlpClassifier<L> {
     }
 
     fn predict_proba_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let out = forward_f64(&self.state, x)?;
+        let out = forward(&self.state, self.predict_device, x)?;
         if out.ncols() == 1 {
             let p = out.column(0);
             let mut proba = Array2::zeros((out.nrows(), 2));
@@ -444,7 +466,7 @@ impl Regressor for MlpRegressor {
         self.config.device.resolve(Self::NAME)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
         run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Fresh, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone(), predict_device: None })
     }
 }
 
@@ -467,7 +489,7 @@ impl MlpRegressor {
         state.config = self.config.clone();
         state.optimizer = None;
         run_training(Self::NAME, &mut state, seeded(&self.config), x, Y::Values(y), Mode::Warm, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone(), predict_device: None })
     }
 
     /// scikit-learn's first `partial_fit`: creates the model and trains one epoch. Continue with
@@ -483,7 +505,7 @@ impl MlpRegressor {
         check_target(y)?;
         let (mut state, rng) = train::new_state(&self.config, x.ncols(), Y::Values(y), Device::Cpu);
         run_training(Self::NAME, &mut state, rng, x, Y::Values(y), Mode::Partial, &self.callback)?;
-        Ok(FittedMlpRegressor { state, callback: self.callback.clone() })
+        Ok(FittedMlpRegressor { state, callback: self.callback.clone(), predict_device: None })
     }
 }
 
@@ -512,7 +534,7 @@ impl Fitted for FittedMlpRegressor {
 
 impl FittedRegressor for FittedMlpRegressor {
     fn predict_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
-        Ok(forward_f64(&self.state, x)?.column(0).to_owned())
+        Ok(forward(&self.state, self.predict_device, x)?.column(0).to_owned())
     }
 }
 
@@ -526,8 +548,79 @@ fn argmax(v: &[f64]) -> usize {
     best
 }
 
-/// Rows per block of the prediction pass (bounds its memory).
+/// Rows per block of the CPU prediction pass (bounds its memory).
 const PREDICT_BLOCK: usize = 4096;
+/// The most rows per batch of a GPU prediction pass (the backend's buffer limit may lower it).
+const PREDICT_GPU_ROWS: usize = 1 << 16;
+
+/// Where a prediction runs: the explicit choice (which must resolve), else the configured
+/// device if it resolves to a GPU here, else the CPU.
+fn predict_device(state: &MlpState, explicit: Option<Device>) -> Result<Device> {
+    const WHO: &str = "MlpClassifier / MlpRegressor predict";
+    match explicit {
+        Some(device) => device.resolve(WHO),
+        None => Ok(state.config.device.resolve(WHO).unwrap_or(Device::Cpu)),
+    }
+}
+
+/// The network's outputs (probabilities for classifiers) in f64: on the CPU in f64, or on a GPU
+/// in f32 batches (see [`predict_device`]).
+fn forward(state: &MlpState, explicit: Option<Device>, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    match predict_device(state, explicit)? {
+        device @ (Device::Wgpu | Device::WgpuAny) => {
+            let choice = if device == Device::Wgpu { AdapterChoice::Hardware } else { AdapterChoice::Any };
+            forward_on(WgpuBackend::new(choice)?, state, x)
+        }
+        #[cfg(feature = "cuda")]
+        Device::Cuda => forward_on(crate::backend::cuda::CudaBackend::new()?, state, x),
+        _ => forward_f64(state, x),
+    }
+}
+
+/// The f32 forward pass on a backend: weights uploaded once, rows converted and sent batch by
+/// batch, logits brought back and finished (softmax / logistic) in f64 on the host.
+fn forward_on<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    let coefs: Vec<Vec<f32>> = state.coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
+    let intercepts: Vec<Vec<f32>> =
+        state.intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect();
+    let rows = x.nrows().clamp(1, PREDICT_GPU_ROWS);
+    let mut net = Predictor::new(backend, &state.units, state.config.activation, &coefs, &intercepts, rows)?;
+    let (d, n_out) = (state.units[0], *state.units.last().expect("layers"));
+    let batch = net.batch();
+    let mut out = Array2::zeros((x.nrows(), n_out));
+    let mut xb = vec![0.0f32; batch * d];
+    let mut ob = vec![0.0f32; batch * n_out];
+    for start in (0..x.nrows()).step_by(batch) {
+        let end = (start + batch).min(x.nrows());
+        let rows = end - start;
+        for (dst, &v) in xb.iter_mut().zip(x.slice(s![start..end, ..]).iter()) {
+            *dst = v as f32;
+        }
+        net.forward(&xb[..rows * d], &mut ob[..rows * n_out])?;
+        let mut block = out.slice_mut(s![start..end, ..]);
+        for (dst, &v) in block.iter_mut().zip(&ob[..rows * n_out]) {
+            *dst = f64::from(v);
+        }
+        finish_outputs(state.output, block);
+    }
+    Ok(out)
+}
+
+/// The output non-linearity, in place: softmax per row, the logistic function, or nothing.
+fn finish_outputs(output: OutputLoss, mut a: ndarray::ArrayViewMut2<'_, f64>) {
+    match output {
+        OutputLoss::SoftmaxCrossEntropy => {
+            for mut row in a.axis_iter_mut(Axis(0)) {
+                let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                row.mapv_inplace(|v| (v - max).exp());
+                let sum = row.sum();
+                row /= sum;
+            }
+        }
+        OutputLoss::LogisticCrossEntropy => a.mapv_inplace(|v| 1.0 / (1.0 + (-v).exp())),
+        OutputLoss::SquaredError => {}
+    }
+}
 
 /// The network's outputs (probabilities for classifiers) in f64 on the CPU, block by block.
 fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -566,18 +659,7 @@ fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> 
                 }
                 a = z;
             }
-            match state.output {
-                OutputLoss::SoftmaxCrossEntropy => {
-                    for mut row in a.axis_iter_mut(Axis(0)) {
-                        let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-                        row.mapv_inplace(|v| (v - max).exp());
-                        let sum = row.sum();
-                        row /= sum;
-                    }
-                }
-                OutputLoss::LogisticCrossEntropy => a.mapv_inplace(|v| 1.0 / (1.0 + (-v).exp())),
-                OutputLoss::SquaredError => {}
-            }
+            finish_outputs(state.output, a.view_mut());
             out.slice_mut(s![start..end, ..]).assign(&a);
         }
         out

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use oxlearn_core::Result;
+use oxlearn_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{Activation, AdamStep, Backend, SgdStep, Trans};
@@ -175,11 +175,12 @@ impl<B: Backend> Network<B> {
     /// Uploads the training data (once per fit).
     pub fn upload_data(&self, x: &[f32], y: HostTargets<'_>) -> Result<DeviceData<B>> {
         let n = x.len() / self.units[0];
+        // The data may be larger than one device buffer: the backends split it if they must.
         let y = match y {
-            HostTargets::Classes(c) => Targets::Classes(self.backend.upload_idx(c)?),
-            HostTargets::Values(v) => Targets::Values(self.backend.upload(v)?),
+            HostTargets::Classes(c) => Targets::Classes(self.backend.upload_data_idx(c)?),
+            HostTargets::Values(v) => Targets::Values(self.backend.upload_data(v)?),
         };
-        Ok(DeviceData { x: self.backend.upload(x)?, y, n })
+        Ok(DeviceData { x: self.backend.upload_data(x)?, y, n })
     }
 
     /// A fresh optimizer state (zero moments / velocities).
@@ -430,6 +431,84 @@ impl<B: Backend> Network<B> {
             self.backend.write(&mut self.b[l], &intercepts[l])?;
         }
         Ok(())
+    }
+}
+
+/// A fitted network's forward pass on a backend, for prediction: the weights are uploaded once,
+/// the inputs go through in batches of at most [`Predictor::batch`] rows (sized so that every
+/// activation buffer fits the backend's [`Backend::max_buffer_len`]).
+#[derive(Debug)]
+pub struct Predictor<B: Backend> {
+    backend: B,
+    units: Vec<usize>,
+    activation: Activation,
+    batch: usize,
+    w: Vec<B::Buf>,
+    b: Vec<B::Buf>,
+    a: Vec<B::Buf>,
+}
+
+impl<B: Backend> Predictor<B> {
+    /// Uploads the parameters (`coefs[l]` row-major, `intercepts[l]`) and allocates the
+    /// activations for batches of `min(max_rows, max_buffer_len / widest layer)` rows. A
+    /// layer wider than the backend's buffer limit is an [`Error::InvalidInput`].
+    pub fn new(
+        backend: B,
+        units: &[usize],
+        activation: Activation,
+        coefs: &[Vec<f32>],
+        intercepts: &[Vec<f32>],
+        max_rows: usize,
+    ) -> Result<Self> {
+        let layers = units.len() - 1;
+        assert!(coefs.len() == layers && intercepts.len() == layers, "one weight matrix and bias per layer");
+        let widest = units.iter().copied().max().unwrap_or(1).max(1);
+        let limit = backend.max_buffer_len();
+        if widest > limit {
+            return Err(Error::InvalidInput(format!(
+                "device {}: a layer of {widest} units does not fit one device buffer of at most {limit} values",
+                backend.device()
+            )));
+        }
+        let batch = max_rows.min(limit / widest).max(1);
+        let mut w = Vec::with_capacity(layers);
+        let mut b = Vec::with_capacity(layers);
+        for l in 0..layers {
+            assert_eq!(coefs[l].len(), units[l] * units[l + 1], "coefs[{l}] shape");
+            assert_eq!(intercepts[l].len(), units[l + 1], "intercepts[{l}] shape");
+            w.push(backend.upload(&coefs[l])?);
+            b.push(backend.upload(&intercepts[l])?);
+        }
+        let a = units.iter().map(|&u| backend.zeros(batch * u)).collect::<Result<Vec<_>>>()?;
+        Ok(Predictor { backend, units: units.to_vec(), activation, batch, w, b, a })
+    }
+
+    /// The most rows one [`Predictor::forward`] call takes.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The raw outputs (logits for classifiers: the output non-linearity is the caller's) of
+    /// the rows `x` (`rows x units[0]`, row-major, `rows <= batch()`), written to `out`
+    /// (`rows x n_out`).
+    pub fn forward(&mut self, x: &[f32], out: &mut [f32]) -> Result<()> {
+        let rows = x.len() / self.units[0].max(1);
+        assert!(rows <= self.batch, "{rows} rows exceed the prediction batch of {}", self.batch);
+        let layers = self.units.len() - 1;
+        self.backend.write(&mut self.a[0], x)?;
+        for l in 0..layers {
+            let (inp, width) = (self.units[l], self.units[l + 1]);
+            let act = if l + 1 == layers { Activation::Identity } else { self.activation };
+            let (lo, hi) = self.a.split_at_mut(l + 1);
+            self.backend.gemm(rows, width, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
+            self.backend.bias_act(&mut hi[0], rows, width, &self.b[l], act);
+        }
+        self.backend.download(&self.a[layers], &mut out[..rows * self.units[layers]])
     }
 }
 

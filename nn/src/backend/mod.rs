@@ -164,6 +164,22 @@ pub trait Backend: Debug + Send + Sync {
     fn upload_idx(&self, host: &[u32]) -> Result<Self::Idx>;
     /// Overwrites the first `host.len()` indices of `dst` (the shuffled order, once per epoch).
     fn write_idx(&self, dst: &mut Self::Idx, host: &[u32]) -> Result<()>;
+    /// The most values one buffer may hold: [`Backend::zeros`] and [`Backend::upload`] fail
+    /// beyond it (wgpu: the adapter's largest storage binding), so a caller sizes its batches
+    /// by it. Unbounded by default.
+    fn max_buffer_len(&self) -> usize {
+        usize::MAX
+    }
+    /// Uploads training data that only the source side of [`Backend::gather_rows`] reads
+    /// (and [`Backend::write`] / [`Backend::download`]); a backend may split it over several
+    /// device buffers to stay within [`Backend::max_buffer_len`]. By default [`Backend::upload`].
+    fn upload_data(&self, host: &[f32]) -> Result<Self::Buf> {
+        self.upload(host)
+    }
+    /// The same for index data that only the source side of [`Backend::gather_idx`] reads.
+    fn upload_data_idx(&self, host: &[u32]) -> Result<Self::Idx> {
+        self.upload_idx(host)
+    }
 
     // ----- kernels: the per-step API (handles and sizes only) -----
 

@@ -143,19 +143,21 @@ pub fn gathers_match_cpu<B: Backend>(be: &B) {
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.reverse();
     order.swap(3, 200);
-    for range in [0..1, 5..77, 250..301] {
+    // Minibatches of at most 22 rows (the split-data test's 301-value buffer limit holds 22 x 13).
+    for range in [0..1, 5..27, 280..301] {
         let rows = range.len();
         let mut want = vec![0.0; rows * cols];
         cpu.gather_rows(&src, cols, &order, range.clone(), &mut want);
         let gorder = be.upload_idx(&order).unwrap();
         let mut gdst = be.zeros(rows * cols).unwrap();
-        be.gather_rows(&up(be, &src), cols, &gorder, range.clone(), &mut gdst);
+        // The sources are training data: `upload_data`, which a backend may split.
+        be.gather_rows(&be.upload_data(&src).unwrap(), cols, &gorder, range.clone(), &mut gdst);
         assert_close("gather_rows", &down(be, &gdst, rows * cols), &want, 0.0);
 
         let mut want_i = vec![0u32; rows];
         cpu.gather_idx(&labels, &order, range.clone(), &mut want_i);
         let mut gi = be.upload_idx(&vec![0; rows]).unwrap();
-        be.gather_idx(&be.upload_idx(&labels).unwrap(), &gorder, range.clone(), &mut gi);
+        be.gather_idx(&be.upload_data_idx(&labels).unwrap(), &gorder, range.clone(), &mut gi);
         // Read the indices back through a one-hot softmax gradient: grad[r, y_r] = p - 1 < 0.
         let z = vec![0.0f32; rows * 5];
         let mut grad = be.zeros(rows * 5).unwrap();
@@ -298,6 +300,20 @@ pub fn training_matches_cpu(device: Device) {
     let back: oxlearn_nn::FittedMlpClassifier<i64> = serde_json::from_str(&json).unwrap();
     assert_eq!(back.device(), device);
     assert_eq!(back.predict(&x).unwrap(), gpu.predict(&x).unwrap());
+    // Prediction runs on the training device (f32 batches) unless told otherwise; the f64 CPU
+    // pass agrees within 1e-5 on the probabilities, either way round.
+    assert_eq!(gpu.predict_device(), device);
+    let mut on_cpu = back.clone();
+    on_cpu.set_predict_device(Device::Cpu);
+    assert_eq!(on_cpu.predict_device(), Device::Cpu);
+    let (pg, pc) = (gpu.predict_proba(&x).unwrap(), on_cpu.predict_proba(&x).unwrap());
+    assert!(pg.iter().zip(&pc).all(|(g, c)| (g - c).abs() <= 1e-5), "GPU vs CPU probabilities");
+    let mut cpu_on_gpu: oxlearn_nn::FittedMlpClassifier<i64> =
+        serde_json::from_str(&serde_json::to_string(&cpu).unwrap()).unwrap();
+    assert_eq!(cpu_on_gpu.predict_device(), Device::Cpu);
+    cpu_on_gpu.set_predict_device(device);
+    let (pg, pc) = (cpu_on_gpu.predict_proba(&x).unwrap(), cpu.predict_proba(&x).unwrap());
+    assert!(pg.iter().zip(&pc).all(|(g, c)| (g - c).abs() <= 1e-5), "CPU-trained model on {device}");
 
     // Two classes (logistic output), SGD with Nesterov momentum, tanh.
     let (x2, y2) = blobs(90, 2);
@@ -327,6 +343,10 @@ pub fn training_matches_cpu(device: Device) {
     curves_close("regression", gpu.loss_curve(), cpu.loss_curve(), 2e-3);
     let (rc, rg) = (cpu.score(&x, &target).unwrap(), gpu.score(&x, &target).unwrap());
     assert!((rc - rg).abs() <= 0.02, "R^2: cpu {rc}, {device} {rg}");
+    let mut on_cpu = gpu.clone();
+    on_cpu.set_predict_device(Device::Cpu);
+    let (pg, pc) = (gpu.predict(&x).unwrap(), on_cpu.predict(&x).unwrap());
+    assert!(pg.iter().zip(&pc).all(|(g, c)| (g - c).abs() <= 1e-5 * (1.0 + c.abs())), "regression predictions");
 }
 
 /// The suite for one backend: `$be` builds it (and must fail loudly if it cannot).
@@ -377,6 +397,64 @@ fn wgpu_any() -> oxlearn_nn::backend::wgpu::WgpuBackend {
 }
 
 backend_suite!(wgpu, wgpu_any(), Device::WgpuAny);
+
+/// Device limits, forced small on lavapipe: training data over the limit is split over several
+/// buffers and gathered segment by segment; other buffers over it are typed errors; prediction
+/// batches shrink to fit.
+#[test]
+fn wgpu_small_buffer_limit() {
+    use oxlearn_nn::network::Predictor;
+    let mut be = wgpu_any();
+    // 301 values: the gather order (not split) just fits; 301 x 13 values of data over
+    // 300-value segments (whole 16-byte groups), the 301 labels in two.
+    be.set_max_buffer_bytes(1204);
+    assert_eq!(be.max_buffer_len(), 301);
+    gathers_match_cpu(&be);
+    assert_eq!(be.upload_data(&vec![1.0; 3913]).unwrap().buffers(), 14);
+    let err = be.zeros(302).unwrap_err();
+    assert!(matches!(err, oxlearn_core::Error::InvalidInput(_)), "{err}");
+    assert!(err.to_string().contains("exceeds the largest buffer of 1204 bytes"), "{err}");
+
+    // A 5 -> 24 -> 12 -> 3 network: batches of 301 / 24 = 12 rows, against the CPU backend.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let units = [5usize, 24, 12, 3];
+    let coefs: Vec<Vec<f32>> = units.windows(2).map(|w| rand_vec(&mut rng, w[0] * w[1])).collect();
+    let intercepts: Vec<Vec<f32>> = units[1..].iter().map(|&u| rand_vec(&mut rng, u)).collect();
+    let x = rand_vec(&mut rng, 37 * 5);
+    let mut gpu = Predictor::new(be, &units, Activation::Tanh, &coefs, &intercepts, 1000).unwrap();
+    let mut cpu = Predictor::new(CpuBackend::new(1), &units, Activation::Tanh, &coefs, &intercepts, 1000).unwrap();
+    assert_eq!(gpu.batch(), 12);
+    let (mut got, mut want) = (vec![0.0; 37 * 3], vec![0.0; 37 * 3]);
+    for start in (0..37).step_by(12) {
+        let end = (start + 12).min(37);
+        gpu.forward(&x[start * 5..end * 5], &mut got[start * 3..end * 3]).unwrap();
+    }
+    cpu.forward(&x, &mut want).unwrap();
+    assert_close("batched prediction", &got, &want, 1e-5);
+    let mut tiny = wgpu_any();
+    tiny.set_max_buffer_bytes(64);
+    let err = Predictor::new(tiny, &units, Activation::Tanh, &coefs, &intercepts, 1000).unwrap_err();
+    assert!(matches!(err, oxlearn_core::Error::InvalidInput(_)), "{err}");
+}
+
+/// A GPU named for prediction that is absent is a typed error; the configured device falls back
+/// to the CPU (a GPU-trained model loaded on a machine without that GPU).
+#[test]
+fn predict_device_fallback_and_errors() {
+    let (x, y) = blobs(30, 3);
+    let mut model = MlpClassifier::default().device(Device::Cpu).max_iter(2).seed(0).fit(&x, &y).unwrap();
+    if Device::Wgpu.resolve("MlpClassifier").is_err() {
+        model.set_predict_device(Device::Wgpu);
+        let err = model.predict(&x).unwrap_err();
+        assert!(matches!(err, oxlearn_core::Error::Unsupported { .. }), "{err}");
+        // A model configured for a hardware GPU, loaded here, predicts on the CPU.
+        let json = serde_json::to_string(&model).unwrap().replace("\"device\":\"cpu\"", "\"device\":\"wgpu\"");
+        let loaded: oxlearn_nn::FittedMlpClassifier<i64> = serde_json::from_str(&json).unwrap();
+        assert_eq!(loaded.config().device, Device::Wgpu);
+        assert_eq!(loaded.predict_device(), Device::Cpu);
+        assert_eq!(loaded.predict(&x).unwrap().len(), 30);
+    }
+}
 
 /// Every wgpu GEMM kernel, forced, on every shape (the vec4 ones fall back to the tiled kernel
 /// where a shape is not aligned).

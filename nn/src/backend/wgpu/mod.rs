@@ -13,9 +13,22 @@
 //! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
 //!   work recorded before it.
 //!
-//! Limits: one buffer may hold at most the device's `max_storage_buffer_binding_size` bytes
-//! (128 MiB on lavapipe, 2 GiB on an H200); a larger buffer is an [`Error::Unsupported`] naming
-//! the sizes, returned when the fit allocates, never a GPU fault.
+//! - GEMM: a register-blocked kernel without workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs
+//!   per invocation, operands read as vec4, every transpose flag) wherever the packed operands'
+//!   rows are multiples of 4 floats, else the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`,
+//!   any shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements;
+//! - all dispatches of a submit share one compute pass, and bind groups are cached per kernel
+//!   and buffers (a training step repeats the same few dozen), which cuts the host's recording
+//!   cost per dispatch.
+//!
+//! Limits: one buffer may hold at most the adapter's `max_storage_buffer_binding_size` (and
+//! `max_buffer_size`) bytes (128 MiB on lavapipe, 2 GiB on an H100 / H200). Training data larger
+//! than that ([`Backend::upload_data`]) is split over several buffers that the gathers read
+//! segment by segment (up to 2^32 values in all); prediction batches are sized by
+//! [`Backend::max_buffer_len`]; any other buffer over the limit (a minibatch workspace or a
+//! weight matrix too large) is an [`Error::InvalidInput`] naming the sizes, returned when the fit
+//! allocates, never a GPU fault. [`WgpuBackend::set_max_buffer_bytes`] lowers the limit for
+//! tests.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -335,29 +348,60 @@ fn make_pipeline(device: &wgpu::Device, body: &str, bindings: &[bool]) -> Pipeli
     Pipeline { layout, pipeline }
 }
 
+/// Device memory of `len` 4-byte values: one buffer, or (training data larger than one storage
+/// binding, from [`Backend::upload_data`]) consecutive segments of `seg` values each, which only
+/// the gathers read.
+#[derive(Debug)]
+struct Mem {
+    first: wgpu::Buffer,
+    more: Vec<wgpu::Buffer>,
+    seg: usize,
+    len: usize,
+}
+
+impl Mem {
+    /// `(first value, values, buffer)` of each segment.
+    fn segments(&self) -> impl Iterator<Item = (usize, usize, &wgpu::Buffer)> {
+        std::iter::once(&self.first).chain(&self.more).enumerate().map(|(i, b)| {
+            let start = i * self.seg;
+            (start, self.seg.min(self.len - start.min(self.len)), b)
+        })
+    }
+
+    /// The single buffer a kernel binds.
+    fn whole(&self) -> &wgpu::Buffer {
+        assert!(self.more.is_empty(), "a kernel bound a split data buffer (only the gathers read those)");
+        &self.first
+    }
+}
+
 /// A device buffer of `len` f32 values.
 #[derive(Debug)]
 pub struct WgpuBuf {
-    buf: wgpu::Buffer,
-    len: usize,
+    mem: Mem,
 }
 
 /// A device buffer of `len` u32 indices.
 #[derive(Debug)]
 pub struct WgpuIdx {
-    buf: wgpu::Buffer,
-    len: usize,
+    mem: Mem,
 }
 
 impl WgpuBuf {
     /// Values held.
     pub fn len(&self) -> usize {
-        self.len
+        self.mem.len
+    }
+
+    /// Device buffers holding it (more than one only for data split by
+    /// [`Backend::upload_data`]).
+    pub fn buffers(&self) -> usize {
+        1 + self.mem.more.len()
     }
 
     /// Whether it holds no values.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.mem.len == 0
     }
 }
 
@@ -385,6 +429,8 @@ pub struct WgpuBackend {
     pending: Mutex<Pending>,
     params: wgpu::Buffer,
     gemm_kernel: GemmKernel,
+    /// Bytes one buffer may hold: the adapter's largest storage binding, or less for tests.
+    limit_bytes: u64,
 }
 
 impl std::fmt::Debug for WgpuBackend {
@@ -403,6 +449,8 @@ struct P {
 enum Bind<'a> {
     F(&'a WgpuBuf),
     I(&'a WgpuIdx),
+    /// One segment of split data.
+    Raw(&'a wgpu::Buffer),
     DummyRo,
     DummyRw,
 }
@@ -423,7 +471,7 @@ impl WgpuBackend {
             mapped_at_creation: false,
         });
         Ok(WgpuBackend {
-            ctx,
+            ctx: ctx.clone(),
             device_kind,
             pending: Mutex::new(Pending {
                 encoder: None,
@@ -433,6 +481,7 @@ impl WgpuBackend {
                 bind_groups: HashMap::new(),
             }),
             params,
+            limit_bytes: ctx.max_binding,
             gemm_kernel: std::env::var("OXLEARN_WGPU_GEMM")
                 .ok()
                 .and_then(|v| GemmKernel::parse(v.trim()))
@@ -443,6 +492,12 @@ impl WgpuBackend {
     /// Forces a GEMM kernel (see [`GemmKernel`]; for measurements and tests).
     pub fn set_gemm_kernel(&mut self, kernel: GemmKernel) {
         self.gemm_kernel = kernel;
+    }
+
+    /// Lowers the bytes one buffer may hold below the adapter's largest storage binding (for
+    /// tests of the splitting paths on small data; never above the adapter's limit).
+    pub fn set_max_buffer_bytes(&mut self, bytes: u64) {
+        self.limit_bytes = bytes.clamp(16, self.ctx.max_binding);
     }
 
     /// The GEMM kernel choice in force.
@@ -474,20 +529,68 @@ impl WgpuBackend {
         self.flush_locked(&mut pending);
     }
 
-    fn alloc(&self, len: usize, usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
-        let bytes = (len.max(1) * 4) as u64;
-        if bytes > self.ctx.max_binding {
-            return Err(Error::Other(format!(
-                "device {}: a buffer of {len} values ({bytes} bytes) exceeds the adapter's largest storage binding of {} bytes on {}; use smaller data, a smaller batch_size or another device",
-                self.device_kind, self.ctx.max_binding, self.ctx.info
-            )));
+    fn too_large(&self, what: &str, len: usize) -> Error {
+        Error::InvalidInput(format!(
+            "device {}: {what} of {len} values ({} bytes) exceeds the largest buffer of {} bytes on {}; use smaller data, a smaller batch_size or another device",
+            self.device_kind,
+            len as u128 * 4,
+            self.limit_bytes,
+            self.ctx.info
+        ))
+    }
+
+    fn alloc(&self, len: usize) -> Result<wgpu::Buffer> {
+        let bytes = (len.max(1) as u64).saturating_mul(4);
+        if bytes > self.limit_bytes {
+            return Err(self.too_large("a buffer", len));
         }
         Ok(self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
             size: bytes.div_ceil(16) * 16,
-            usage: usage | wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         }))
+    }
+
+    /// One buffer of `len` values, or (`split`) as many as the limit needs.
+    fn alloc_mem(&self, len: usize, split: bool) -> Result<Mem> {
+        if !split || (len as u64).saturating_mul(4) <= self.limit_bytes {
+            return Ok(Mem { first: self.alloc(len)?, more: Vec::new(), seg: len.max(1), len });
+        }
+        // The gathers index the whole data with u32 values.
+        if len > u32::MAX as usize {
+            return Err(self.too_large("training data (more than 2^32 values cannot be indexed)", len));
+        }
+        // Whole 16-byte groups per segment.
+        let seg = ((self.limit_bytes / 4) as usize / 4 * 4).max(4);
+        let mut buffers = (0..len.div_ceil(seg)).map(|i| self.alloc(seg.min(len - i * seg)));
+        let first = buffers.next().expect("at least two segments")?;
+        let more = buffers.collect::<Result<Vec<_>>>()?;
+        Ok(Mem { first, more, seg, len })
+    }
+
+    fn write_mem(&self, dst: &Mem, bytes: &[u8]) {
+        let values = bytes.len() / 4;
+        assert!(values <= dst.len, "write past the end of a buffer");
+        for (start, len, buf) in dst.segments() {
+            if start >= values {
+                break;
+            }
+            let end = (start + len).min(values);
+            self.write_bytes(buf, &bytes[start * 4..end * 4]);
+        }
+    }
+
+    fn read_mem(&self, src: &Mem, values: usize) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(values * 4);
+        for (start, len, buf) in src.segments() {
+            if start >= values {
+                break;
+            }
+            let end = (start + len).min(values);
+            out.extend_from_slice(&self.read_bytes(buf, ((end - start) * 4) as u64)?[..(end - start) * 4]);
+        }
+        Ok(out)
     }
 
     /// Records one dispatch of `kernel` with `groups` workgroups.
@@ -514,8 +617,9 @@ impl WgpuBackend {
         for (slot, b) in key.1.iter_mut().zip(binds) {
             *slot = Some(
                 match b {
-                    Bind::F(b) => &b.buf,
-                    Bind::I(b) => &b.buf,
+                    Bind::F(b) => b.mem.whole(),
+                    Bind::I(b) => b.mem.whole(),
+                    Bind::Raw(b) => b,
                     Bind::DummyRo => &self.ctx.dummy_ro,
                     Bind::DummyRw => &self.ctx.dummy_rw,
                 }
@@ -650,7 +754,7 @@ impl Backend for WgpuBackend {
 
     fn zeros(&self, len: usize) -> Result<WgpuBuf> {
         // wgpu zero-initialises new buffers.
-        Ok(WgpuBuf { buf: self.alloc(len, wgpu::BufferUsages::empty())?, len })
+        Ok(WgpuBuf { mem: self.alloc_mem(len, false)? })
     }
 
     fn upload(&self, host: &[f32]) -> Result<WgpuBuf> {
@@ -660,13 +764,12 @@ impl Backend for WgpuBackend {
     }
 
     fn write(&self, dst: &mut WgpuBuf, host: &[f32]) -> Result<()> {
-        assert!(host.len() <= dst.len, "write past the end of a buffer");
-        self.write_bytes(&dst.buf, &f32_bytes(host));
+        self.write_mem(&dst.mem, &f32_bytes(host));
         Ok(())
     }
 
     fn download(&self, src: &WgpuBuf, host: &mut [f32]) -> Result<()> {
-        let bytes = self.read_bytes(&src.buf, (host.len() * 4) as u64)?;
+        let bytes = self.read_mem(&src.mem, host.len())?;
         for (h, c) in host.iter_mut().zip(bytes.chunks_exact(4)) {
             *h = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         }
@@ -680,15 +783,30 @@ impl Backend for WgpuBackend {
     }
 
     fn upload_idx(&self, host: &[u32]) -> Result<WgpuIdx> {
-        let mut b = WgpuIdx { buf: self.alloc(host.len(), wgpu::BufferUsages::empty())?, len: host.len() };
+        let mut b = WgpuIdx { mem: self.alloc_mem(host.len(), false)? };
         self.write_idx(&mut b, host)?;
         Ok(b)
     }
 
     fn write_idx(&self, dst: &mut WgpuIdx, host: &[u32]) -> Result<()> {
-        assert!(host.len() <= dst.len, "write past the end of a buffer");
-        self.write_bytes(&dst.buf, &u32_bytes(host));
+        self.write_mem(&dst.mem, &u32_bytes(host));
         Ok(())
+    }
+
+    fn max_buffer_len(&self) -> usize {
+        usize::try_from(self.limit_bytes / 4).unwrap_or(usize::MAX)
+    }
+
+    fn upload_data(&self, host: &[f32]) -> Result<WgpuBuf> {
+        let b = WgpuBuf { mem: self.alloc_mem(host.len(), true)? };
+        self.write_mem(&b.mem, &f32_bytes(host));
+        Ok(b)
+    }
+
+    fn upload_data_idx(&self, host: &[u32]) -> Result<WgpuIdx> {
+        let b = WgpuIdx { mem: self.alloc_mem(host.len(), true)? };
+        self.write_mem(&b.mem, &u32_bytes(host));
+        Ok(b)
     }
 
     fn fill(&self, dst: &mut WgpuBuf, len: usize, value: f32) {
@@ -706,21 +824,30 @@ impl Backend for WgpuBackend {
     }
 
     fn gather_rows(&self, src: &WgpuBuf, cols: usize, order: &WgpuIdx, range: Range<usize>, dst: &mut WgpuBuf) {
-        let mut p = P::default();
-        p.u[0] = u(range.len() * cols);
-        p.u[1] = u(cols);
-        p.u[2] = u(range.start);
         if cols == 0 {
             return;
         }
-        self.elementwise(Kernel::GatherRows, p, &[Bind::F(src), Bind::I(order), Bind::F(dst)]);
+        // One dispatch per segment of split data; each copies the values that segment holds.
+        for (start, len, seg) in src.mem.segments() {
+            let mut p = P::default();
+            p.u[0] = u(range.len() * cols);
+            p.u[1] = u(cols);
+            p.u[2] = u(range.start);
+            p.u[3] = u(start);
+            p.u[4] = u(len);
+            self.elementwise(Kernel::GatherRows, p, &[Bind::Raw(seg), Bind::I(order), Bind::F(dst)]);
+        }
     }
 
     fn gather_idx(&self, src: &WgpuIdx, order: &WgpuIdx, range: Range<usize>, dst: &mut WgpuIdx) {
-        let mut p = P::default();
-        p.u[0] = u(range.len());
-        p.u[2] = u(range.start);
-        self.elementwise(Kernel::GatherIdx, p, &[Bind::I(src), Bind::I(order), Bind::I(dst)]);
+        for (start, len, seg) in src.mem.segments() {
+            let mut p = P::default();
+            p.u[0] = u(range.len());
+            p.u[2] = u(range.start);
+            p.u[3] = u(start);
+            p.u[4] = u(len);
+            self.elementwise(Kernel::GatherIdx, p, &[Bind::Raw(seg), Bind::I(order), Bind::I(dst)]);
+        }
     }
 
     fn gemm(
