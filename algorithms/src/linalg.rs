@@ -9,8 +9,7 @@
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::matmul as faer_matmul;
 use faer::{Accum, MatMut, MatRef, Par, Side};
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use oxlearn_core::{Error, Result};
 use rayon::prelude::*;
 
@@ -189,18 +188,24 @@ fn block_gram(
     let q = p + usize::from(y.is_some());
     let chunks: Vec<_> = oxlearn_core::parallel::fixed_chunks(n, ROW_CHUNK).collect();
     let partial = |r: std::ops::Range<usize>| -> Array2<f64> {
+        // Row-major block `[Xb - mean | yb - y_mean]`, filled row by row (contiguous reads and
+        // writes), then one sequential faer product `Bᵀ B`.
         let len = r.len();
-        // Column-major block: Xbᵀ Xb then reads contiguous columns.
-        let mut block = Array2::<f64>::zeros((len, q).f());
-        block.slice_mut(s![.., ..p]).assign(&x.slice(s![r.clone(), ..]));
-        if let Some(m) = mean {
-            block.slice_mut(s![.., ..p]).rows_mut().into_iter().for_each(|mut row| row -= &m);
-        }
-        if let Some((y, ym)) = y {
-            block.column_mut(p).assign(&y.slice(s![r]).mapv(|v| v - ym));
+        let mut block = Array2::<f64>::zeros((len, q));
+        for (mut dst, i) in block.outer_iter_mut().zip(r.clone()) {
+            let dst = dst.as_slice_mut().expect("row of a fresh row-major array");
+            let src = x.row(i);
+            match (src.as_slice(), mean) {
+                (Some(src), Some(m)) => dst[..p].iter_mut().zip(src).zip(m).for_each(|((d, s), m)| *d = s - m),
+                (Some(src), None) => dst[..p].copy_from_slice(src),
+                (None, _) => dst[..p].iter_mut().enumerate().for_each(|(j, d)| *d = src[j] - mean.map_or(0.0, |m| m[j])),
+            }
+            if let Some((y, ym)) = y {
+                dst[p] = y[i] - ym;
+            }
         }
         let mut g = Array2::<f64>::zeros((q, q));
-        general_mat_mul(1.0, &block.t(), &block, 0.0, &mut g);
+        faer_matmul(as_faer_mut(g.view_mut()), Accum::Replace, as_faer(block.t()), as_faer(block.view()), 1.0, Par::Seq);
         g
     };
     let parts: Vec<Array2<f64>> = if chunks.len() > 1 {

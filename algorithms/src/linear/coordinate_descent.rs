@@ -248,37 +248,50 @@ impl ElasticNet {
     fn fit_linear(&self, estimator: &'static str, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<LinearFit> {
         let (n, p) = x.dim();
         let (x_mean, y_mean) = offsets(x, y, self.fit_intercept);
-        let xc = centred_column_major(x, Some(x_mean.view()), None);
-        let yc: Array1<f64> = y.mapv(|v| v - y_mean);
         let solver = match self.solver {
             Solver::Auto => Solver::CoordinateDescent,
             s => s,
         };
-        let (coef, n_iter, gap, converged) = if solver == Solver::Linfa {
-            let fit = linfa_backend::elastic_net(
-                xc.view(),
-                yc.view(),
-                self.alpha,
-                self.l1_ratio,
-                false,
-                self.tol,
-                self.max_iter,
-            )?;
-            let converged = fit.n_iter < self.max_iter;
-            (fit.coef, fit.n_iter, fit.dual_gap, converged)
-        } else {
-            let data = xc.as_slice_memory_order().expect("fresh column-major copy is contiguous");
-            let problem = CdProblem {
-                x: data,
-                n,
-                p,
-                y: yc.as_slice().expect("fresh array is contiguous"),
-                alpha: self.alpha * self.l1_ratio * n as f64,
-                beta: self.alpha * (1.0 - self.l1_ratio) * n as f64,
-                positive: self.positive,
-            };
+        let (alpha, beta) = (self.alpha * self.l1_ratio * n as f64, self.alpha * (1.0 - self.l1_ratio) * n as f64);
+        let (coef, n_iter, gap, converged) = if solver == Solver::CoordinateDescent && n > p {
+            // Many more samples than features (scikit-learn's `precompute="auto"` rule): one
+            // blocked pass for the centred Gram matrix and `Xᵀy`, then coordinate descent on
+            // the `p x p` system, which visits the data no more.
+            let (gram, xy) = crate::linalg::centered_gram_xy(x, x_mean.view(), y, y_mean);
+            let y_norm2: f64 = y.iter().map(|v| (v - y_mean) * (v - y_mean)).sum();
+            let problem =
+                GramProblem { gram: gram.view(), xy: xy.view(), y_norm2, alpha, beta, positive: self.positive };
             let r = problem.solve(self.max_iter, self.tol, &self.callback, estimator);
             (r.coef, r.n_iter, r.gap, r.converged)
+        } else {
+            let xc = centred_column_major(x, Some(x_mean.view()), None);
+            let yc: Array1<f64> = y.mapv(|v| v - y_mean);
+            if solver == Solver::Linfa {
+                let fit = linfa_backend::elastic_net(
+                    xc.view(),
+                    yc.view(),
+                    self.alpha,
+                    self.l1_ratio,
+                    false,
+                    self.tol,
+                    self.max_iter,
+                )?;
+                let converged = fit.n_iter < self.max_iter;
+                (fit.coef, fit.n_iter, fit.dual_gap, converged)
+            } else {
+                let data = xc.as_slice_memory_order().expect("fresh column-major copy is contiguous");
+                let problem = CdProblem {
+                    x: data,
+                    n,
+                    p,
+                    y: yc.as_slice().expect("fresh array is contiguous"),
+                    alpha,
+                    beta,
+                    positive: self.positive,
+                };
+                let r = problem.solve(self.max_iter, self.tol, &self.callback, estimator);
+                (r.coef, r.n_iter, r.gap, r.converged)
+            }
         };
         let intercept = if self.fit_intercept { y_mean - x_mean.dot(&coef) } else { 0.0 };
         Ok(LinearFit {
@@ -548,6 +561,117 @@ impl CdProblem<'_> {
     }
 }
 
+/// The elastic-net problem on the Gram matrix (scikit-learn's `enet_coordinate_descent_gram`):
+/// the same objective as [`CdProblem`] with `Q = XᵀX`, `q = Xᵀy` and `‖y‖²` in place of the data.
+/// The iterates are those of [`CdProblem`] in exact arithmetic (same cyclic order, same updates,
+/// same duality-gap stopping), at `O(p²)` per epoch instead of `O(np)`.
+struct GramProblem<'a> {
+    gram: ArrayView2<'a, f64>,
+    xy: ArrayView1<'a, f64>,
+    y_norm2: f64,
+    alpha: f64,
+    beta: f64,
+    positive: bool,
+}
+
+impl GramProblem<'_> {
+    /// The duality gap at `w` with `h = Q w` (the quantities of [`CdProblem::gap`] through the
+    /// Gram matrix: `Xᵀr = q - h`, `‖r‖² = ‖y‖² - 2 wᵀq + wᵀh`, `rᵀy = ‖y‖² - wᵀq`).
+    fn gap(&self, w: &[f64], h: &[f64]) -> f64 {
+        let (alpha, beta) = (self.alpha, self.beta);
+        let q = self.xy.as_slice().expect("contiguous q");
+        let q_dot_w = dot(w, q);
+        let r_norm2 = (self.y_norm2 - 2.0 * q_dot_w + dot(w, h)).max(0.0);
+        let ry = self.y_norm2 - q_dot_w;
+        let w_l2 = if beta > 0.0 { dot(w, w) } else { 0.0 };
+        if alpha == 0.0 {
+            let dual: f64 = q.iter().zip(h).map(|(a, b)| (a - b) * (a - b)).sum();
+            if beta == 0.0 {
+                return dual;
+            }
+            return r_norm2 + 0.5 * beta * w_l2 - ry + dual / (2.0 * beta);
+        }
+        let xta = q.iter().zip(h).zip(w).map(|((a, b), wj)| a - b - beta * wj);
+        let dual_norm = if self.positive {
+            xta.fold(f64::NEG_INFINITY, f64::max)
+        } else {
+            xta.fold(0.0f64, |m, v| m.max(v.abs()))
+        };
+        let l1: f64 = w.iter().map(|v| v.abs()).sum();
+        let primal = 0.5 * (r_norm2 + beta * w_l2) + alpha * l1;
+        let scale = if dual_norm > alpha { alpha / dual_norm } else { 1.0 };
+        let dual = -0.5 * scale * scale * (r_norm2 + beta * w_l2) + scale * ry;
+        primal - dual
+    }
+
+    /// Cyclic coordinate descent from `w = 0` with [`CdProblem::solve`]'s stopping rule.
+    fn solve(&self, max_iter: usize, tol: f64, callback: &Callback, estimator: &'static str) -> CdResult {
+        let start = Instant::now();
+        let p = self.xy.len();
+        let g = self.gram.as_standard_layout();
+        let g = g.as_slice().expect("standard layout");
+        let q = self.xy.to_vec();
+        let mut w = vec![0.0f64; p];
+        let mut h = vec![0.0f64; p];
+        let tol_gap = tol * self.y_norm2;
+        let mut gap = self.gap(&w, &h);
+        if gap <= tol_gap {
+            return CdResult { coef: Array1::from(w), n_iter: 0, gap, converged: true };
+        }
+        let mut converged = false;
+        let mut n_iter = 0;
+        for it in 0..max_iter {
+            n_iter = it + 1;
+            let mut w_max = 0.0f64;
+            let mut d_w_max = 0.0f64;
+            for j in 0..p {
+                let qjj = g[j * p + j];
+                if qjj == 0.0 {
+                    continue;
+                }
+                let row = &g[j * p..(j + 1) * p];
+                let w_j = w[j];
+                // h = Q w without coordinate j, then the usual soft-thresholded update.
+                let tmp = q[j] - h[j] + w_j * qjj;
+                w[j] = if self.positive && tmp < 0.0 {
+                    0.0
+                } else {
+                    tmp.signum() * (tmp.abs() - self.alpha).max(0.0) / (qjj + self.beta)
+                };
+                if w[j] != w_j {
+                    axpy(w[j] - w_j, row, &mut h);
+                }
+                d_w_max = d_w_max.max((w[j] - w_j).abs());
+                w_max = w_max.max(w[j].abs());
+            }
+            let mut stop = false;
+            if w_max == 0.0 || d_w_max / w_max <= tol || it + 1 == max_iter {
+                gap = self.gap(&w, &h);
+                if gap <= tol_gap {
+                    converged = true;
+                    stop = true;
+                }
+            }
+            let metrics = [("duality_gap", gap)];
+            let progress = Progress {
+                estimator,
+                iteration: it + 1,
+                total: Some(max_iter),
+                loss: None,
+                metrics: &metrics,
+                elapsed: start.elapsed(),
+            };
+            if callback.report(&progress) {
+                stop = true;
+            }
+            if stop {
+                break;
+            }
+        }
+        CdResult { coef: Array1::from(w), n_iter, gap, converged }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,6 +698,34 @@ mod tests {
         let big = Lasso::default().alpha(100.0).fit(&x, &y).unwrap();
         assert_eq!(big.coef().to_vec(), vec![0.0, 0.0]);
         assert_eq!(big.n_iter(), Some(0));
+    }
+
+    #[test]
+    fn gram_and_data_paths_agree() {
+        let (x, y) = data();
+        for (alpha, l1, positive) in [(0.05, 0.5, false), (0.01, 1.0, false), (0.02, 0.3, true), (0.0, 0.5, false)] {
+            let e = ElasticNet::default().alpha(alpha).l1_ratio(l1).positive(positive).tol(1e-10);
+            let (n, p) = x.dim();
+            let (xm, ym) = offsets(x.view(), y.view(), true);
+            let xc = centred_column_major(x.view(), Some(xm.view()), None);
+            let yc: Array1<f64> = y.mapv(|v| v - ym);
+            let data = CdProblem {
+                x: xc.as_slice_memory_order().unwrap(),
+                n,
+                p,
+                y: yc.as_slice().unwrap(),
+                alpha: alpha * l1 * n as f64,
+                beta: alpha * (1.0 - l1) * n as f64,
+                positive,
+            };
+            let a = data.solve(1000, 1e-10, &Callback::none(), "t");
+            let b = e.fit(&x, &y).unwrap();
+            assert_eq!(Some(a.n_iter), b.n_iter(), "alpha {alpha} l1 {l1}");
+            for (u, v) in a.coef.iter().zip(b.coef().iter()) {
+                assert!((u - v).abs() < 1e-8, "{u} vs {v}");
+            }
+            assert!((a.gap - b.dual_gap()).abs() < 1e-6 * (1.0 + a.gap.abs()), "{} vs {}", a.gap, b.dual_gap());
+        }
     }
 
     #[test]

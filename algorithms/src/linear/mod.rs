@@ -193,13 +193,19 @@ fn centred_column_major(
     let (n, p) = x.dim();
     let q = p + usize::from(y.is_some());
     let mut a = Array2::<f64>::zeros((n, q).f());
-    for j in 0..p {
-        let m = x_mean.map_or(0.0, |m| m[j]);
-        let mut col = a.column_mut(j);
-        let src = x.column(j);
-        let dst = col.as_slice_mut().expect("column-major column is contiguous");
-        for (d, s) in dst.iter_mut().zip(src.iter()) {
-            *d = s - m;
+    // Transpose in row blocks that stay in cache: reads of `x` are contiguous rows, writes are
+    // runs of `BLOCK` values in each column.
+    const BLOCK: usize = 256;
+    let data = a.as_slice_memory_order_mut().expect("fresh column-major array is contiguous");
+    for r0 in (0..n).step_by(BLOCK) {
+        let r1 = (r0 + BLOCK).min(n);
+        let xb = x.slice(ndarray::s![r0..r1, ..]);
+        for j in 0..p {
+            let m = x_mean.map_or(0.0, |m| m[j]);
+            let dst = &mut data[j * n + r0..j * n + r1];
+            for (d, s) in dst.iter_mut().zip(xb.column(j)) {
+                *d = s - m;
+            }
         }
     }
     if let Some((y, ym)) = y {
