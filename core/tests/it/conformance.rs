@@ -162,6 +162,57 @@ mod broken {
         }
     }
 
+    /// A clusterer without predict (as DBSCAN) that labels rows by position, not by data: the
+    /// first third of the rows is one cluster, whatever they hold.
+    #[derive(Debug, Clone, Default)]
+    pub struct ByPosition;
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct FittedByPosition {
+        labels: Array1<i64>,
+        n_features: usize,
+    }
+
+    impl Estimator for ByPosition {
+        const NAME: &'static str = "ByPosition";
+        type Kind = oxlearn_core::ClustererKind;
+    }
+
+    impl Clusterer for ByPosition {
+        type Fitted = FittedByPosition;
+        fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedByPosition> {
+            let n = x.nrows();
+            Ok(FittedByPosition {
+                labels: (0..n).map(|i| i64::from(3 * i < n)).collect(),
+                n_features: x.ncols(),
+            })
+        }
+    }
+
+    impl Fitted for FittedByPosition {
+        const NAME: &'static str = "ByPosition";
+        fn n_features_in(&self) -> usize {
+            self.n_features
+        }
+    }
+
+    impl FittedClusterer for FittedByPosition {
+        fn labels(&self) -> ArrayView1<'_, i64> {
+            self.labels.view()
+        }
+        fn n_clusters(&self) -> usize {
+            2
+        }
+    }
+
+    #[test]
+    fn clusterers_without_predict_are_checked_on_their_labels() {
+        let make = || -> Box<dyn DynEstimator> { Box::new(ByPosition) };
+        let err = check::run("batch_invariance", &make, &[]).unwrap_err();
+        assert!(err.contains("reversed rows"), "{err}");
+        assert_eq!(failing_checks(&make), vec!["batch_invariance", "easy_problem"]);
+    }
+
     fn make(flaw: Flaw) -> impl Fn() -> Box<dyn DynEstimator> {
         move || Box::new(Broken { flaw, memory: Arc::default() })
     }
