@@ -182,10 +182,7 @@ mod broken {
         type Fitted = FittedByPosition;
         fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedByPosition> {
             let n = x.nrows();
-            Ok(FittedByPosition {
-                labels: (0..n).map(|i| i64::from(3 * i < n)).collect(),
-                n_features: x.ncols(),
-            })
+            Ok(FittedByPosition { labels: (0..n).map(|i| i64::from(3 * i < n)).collect(), n_features: x.ncols() })
         }
     }
 
