@@ -222,7 +222,13 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 "n_rows": x.nrows(), "n_features": x.ncols(), "hidden": hidden, "batch": batch,
                 "steps_per_epoch": x.nrows().div_ceil(batch), "epoch_s": times,
                 "fit_total_s": fit_total, "read_s": read_s, "epoch_loss": model.loss_curve(),
-                "note": "predict runs on the CPU in f64; cold_start_s is from process start and includes reading the parquet file"
+                "predict_device": model.predict_device().as_str(),
+                "predict_rows_per_s": x.nrows() as f64 / predict_s,
+                "env": {
+                    "OXLEARN_WGPU_GEMM": std::env::var("OXLEARN_WGPU_GEMM").ok(),
+                    "OXLEARN_CUDA_TF32": std::env::var("OXLEARN_CUDA_TF32").ok()
+                },
+                "note": "predict runs on predict_device (a GPU: f32 batches); cold_start_s is from process start and includes reading the raw dump"
             }
         });
         println!("{row}");

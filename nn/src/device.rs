@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 /// - `Auto` (the default): CUDA when built in and a GPU is present, else a hardware wgpu
 ///   adapter, else the CPU. Never a software adapter.
 ///
-/// The fitted model's `device()` says which concrete device trained it; prediction always runs
-/// on the CPU from the stored f64 weights, so a model trained on a GPU predicts anywhere.
+/// The fitted model's `device()` says which concrete device trained it. Prediction runs on the
+/// configured device when it resolves (a GPU: f32 batches) and on the CPU in f64 otherwise, so
+/// a model trained on a GPU predicts anywhere; `set_predict_device` on the fitted model
+/// overrides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {

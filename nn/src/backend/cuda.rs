@@ -11,7 +11,8 @@
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys::cublasOperation_t};
+use cudarc::cublas::sys::{cublasMath_t, cublasOperation_t, cublasStatus_t};
+use cudarc::cublas::{CudaBlas, Gemm, GemmConfig};
 use cudarc::driver::{CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
 use oxlearn_core::{Error, Result};
 
@@ -163,7 +164,8 @@ const NAMES: [&str; 11] = [
 /// The process-wide CUDA state: context, stream, cuBLAS handle and the compiled kernels.
 pub struct CudaContext {
     stream: Arc<CudaStream>,
-    blas: Mutex<CudaBlas>,
+    /// The cuBLAS handle and whether its math mode currently allows TF32.
+    blas: Mutex<(CudaBlas, bool)>,
     funcs: Vec<CudaFunction>,
     name: String,
 }
@@ -226,7 +228,7 @@ impl CudaContext {
             .map(|n| module.load_function(n))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| other("loading a kernel", &e))?;
-        Ok(CudaContext { stream, blas: Mutex::new(blas), funcs, name })
+        Ok(CudaContext { stream, blas: Mutex::new((blas, false)), funcs, name })
     }
 
     /// The GPU's name.
@@ -236,9 +238,16 @@ impl CudaContext {
 }
 
 /// The CUDA backend; cheap to create once the [`CudaContext`] exists.
+///
+/// GEMMs are strict fp32 by default (scikit-learn parity). TF32 tensor cores (10-bit mantissa
+/// products, fp32 accumulation: several times the fp32 rate on Ampere and later, relative
+/// errors around 1e-3) are opt-in: [`CudaBackend::set_allow_tf32`], or the environment variable
+/// `OXLEARN_CUDA_TF32=1` read when a backend is created (so fits through the estimators can use
+/// it).
 #[derive(Debug)]
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
+    allow_tf32: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -292,7 +301,18 @@ macro_rules! launch {
 impl CudaBackend {
     /// A backend on GPU 0 (see [`CudaContext::get`] for the errors).
     pub fn new() -> Result<CudaBackend> {
-        Ok(CudaBackend { ctx: CudaContext::get()? })
+        let allow_tf32 = std::env::var("OXLEARN_CUDA_TF32").is_ok_and(|v| v.trim() == "1");
+        Ok(CudaBackend { ctx: CudaContext::get()?, allow_tf32 })
+    }
+
+    /// Lets cuBLAS use TF32 tensor cores for this backend's GEMMs (off by default: fp32).
+    pub fn set_allow_tf32(&mut self, allow: bool) {
+        self.allow_tf32 = allow;
+    }
+
+    /// Whether this backend's GEMMs may use TF32.
+    pub fn allow_tf32(&self) -> bool {
+        self.allow_tf32
     }
 
     /// The GPU's name.
@@ -430,9 +450,23 @@ impl Backend for CudaBackend {
             beta,
             ldc: n as i32,
         };
-        let blas = self.ctx.blas.lock().unwrap_or_else(|e| e.into_inner());
+        let mut blas = self.ctx.blas.lock().unwrap_or_else(|e| e.into_inner());
+        if blas.1 != self.allow_tf32 {
+            // The handle is shared by the process's backends: switch its math mode when this
+            // backend's choice differs from the last GEMM's (under the lock, before the call).
+            let mode = if self.allow_tf32 {
+                cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH
+            } else {
+                cublasMath_t::CUBLAS_DEFAULT_MATH
+            };
+            // SAFETY: the handle is alive (owned by the locked CudaBlas) and only used under
+            // this lock.
+            let status = unsafe { cudarc::cublas::sys::cublasSetMathMode(*blas.0.handle(), mode) };
+            assert_eq!(status, cublasStatus_t::CUBLAS_STATUS_SUCCESS, "cublasSetMathMode");
+            blas.1 = self.allow_tf32;
+        }
         // SAFETY: the operands hold at least m k, k n and m n values (network invariant).
-        unsafe { blas.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
+        unsafe { blas.0.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
     }
 
     fn bias_act(&self, z: &mut CudaSlice<f32>, rows: usize, cols: usize, bias: &CudaSlice<f32>, act: Activation) {

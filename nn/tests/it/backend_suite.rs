@@ -513,6 +513,20 @@ mod cuda {
     cuda_test!(optimizers, |be: &CudaBackend| optimizers_match_cpu(be));
     cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(be));
     cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(Device::Cuda));
+    // TF32 is opt-in per backend: after a TF32 backend's GEMM, the shared cuBLAS handle goes back
+    // to fp32 for a default backend (the strict tolerances of the GEMM test hold again).
+    cuda_test!(tf32_is_opt_in, |be: &CudaBackend| {
+        assert!(!be.allow_tf32() || std::env::var_os("OXLEARN_CUDA_TF32").is_some());
+        let mut tf32 = CudaBackend::new().unwrap();
+        tf32.set_allow_tf32(true);
+        let a = up(&tf32, &[1.0; 64 * 64]);
+        let mut c = tf32.zeros(64 * 64).unwrap();
+        tf32.gemm(64, 64, 64, 1.0, &a, Trans::No, &a, Trans::No, 0.0, &mut c);
+        assert_eq!(down(&tf32, &c, 1), vec![64.0]);
+        let mut fp32 = CudaBackend::new().unwrap();
+        fp32.set_allow_tf32(false);
+        gemm_matches_cpu(&fp32);
+    });
 }
 
 #[test]
