@@ -18,8 +18,10 @@
 //! [`Device::Auto`] takes CUDA, else a hardware wgpu adapter, else the CPU, and never a
 //! software adapter; [`Device::WgpuAny`] names software adapters (lavapipe) explicitly. A
 //! device that is not built in or not present is an
-//! [`Error::Unsupported`](oxlearn_core::Error::Unsupported). Prediction always runs on the CPU
-//! in f64, so a model trained on a GPU predicts anywhere after loading.
+//! [`Error::Unsupported`](oxlearn_core::Error::Unsupported). Prediction runs on the configured
+//! device when it is present (a GPU: f32 forward passes in batches, the weights uploaded once),
+//! else on the CPU in f64, so a model trained on a GPU predicts anywhere after loading;
+//! `set_predict_device` on a fitted model chooses explicitly.
 //!
 //! ```
 //! use oxlearn_core::prelude::*;
