@@ -3,9 +3,15 @@
 # the prebuilt binaries of scripts/gpu-build.sh carried in .gpu-bin/, the Vulkan loader debs
 # in .gl/ and the bench kit in bench-kit/. Needs no Rust toolchain. Writes everything to $OUT/:
 #   suite.txt        the backend test suite (CUDA + wgpu on the NVIDIA GPU + CPU)
+#   probe-wgpu.jsonl wgpu GEMM GFLOP/s per kernel (tiled, vec4 4x4, vec4 8x4) on FNN-2's step
+#                    GEMMs and squares, and the cost per dispatch (fnn_gpu_bench --gemm-probe)
 #   torch.jsonl      PyTorch eager FNN-1 / FNN-2 (torch_bench.py --device cuda)
-#   bench-*.jsonl    our FNN-1 / FNN-2 on cuda and wgpu
-# Budget: one call of at most ~9 minutes.
+#   bench-*.jsonl    our FNN-1 / FNN-2 on cuda and wgpu (defaults: fp32, wgpu GEMM auto), then,
+#                    time permitting, cuda with TF32 (OXLEARN_CUDA_TF32=1) and wgpu with the
+#                    8x4 kernel (OXLEARN_WGPU_GEMM=8x4) and with the old tiled one
+# Budget: one call of at most ~9 minutes (the optional runs are skipped past 7 minutes).
+# Usage from the CPU machine: scripts/gpu-build.sh, then through the device tool
+#   run(command="bash scripts/gpu-check.sh", carry=[".gpu-bin", ".gl", "bench-kit"], timeout_s=600)
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT"
@@ -22,7 +28,21 @@ timeout 240 .gpu-bin/nn-it --test-threads 4 > "$OUT/suite.txt" 2>&1
 echo "suite exit $?" >> "$OUT/suite.txt"
 tail -5 "$OUT/suite.txt"
 
-# 2. Data: the kit's fnn1 / fnn2 parquet files, dumped raw for our bench.
+# 2. The GEMM and dispatch probes (wgpu on the NVIDIA GPU through Vulkan; no data needed).
+timeout 120 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu \
+  > "$OUT/probe-wgpu.jsonl" 2> "$OUT/probe-wgpu.err"
+echo "probe exit $?" >> "$OUT/probe-wgpu.err"
+python3 - "$OUT/probe-wgpu.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["case"] == "gemm-probe":
+        print(f'{r["shape"]:7} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} {r["kernel"]:7} {r["gflops"]:9.1f} GFLOP/s ok={r["c00_ok"]}')
+    else:
+        print(line.strip())
+PY
+
+# 3. Data: the kit's fnn1 / fnn2 parquet files, dumped raw for our bench.
 D=target/bench-data
 timeout 120 python3 bench-kit/make_data.py --only fnn1 --only fnn2 --out $D > "$OUT/make_data.txt" 2>&1
 timeout 60 python3 - > "$OUT/dump.txt" 2>&1 <<'PY'
@@ -38,12 +58,35 @@ for name in ["fnn1", "fnn2"]:
     print(name, X.shape)
 PY
 
-# 3. PyTorch eager, then ours on CUDA and on wgpu (Vulkan on the NVIDIA GPU).
+# 4. PyTorch eager, then ours on CUDA and on wgpu (Vulkan on the NVIDIA GPU).
 timeout 120 python3 bench-kit/torch_bench.py --device cuda --data $D > "$OUT/torch.jsonl" 2> "$OUT/torch.err"
-for dev in cuda wgpu; do
-  timeout 90 .gpu-bin/fnn_gpu_bench --data $D --device $dev --case FNN-1 --case FNN-2 \
-    > "$OUT/bench-$dev.jsonl" 2> "$OUT/bench-$dev.err"
-  echo "bench $dev exit $?" >> "$OUT/bench-$dev.err"
-done
-cat "$OUT/torch.jsonl" "$OUT"/bench-*.jsonl
-tail -n 3 "$OUT"/bench-*.err
+bench() { # name device [VAR=value ...]
+  local name=$1 dev=$2
+  shift 2
+  env "$@" timeout 90 .gpu-bin/fnn_gpu_bench --data $D --device "$dev" --case FNN-1 --case FNN-2 \
+    > "$OUT/bench-$name.jsonl" 2> "$OUT/bench-$name.err"
+  echo "bench $name exit $? after ${SECONDS}s" >> "$OUT/bench-$name.err"
+}
+bench cuda cuda
+bench wgpu wgpu
+# 5. Variants, while time is left (the device call ends at 10 minutes).
+[ "$SECONDS" -lt 420 ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
+[ "$SECONDS" -lt 420 ] && bench wgpu-8x4 wgpu OXLEARN_WGPU_GEMM=8x4
+[ "$SECONDS" -lt 420 ] && bench wgpu-tiled wgpu OXLEARN_WGPU_GEMM=tiled
+python3 - "$OUT"/torch.jsonl "$OUT"/bench-*.jsonl <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    for line in open(path):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if r.get("case") not in ("FNN-1", "FNN-2"):
+            continue
+        env = r.get("extra", {}).get("env", {}) or {}
+        tag = ",".join(f"{k}={v}" for k, v in env.items() if v)
+        f = lambda k: "-" if r.get(k) is None else f"{r[k]:.4f}"
+        print(f'{r.get("suite")!s:8} {r.get("device")!s:5} {tag:24} {r["case"]} steady {f("steady_epoch_s")}s first {f("first_epoch_s")}s predict {f("predict_s")}s acc {f("score")}')
+PY
+tail -n 2 "$OUT"/bench-*.err
+echo "gpu-check done in ${SECONDS}s"
