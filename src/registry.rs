@@ -74,6 +74,7 @@ pub fn registry() -> &'static Registry {
             .register::<p::OrdinalEncoder>()
             .register::<p::PolynomialFeatures>()
             .register::<p::KBinsDiscretizer>()
+            .register::<p::ColumnTransformer>()
             // Registered so the name is known; its fitted state (a closure) cannot be saved.
             .register::<p::FunctionTransformer>();
         r

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use ndarray::{Array2, Axis};
 use oxlearn_core::parallel::with_n_jobs;
-use oxlearn_core::{Error, Result};
+use oxlearn_core::{
+    Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
+};
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Col, DtypeGroup, pl};
+use crate::data::{Col, DtypeGroup, default_names, pl};
 use crate::encode::NO_OUTPUT;
 use crate::kernels::{TRANSFORM_CHUNK, zeros_output};
 use crate::sparse::CsrMatrix;
@@ -34,6 +36,9 @@ pub enum Columns {
     String,
     /// Columns whose name and dtype satisfy the predicate.
     Predicate(Predicate),
+    /// Columns by position (the way to select columns of an ndarray matrix, whose columns are
+    /// named `x0, x1, ..`); an index past the last column is an error at fit.
+    Indices(Vec<usize>),
 }
 
 impl fmt::Debug for Columns {
@@ -44,6 +49,7 @@ impl fmt::Debug for Columns {
             Columns::Categorical => f.write_str("Categorical"),
             Columns::String => f.write_str("String"),
             Columns::Predicate(_) => f.write_str("Predicate(..)"),
+            Columns::Indices(i) => f.debug_tuple("Indices").field(i).finish(),
         }
     }
 }
@@ -64,6 +70,10 @@ impl Columns {
     /// String columns.
     pub fn string() -> Self {
         Columns::String
+    }
+    /// Columns by position.
+    pub fn indices(indices: impl IntoIterator<Item = usize>) -> Self {
+        Columns::Indices(indices.into_iter().collect())
     }
     /// Columns chosen by a predicate on the name and the dtype.
     pub fn predicate(f: impl Fn(&str, &DataType) -> bool + Send + Sync + 'static) -> Self {
@@ -89,6 +99,15 @@ impl Columns {
             }),
             Columns::String => pick(&|_, d| d.is_string()),
             Columns::Predicate(p) => pick(&|n, d| p(n, d)),
+            Columns::Indices(idx) => {
+                if let Some(&bad) = idx.iter().find(|&&i| i >= schema.len()) {
+                    return Err(Error::InvalidInput(format!(
+                        "column index {bad} is out of range for an input with {} columns",
+                        schema.len()
+                    )));
+                }
+                idx.iter().map(|&i| schema[i].0.clone()).collect()
+            }
         })
     }
 }
@@ -230,7 +249,7 @@ impl ColumnTransformer {
         &self.parts
     }
 
-    pub(crate) fn check_params(&self) -> Result<()> {
+    pub(crate) fn check_parts(&self) -> Result<()> {
         let mut seen = HashSet::new();
         for (name, step, _) in &self.parts {
             if name.is_empty() || name == "remainder" || name.contains("__") {
@@ -334,14 +353,9 @@ impl ColumnTransformer {
     /// `InvalidInput` for a named column the frame lacks, a string column given to a numeric
     /// transformer or a string remainder passed through, and the transformers' own errors.
     pub fn fit_frame(&self, df: &DataFrame) -> Result<FittedColumnTransformer> {
-        self.fit_transform_frame(df).map(|(f, _)| f)
-    }
-
-    /// Fits, then returns the transformed training frame as well.
-    pub fn fit_transform_frame(&self, df: &DataFrame) -> Result<(FittedColumnTransformer, Array2<f64>)> {
         let _span = tracing::debug_span!("fit", estimator = "ColumnTransformer", rows = df.height(), cols = df.width())
             .entered();
-        self.check_params()?;
+        self.check_parts()?;
         if df.height() == 0 {
             return Err(Error::EmptyInput {
                 estimator: "ColumnTransformer".into(),
@@ -359,31 +373,28 @@ impl ColumnTransformer {
                 selections.iter().flatten().chain(&remainder).filter(|c| s.insert(c.as_str())).cloned().collect()
             };
             let cols = read_cols(df, &needed)?;
-            let results: Vec<(FittedStep, Vec<String>, Vec<Col>)> = self
+            let fitted: Vec<(FittedStep, Vec<String>)> = self
                 .parts
                 .par_iter()
                 .zip(&selections)
                 .map(|((_, step, _), sel)| {
                     if sel.is_empty() {
                         // scikit-learn skips a part whose selection is empty.
-                        return Ok((FittedStep::Chain(Vec::new()), Vec::new(), Vec::new()));
+                        return Ok((FittedStep::Chain(Vec::new()), Vec::new()));
                     }
                     let input: Vec<Col> = sel.iter().map(|c| cols[c].clone()).collect();
-                    let (f, out, names) = step.fit_transform_cols(input, sel.clone())?;
-                    Ok((f, names, out))
+                    step.fit_cols(input, sel.clone())
                 })
                 .collect::<Result<_>>()?;
-            let mut outputs: Vec<Col> = Vec::new();
-            let mut fitted = Vec::new();
-            for (f, names, out) in results {
-                fitted.push((f, names));
-                outputs.extend(out);
-            }
-            outputs.extend(remainder.iter().map(|r| cols[r].clone()));
-            let ct = self.assemble(&schema, selections.clone(), fitted, remainder.clone())?;
-            let x = stack(&outputs, df.height(), &ct.feature_names_out)?;
-            Ok((ct, x))
+            self.assemble(&schema, selections.clone(), fitted, remainder.clone())
         })?
+    }
+
+    /// Fits, then returns the transformed training frame as well (dense).
+    pub fn fit_transform_frame(&self, df: &DataFrame) -> Result<(FittedColumnTransformer, Array2<f64>)> {
+        let fitted = self.fit_frame(df)?;
+        let x = fitted.transform_frame(df)?;
+        Ok((fitted, x))
     }
 }
 
@@ -476,23 +487,6 @@ fn csr_from_blocks(blocks: &[Block], rows: usize, width: usize) -> CsrMatrix {
         data.extend_from_slice(&d);
     }
     CsrMatrix::from_parts((rows, width), indptr, indices, data)
-}
-
-/// Stacks numeric output columns into a matrix, in parallel over columns.
-pub(crate) fn stack(cols: &[Col], rows: usize, names: &[String]) -> Result<Array2<f64>> {
-    let mut out = Array2::<f64>::zeros((rows, cols.len()));
-    if let Some(j) = cols.iter().position(Col::is_str) {
-        return Err(Error::InvalidInput(format!(
-            "output column {:?} holds strings; end the chain with an encoder",
-            names.get(j).map_or("?", String::as_str)
-        )));
-    }
-    out.axis_iter_mut(Axis(1)).into_par_iter().zip(cols).for_each(|(mut o, c)| {
-        if let Col::Num { v, .. } = c {
-            o.iter_mut().zip(v).for_each(|(o, &x)| *o = x);
-        }
-    });
-    Ok(out)
 }
 
 impl FittedColumnTransformer {
@@ -714,5 +708,77 @@ fn set_step_param(step: &mut Step, name: &str, value: &oxlearn_core::ParamValue)
         Step::PolynomialFeatures(t) => t.set_param(name, value),
         Step::KBinsDiscretizer(t) => t.set_param(name, value),
         Step::FunctionTransformer(t) => t.set_param(name, value),
+    }
+}
+
+/// The columns of a matrix as a frame of `Float64` columns with the given names.
+fn view_to_frame(x: ndarray::ArrayView2<'_, f64>, names: &[String]) -> Result<DataFrame> {
+    let columns: Vec<Column> = (0..x.ncols())
+        .into_par_iter()
+        .map(|j| Float64Chunked::from_vec(names[j].as_str().into(), x.column(j).to_vec()).into_series().into_column())
+        .collect();
+    DataFrame::new(x.nrows(), columns).map_err(pl)
+}
+
+impl Estimator for ColumnTransformer {
+    const NAME: &'static str = "ColumnTransformer";
+    type Kind = TransformerKind;
+
+    fn tags(&self) -> Tags {
+        Tags { allow_nan: true, ..Tags::default() }
+    }
+
+    fn check_params(&self) -> Result<()> {
+        self.check_parts()
+    }
+
+    fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
+        match name {
+            "remainder" => {
+                self.remainder = match value.as_str(name)? {
+                    "drop" => Remainder::Drop,
+                    "passthrough" => Remainder::Passthrough,
+                    o => return Err(Error::invalid_param(name, format!("unknown value {o:?}"))),
+                }
+            }
+            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            "verbose_feature_names_out" => self.verbose_feature_names_out = value.as_bool(name)?,
+            _ => return Err(Error::invalid_param(name, format!("ColumnTransformer has no parameter {name:?}"))),
+        }
+        Ok(())
+    }
+}
+
+/// On an ndarray matrix the columns are named `x0, x1, ..` (select them with
+/// [`Columns::indices`], [`Columns::names`] or [`Columns::numeric`]), and the fit is
+/// [`fit_frame`](ColumnTransformer::fit_frame) of that frame.
+impl Transformer for ColumnTransformer {
+    type Fitted = FittedColumnTransformer;
+
+    fn fit_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<FittedColumnTransformer> {
+        self.fit_frame(&view_to_frame(x, &default_names(x.ncols()))?)
+    }
+}
+
+impl Fitted for FittedColumnTransformer {
+    const NAME: &'static str = "ColumnTransformer";
+    fn n_features_in(&self) -> usize {
+        self.feature_names_in.len()
+    }
+    fn allow_nan(&self) -> bool {
+        true
+    }
+}
+
+/// On a matrix, column `j` stands for the `j`-th column seen in fit.
+impl FittedTransformer for FittedColumnTransformer {
+    fn transform_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.transform_frame(&view_to_frame(x, &self.feature_names_in)?)
+    }
+    fn n_features_out(&self) -> usize {
+        self.feature_names_out.len()
+    }
+    fn feature_names_out(&self, _input: Option<&[String]>) -> Vec<String> {
+        self.feature_names_out.clone()
     }
 }

@@ -360,7 +360,7 @@ impl ColumnTransformer {
 
     /// [`fit_frame_streaming`](Self::fit_frame_streaming) with a chunk size.
     pub fn fit_frame_streaming_with(&self, input: &str, chunk_rows: usize) -> Result<FittedColumnTransformer> {
-        self.check_params()?;
+        self.check_parts()?;
         if chunk_rows == 0 {
             return Err(Error::invalid_param("chunk_rows", "must be at least 1, got 0"));
         }

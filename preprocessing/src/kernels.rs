@@ -18,7 +18,7 @@ pub(crate) const TRANSFORM_CHUNK: usize = 4096;
 
 /// Per-column accumulators of one chunk: counts, sums, extrema, then the centred sums.
 struct ChunkAcc {
-    n: Vec<u64>,
+    n: Vec<f64>,
     sum: Vec<f64>,
     min: Vec<f64>,
     max: Vec<f64>,
@@ -29,22 +29,24 @@ struct ChunkAcc {
 /// extrema, then the centred sum of squares with numpy's correction term. NaN is missing.
 pub(crate) fn chunk_stats(c: &[f64], m: usize) -> Vec<NumStats> {
     debug_assert!(m > 0 && c.len().is_multiple_of(m));
+    // Counts as f64 (exact far beyond a chunk's rows) so that every lane of the loop is a
+    // double and it vectorizes; comparisons with NaN are false, so NaN never becomes an extremum.
     let mut a =
-        ChunkAcc { n: vec![0; m], sum: vec![0.0; m], min: vec![f64::INFINITY; m], max: vec![f64::NEG_INFINITY; m] };
+        ChunkAcc { n: vec![0.0; m], sum: vec![0.0; m], min: vec![f64::INFINITY; m], max: vec![f64::NEG_INFINITY; m] };
     for row in c.chunks_exact(m) {
         for ((((&x, n), s), lo), hi) in row.iter().zip(&mut a.n).zip(&mut a.sum).zip(&mut a.min).zip(&mut a.max) {
             let ok = !x.is_nan();
-            *n += u64::from(ok);
+            *n += if ok { 1.0 } else { 0.0 };
             *s += if ok { x } else { 0.0 };
-            *lo = lo.min(x);
-            *hi = hi.max(x);
+            *lo = if x < *lo { x } else { *lo };
+            *hi = if x > *hi { x } else { *hi };
         }
     }
     let rows = (c.len() / m) as u64;
-    let mean: Vec<f64> = a.sum.iter().zip(&a.n).map(|(&s, &n)| if n > 0 { s / n as f64 } else { 0.0 }).collect();
+    let mean: Vec<f64> = a.sum.iter().zip(&a.n).map(|(&s, &n)| if n > 0.0 { s / n } else { 0.0 }).collect();
     let mut q = vec![0.0; m];
     let mut corr = vec![0.0; m];
-    if a.n.iter().any(|&n| n > 0) {
+    if a.n.iter().any(|&n| n > 0.0) {
         for row in c.chunks_exact(m) {
             for (((&x, &mu), q), cc) in row.iter().zip(&mean).zip(&mut q).zip(&mut corr) {
                 let d = if x.is_nan() { 0.0 } else { x - mu };
@@ -55,7 +57,7 @@ pub(crate) fn chunk_stats(c: &[f64], m: usize) -> Vec<NumStats> {
     }
     (0..m)
         .map(|j| {
-            let n = a.n[j];
+            let n = a.n[j] as u64;
             if n == 0 {
                 return NumStats { n_missing: rows, ..NumStats::default() };
             }

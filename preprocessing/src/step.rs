@@ -290,6 +290,36 @@ impl Step {
         })
     }
 
+    /// Fits on the columns (transforming them only between the steps of a chain) and returns the
+    /// fitted step with its output names.
+    pub fn fit_cols(&self, cols: Vec<Col>, names: Vec<String>) -> Result<(FittedStep, Vec<String>)> {
+        match self {
+            Step::Chain(steps) => {
+                let (mut cols, mut names) = (cols, names);
+                let mut fitted = Vec::with_capacity(steps.len());
+                for (k, s) in steps.iter().enumerate() {
+                    if k + 1 == steps.len() {
+                        let (f, n) = s.fit_cols(cols, names)?;
+                        fitted.push(f);
+                        return Ok((FittedStep::Chain(fitted), n));
+                    }
+                    let (f, c, n) = s.fit_transform_cols(cols, names)?;
+                    fitted.push(f);
+                    cols = c;
+                    names = n;
+                }
+                Ok((FittedStep::Chain(fitted), names))
+            }
+            leaf => {
+                leaf.check_fit(&cols, &names)?;
+                let acc = accumulate(&cols, leaf.needs(), 0, None);
+                let fitted = leaf.fit_accums(&acc, &names)?;
+                let out_names = fitted.names_out(&names);
+                Ok((fitted, out_names))
+            }
+        }
+    }
+
     /// Fits on the columns and returns the fitted step with the transformed columns and their names.
     pub fn fit_transform_cols(
         &self,

@@ -46,7 +46,12 @@ enum Task {
     Slice { fit_rows: usize, query: Option<(usize, usize)>, classify: bool },
     /// Clustering: fit, predict, report inertia through the case's own scorer.
     Cluster,
+    /// Timed by its own function through the typed API (sparse outputs, DataFrames, jobs); it
+    /// returns one or more rows (data label, result).
+    Own(OwnCase),
 }
+
+type OwnCase = fn(&BenchData, usize, usize) -> Result<Vec<(String, CaseResult)>, String>;
 
 struct Case {
     name: &'static str,
@@ -74,6 +79,27 @@ fn cases() -> Vec<Case> {
             task: Task::Transform,
             metric: "out_mean_abs",
             make: || Box::new(OneHotEncoder::default()),
+        },
+        Case {
+            name: "OneHotEncoder(sparse)",
+            data: "cat-1m-5",
+            task: Task::Own(own::onehot_sparse),
+            metric: "out_mean_abs",
+            make: || Box::new(OneHotEncoder::default()),
+        },
+        Case {
+            name: "ColumnTransformer",
+            data: "mixed-200k",
+            task: Task::Own(own::column_transformer),
+            metric: "out_mean_abs",
+            make: || Box::new(StandardScaler::default()),
+        },
+        Case {
+            name: "FeatureJob",
+            data: "mixed-200k",
+            task: Task::Own(own::feature_job),
+            metric: "rows_per_s",
+            make: || Box::new(StandardScaler::default()),
         },
         Case {
             name: "SimpleImputer(mean)",
@@ -243,6 +269,7 @@ fn run_case(case: &Case, data: &BenchData, reps: usize) -> Result<CaseResult, St
     let classify = matches!(case.task, Task::Supervised { classify: true } | Task::Slice { classify: true, .. });
     let y_labels = y_fit.as_ref().map(labels);
     r.n_rows = x_fit.nrows();
+    let mut predict_cpu_s = Vec::new();
     for rep in 0..reps {
         let est = (case.make)();
         let target = match (&case.task, classify, &y_labels, &y_fit) {
@@ -256,15 +283,21 @@ fn run_case(case: &Case, data: &BenchData, reps: usize) -> Result<CaseResult, St
         r.fit_cpu_s.push(cpu_seconds() - cpu0);
         let fitted = fitted.map_err(|e| e.to_string())?;
         r.fit_all_s.push(fit_s);
+        let cpu0 = cpu_seconds();
         let (pred_s, out) = timed(|| fitted.predict_dyn(x_pred.view()));
+        predict_cpu_s.push(cpu_seconds() - cpu0);
         let out = out.map_err(|e| e.to_string())?;
         r.predict_all_s.push(pred_s);
         if rep == 0 {
             r.score = typed_score(case, fitted.as_ref()).or_else(|| score(&out, y_pred.as_ref(), case.metric));
         }
     }
+    r.extra.insert("predict_cpu_s".into(), serde_json::json!(predict_cpu_s));
     Ok(r)
 }
+
+#[path = "oxlearn-bench/own.rs"]
+mod own;
 
 fn main() {
     let args = match parse_args() {
@@ -296,6 +329,14 @@ fn main() {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build().expect("thread pool");
     for case in all.iter().filter(|c| args.only.iter().any(|o| o == c.name)) {
+        if let Task::Own(f) = case.task {
+            let rows = load(&args.data, case.data).and_then(|data| pool.install(|| f(&data, args.reps, args.threads)));
+            match rows {
+                Ok(rows) => rows.into_iter().for_each(|(d, r)| print_case(case.name, &d, args.threads, args.reps, r)),
+                Err(e) => eprintln!("{}: {e}", case.name),
+            }
+            continue;
+        }
         let result = load(&args.data, case.data).and_then(|data| pool.install(|| run_case(case, &data, args.reps)));
         match result {
             Ok(r) => print_case(case.name, &data_label(case), args.threads, args.reps, r),

@@ -44,3 +44,13 @@ oxlearn_core::check_estimator!(kbins_kmeans, KBinsDiscretizer::default().strateg
 oxlearn_core::check_estimator!(function_transformer_identity, FunctionTransformer::default());
 oxlearn_core::check_estimator!(function_transformer_closure, FunctionTransformer::new(|x| x.mapv(|v| v * 2.0)),
     expected_failures: [serde_round_trip => "a closure cannot be serialized; serde returns an error by design"]);
+oxlearn_core::check_estimator!(
+    column_transformer,
+    ColumnTransformer::new().add("scale", StandardScaler::default(), Columns::indices([0])).add(
+        "rest",
+        SimpleImputer::mean().then(MinMaxScaler::default()),
+        Columns::predicate(|n, _| n != "x0")
+    )
+);
+oxlearn_core::check_estimator!(column_transformer_numeric, ColumnTransformer::new().add("num", StandardScaler::default(), Columns::numeric()),
+    invalid: [ColumnTransformer::new().add("a", StandardScaler::default(), Columns::numeric()).add("a", MaxAbsScaler::default(), Columns::numeric())]);
