@@ -124,7 +124,7 @@ fn dispatch_probe(device: Device) -> std::result::Result<(), Box<dyn std::error:
     let count = 4000;
     let t = Instant::now();
     for i in 0..count {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             be.fill(&mut buf, 256, i as f32);
         } else {
             be.scale_copy(&src, 2.0, &mut buf, 256);

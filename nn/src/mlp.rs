@@ -211,7 +211,12 @@ impl MlpClassifier {
             Mode::Warm,
             &self.callback,
         )?;
-        Ok(FittedMlpClassifier { classes: previous.classes.clone(), state, callback: self.callback.clone(), predict_device: None })
+        Ok(FittedMlpClassifier {
+            classes: previous.classes.clone(),
+            state,
+            callback: self.callback.clone(),
+            predict_device: None,
+        })
     }
 
     /// scikit-learn's first `partial_fit(X, y, classes)`: creates the model for `classes` (all
@@ -581,8 +586,7 @@ fn forward(state: &MlpState, explicit: Option<Device>, x: ArrayView2<'_, f64>) -
 /// batch, logits brought back and finished (softmax / logistic) in f64 on the host.
 fn forward_on<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
     let coefs: Vec<Vec<f32>> = state.coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
-    let intercepts: Vec<Vec<f32>> =
-        state.intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect();
+    let intercepts: Vec<Vec<f32>> = state.intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect();
     let rows = x.nrows().clamp(1, PREDICT_GPU_ROWS);
     let mut net = Predictor::new(backend, &state.units, state.config.activation, &coefs, &intercepts, rows)?;
     let (d, n_out) = (state.units[0], *state.units.last().expect("layers"));

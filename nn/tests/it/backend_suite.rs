@@ -265,7 +265,7 @@ fn blobs(n: usize, k: usize) -> (Array2<f64>, Vec<i64>) {
     let y: Vec<i64> = (0..n).map(|i| (i % k) as i64).collect();
     let x = Array2::from_shape_fn((n, 5), |(i, j)| {
         let c = (i % k) as f64;
-        (c * 1.3 * if j % 2 == 0 { 1.0 } else { -0.8 }).sin() * 2.0 + rng.gen_range(-0.8..0.8)
+        (c * 1.3 * if j.is_multiple_of(2) { 1.0 } else { -0.8 }).sin() * 2.0 + rng.gen_range(-0.8..0.8)
     });
     (x, y)
 }

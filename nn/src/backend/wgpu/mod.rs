@@ -131,7 +131,7 @@ impl GemmKernel {
 /// Whether the register-blocked kernel's vec4 loads are aligned and whole for this GEMM (the
 /// conditions at the top of `gemm_vec.wgsl`).
 fn gemm_vec_fits(m: usize, n: usize, k: usize, ta: bool, tb: bool) -> bool {
-    n % 4 == 0 && (ta || k % 4 == 0) && (!tb || k % 4 == 0) && (!ta || m % 4 == 0)
+    n.is_multiple_of(4) && (ta || k.is_multiple_of(4)) && (!tb || k.is_multiple_of(4)) && (!ta || m.is_multiple_of(4))
 }
 
 /// (kernel, source, read-only flag of each storage binding 1..).
