@@ -121,7 +121,7 @@ fn dispatch_probe(device: Device) -> std::result::Result<(), Box<dyn std::error:
     let mut buf = be.zeros(256)?;
     let src = be.upload(&[1.0f32; 256])?;
     be.synchronize()?;
-    let count = 4000;
+    let count: usize = 4000;
     let t = Instant::now();
     for i in 0..count {
         if i.is_multiple_of(2) {
