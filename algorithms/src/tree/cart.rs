@@ -25,11 +25,18 @@ const FEATURE_THRESHOLD: f64 = 1e-7;
 /// Below this many sample-features in a node, the node's work stays on one thread.
 const PARALLEL_WORK: usize = 1 << 16;
 
-/// Rows per prediction block: the block's `f32` copy stays in cache while every tree visits it.
-pub(crate) const PREDICT_BLOCK: usize = 256;
-
 /// Rows walked down a tree together, so their memory loads overlap.
-const LANES: usize = 8;
+const LANES: usize = 16;
+
+/// Rows per prediction block: about 1 MiB of `f32` rows, so that a block and one tree share the
+/// cache while every tree walks every row of the block (each tree is then read once per block,
+/// not once per few rows), and at least four blocks per thread for balance. Predictions do not
+/// depend on it: each row adds its trees in order whatever the blocks.
+pub(crate) fn block_rows(n_rows: usize, n_features: usize) -> usize {
+    let by_cache = (1usize << 20) / (4 * n_features.max(1));
+    let by_balance = n_rows.div_ceil(4 * rayon::current_num_threads().max(1));
+    by_cache.min(by_balance).clamp(256, 16_384)
+}
 
 /// A feature value as the trees see it: rounded to `f32`, as scikit-learn's `DTYPE`.
 #[inline]
@@ -346,34 +353,48 @@ impl Tree {
             }
             return;
         }
-        let d = block.x.ncols();
-        let nodes = &self.fast[..];
-        for (lane_rows, lane_out) in block.x32.chunks(LANES * d.max(1)).zip(out.chunks_mut(LANES)) {
-            let m = lane_out.len();
-            let mut idx = [0u32; LANES];
-            loop {
-                let mut moved = false;
-                for l in 0..m {
-                    let node = &nodes[idx[l] as usize];
-                    if node.left != 0 {
-                        let v = lane_rows[l * d + node.feature as usize];
-                        idx[l] = if v <= node.threshold { node.left } else { node.right };
-                        moved = true;
+        let (d, x32, nodes) = (block.x.ncols(), block.x32, &self.fast[..]);
+        // Each lane walks one row; a lane whose row reached its leaf takes the next row, so
+        // `LANES` independent walks are always in flight.
+        const IDLE: usize = usize::MAX;
+        let mut row = [IDLE; LANES];
+        let mut node = [0u32; LANES];
+        let mut next = LANES.min(n);
+        for (l, r) in row.iter_mut().enumerate().take(next) {
+            *r = l;
+        }
+        let mut active = next;
+        while active > 0 {
+            for l in 0..LANES {
+                let r = row[l];
+                if r == IDLE {
+                    continue;
+                }
+                let nd = &nodes[node[l] as usize];
+                if nd.left == 0 {
+                    out[r] = node[l];
+                    node[l] = 0;
+                    if next < n {
+                        row[l] = next;
+                        next += 1;
+                    } else {
+                        row[l] = IDLE;
+                        active -= 1;
                     }
+                    continue;
                 }
-                if !moved {
-                    break;
-                }
+                let v = x32[r * d + nd.feature as usize];
+                node[l] = if v <= nd.threshold { nd.left } else { nd.right };
             }
-            lane_out.copy_from_slice(&idx[..m]);
         }
     }
 
     /// The leaf of every row of `x`, in parallel over fixed blocks on the current pool.
     pub(crate) fn apply_all(&self, x: ArrayView2<'_, f64>) -> Vec<u32> {
         let mut out = vec![0u32; x.nrows()];
-        out.par_chunks_mut(PREDICT_BLOCK).enumerate().for_each_init(Vec::new, |buf, (c, dst)| {
-            let start = c * PREDICT_BLOCK;
+        let rows = block_rows(x.nrows(), x.ncols());
+        out.par_chunks_mut(rows).enumerate().for_each_init(Vec::new, |buf, (c, dst)| {
+            let start = c * rows;
             let block = Block::new(x.slice(ndarray::s![start..start + dst.len(), ..]), buf);
             self.leaves(&block, dst);
         });

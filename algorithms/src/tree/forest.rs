@@ -17,7 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cart::{self, Block, Config, PREDICT_BLOCK, Presorted, Splitter, Target, Tree};
+use super::cart::{self, Block, Config, Presorted, Splitter, Target, Tree};
 use super::decision::{argmax, check_rows, class_ids};
 use super::{MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed, tree_setters};
 
@@ -236,14 +236,15 @@ fn sum_values(
 ) -> (Array2<f64>, Vec<usize>) {
     let mut out = Array2::zeros((x.nrows(), width));
     let mut counts = vec![0usize; x.nrows()];
-    out.axis_chunks_iter_mut(Axis(0), PREDICT_BLOCK)
+    let block_rows = cart::block_rows(x.nrows(), x.ncols());
+    out.axis_chunks_iter_mut(Axis(0), block_rows)
         .into_par_iter()
-        .zip(counts.par_chunks_mut(PREDICT_BLOCK))
+        .zip(counts.par_chunks_mut(block_rows))
         .enumerate()
         .for_each_init(
             || (Vec::new(), Vec::new()),
             |(buf, leaves), (c, (mut block, cnt))| {
-                let start = c * PREDICT_BLOCK;
+                let start = c * block_rows;
                 let rows = Block::new(x.slice(ndarray::s![start..start + cnt.len(), ..]), buf);
                 leaves.resize(cnt.len(), 0u32);
                 let dst = block.as_slice_mut().expect("a row block of a standard-layout array");
