@@ -4,8 +4,10 @@
 //!
 //! # Memory
 //! A job holds at most `n_jobs` input chunks of `chunk_rows` rows and their outputs at a time
-//! (waves of `n_jobs` chunks are read in order, transformed in parallel, written in order), so its
-//! memory is bounded by the chunk size, not the file size. CSV files are split into chunks by
+//! (waves of `n_jobs` chunks are read in order, transformed in parallel, written in order), plus
+//! the output rows waiting to fill a Parquet row group of [`ROW_GROUP_ROWS`] rows (the writer
+//! keeps metadata per row group until the footer, so one row group per small chunk would grow
+//! with the file), so its memory is bounded by the chunk size, not the file size. CSV files are split into chunks by
 //! this module (records may contain quoted newlines); Parquet chunks are read as row slices,
 //! which decode only the overlapping row groups (so a Parquet row group larger than a chunk is
 //! the unit that bounds memory there).
@@ -46,6 +48,10 @@ pub const SAMPLE_CAP: usize = 100_000;
 
 /// Default rows per chunk.
 pub const DEFAULT_CHUNK_ROWS: usize = 100_000;
+
+/// Smallest Parquet row group a job writes (smaller chunks are gathered into one): the Parquet
+/// writer keeps metadata per row group until it writes the footer.
+pub const ROW_GROUP_ROWS: usize = 65_536;
 
 /// Expands `dir/prefix-*.ext` (a `*` in the file name only) into the sorted matching files; a
 /// path without `*` is returned as is.
@@ -324,6 +330,11 @@ impl<'a> FeatureJob<'a> {
         output: &Path,
         report: &mut JobReport,
     ) -> Result<()> {
+        // Small chunks are written as one row group of at least ROW_GROUP_ROWS rows: the
+        // writer keeps metadata per row group until the footer, which would otherwise grow
+        // with the number of chunks.
+        let mut pending: Vec<DataFrame> = Vec::new();
+        let mut pending_rows = 0;
         loop {
             let mut wave = Vec::with_capacity(self.n_jobs);
             while wave.len() < self.n_jobs {
@@ -339,15 +350,38 @@ impl<'a> FeatureJob<'a> {
             let outs: Vec<DataFrame> =
                 wave.par_iter().map(|df| self.fitted.transform_to_frame(df)).collect::<Result<_>>()?;
             drop(wave);
-            for df in &outs {
-                writer.write_batch(df).map_err(|e| io(output, e))?;
+            for df in outs {
                 report.rows += df.height();
                 report.chunks += 1;
+                pending_rows += df.height();
+                pending.push(df);
+            }
+            if pending_rows >= ROW_GROUP_ROWS {
+                write_row_group(writer, output, &mut pending)?;
+                pending_rows = 0;
             }
             tracing::debug!(rows = report.rows, "feature job progress");
         }
+        if pending_rows > 0 {
+            write_row_group(writer, output, &mut pending)?;
+        }
         Ok(())
     }
+}
+
+/// Writes the pending output chunks as one row group.
+fn write_row_group(
+    writer: &mut polars::io::parquet::write::BatchedWriter<File>,
+    output: &Path,
+    pending: &mut Vec<DataFrame>,
+) -> Result<()> {
+    let mut parts = pending.drain(..);
+    let Some(mut df) = parts.next() else { return Ok(()) };
+    for p in parts {
+        df.vstack_mut_owned(p).map_err(pl)?;
+    }
+    df.rechunk_mut();
+    writer.write_batch(&df).map_err(|e| io(output, e))
 }
 
 impl ColumnTransformer {
