@@ -53,6 +53,10 @@ const CHUNK: usize = 1024;
 /// points farthest from their centres, and a run stops when the labels no longer change or the
 /// squared centre shift falls below `tol` times the mean feature variance.
 ///
+/// Random numbers come from numpy's legacy `RandomState(seed)` stream (MT19937), so a seeded
+/// k-means++ picks exactly the centres scikit-learn picks with `random_state=seed` and the
+/// iterations, `n_iter` and inertia follow scikit-learn's run (up to floating-point ties).
+///
 /// Hyper-parameters (scikit-learn's defaults): `n_clusters` 8, `init`
 /// [`KMeansInit::KMeansPlusPlus`], `n_init` `None` (= "auto": 1 run for k-means++, 10 for
 /// random), `max_iter` 300, `tol` 1e-4, `seed` `None`, `n_jobs` `None`, `backend`
@@ -276,9 +280,12 @@ impl Clusterer for KMeans {
         if n < k {
             return Err(Error::InvalidInput(format!("KMeans: n_samples={n} should be >= n_clusters={k}")));
         }
+        // numpy's legacy `RandomState(seed)` stream, so that a seeded k-means++ draws exactly
+        // scikit-learn's candidates (`random_state=seed`) and the Lloyd iterations follow the
+        // same path (same centres, same `n_iter`).
         let mut rng = match self.seed {
-            Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
-            None => Xoshiro256PlusPlus::from_entropy(),
+            Some(s) => NumpyRandomState::new(s),
+            None => NumpyRandomState::new(rand::thread_rng().r#gen::<u32>().into()),
         };
         match self.backend {
             ClusterBackend::Native => {
@@ -290,12 +297,14 @@ impl Clusterer for KMeans {
 }
 
 impl KMeans {
-    fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
+    fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut NumpyRandomState) -> Result<FittedKMeans> {
         // Centre the data, as scikit-learn does, for accurate GEMM distances.
         let mean = x.mean_axis(Axis(0)).expect("at least one row");
         let xc = &x - &mean;
         let norms = distance::row_norms_sq(xc.view());
-        let var_mean = xc.map_axis(Axis(0), |c| c.dot(&c) / n_f(c.len())).mean().unwrap_or(0.0);
+        // Mean of the feature variances of the centred data: Σ_ij xc_ij² / (n m), from the row
+        // norms (one row-major pass instead of a strided pass per column).
+        let var_mean = norms.iter().sum::<f64>() / (n_f(xc.nrows()) * n_f(xc.ncols().max(1)));
         let tol = var_mean * self.tol;
         let start = Instant::now();
         let mut best: Option<(Array2<f64>, Vec<usize>, f64, usize)> = None;
@@ -303,7 +312,7 @@ impl KMeans {
             let init = match self.init {
                 KMeansInit::KMeansPlusPlus => kmeans_plusplus(xc.view(), &norms, self.n_clusters, rng),
                 KMeansInit::Random => {
-                    let idx = rand::seq::index::sample(rng, xc.nrows(), self.n_clusters).into_vec();
+                    let idx = rng.sample_indices(xc.nrows(), self.n_clusters);
                     xc.select(Axis(0), &idx)
                 }
             };
@@ -318,8 +327,8 @@ impl KMeans {
         Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter })
     }
 
-    fn fit_linfa(&self, x: ArrayView2<'_, f64>, rng: &mut Xoshiro256PlusPlus) -> Result<FittedKMeans> {
-        let linfa_rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(rng.r#gen());
+    fn fit_linfa(&self, x: ArrayView2<'_, f64>, rng: &mut NumpyRandomState) -> Result<FittedKMeans> {
+        let linfa_rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(rng.next_u64());
         let init = match self.init {
             KMeansInit::KMeansPlusPlus => linfa_clustering::KMeansInit::KMeansPlusPlus,
             KMeansInit::Random => linfa_clustering::KMeansInit::Random,
@@ -386,10 +395,7 @@ struct NearestKernel {
 
 impl NearestKernel {
     fn new(centers: ArrayView2<'_, f64>) -> Self {
-        NearestKernel {
-            neg2ct: centers.t().mapv(|v| -2.0 * v),
-            cn: centers.outer_iter().map(|c| c.dot(&c)).collect(),
-        }
+        NearestKernel { neg2ct: centers.t().mapv(|v| -2.0 * v), cn: centers.outer_iter().map(|c| c.dot(&c)).collect() }
     }
 
     fn k(&self) -> usize {
@@ -427,11 +433,11 @@ fn argmin(r: ArrayView1<'_, f64>) -> (usize, f64) {
 
 /// scikit-learn's greedy k-means++: each new centre is the best (lowest potential) of
 /// `2 + ln(k)` candidates drawn with probability proportional to the squared distance.
-fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
+fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut NumpyRandomState) -> Array2<f64> {
     let n = x.nrows();
     let trials = 2 + (k as f64).ln() as usize;
     let mut centers = Array2::<f64>::zeros((k, x.ncols()));
-    let first = rng.gen_range(0..n);
+    let first = rng.choice_uniform(n);
     centers.row_mut(0).assign(&x.row(first));
     let mut closest = sq_dist_to_rows(x, norms, &[first]).remove(0);
     let mut pot: f64 = closest.iter().sum();
@@ -444,7 +450,7 @@ fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xo
         }
         let candidates: Vec<usize> = (0..trials)
             .map(|_| {
-                let v = rng.r#gen::<f64>() * pot;
+                let v = rng.random_sample() * pot;
                 cumsum.partition_point(|&s| s < v).min(n - 1)
             })
             .collect();
@@ -465,6 +471,80 @@ fn kmeans_plusplus(x: ArrayView2<'_, f64>, norms: &[f64], k: usize, rng: &mut Xo
         closest = d;
     }
     centers
+}
+
+/// numpy's legacy `RandomState` (MT19937 seeded with `init_genrand`, as `RandomState(seed)` for
+/// an integer seed below 2³²), with the two draws scikit-learn's k-means++ makes:
+/// `random_sample()` and `choice(n, p=uniform)`. Larger seeds are folded to 32 bits.
+struct NumpyRandomState {
+    key: [u32; 624],
+    pos: usize,
+}
+
+impl NumpyRandomState {
+    fn new(seed: u64) -> Self {
+        let mut key = [0u32; 624];
+        let mut s = (seed ^ (seed >> 32)) as u32;
+        if seed <= u64::from(u32::MAX) {
+            s = seed as u32;
+        }
+        for (i, k) in key.iter_mut().enumerate() {
+            *k = s;
+            s = 1_812_433_253u32.wrapping_mul(s ^ (s >> 30)).wrapping_add(i as u32 + 1);
+        }
+        NumpyRandomState { key, pos: 624 }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        const UPPER: u32 = 0x8000_0000;
+        const LOWER: u32 = 0x7fff_ffff;
+        const MATRIX: u32 = 0x9908_b0df;
+        if self.pos >= 624 {
+            for i in 0..624 {
+                let y = (self.key[i] & UPPER) | (self.key[(i + 1) % 624] & LOWER);
+                self.key[i] = self.key[(i + 397) % 624] ^ (y >> 1) ^ if y & 1 == 1 { MATRIX } else { 0 };
+            }
+            self.pos = 0;
+        }
+        let mut y = self.key[self.pos];
+        self.pos += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
+    }
+
+    /// `random_sample()`: 53 random bits in `[0, 1)`.
+    fn random_sample(&mut self) -> f64 {
+        let a = f64::from(self.next_u32() >> 5);
+        let b = f64::from(self.next_u32() >> 6);
+        (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
+    }
+
+    /// `choice(n, p=ones(n) / n)`: the normalised running sum of the probabilities, searched
+    /// (`side="right"`) for one `random_sample()`, exactly as numpy does it.
+    fn choice_uniform(&mut self, n: usize) -> usize {
+        let p = 1.0 / n as f64;
+        let mut cdf = Vec::with_capacity(n);
+        let mut acc = 0.0f64;
+        for _ in 0..n {
+            acc += p;
+            cdf.push(acc);
+        }
+        let last = acc;
+        let u = self.random_sample();
+        cdf.partition_point(|&c| c / last <= u).min(n - 1)
+    }
+
+    /// `k` distinct indices below `n` (the `Random` init; not numpy's stream).
+    fn sample_indices(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.next_u64());
+        rand::seq::index::sample(&mut rng, n, k).into_vec()
+    }
 }
 
 /// Squared distances of every row of `x` to the rows `idx` of `x`, one vector per index.
@@ -931,6 +1011,21 @@ impl FittedClusterer for FittedDbscan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numpy_random_state_stream() {
+        // numpy: np.random.RandomState(0).random_sample(3), then .choice(200000, p=ones/200000)
+        // and RandomState(5489).randint(2**32) style raw draws (MT19937 reference: 3499211612).
+        let mut r = NumpyRandomState::new(0);
+        let want = [0.5488135039273248, 0.7151893663724195, 0.6027633760716439];
+        for w in want {
+            assert_eq!(r.random_sample(), w);
+        }
+        let mut r = NumpyRandomState::new(5489);
+        assert_eq!(r.next_u32(), 3_499_211_612);
+        let mut r = NumpyRandomState::new(0);
+        assert_eq!(r.choice_uniform(200_000), 109_762);
+    }
     use ndarray::array;
 
     #[test]
