@@ -198,14 +198,23 @@ fn block_gram(
             match (src.as_slice(), mean) {
                 (Some(src), Some(m)) => dst[..p].iter_mut().zip(src).zip(m).for_each(|((d, s), m)| *d = s - m),
                 (Some(src), None) => dst[..p].copy_from_slice(src),
-                (None, _) => dst[..p].iter_mut().enumerate().for_each(|(j, d)| *d = src[j] - mean.map_or(0.0, |m| m[j])),
+                (None, _) => {
+                    dst[..p].iter_mut().enumerate().for_each(|(j, d)| *d = src[j] - mean.map_or(0.0, |m| m[j]))
+                }
             }
             if let Some((y, ym)) = y {
                 dst[p] = y[i] - ym;
             }
         }
         let mut g = Array2::<f64>::zeros((q, q));
-        faer_matmul(as_faer_mut(g.view_mut()), Accum::Replace, as_faer(block.t()), as_faer(block.view()), 1.0, Par::Seq);
+        faer_matmul(
+            as_faer_mut(g.view_mut()),
+            Accum::Replace,
+            as_faer(block.t()),
+            as_faer(block.view()),
+            1.0,
+            Par::Seq,
+        );
         g
     };
     let parts: Vec<Array2<f64>> = if chunks.len() > 1 {

@@ -592,11 +592,8 @@ impl GramProblem<'_> {
             return r_norm2 + 0.5 * beta * w_l2 - ry + dual / (2.0 * beta);
         }
         let xta = q.iter().zip(h).zip(w).map(|((a, b), wj)| a - b - beta * wj);
-        let dual_norm = if self.positive {
-            xta.fold(f64::NEG_INFINITY, f64::max)
-        } else {
-            xta.fold(0.0f64, |m, v| m.max(v.abs()))
-        };
+        let dual_norm =
+            if self.positive { xta.fold(f64::NEG_INFINITY, f64::max) } else { xta.fold(0.0f64, |m, v| m.max(v.abs())) };
         let l1: f64 = w.iter().map(|v| v.abs()).sum();
         let primal = 0.5 * (r_norm2 + beta * w_l2) + alpha * l1;
         let scale = if dual_norm > alpha { alpha / dual_norm } else { 1.0 };
