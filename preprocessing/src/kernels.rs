@@ -292,7 +292,8 @@ pub(crate) fn matrix_cat_accums(x: ArrayView2<'_, f64>) -> Option<Vec<ColAccum>>
     if m == 0 {
         return Some(Vec::new());
     }
-    let parts: Vec<(Vec<NumStats>, Vec<FxMap<u64, u64>>)> = s
+    type Part = (Vec<NumStats>, Vec<FxMap<u64, u64>>);
+    let parts: Vec<Part> = s
         .par_chunks(ROW_CHUNK * m)
         .map(|c| {
             let stats = chunk_stats(c, m);

@@ -42,3 +42,62 @@ fn thread_count_does_not_change_results() {
     assert_eq!(f1.mean(), f4.mean());
     assert_eq!(f1.var(), f4.var());
 }
+
+/// The fused row-major kernels (matrix input) agree bit for bit with the column path (frame
+/// input), whatever the thread count, and the sparse outputs equal the dense ones.
+#[test]
+fn matrix_kernels_match_the_column_path_and_sparse_matches_dense() {
+    use oxlearn_core::{FittedTransformer, Transformer};
+    let df = frame(50_000);
+    let num = df.select(["a", "b"]).unwrap();
+    let x = ndarray::Array2::from_shape_fn((df.height(), 2), |(i, j)| {
+        num.columns()[j].f64().unwrap().get(i).unwrap_or(f64::NAN)
+    });
+    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    for threads in [1, 3] {
+        let (scaled, imputed) = pool(threads).install(|| {
+            let s = StandardScaler::default().fit(&x).unwrap();
+            let i = SimpleImputer::mean().add_indicator(true).fit(&x).unwrap();
+            (s.transform(&x).unwrap(), i.transform(&x).unwrap())
+        });
+        let ct = ColumnTransformer::new()
+            .add("s", StandardScaler::default(), Columns::names(["a", "b"]))
+            .add("i", SimpleImputer::mean().add_indicator(true), Columns::names(["a", "b"]))
+            .n_jobs(threads)
+            .fit_frame(&num)
+            .unwrap();
+        let framed = ct.transform_frame(&num).unwrap();
+        let both = ndarray::concatenate![ndarray::Axis(1), scaled, imputed];
+        assert_eq!(both.dim(), framed.dim());
+        assert!(both.iter().zip(&framed).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads");
+        let sparse = ct.transform_frame_sparse(&num).unwrap();
+        let dense = sparse.to_dense();
+        assert!(dense.iter().zip(&framed).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
+    }
+    // One-hot: the fused dense and sparse kernels against the column path.
+    let codes = x.mapv(|v| if v.is_nan() { v } else { (v.abs() as i64 % 7) as f64 });
+    let enc = OneHotEncoder::default().handle_unknown_ignore().fit(&codes).unwrap();
+    let dense = enc.transform(&codes).unwrap();
+    assert_eq!(enc.transform_sparse(&codes).unwrap().to_dense(), dense);
+    let frame_codes = df!(
+        "x0" => codes.column(0).to_vec(),
+        "x1" => codes.column(1).to_vec()
+    )
+    .unwrap();
+    let via_frame = ColumnTransformer::new()
+        .add("oh", OneHotEncoder::default().handle_unknown_ignore(), Columns::numeric())
+        .verbose_feature_names_out(false)
+        .fit_frame(&frame_codes)
+        .unwrap();
+    assert_eq!(via_frame.transform_frame(&frame_codes).unwrap(), dense);
+    assert_eq!(via_frame.feature_names_out(), enc.feature_names_out(None));
+    // Unknown values under handle_unknown = error keep their typed error on both outputs.
+    let strict = OneHotEncoder::default().fit(&codes).unwrap();
+    let unseen = ndarray::array![[99.0, 1.0]];
+    assert!(matches!(strict.transform(&unseen), Err(oxlearn_core::Error::UnknownCategory { .. })));
+    assert!(matches!(strict.transform_sparse(&unseen), Err(oxlearn_core::Error::UnknownCategory { .. })));
+    assert!(matches!(
+        strict.transform(&ndarray::array![[f64::INFINITY, 1.0]]),
+        Err(oxlearn_core::Error::NonFinite { .. })
+    ));
+}
