@@ -292,22 +292,23 @@ impl<B: Backend> Network<B> {
     }
 
     /// Resets each weight gradient to its L2 part, `(alpha / n) W`; the backward pass
-    /// accumulates the data part on top. Bias gradients are overwritten by the backward pass.
+    /// accumulates the data part on top. Without an L2 term there is nothing to reset: the
+    /// backward pass then overwrites the weight gradients (GEMM with `beta = 0`), one kernel
+    /// fewer per layer. Bias gradients are always overwritten by the backward pass.
     fn reset_gradients(&mut self, n: usize) {
         let scale = self.alpha / n as f32;
-        for l in 0..self.layers() {
-            let len = self.units[l] * self.units[l + 1];
-            if scale > 0.0 {
+        if scale > 0.0 {
+            for l in 0..self.layers() {
+                let len = self.units[l] * self.units[l + 1];
                 self.backend.scale_copy(&self.w[l], scale, &mut self.gw[l], len);
-            } else {
-                self.backend.fill(&mut self.gw[l], len, 0.0);
             }
         }
     }
 
-    /// From the output delta down: `gW[l] += A[l]^T delta[l]`, `gb[l] = colsum(delta[l])`,
-    /// `delta[l - 1] = (delta[l] W[l]^T) * act'(A[l])`.
+    /// From the output delta down: `gW[l] += A[l]^T delta[l]` (`=` without an L2 term),
+    /// `gb[l] = colsum(delta[l])`, `delta[l - 1] = (delta[l] W[l]^T) * act'(A[l])`.
     fn backward(&mut self, n: usize) {
+        let accumulate = if self.alpha / n as f32 > 0.0 { 1.0 } else { 0.0 };
         for l in (0..self.layers()).rev() {
             let (inp, out) = (self.units[l], self.units[l + 1]);
             self.backend.gemm(
@@ -319,7 +320,7 @@ impl<B: Backend> Network<B> {
                 Trans::Yes,
                 &self.delta[l],
                 Trans::No,
-                1.0,
+                accumulate,
                 &mut self.gw[l],
             );
             self.backend.col_sums(&self.delta[l], n, out, 1.0, &mut self.gb[l]);

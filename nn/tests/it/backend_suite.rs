@@ -349,6 +349,31 @@ pub fn training_matches_cpu(device: Device) {
     assert!(pg.iter().zip(&pc).all(|(g, c)| (g - c).abs() <= 1e-5 * (1.0 + c.abs())), "regression predictions");
 }
 
+/// Without an L2 term the weight gradients are overwritten, not accumulated: the same batch
+/// twice gives the same gradients; with one, the L2 part is reset each step (same check).
+pub fn gradients_are_per_step<B: Backend>(be: B) {
+    use oxlearn_nn::network::{HostTargets, Network, OutputLoss};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+    let units = [6usize, 8, 3];
+    let coefs: Vec<Vec<f32>> = units.windows(2).map(|w| rand_vec(&mut rng, w[0] * w[1])).collect();
+    let intercepts: Vec<Vec<f32>> = units[1..].iter().map(|&u| rand_vec(&mut rng, u)).collect();
+    let x = rand_vec(&mut rng, 20 * 6);
+    let labels: Vec<u32> = (0..20).map(|i| i % 3).collect();
+    let mut grads = Vec::new();
+    let mut net =
+        Network::new(be, &units, Activation::Relu, OutputLoss::SoftmaxCrossEntropy, 0.0, &coefs, &intercepts, 20)
+            .unwrap();
+    let data = net.upload_data(&x, HostTargets::Classes(&labels)).unwrap();
+    let order = net.backend().upload_idx(&(0..20).collect::<Vec<_>>()).unwrap();
+    for _ in 0..2 {
+        net.compute_gradients(&data, &order, 0..20);
+        grads.push(net.read_gradients().unwrap());
+    }
+    assert_close("gW, second pass", &grads[1].0.concat(), &grads[0].0.concat(), 1e-6);
+    assert_close("gb, second pass", &grads[1].1.concat(), &grads[0].1.concat(), 1e-6);
+    assert!(grads[0].0.concat().iter().any(|&g| g != 0.0));
+}
+
 /// The suite for one backend: `$be` builds it (and must fail loudly if it cannot).
 macro_rules! backend_suite {
     ($name:ident, $be:expr, $device:expr) => {
@@ -382,6 +407,10 @@ macro_rules! backend_suite {
             #[test]
             fn training() {
                 training_matches_cpu($device);
+            }
+            #[test]
+            fn gradients_per_step() {
+                gradients_are_per_step($be);
             }
         }
     };
@@ -513,6 +542,7 @@ mod cuda {
     cuda_test!(optimizers, |be: &CudaBackend| optimizers_match_cpu(be));
     cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(be));
     cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(Device::Cuda));
+    cuda_test!(gradients_per_step, |_be: &CudaBackend| gradients_are_per_step(CudaBackend::new().unwrap()));
     // TF32 is opt-in per backend: after a TF32 backend's GEMM, the shared cuBLAS handle goes back
     // to fp32 for a default backend (the strict tolerances of the GEMM test hold again).
     cuda_test!(tf32_is_opt_in, |be: &CudaBackend| {
