@@ -170,6 +170,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let chunk_rows = args.get(1).copied().unwrap_or(50_000);
     let n_jobs = args.get(2).copied().unwrap_or(2);
     let r = run(rows, chunk_rows, n_jobs)?;
+    println!("{} rows x {} features at {:.0} rows/s", r.rows, r.features, r.rows as f64 / r.job_seconds.max(1e-9));
     if rows <= oxlearn::preprocessing::job::SAMPLE_CAP && r.max_fit_diff > 1e-9 {
         return Err(format!("streaming fit differs from the in-memory fit by {:e}", r.max_fit_diff).into());
     }

@@ -44,7 +44,7 @@ fn run(device: Device, max_iter: usize) -> Result<Report, Box<dyn Error>> {
     let seen = Arc::clone(&epochs);
     let watch = Callback::new(move |p: &Progress<'_>| {
         seen.fetch_add(1, Ordering::Relaxed);
-        if p.iteration % 10 == 0 {
+        if p.iteration.is_multiple_of(10) {
             println!("  epoch {:>3}  loss {:.4}", p.iteration, p.loss.unwrap_or(f64::NAN));
         }
         ControlFlow::Continue(())
@@ -88,6 +88,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let max_iter = args.iter().find_map(|a| a.parse().ok()).unwrap_or(200);
     let r = run(device, max_iter)?;
+    if r.callback_epochs != r.epochs {
+        return Err(format!("the callback saw {} of {} epochs", r.callback_epochs, r.epochs).into());
+    }
+    println!("trained on {}", r.device.as_str());
     if r.accuracy < 0.9 {
         return Err(format!("held-out accuracy {:.4} is below 0.9", r.accuracy).into());
     }

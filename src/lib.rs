@@ -57,6 +57,8 @@
 //! - `cuda`: the CUDA backend of [`nn`] (cudarc; the driver is loaded at run time, so it builds
 //!   without a CUDA toolkit and reports a typed error where no driver is present).
 //! - `lapack`: LAPACK-backed solvers where they beat the pure-Rust path.
+//! - `progress`: `progress::ProgressBar`, an indicatif progress bar to hand to any fit's or
+//!   search's `.callback(..)` (MLP epochs, solver iterations, search fits, forest trees).
 //!
 //! The default build needs no GPU, no CUDA toolkit and no system BLAS.
 
@@ -67,6 +69,8 @@ pub use oxlearn_nn as nn;
 pub use oxlearn_pipeline as pipeline;
 pub use oxlearn_preprocessing as preprocessing;
 
+#[cfg(feature = "progress")]
+pub mod progress;
 pub mod registry;
 pub use registry::{load, registry};
 

@@ -52,14 +52,15 @@ pub trait IntoStep<M> {
     fn into_step(self) -> PipeStep;
 }
 
+/// A [`ColumnTransformer`] (itself an estimator over `x0, x1, ..` columns) becomes a frame step,
+/// every other estimator a boxed one.
 impl<E: Estimator> IntoStep<marker::Typed> for E {
     fn into_step(self) -> PipeStep {
-        PipeStep::Estimator(Box::new(self))
-    }
-}
-impl IntoStep<marker::Frame> for ColumnTransformer {
-    fn into_step(self) -> PipeStep {
-        PipeStep::Frame(self)
+        let any: Box<dyn Any> = Box::new(self);
+        match any.downcast::<ColumnTransformer>() {
+            Ok(ct) => PipeStep::Frame(*ct),
+            Err(any) => PipeStep::Estimator(Box::new(*any.downcast::<E>().expect("the value is an E"))),
+        }
     }
 }
 impl IntoStep<marker::Boxed> for Box<dyn DynEstimator> {
@@ -194,10 +195,10 @@ impl Pipeline {
         let mut current: Option<Array2<f64>> = None;
         let last = self.steps.len() - 1;
         for (i, (name, step)) in self.steps.iter().enumerate().skip(start) {
-            let PipeStep::Estimator(e) = step else {
-                return Err(Error::InvalidInput(format!(
-                    "step {name:?} is a ColumnTransformer, which needs a DataFrame; use fit_frame"
-                )));
+            // On a matrix, a ColumnTransformer works as any transformer (columns `x0, x1, ..`).
+            let e: &dyn DynEstimator = match step {
+                PipeStep::Estimator(e) => &**e,
+                PipeStep::Frame(ct) => ct,
             };
             let input = match &current {
                 Some(m) => m.view(),

@@ -3,11 +3,12 @@
 //! refitted on all the data, results as a polars DataFrame.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ndarray::Array2;
 use oxlearn_core::parallel::{effective_n_jobs, with_n_jobs};
-use oxlearn_core::{DynEstimator, DynFitted, Error, EstimatorKind, Output, ParamValue, Result};
+use oxlearn_core::{Callback, DynEstimator, DynFitted, Error, EstimatorKind, Output, ParamValue, Progress, Result};
 use polars::prelude::{DataFrame, NamedFrom, Series};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -30,16 +31,33 @@ struct Settings {
     refit: bool,
     return_train_score: bool,
     groups: Option<Vec<i64>>,
+    callback: Callback,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { cv: None, scoring: Vec::new(), n_jobs: None, refit: true, return_train_score: false, groups: None }
+        Settings {
+            cv: None,
+            scoring: Vec::new(),
+            n_jobs: None,
+            refit: true,
+            return_train_score: false,
+            groups: None,
+            callback: Callback::none(),
+        }
     }
 }
 
 macro_rules! settings_setters {
-    () => {
+    ($name:literal) => {
+        /// Watches the search: called after each candidate x fold fit, from the thread that ran
+        /// it, with `iteration` = fits done so far (1-based, in completion order), `total` = all
+        /// fits, and the fit's first test score as metric `"test_score"`. The return value is
+        /// ignored (a search is not stopped early). Estimators inside keep their own callbacks.
+        pub fn callback(mut self, callback: Callback) -> Self {
+            self.settings.callback = callback;
+            self
+        }
         /// The cross-validation strategy (default: 5 stratified folds for classifiers, 5 folds
         /// otherwise).
         pub fn cv(mut self, cv: impl CrossValidator + 'static) -> Self {
@@ -81,14 +99,14 @@ macro_rules! settings_setters {
         /// # Errors
         /// `InvalidParam` for an unknown parameter or scorer, and the first failing fit.
         pub fn fit_frame(&self, df: &DataFrame, target: &str) -> Result<SearchResults> {
-            run_search(&*self.estimator, self.candidates()?, CvData::frame(df, target), &self.settings)
+            run_search($name, &*self.estimator, self.candidates()?, CvData::frame(df, target), &self.settings)
         }
         /// Runs the search on a matrix and a target.
         ///
         /// # Errors
         /// As [`fit_frame`](Self::fit_frame).
         pub fn fit(&self, x: &Array2<f64>, y: impl Into<Target>) -> Result<SearchResults> {
-            run_search(&*self.estimator, self.candidates()?, CvData::xy(x, y), &self.settings)
+            run_search($name, &*self.estimator, self.candidates()?, CvData::xy(x, y), &self.settings)
         }
     };
 }
@@ -171,7 +189,7 @@ impl GridSearchCV {
         Ok(all)
     }
 
-    settings_setters!();
+    settings_setters!("GridSearchCV");
 }
 
 /// A distribution to sample a hyper-parameter from in [`RandomizedSearchCV`].
@@ -286,7 +304,7 @@ impl RandomizedSearchCV {
             .collect())
     }
 
-    settings_setters!();
+    settings_setters!("RandomizedSearchCV");
 }
 
 /// What a search returns: every candidate's fold scores, the best candidate and (with refit)
@@ -439,6 +457,7 @@ fn default_cv(est: &dyn DynEstimator) -> Arc<dyn CrossValidator> {
 }
 
 fn run_search(
+    name: &'static str,
     est: &dyn DynEstimator,
     candidates: Vec<Candidate>,
     data: CvData<'_>,
@@ -459,6 +478,7 @@ fn run_search(
     let ests: Vec<Box<dyn DynEstimator>> =
         candidates.iter().map(|c| task_estimator(est, c, concurrent)).collect::<Result<_>>()?;
     tracing::info!(candidates = candidates.len(), folds = k, fits = tasks.len(), "search");
+    let (done, started) = (AtomicUsize::new(0), Instant::now());
     let results: Vec<TaskResult> = with_n_jobs(s.n_jobs, || {
         tasks
             .par_iter()
@@ -466,6 +486,17 @@ fn run_search(
                 let _span = tracing::debug_span!("search_fit", candidate = c, fold = f).entered();
                 let r = run_task(&problem, &*ests[c], &folds[f], &scorers, s.return_train_score);
                 tracing::debug!(candidate = c, fold = f, ok = r.is_ok(), "candidate fold done");
+                if let Ok(t) = &r {
+                    let metrics = [("test_score", t.test.first().copied().unwrap_or(f64::NAN))];
+                    s.callback.report(&Progress {
+                        estimator: name,
+                        iteration: done.fetch_add(1, Ordering::Relaxed) + 1,
+                        total: Some(tasks.len()),
+                        loss: None,
+                        metrics: &metrics,
+                        elapsed: started.elapsed(),
+                    });
+                }
                 r
             })
             .collect::<Result<Vec<_>>>()

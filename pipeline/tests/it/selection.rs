@@ -210,3 +210,31 @@ fn randomized_search_and_multi_metric() {
     let g = RandomizedSearchCV::new(DummyRegressor::default()).param("strategy", ["mean", "median"]).n_iter(10);
     assert_eq!(g.candidates().unwrap().len(), 2);
 }
+
+/// The search reports each candidate x fold fit to its callback (what the `progress` feature's
+/// bar consumes): every fit once, `total` known, completion counts 1..=total.
+#[test]
+fn search_callback_sees_every_fit() {
+    use std::sync::Mutex;
+    let iris = oxlearn_datasets::iris();
+    let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let cb = oxlearn_core::Callback::new(move |p: &oxlearn_core::Progress<'_>| {
+        log.lock().unwrap().push((p.estimator, p.iteration, p.total, p.metrics.first().map(|m| m.0)));
+        std::ops::ControlFlow::Continue(())
+    });
+    let search = RandomizedSearchCV::new(LogisticRegression::default())
+        .param("C", [0.1, 1.0, 10.0])
+        .cv(StratifiedKFold::new(4))
+        .n_jobs(2)
+        .callback(cb)
+        .fit(&iris.x, labels(&iris.y.to_vec()))
+        .unwrap();
+    assert_eq!(search.candidates().len(), 3);
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort_by_key(|e| e.1);
+    assert_eq!(seen.len(), 12);
+    for (i, (name, it, total, metric)) in seen.into_iter().enumerate() {
+        assert_eq!((name, it, total, metric), ("RandomizedSearchCV", i + 1, Some(12), Some("test_score")));
+    }
+}
