@@ -11,8 +11,7 @@
 //!   `SLOTS` dispatches, tens of training steps), or when the host needs data
 //!   ([`Backend::download`], [`Backend::read_scalar`], a host write, [`Backend::synchronize`]);
 //! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
-//!   work recorded before it.
-//!
+//!   work recorded before it;
 //! - GEMM: a register-blocked kernel without workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs
 //!   per invocation, operands read as vec4, every transpose flag) wherever the packed operands'
 //!   rows are multiples of 4 floats, else the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`,
@@ -24,11 +23,12 @@
 //! Limits: one buffer may hold at most the adapter's `max_storage_buffer_binding_size` (and
 //! `max_buffer_size`) bytes (128 MiB on lavapipe, 2 GiB on an H100 / H200). Training data larger
 //! than that ([`Backend::upload_data`]) is split over several buffers that the gathers read
-//! segment by segment (up to 2^32 values in all); prediction batches are sized by
-//! [`Backend::max_buffer_len`]; any other buffer over the limit (a minibatch workspace or a
-//! weight matrix too large) is an [`Error::InvalidInput`] naming the sizes, returned when the fit
-//! allocates, never a GPU fault. [`WgpuBackend::set_max_buffer_bytes`] lowers the limit for
-//! tests.
+//! segment by segment (up to 2^32 values in all; the shuffled order, 4 bytes per training row,
+//! stays one buffer, which bounds the rows at a quarter of the binding); prediction batches are
+//! sized by [`Backend::max_buffer_len`]; any other buffer over the limit (a minibatch workspace
+//! or a weight matrix too large) is an [`Error::InvalidInput`] naming the sizes, returned when
+//! the fit allocates, never a GPU fault. [`WgpuBackend::set_max_buffer_bytes`] lowers the limit
+//! for tests.
 
 use std::collections::HashMap;
 use std::ops::Range;
