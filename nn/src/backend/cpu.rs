@@ -1,23 +1,32 @@
-//! The CPU backend: f32 kernels over host vectors, GEMM from the `gemm` crate, rayon for the
-//! elementwise kernels that are large enough to pay for it.
+//! The CPU backend: f32 kernels over host vectors, GEMM from the `gemm` crate, and a team of
+//! spinning helper threads ([`team`]) for the GEMM blocks and the elementwise kernels that are
+//! large enough to pay for it.
+
+mod team;
 
 use std::ops::Range;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use gemm::Parallelism;
 use oxlearn_core::Result;
-use rayon::prelude::*;
+
+use self::team::Team;
 
 use super::{Activation, AdamStep, Backend, SgdStep, Trans, logistic};
 use crate::device::Device;
 
-/// Elementwise kernels shorter than this run on one thread: below it, waking the pool costs more
-/// than the work.
-const PAR_MIN_LEN: usize = 1 << 16;
-/// Chunk length of the parallel elementwise kernels (fixed, so results never depend on the
-/// thread count; elementwise kernels are exact anyway).
-const PAR_CHUNK: usize = 1 << 14;
+/// Elementwise kernels shorter than these run on one thread: below them, handing half of the
+/// work to a helper costs more than it saves. (Elementwise results never depend on the split.)
+const PAR_MIN_CHEAP: usize = 1 << 14;
+/// The same for Adam (a square root and a division per value).
+const PAR_MIN_ADAM: usize = 1 << 13;
+/// The same for the minibatch gather (bound by memory latency).
+const PAR_MIN_GATHER: usize = 1 << 12;
+/// Columns per task of the parallel column sums (fixed, so each column is summed in the same
+/// order whatever the thread count).
+const COL_SUMS_BLOCK: usize = 64;
 
 /// GEMMs with fewer multiply-adds than this run their blocks on one thread.
 const GEMM_PAR_MIN: usize = 1 << 18;
@@ -45,12 +54,58 @@ impl GemmProfile {
     }
 }
 
-/// Switches GEMM timing on or off (off by default; for benchmarks) and resets the counters.
+/// The non-GEMM kernels the profiler times, in the order of [`kernel_profile`].
+const KERNEL_NAMES: [&str; 9] =
+    ["gather", "bias_act", "act_backward", "loss", "col_sums", "optimizer", "fill", "sum_squares", "gemm"];
+static KERNEL_NANOS: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+static KERNEL_CALLS: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+
+/// Index into [`KERNEL_NAMES`].
+#[derive(Clone, Copy)]
+enum Kernel {
+    Gather = 0,
+    BiasAct = 1,
+    ActBackward = 2,
+    Loss = 3,
+    ColSums = 4,
+    Optimizer = 5,
+    Fill = 6,
+    SumSquares = 7,
+    Gemm = 8,
+}
+
+/// Runs `f`, adding its wall time to `kernel`'s counter when profiling is on.
+#[inline(always)]
+fn timed<R>(kernel: Kernel, f: impl FnOnce() -> R) -> R {
+    let start = PROFILE.load(Ordering::Relaxed).then(Instant::now);
+    let r = f();
+    if let Some(start) = start {
+        KERNEL_NANOS[kernel as usize].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        KERNEL_CALLS[kernel as usize].fetch_add(1, Ordering::Relaxed);
+    }
+    r
+}
+
+/// Switches kernel timing on or off (off by default; for benchmarks) and resets the counters.
 pub fn set_gemm_profiling(on: bool) {
     GEMM_NANOS.store(0, Ordering::Relaxed);
     GEMM_FLOPS.store(0, Ordering::Relaxed);
     GEMM_CALLS.store(0, Ordering::Relaxed);
+    for (n, c) in KERNEL_NANOS.iter().zip(&KERNEL_CALLS) {
+        n.store(0, Ordering::Relaxed);
+        c.store(0, Ordering::Relaxed);
+    }
     PROFILE.store(on, Ordering::Relaxed);
+}
+
+/// Wall seconds and calls per kernel kind of every [`CpuBackend`] since
+/// [`set_gemm_profiling`]`(true)`: `(name, seconds, calls)`.
+pub fn kernel_profile() -> Vec<(&'static str, f64, u64)> {
+    KERNEL_NAMES
+        .iter()
+        .zip(KERNEL_NANOS.iter().zip(&KERNEL_CALLS))
+        .map(|(&name, (n, c))| (name, n.load(Ordering::Relaxed) as f64 * 1e-9, c.load(Ordering::Relaxed)))
+        .collect()
 }
 
 /// The GEMM counters since [`set_gemm_profiling`]`(true)`.
@@ -62,17 +117,20 @@ pub fn gemm_profile() -> GemmProfile {
     }
 }
 
-/// The CPU backend. `threads` bounds the GEMM threads; elementwise kernels use the current
-/// rayon pool (a fit runs inside a pool of `n_jobs` threads).
+/// The CPU backend: kernels run on the calling thread and `threads - 1` helper threads of its
+/// own (started with the backend, spinning briefly between kernels, stopped when the last clone
+/// is dropped). Results do not depend on `threads`.
 #[derive(Debug, Clone)]
 pub struct CpuBackend {
     threads: usize,
+    team: Arc<Team>,
 }
 
 impl CpuBackend {
     /// A backend using up to `threads` threads (at least 1).
     pub fn new(threads: usize) -> Self {
-        CpuBackend { threads: threads.max(1) }
+        let team = Arc::new(Team::new(threads.max(1)));
+        CpuBackend { threads: team.threads(), team }
     }
 
     /// The thread bound.
@@ -80,9 +138,25 @@ impl CpuBackend {
         self.threads
     }
 
-    fn par(&self, len: usize) -> bool {
-        self.threads > 1 && len >= PAR_MIN_LEN
+    /// Runs `f` over `0..len` split into one contiguous range per thread when `len >= min_len`
+    /// (for elementwise work, whose results do not depend on the split).
+    fn for_ranges(&self, len: usize, min_len: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+        if self.threads == 1 || len < min_len {
+            f(0..len);
+            return;
+        }
+        let chunk = len.div_ceil(self.threads).next_multiple_of(16);
+        self.team.run(len.div_ceil(chunk), &|i| f(i * chunk..((i + 1) * chunk).min(len)));
     }
+}
+
+/// `&mut p[range]` from a raw pointer.
+///
+/// # Safety
+/// `range` lies inside the allocation `p` points into, and no other live reference overlaps it.
+unsafe fn sub_mut<'a>(p: SendPtr<f32>, range: &Range<usize>) -> &'a mut [f32] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(p.0.add(range.start), range.len()) }
 }
 
 impl Default for CpuBackend {
@@ -157,8 +231,16 @@ pub fn sgemm(
 /// Rows (or columns) of `C` per block of [`CpuBackend`]'s GEMM. Fixed, so the blocks, and with
 /// them every computed value, do not depend on the thread count.
 const GEMM_BLOCK: usize = 128;
+/// The shortest row block: products with fewer than twice as many rows split by columns.
+const GEMM_MIN_ROWS: usize = 16;
 
-/// A pointer that may cross to another rayon task (each task writes a disjoint block of `C`).
+/// Rows per block for an `m`-row product: [`GEMM_BLOCK`], or half of `m` (a multiple of 16) for
+/// shorter products, so that two threads share them. A function of the shape only.
+fn gemm_row_block(m: usize) -> usize {
+    if m >= 2 * GEMM_BLOCK { GEMM_BLOCK } else { m.div_ceil(2).next_multiple_of(GEMM_MIN_ROWS).max(GEMM_MIN_ROWS) }
+}
+
+/// A pointer that may cross to another thread (each task writes a disjoint block of `C`).
 #[derive(Clone, Copy)]
 struct SendPtr<T>(*mut T);
 // SAFETY: used only to hand disjoint output blocks of one GEMM to parallel tasks.
@@ -167,7 +249,7 @@ unsafe impl<T> Send for SendPtr<T> {}
 unsafe impl<T> Sync for SendPtr<T> {}
 
 /// `C = alpha op(A) op(B) + beta C` in fixed blocks of [`GEMM_BLOCK`] rows of `C` (or columns,
-/// when `C` is wider than tall), the blocks run on the current rayon pool when `parallel`. Each
+/// when `C` is wider than tall), the blocks run on `team` when given. Each
 /// block is one single-threaded call of the `gemm` crate, so the result is bit-identical
 /// whatever the number of threads; small products on few threads cost no synchronisation.
 #[allow(clippy::too_many_arguments)]
@@ -182,7 +264,7 @@ fn sgemm_blocked(
     tb: Trans,
     beta: f32,
     c: &mut [f32],
-    parallel: bool,
+    team: Option<&Team>,
 ) {
     assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n, "gemm operands too small");
     if m == 0 || n == 0 {
@@ -196,18 +278,22 @@ fn sgemm_blocked(
         Trans::No => (n as isize, 1isize),
         Trans::Yes => (1, k as isize),
     };
-    let by_rows = m >= n;
-    let blocks = if by_rows { m } else { n }.div_ceil(GEMM_BLOCK);
+    // Row blocks keep each block's part of `C` contiguous, so that the elementwise kernels that
+    // follow (split into contiguous ranges) touch the rows the same thread wrote; column blocks
+    // only for products too short to split by rows.
+    let by_rows = m >= 2 * GEMM_MIN_ROWS || m >= n;
+    let block = if by_rows { gemm_row_block(m) } else { GEMM_BLOCK };
+    let blocks = if by_rows { m } else { n }.div_ceil(block);
     let (a_ptr, b_ptr, c_ptr) =
         (SendPtr(a.as_ptr() as *mut f32), SendPtr(b.as_ptr() as *mut f32), SendPtr(c.as_mut_ptr()));
-    let block = move |i: usize| {
+    let run_block = move |i: usize| {
         let (a_ptr, b_ptr, c_ptr) = (a_ptr, b_ptr, c_ptr);
-        let start = i * GEMM_BLOCK;
+        let start = i * block;
         let (rows, cols, a_off, b_off, c_off) = if by_rows {
-            let rows = GEMM_BLOCK.min(m - start);
+            let rows = block.min(m - start);
             (rows, n, start as isize * a_rs, 0, start * n)
         } else {
-            let cols = GEMM_BLOCK.min(n - start);
+            let cols = block.min(n - start);
             (m, cols, 0, start as isize * b_cs, start)
         };
         // SAFETY: the offsets and strides stay inside `a`, `b` and `c` (asserted above); blocks
@@ -236,10 +322,9 @@ fn sgemm_blocked(
             );
         }
     };
-    if parallel && blocks > 1 {
-        (0..blocks).into_par_iter().for_each(block);
-    } else {
-        (0..blocks).for_each(block);
+    match team {
+        Some(team) if blocks > 1 => team.run(blocks, &run_block),
+        _ => (0..blocks).for_each(run_block),
     }
 }
 
@@ -274,6 +359,35 @@ pub fn dgemm(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], c: &mut [f64], 
             parallelism,
         );
     }
+}
+
+/// `exp(x)` in f32 with a polynomial that the compiler vectorises (Cephes' `expf`: range
+/// reduction by `ln 2` in two parts, a degree-6 polynomial, the exponent put back through the
+/// bits; relative error about 2e-7, like the C library's). Inputs are clamped to
+/// `[-87.3, 88.3]`, so results stay normal and finite; NaN stays NaN.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Round to nearest with the 1.5 * 2^23 trick (vectorises, unlike `round`).
+    const SHIFTER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.3, 88.3);
+    let n = (x * LOG2E + SHIFTER) - SHIFTER;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let p = 1.987_569_2e-4_f32;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 0.5;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `v = exp(v)` over a slice (vectorised).
+fn exp_in_place(v: &mut [f32]) {
+    v.iter_mut().for_each(|x| *x = exp_f32(*x));
 }
 
 impl Backend for CpuBackend {
@@ -316,34 +430,43 @@ impl Backend for CpuBackend {
     }
 
     fn fill(&self, dst: &mut Vec<f32>, len: usize, value: f32) {
-        dst[..len].fill(value);
+        timed(Kernel::Fill, || {
+            let dst = SendPtr(dst[..len].as_mut_ptr());
+            // SAFETY: disjoint ranges inside `dst` (sliced above).
+            self.for_ranges(len, PAR_MIN_CHEAP / 2, &|r| unsafe { sub_mut(dst, &r) }.fill(value));
+        })
     }
 
     fn scale_copy(&self, src: &Vec<f32>, alpha: f32, dst: &mut Vec<f32>, len: usize) {
-        for (d, &s) in dst[..len].iter_mut().zip(&src[..len]) {
-            *d = alpha * s;
-        }
+        timed(Kernel::Fill, || {
+            for (d, &s) in dst[..len].iter_mut().zip(&src[..len]) {
+                *d = alpha * s;
+            }
+        })
     }
 
     fn gather_rows(&self, src: &Vec<f32>, cols: usize, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<f32>) {
-        let rows = &order[range];
-        let copy = |(d, &r): (&mut [f32], &u32)| {
-            let r = r as usize;
-            d.copy_from_slice(&src[r * cols..(r + 1) * cols]);
-        };
-        let dst = &mut dst[..rows.len() * cols];
-        if self.par(dst.len()) {
-            dst.par_chunks_mut(cols).zip(rows.par_iter()).for_each(copy);
-        } else {
-            dst.chunks_mut(cols).zip(rows.iter()).for_each(copy);
-        }
+        timed(Kernel::Gather, || {
+            let rows = &order[range];
+            let dst = SendPtr(dst[..rows.len() * cols].as_mut_ptr());
+            self.for_ranges(rows.len(), (PAR_MIN_GATHER / cols.max(1)).max(2), &|r| {
+                // SAFETY: row ranges are disjoint and inside `dst` (sliced above).
+                let d = unsafe { sub_mut(dst, &(r.start * cols..r.end * cols)) };
+                for (d, &i) in d.chunks_exact_mut(cols).zip(&rows[r]) {
+                    let i = i as usize;
+                    d.copy_from_slice(&src[i * cols..(i + 1) * cols]);
+                }
+            });
+        })
     }
 
     fn gather_idx(&self, src: &Vec<u32>, order: &Vec<u32>, range: Range<usize>, dst: &mut Vec<u32>) {
-        let rows = &order[range];
-        for (d, &r) in dst[..rows.len()].iter_mut().zip(rows) {
-            *d = src[r as usize];
-        }
+        timed(Kernel::Gather, || {
+            let rows = &order[range];
+            for (d, &r) in dst[..rows.len()].iter_mut().zip(rows) {
+                *d = src[r as usize];
+            }
+        })
     }
 
     fn gemm(
@@ -359,56 +482,61 @@ impl Backend for CpuBackend {
         beta: f32,
         c: &mut Vec<f32>,
     ) {
-        let start = PROFILE.load(Ordering::Relaxed).then(Instant::now);
-        sgemm_blocked(m, n, k, alpha, a, ta, b, tb, beta, c, self.threads > 1 && m * n * k >= GEMM_PAR_MIN);
-        if let Some(start) = start {
-            GEMM_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-            GEMM_FLOPS.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
-            GEMM_CALLS.fetch_add(1, Ordering::Relaxed);
-        }
+        timed(Kernel::Gemm, || {
+            let start = PROFILE.load(Ordering::Relaxed).then(Instant::now);
+            let team = (self.threads > 1 && m * n * k >= GEMM_PAR_MIN).then_some(&*self.team);
+            sgemm_blocked(m, n, k, alpha, a, ta, b, tb, beta, c, team);
+            if let Some(start) = start {
+                GEMM_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                GEMM_FLOPS.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
+                GEMM_CALLS.fetch_add(1, Ordering::Relaxed);
+            }
+        })
     }
 
     fn bias_act(&self, z: &mut Vec<f32>, rows: usize, cols: usize, bias: &Vec<f32>, act: Activation) {
-        let bias = &bias[..cols];
-        let kernel = |row: &mut [f32]| match act {
-            // Monomorphic loops so the compiler vectorises the cheap activations.
-            Activation::Identity => row.iter_mut().zip(bias).for_each(|(v, b)| *v += b),
-            Activation::Relu => row.iter_mut().zip(bias).for_each(|(v, b)| *v = (*v + b).max(0.0)),
-            _ => row.iter_mut().zip(bias).for_each(|(v, b)| *v = act.apply(*v + b)),
-        };
-        let z = &mut z[..rows * cols];
-        if self.par(z.len())
-            || (self.threads > 1
-                && z.len() >= PAR_MIN_LEN / 8
-                && matches!(act, Activation::Tanh | Activation::Logistic))
-        {
-            let rows_per_chunk = (PAR_CHUNK / cols).max(1);
-            z.par_chunks_mut(rows_per_chunk * cols).for_each(|chunk| chunk.chunks_mut(cols).for_each(kernel));
-        } else {
-            z.chunks_mut(cols).for_each(kernel);
-        }
+        timed(Kernel::BiasAct, || {
+            let bias = &bias[..cols];
+            let kernel = |row: &mut [f32]| match act {
+                // Monomorphic loops so the compiler vectorises the cheap activations.
+                Activation::Identity => row.iter_mut().zip(bias).for_each(|(v, b)| *v += b),
+                Activation::Relu => row.iter_mut().zip(bias).for_each(|(v, b)| *v = (*v + b).max(0.0)),
+                _ => row.iter_mut().zip(bias).for_each(|(v, b)| *v = act.apply(*v + b)),
+            };
+            let min_len = match act {
+                Activation::Tanh | Activation::Logistic => PAR_MIN_CHEAP / 8,
+                _ => PAR_MIN_CHEAP,
+            };
+            let z = SendPtr(z[..rows * cols].as_mut_ptr());
+            self.for_ranges(rows, (min_len / cols.max(1)).max(2), &|r| {
+                // SAFETY: row ranges are disjoint and inside `z` (sliced above).
+                let z = unsafe { sub_mut(z, &(r.start * cols..r.end * cols)) };
+                z.chunks_exact_mut(cols).for_each(kernel);
+            });
+        })
     }
 
     fn act_backward(&self, a: &Vec<f32>, delta: &mut Vec<f32>, len: usize, act: Activation) {
-        // One monomorphic, branch-free loop per activation so that it vectorises (a data-dependent
-        // branch on the ReLU mask mispredicts about half the time).
-        fn run(d: &mut [f32], a: &[f32], act: Activation) {
-            match act {
-                Activation::Identity => {}
-                Activation::Relu => d.iter_mut().zip(a).for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
-                Activation::Logistic => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= a * (1.0 - a)),
-                Activation::Tanh => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a),
+        timed(Kernel::ActBackward, || {
+            // One monomorphic, branch-free loop per activation so that it vectorises (a data-dependent
+            // branch on the ReLU mask mispredicts about half the time).
+            fn run(d: &mut [f32], a: &[f32], act: Activation) {
+                match act {
+                    Activation::Identity => {}
+                    Activation::Relu => d.iter_mut().zip(a).for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
+                    Activation::Logistic => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= a * (1.0 - a)),
+                    Activation::Tanh => d.iter_mut().zip(a).for_each(|(d, &a)| *d *= 1.0 - a * a),
+                }
             }
-        }
-        if act == Activation::Identity {
-            return;
-        }
-        let (a, delta) = (&a[..len], &mut delta[..len]);
-        if self.par(len) {
-            delta.par_chunks_mut(PAR_CHUNK).zip(a.par_chunks(PAR_CHUNK)).for_each(|(d, a)| run(d, a, act));
-        } else {
-            run(delta, a, act);
-        }
+            if act == Activation::Identity {
+                return;
+            }
+            let (a, delta) = (&a[..len], SendPtr(delta[..len].as_mut_ptr()));
+            self.for_ranges(len, PAR_MIN_CHEAP, &|r| {
+                // SAFETY: disjoint ranges inside `delta` (sliced above).
+                run(unsafe { sub_mut(delta, &r) }, &a[r], act)
+            });
+        })
     }
 
     fn softmax_xent(
@@ -421,27 +549,29 @@ impl Backend for CpuBackend {
         grad: &mut Vec<f32>,
         loss: &mut Vec<f32>,
     ) {
-        let mut total = 0.0f64;
-        for ((zr, gr), &y) in
-            z[..rows * cols].chunks(cols).zip(grad[..rows * cols].chunks_mut(cols)).zip(&labels[..rows])
-        {
-            let max = zr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0f32;
-            for (g, &v) in gr.iter_mut().zip(zr) {
-                let e = (v - max).exp();
-                *g = e;
-                sum += e;
+        timed(Kernel::Loss, || {
+            let (z, g) = (&z[..rows * cols], &mut grad[..rows * cols]);
+            // Three passes so that the exponentials run as one vectorised loop over the whole
+            // batch (rows are only `cols` wide): shift each row by its max, exponentiate, then
+            // normalise and take the loss.
+            for (zr, gr) in z.chunks(cols).zip(g.chunks_mut(cols)) {
+                let max = zr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                gr.iter_mut().zip(zr).for_each(|(g, &v)| *g = v - max);
             }
-            let inv = 1.0 / sum;
-            for g in gr.iter_mut() {
-                *g *= inv * scale;
+            exp_in_place(g);
+            let mut total = 0.0f64;
+            for ((zr, gr), &y) in z.chunks(cols).zip(g.chunks_mut(cols)).zip(&labels[..rows]) {
+                let max = zr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let sum: f32 = gr.iter().sum();
+                let inv = scale / sum;
+                gr.iter_mut().for_each(|g| *g *= inv);
+                let y = y as usize;
+                gr[y] -= scale;
+                // -log softmax(z)[y] = log(sum) - (z_y - max), exact even where p_y underflows.
+                total += f64::from(sum.ln() - (zr[y] - max));
             }
-            let y = y as usize;
-            gr[y] -= scale;
-            // -log softmax(z)[y] = log(sum) - (z_y - max), exact even where p_y underflows.
-            total += f64::from(sum.ln() - (zr[y] - max));
-        }
-        loss[0] += total as f32;
+            loss[0] += total as f32;
+        })
     }
 
     fn logistic_xent(
@@ -453,15 +583,17 @@ impl Backend for CpuBackend {
         grad: &mut Vec<f32>,
         loss: &mut Vec<f32>,
     ) {
-        let mut total = 0.0f64;
-        for ((&zr, g), &y) in z[..rows].iter().zip(&mut grad[..rows]).zip(&labels[..rows]) {
-            let y = y as f32;
-            *g = scale * (logistic(zr) - y);
-            // -[y log p + (1 - y) log(1 - p)] = softplus(z) - y z, computed stably.
-            let softplus = zr.max(0.0) + (-zr.abs()).exp().ln_1p();
-            total += f64::from(softplus - y * zr);
-        }
-        loss[0] += total as f32;
+        timed(Kernel::Loss, || {
+            let mut total = 0.0f64;
+            for ((&zr, g), &y) in z[..rows].iter().zip(&mut grad[..rows]).zip(&labels[..rows]) {
+                let y = y as f32;
+                *g = scale * (logistic(zr) - y);
+                // -[y log p + (1 - y) log(1 - p)] = softplus(z) - y z, computed stably.
+                let softplus = zr.max(0.0) + (-zr.abs()).exp().ln_1p();
+                total += f64::from(softplus - y * zr);
+            }
+            loss[0] += total as f32;
+        })
     }
 
     fn squared_error(
@@ -474,37 +606,56 @@ impl Backend for CpuBackend {
         grad: &mut Vec<f32>,
         loss: &mut Vec<f32>,
     ) {
-        let len = rows * cols;
-        let mut total = 0.0f64;
-        for ((&p, &t), g) in pred[..len].iter().zip(&target[..len]).zip(&mut grad[..len]) {
-            let d = p - t;
-            *g = scale * d;
-            total += f64::from(d) * f64::from(d);
-        }
-        loss[0] += (total / (2.0 * cols as f64)) as f32;
+        timed(Kernel::Loss, || {
+            let len = rows * cols;
+            let mut total = 0.0f64;
+            for ((&p, &t), g) in pred[..len].iter().zip(&target[..len]).zip(&mut grad[..len]) {
+                let d = p - t;
+                *g = scale * d;
+                total += f64::from(d) * f64::from(d);
+            }
+            loss[0] += (total / (2.0 * cols as f64)) as f32;
+        })
     }
 
     fn col_sums(&self, m: &Vec<f32>, rows: usize, cols: usize, alpha: f32, out: &mut Vec<f32>) {
-        let out = &mut out[..cols];
-        out.fill(0.0);
-        for row in m[..rows * cols].chunks(cols) {
-            out.iter_mut().zip(row).for_each(|(o, v)| *o += v);
-        }
-        out.iter_mut().for_each(|o| *o *= alpha);
+        timed(Kernel::ColSums, || {
+            let m = &m[..rows * cols];
+            let out = SendPtr(out[..cols].as_mut_ptr());
+            // Fixed column blocks, each summed row by row: the same order for any thread count.
+            let blocks = cols.div_ceil(COL_SUMS_BLOCK);
+            let block = |b: usize| {
+                let c = b * COL_SUMS_BLOCK..((b + 1) * COL_SUMS_BLOCK).min(cols);
+                // SAFETY: column blocks are disjoint and inside `out` (sliced above).
+                let out = unsafe { sub_mut(out, &c) };
+                out.fill(0.0);
+                for row in m.chunks_exact(cols) {
+                    out.iter_mut().zip(&row[c.clone()]).for_each(|(o, v)| *o += v);
+                }
+                out.iter_mut().for_each(|o| *o *= alpha);
+            };
+            if self.threads > 1 && rows * cols >= PAR_MIN_CHEAP / 2 && blocks > 1 {
+                self.team.run(blocks, &block);
+            } else {
+                (0..blocks).for_each(block);
+            }
+        })
     }
 
     fn sum_squares(&self, x: &Vec<f32>, len: usize, scale: f32, loss: &mut Vec<f32>) {
-        // Eight f32 lanes (vectorised), widened to f64 once per lane: accurate and fixed-order.
-        let mut lanes = [0.0f32; 8];
-        let chunks = x[..len].chunks_exact(8);
-        let rest: f64 = chunks.remainder().iter().map(|&v| f64::from(v * v)).sum();
-        for c in chunks {
-            for (l, &v) in lanes.iter_mut().zip(c) {
-                *l += v * v;
+        timed(Kernel::SumSquares, || {
+            // Eight f32 lanes (vectorised), widened to f64 once per lane: accurate and fixed-order.
+            let mut lanes = [0.0f32; 8];
+            let chunks = x[..len].chunks_exact(8);
+            let rest: f64 = chunks.remainder().iter().map(|&v| f64::from(v * v)).sum();
+            for c in chunks {
+                for (l, &v) in lanes.iter_mut().zip(c) {
+                    *l += v * v;
+                }
             }
-        }
-        let total: f64 = lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + rest;
-        loss[0] += (f64::from(scale) * total) as f32;
+            let total: f64 = lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + rest;
+            loss[0] += (f64::from(scale) * total) as f32;
+        })
     }
 
     fn adam(
@@ -516,36 +667,38 @@ impl Backend for CpuBackend {
         len: usize,
         step: AdamStep,
     ) {
-        let AdamStep { lr, beta_1, beta_2, epsilon } = step;
-        let kernel = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
-            // Zipped iterators (no bounds checks) so the update vectorises.
-            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let mi = beta_1 * *m + (1.0 - beta_1) * g;
-                let vi = beta_2 * *v + (1.0 - beta_2) * g * g;
-                *m = mi;
-                *v = vi;
-                *p -= lr * mi / (vi.sqrt() + epsilon);
-            }
-        };
-        let (p, g, m, v) = (&mut param[..len], &grad[..len], &mut m[..len], &mut v[..len]);
-        if self.par(len) {
-            p.par_chunks_mut(PAR_CHUNK)
-                .zip(g.par_chunks(PAR_CHUNK))
-                .zip(m.par_chunks_mut(PAR_CHUNK))
-                .zip(v.par_chunks_mut(PAR_CHUNK))
-                .for_each(|(((p, g), m), v)| kernel(p, g, m, v));
-        } else {
-            kernel(p, g, m, v);
-        }
+        timed(Kernel::Optimizer, || {
+            let AdamStep { lr, beta_1, beta_2, epsilon } = step;
+            let kernel = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
+                // Zipped iterators (no bounds checks) so the update vectorises.
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    let mi = beta_1 * *m + (1.0 - beta_1) * g;
+                    let vi = beta_2 * *v + (1.0 - beta_2) * g * g;
+                    *m = mi;
+                    *v = vi;
+                    *p -= lr * mi / (vi.sqrt() + epsilon);
+                }
+            };
+            let (p, g) = (SendPtr(param[..len].as_mut_ptr()), &grad[..len]);
+            let (m, v) = (SendPtr(m[..len].as_mut_ptr()), SendPtr(v[..len].as_mut_ptr()));
+            self.for_ranges(len, PAR_MIN_ADAM, &|r| {
+                // SAFETY: disjoint ranges inside `param`, `m` and `v` (sliced above), which are
+                // distinct buffers.
+                let (p, m, v) = unsafe { (sub_mut(p, &r), sub_mut(m, &r), sub_mut(v, &r)) };
+                kernel(p, &g[r], m, v)
+            });
+        })
     }
 
     fn sgd(&self, param: &mut Vec<f32>, grad: &Vec<f32>, velocity: &mut Vec<f32>, len: usize, step: SgdStep) {
-        let SgdStep { lr, momentum, nesterov } = step;
-        for ((p, &g), vel) in param[..len].iter_mut().zip(&grad[..len]).zip(&mut velocity[..len]) {
-            let v = momentum * *vel - lr * g;
-            *vel = v;
-            *p += if nesterov { momentum * v - lr * g } else { v };
-        }
+        timed(Kernel::Optimizer, || {
+            let SgdStep { lr, momentum, nesterov } = step;
+            for ((p, &g), vel) in param[..len].iter_mut().zip(&grad[..len]).zip(&mut velocity[..len]) {
+                let v = momentum * *vel - lr * g;
+                *vel = v;
+                *p += if nesterov { momentum * v - lr * g } else { v };
+            }
+        })
     }
 }
 
@@ -594,10 +747,10 @@ mod tests {
                 let lhs = if ta == Trans::No { &a } else { &at };
                 let rhs = if tb == Trans::No { &b } else { &bt };
                 let mut serial = vec![0.5f32; m * n];
-                sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut serial, false);
+                sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut serial, None);
                 let mut parallel = vec![0.5f32; m * n];
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-                pool.install(|| sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut parallel, true));
+                let team = Team::new(3);
+                sgemm_blocked(m, n, k, 2.0, lhs, ta, rhs, tb, 1.0, &mut parallel, Some(&team));
                 assert_eq!(serial, parallel, "{ta:?} {tb:?}: thread count changed the bits");
                 for i in 0..m {
                     for j in 0..n {
@@ -607,6 +760,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn team_runs_every_task_once_and_kernels_match_one_thread() {
+        use std::sync::atomic::AtomicUsize;
+        let team = Team::new(2);
+        for tasks in [0, 1, 2, 3, 17, 1000] {
+            let hits: Vec<AtomicUsize> = (0..tasks).map(|_| AtomicUsize::new(0)).collect();
+            for _ in 0..50 {
+                team.run(tasks, &|i| {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                });
+            }
+            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 50), "{tasks} tasks");
+        }
+        // Every kernel with a parallel path, on sizes above the thresholds.
+        let (one, three) = (CpuBackend::new(1), CpuBackend::new(3));
+        let (rows, cols) = (300, 70);
+        let len = rows * cols;
+        let x: Vec<f32> = (0..len).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01).collect();
+        let order: Vec<u32> = (0..rows as u32).rev().collect();
+        let run = |be: &CpuBackend| {
+            let mut g = vec![0.0; len];
+            be.gather_rows(&x, cols, &order, 0..rows, &mut g);
+            let mut z = g.clone();
+            be.bias_act(&mut z, rows, cols, &x[..cols].to_vec(), Activation::Tanh);
+            let mut d = x.clone();
+            be.act_backward(&z, &mut d, len, Activation::Relu);
+            let mut s = vec![0.0; cols];
+            be.col_sums(&d, rows, cols, 0.5, &mut s);
+            let (mut p, mut m, mut v) = (x.clone(), vec![0.1; len], vec![0.2; len]);
+            let step = AdamStep { lr: 1e-2, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8 };
+            be.adam(&mut p, &d, &mut m, &mut v, len, step);
+            let mut f = vec![1.0; len];
+            be.fill(&mut f, len, 2.0);
+            [g, z, d, s, p, m, v, f]
+        };
+        assert_eq!(run(&one), run(&three));
+    }
+
+    #[test]
+    fn vectorised_exp_matches_the_library() {
+        let mut worst = 0.0f64;
+        for i in -2_000_000..=100_000 {
+            let x = i as f32 * 4.3e-5;
+            let (got, want) = (f64::from(exp_f32(x)), f64::from(x).exp());
+            worst = worst.max((got - want).abs() / want);
+        }
+        assert!(worst < 5e-7, "relative error {worst}");
+        assert!(exp_f32(f32::NAN).is_nan());
+        assert!(exp_f32(-1e4) >= 0.0 && exp_f32(-1e4) < 1e-37);
+        assert!(exp_f32(1e4).is_finite());
     }
 
     #[test]
