@@ -9,7 +9,7 @@
 //!   every tensor's name, dtype, shape and bytes);
 //! - every numeric array of the state (ndarray data, numeric vectors of 8+ entries) is a typed
 //!   tensor (`F64`, `I64` or `U64`) of raw little-endian data. States are written with
-//!   [`serde_f64`](oxlearn_core::serde_f64), so NaN and infinities survive: in the JSON as the
+//!   [`serde_f64`], so NaN and infinities survive: in the JSON as the
 //!   strings `"NaN"`, `"inf"`, `"-inf"`, in an `F64` tensor as themselves.
 //!
 //! Loading checks, in order: the container (sizes and offsets within the file, by safetensors),
