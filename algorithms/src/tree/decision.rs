@@ -60,6 +60,10 @@ pub(crate) fn check_rows(n: usize) -> Result<()> {
 /// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters (or ones the linfa backend
 /// lacks), the shared validation errors for bad input. NaN in `X` is not supported.
 ///
+/// As scikit-learn, which converts `X` to `float32`, the tree splits and predicts on feature
+/// values rounded to `f32` (so features must be distinguishable at `f32` precision; centre
+/// large-offset features such as timestamps first).
+///
 /// ```
 /// use oxlearn_algorithms::{DecisionTreeClassifier, TreeCriterion};
 /// use oxlearn_core::prelude::*;
@@ -279,6 +283,9 @@ impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedDecisionTreeClassifier<
 ///
 /// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters, the shared validation
 /// errors for bad input.
+///
+/// Feature values are rounded to `f32` for splitting and predicting, as scikit-learn's trees
+/// (the target stays `f64`).
 ///
 /// ```
 /// use oxlearn_algorithms::DecisionTreeRegressor;

@@ -7,8 +7,10 @@
 //! (linfa-trees rescans every presorted feature in full at every node, which grows as n^2).
 //! Splits are exact, as scikit-learn's `BestSplitter`: the best threshold of each candidate
 //! feature, at the midpoint between consecutive distinct values, features visited in a random
-//! order (the seed) so ties go to the first feature found. Fitted trees are flat arrays of nodes
-//! ([`Tree`]), serialisable with serde.
+//! order (the seed) so ties go to the first feature found. As scikit-learn's (which convert `X`
+//! to `float32`), the trees split and route samples on feature values rounded to `f32`. Fitted
+//! trees are flat arrays of nodes ([`Tree`]), serialisable with serde; prediction walks several
+//! rows down each tree at once over compact 16-byte nodes, one cache-sized block of rows at a time.
 //!
 //! [`DecisionTreeClassifier`] can also grow its tree with linfa-trees ([`TreeBackend::Linfa`]).
 //!
