@@ -1,6 +1,7 @@
 //! Hyper-parameter search: GridSearchCV over a frame pipeline (ColumnTransformer + random
-//! forest) on the breast-cancer data, parameters addressed per step, candidates x folds in
-//! parallel on rayon, `cv_results` as a polars DataFrame.
+//! forest) on the breast-cancer data, parameters addressed per step (the model's and the
+//! preprocessing's: `prep__num__strategy`), candidates x folds in parallel on rayon,
+//! `cv_results` as a polars DataFrame.
 //!
 //! `cargo run --release --example grid_search -- --bench [rows] [parquet]` times a RandomForest
 //! grid and a LogisticRegression grid on the first `rows` rows (default 20000) of
@@ -40,6 +41,9 @@ fn demo() -> Result<(), Box<dyn Error>> {
     let search = GridSearchCV::new(pipe)
         .param("model__max_depth", [None, Some(4)])
         .param("model__min_samples_leaf", [1, 5])
+        // Preprocessing is searchable too: the "num" part's imputer (this data has no nulls, so
+        // both strategies score the same here).
+        .param("prep__num__strategy", ["median", "mean"])
         .cv(StratifiedKFold::new(3).seed(0))
         .scoring("accuracy")
         .n_jobs(2)
