@@ -6,7 +6,8 @@
 //! - iterative solvers (logistic regression, coordinate descent, linear SVC, SVC, k-means);
 //! - searches ([`GridSearchCV`](crate::pipeline::GridSearchCV) /
 //!   [`RandomizedSearchCV`](crate::pipeline::RandomizedSearchCV): one event per candidate x fold
-//!   fit, `total` = all fits);
+//!   fit, `total` = all fits) and [`cross_validate_with`](crate::pipeline::cross_validate_with)
+//!   (one event per fold, through `CvOptions::callback`);
 //! - forests, where the forest reports a callback event per tree.
 //!
 //! Each event moves the bar to its `iteration` (never backwards, so events arriving out of order

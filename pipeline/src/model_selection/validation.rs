@@ -172,6 +172,11 @@ pub struct CvOptions {
     pub groups: Option<Vec<i64>>,
     /// Also score each fold's training set (default false).
     pub return_train_score: bool,
+    /// Watches the folds: called after each fold's fit and scoring (from the thread that ran
+    /// it) with `estimator` = `"cross_validate"`, `iteration` = folds done so far, `total` = the
+    /// number of folds and the fold's first test score as metric `"test_score"`. The return
+    /// value is ignored.
+    pub callback: oxlearn_core::Callback,
 }
 
 /// What [`cross_validate`] returns: per fold, the scores of each scorer and the timings.
@@ -304,6 +309,7 @@ pub fn cross_validate_with(
     let folds = cv.split(problem.n_samples(), Some(&problem.y), opts.groups.as_deref())?;
     let concurrent = folds.len() > 1 && effective_n_jobs(opts.n_jobs) > 1;
     let est = task_estimator(est, &[], concurrent)?;
+    let (done, started) = (std::sync::atomic::AtomicUsize::new(0), Instant::now());
     let results: Vec<TaskResult> = with_n_jobs(opts.n_jobs, || {
         folds
             .par_iter()
@@ -312,6 +318,17 @@ pub fn cross_validate_with(
                 let _span = tracing::debug_span!("cv_fold", fold = i).entered();
                 let r = run_task(&problem, &*est, fold, &scorers, opts.return_train_score);
                 tracing::debug!(fold = i, ok = r.is_ok(), "fold done");
+                if let Ok(t) = &r {
+                    let metrics = [("test_score", t.test.first().copied().unwrap_or(f64::NAN))];
+                    opts.callback.report(&oxlearn_core::Progress {
+                        estimator: "cross_validate",
+                        iteration: done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                        total: Some(folds.len()),
+                        loss: None,
+                        metrics: &metrics,
+                        elapsed: started.elapsed(),
+                    });
+                }
                 r
             })
             .collect::<Result<Vec<_>>>()

@@ -238,3 +238,28 @@ fn search_callback_sees_every_fit() {
         assert_eq!((name, it, total, metric), ("RandomizedSearchCV", i + 1, Some(12), Some("test_score")));
     }
 }
+
+/// `cross_validate_with` reports each fold to `CvOptions::callback`.
+#[test]
+fn cross_validate_callback_sees_every_fold() {
+    let iris = oxlearn_datasets::iris();
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&n);
+    let cb = oxlearn_core::Callback::new(move |p: &oxlearn_core::Progress<'_>| {
+        assert_eq!((p.estimator, p.total), ("cross_validate", Some(5)));
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::ops::ControlFlow::Continue(())
+    });
+    let opts = CvOptions { n_jobs: Some(2), callback: cb, ..CvOptions::default() };
+    let y = labels(&iris.y.to_vec());
+    let r = cross_validate_with(
+        &LogisticRegression::default(),
+        CvData::xy(&iris.x, y),
+        &StratifiedKFold::new(5),
+        &["accuracy"],
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(r.test_scores[0].len(), 5);
+    assert_eq!(n.load(std::sync::atomic::Ordering::Relaxed), 5);
+}
