@@ -3,7 +3,7 @@
 //! refitted on all the data, results as a polars DataFrame.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ndarray::Array2;
@@ -52,8 +52,11 @@ macro_rules! settings_setters {
     ($name:literal) => {
         /// Watches the search: called after each candidate x fold fit, from the thread that ran
         /// it, with `iteration` = fits done so far (1-based, in completion order), `total` = all
-        /// fits, and the fit's first test score as metric `"test_score"`. The return value is
-        /// ignored (a search is not stopped early). Estimators inside keep their own callbacks.
+        /// fits, and the fit's first test score as metric `"test_score"`. Returning
+        /// `ControlFlow::Break(())` stops the search: fits not yet started are skipped, their
+        /// scores are NaN (so a candidate missing a fold never wins), and the refit (if any) uses
+        /// the best complete candidate; with none complete there is no refit. Estimators inside
+        /// keep their own callbacks.
         pub fn callback(mut self, callback: Callback) -> Self {
             self.settings.callback = callback;
             self
@@ -478,17 +481,20 @@ fn run_search(
     let ests: Vec<Box<dyn DynEstimator>> =
         candidates.iter().map(|c| task_estimator(est, c, concurrent)).collect::<Result<_>>()?;
     tracing::info!(candidates = candidates.len(), folds = k, fits = tasks.len(), "search");
-    let (done, started) = (AtomicUsize::new(0), Instant::now());
-    let results: Vec<TaskResult> = with_n_jobs(s.n_jobs, || {
+    let (done, started, stop) = (AtomicUsize::new(0), Instant::now(), AtomicBool::new(false));
+    let results: Vec<Option<TaskResult>> = with_n_jobs(s.n_jobs, || {
         tasks
             .par_iter()
             .map(|&(c, f)| {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
                 let _span = tracing::debug_span!("search_fit", candidate = c, fold = f).entered();
                 let r = run_task(&problem, &*ests[c], &folds[f], &scorers, s.return_train_score);
                 tracing::debug!(candidate = c, fold = f, ok = r.is_ok(), "candidate fold done");
                 if let Ok(t) = &r {
                     let metrics = [("test_score", t.test.first().copied().unwrap_or(f64::NAN))];
-                    s.callback.report(&Progress {
+                    let stop_requested = s.callback.report(&Progress {
                         estimator: name,
                         iteration: done.fetch_add(1, Ordering::Relaxed) + 1,
                         total: Some(tasks.len()),
@@ -496,12 +502,30 @@ fn run_search(
                         metrics: &metrics,
                         elapsed: started.elapsed(),
                     });
+                    if stop_requested {
+                        tracing::info!(done = done.load(Ordering::Relaxed), "search stopped by its callback");
+                        stop.store(true, Ordering::Relaxed);
+                    }
                 }
-                r
+                r.map(Some)
             })
             .collect::<Result<Vec<_>>>()
     })??;
     let n_s = scorers.len();
+    // Fits skipped after the callback stopped the search score NaN.
+    let ran: Vec<bool> = results.iter().map(Option::is_some).collect();
+    let complete = |c: usize| (0..k).all(|f| ran[c * k + f]);
+    let results: Vec<TaskResult> = results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| TaskResult {
+                test: vec![f64::NAN; n_s],
+                train: None,
+                fit_time: f64::NAN,
+                score_time: f64::NAN,
+            })
+        })
+        .collect();
     let per = |c: usize, get: &dyn Fn(&TaskResult) -> Vec<f64>| -> Vec<Vec<f64>> {
         (0..n_s).map(|si| (0..k).map(|f| get(&results[c * k + f])[si]).collect()).collect()
     };
@@ -519,8 +543,8 @@ fn run_search(
             Some(b) if means[b] >= means[i] => Some(b),
             _ => Some(i),
         })
-        .unwrap_or(0);
-    let (best_estimator, refit_time) = if s.refit {
+        .unwrap_or_else(|| (0..candidates.len()).find(|&c| complete(c)).unwrap_or(0));
+    let (best_estimator, refit_time) = if s.refit && complete(best_index) {
         let t0 = Instant::now();
         // The refit has the pool to itself: let the estimator use its own parallelism.
         let best = task_estimator(est, &candidates[best_index], false)?;

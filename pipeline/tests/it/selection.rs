@@ -263,3 +263,37 @@ fn cross_validate_callback_sees_every_fold() {
     assert_eq!(r.test_scores[0].len(), 5);
     assert_eq!(n.load(std::sync::atomic::Ordering::Relaxed), 5);
 }
+
+/// A search callback that breaks stops the search: later fits are skipped (NaN scores), the
+/// refit uses the best complete candidate.
+#[test]
+fn search_callback_can_stop_the_search() {
+    let iris = oxlearn_datasets::iris();
+    let cb = oxlearn_core::Callback::new(|p: &oxlearn_core::Progress<'_>| {
+        if p.iteration >= 3 { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
+    });
+    // One thread: fits run in order, so exactly the first candidate's 3 folds run.
+    let search = GridSearchCV::new(LogisticRegression::default())
+        .param("C", [0.1, 1.0, 10.0])
+        .cv(StratifiedKFold::new(3))
+        .n_jobs(1)
+        .callback(cb)
+        .fit(&iris.x, labels(&iris.y.to_vec()))
+        .unwrap();
+    let means = search.mean_test_scores();
+    assert!(means[0] > 0.8, "{means:?}");
+    assert!(means[1].is_nan() && means[2].is_nan(), "{means:?}");
+    assert_eq!(search.best_index(), 0);
+    assert!(search.best_estimator().is_some());
+    // Stopped before any candidate completed: no refit.
+    let cb = oxlearn_core::Callback::new(|_: &oxlearn_core::Progress<'_>| std::ops::ControlFlow::Break(()));
+    let search = GridSearchCV::new(LogisticRegression::default())
+        .param("C", [0.1, 1.0])
+        .cv(StratifiedKFold::new(3))
+        .n_jobs(1)
+        .callback(cb)
+        .fit(&iris.x, labels(&iris.y.to_vec()))
+        .unwrap();
+    assert!(search.mean_test_scores().iter().all(|m| m.is_nan()));
+    assert!(search.best_estimator().is_none());
+}
