@@ -115,9 +115,10 @@ impl LogisticRegression {
         self.solver = v;
         self
     }
-    /// Threads for the loss and gradient passes (default `None`: the current rayon pool).
-    pub fn n_jobs(mut self, v: Option<usize>) -> Self {
-        self.n_jobs = v;
+    /// Threads for the loss and gradient passes (default: the current rayon pool), as the other
+    /// estimators' `n_jobs(n)`.
+    pub fn n_jobs(mut self, n: usize) -> Self {
+        self.n_jobs = Some(n);
         self
     }
     /// A callback that sees every iteration and may stop the fit.

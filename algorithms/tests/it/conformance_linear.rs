@@ -24,6 +24,6 @@ oxlearn_core::check_estimator!(elastic_net_linfa, ElasticNet::default().alpha(0.
 oxlearn_core::check_estimator!(logistic_regression, LogisticRegression::default(),
     invalid: [LogisticRegression::default().c(0.0), LogisticRegression::default().c(-1.0), LogisticRegression::default().c(f64::NAN),
               LogisticRegression::default().l1_ratio(0.5), LogisticRegression::default().tol(-1.0),
-              LogisticRegression::default().solver(Solver::Cholesky), LogisticRegression::default().n_jobs(Some(0))]);
+              LogisticRegression::default().solver(Solver::Cholesky), LogisticRegression::default().n_jobs(0)]);
 oxlearn_core::check_estimator!(logistic_regression_linfa, LogisticRegression::default().solver(Solver::Linfa),
     invalid: [LogisticRegression::default().solver(Solver::Linfa).c(0.0), LogisticRegression::default().solver(Solver::Linfa).tol(0.0)]);

@@ -101,7 +101,7 @@ fn wide_and_collinear_designs() {
 #[test]
 fn results_do_not_depend_on_threads_or_layout() {
     let (x, y) = classification(5000, 12, 4, 5);
-    let fit = |n_jobs| LogisticRegression::default().n_jobs(Some(n_jobs)).fit(&x, &y).unwrap();
+    let fit = |n_jobs| LogisticRegression::default().n_jobs(n_jobs).fit(&x, &y).unwrap();
     let (one, two) = (fit(1), fit(2));
     assert_eq!(one.coef(), two.coef());
     assert_eq!(one.n_iter(), two.n_iter());
