@@ -153,9 +153,10 @@ impl NumLookup {
     fn get(&self, x: f64, miss: u32) -> u32 {
         match self {
             NumLookup::Table { lo, table } => {
-                if x.fract() == 0.0 && x.abs() < 1e15 {
-                    let i = (x as i64).wrapping_sub(*lo) as u64;
-                    match table.get(i as usize) {
+                // `x as i64` saturates (NaN gives 0); the round trip keeps only exact integers.
+                let i = x as i64;
+                if i as f64 == x {
+                    match table.get(i.wrapping_sub(*lo) as u64 as usize) {
                         Some(&k) if k != u32::MAX => k,
                         _ => miss,
                     }

@@ -49,7 +49,10 @@ pub(crate) fn chunk_stats(c: &[f64], m: usize) -> Vec<NumStats> {
     if a.n.iter().any(|&n| n > 0.0) {
         for row in c.chunks_exact(m) {
             for (((&x, &mu), q), cc) in row.iter().zip(&mean).zip(&mut q).zip(&mut corr) {
-                let d = if x.is_nan() { 0.0 } else { x - mu };
+                // Branch-free: a NaN's deviation is masked to +0.0 (a branch here mispredicts on
+                // randomly missing values and keeps the loop scalar).
+                let keep = u64::from(!x.is_nan()).wrapping_neg();
+                let d = f64::from_bits((x - mu).to_bits() & keep);
                 *q += d * d;
                 *cc += d;
             }
@@ -277,9 +280,21 @@ pub(crate) fn num_key(x: f64) -> u64 {
 
 /// Counts of the distinct non-NaN values of one column chunk.
 pub(crate) fn count_values<'a>(values: impl Iterator<Item = &'a f64>, counts: &mut FxMap<u64, u64>) {
+    // Small non-negative integers (the usual category codes) are counted in a table, the rest
+    // through the hash. `x as i64` saturates (NaN gives 0), so the round trip test is exact.
+    const SMALL: usize = 1024;
+    let mut small = [0u64; SMALL];
     for &x in values {
-        if !x.is_nan() {
+        let i = x as i64;
+        if i as f64 == x && (0..SMALL as i64).contains(&i) {
+            small[i as usize] += 1;
+        } else if !x.is_nan() {
             *counts.entry(num_key(x)).or_insert(0) += 1;
+        }
+    }
+    for (i, &c) in small.iter().enumerate() {
+        if c > 0 {
+            *counts.entry(num_key(i as f64)).or_insert(0) += c;
         }
     }
 }
