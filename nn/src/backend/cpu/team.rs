@@ -17,7 +17,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 /// How long an idle helper spins before parking.
-const SPIN: Duration = Duration::from_micros(300);
+const SPIN: Duration = Duration::from_micros(100);
 
 /// A job as the helpers see it: a borrowed closure, alive until every claimed task is done.
 type Job<'a> = &'a (dyn Fn(usize) + Sync);
@@ -160,7 +160,14 @@ fn helper(sh: &Shared) {
             }
             std::hint::spin_loop();
             spins += 1;
-            if spins.is_multiple_of(256) && idle_since.elapsed() > SPIN {
+            if !spins.is_multiple_of(256) {
+                continue;
+            }
+            if idle_since.elapsed() <= SPIN {
+                // Polite spinning: let a thread that shares this core (the caller, on a loaded
+                // machine) run; returns at once on an otherwise idle core.
+                thread::yield_now();
+            } else {
                 // Park; the caller unparks after publishing when `sleeping` is set. Checking the
                 // state again after announcing avoids a lost wake-up.
                 sh.sleeping.fetch_add(1, Ordering::SeqCst);
