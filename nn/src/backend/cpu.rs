@@ -1,6 +1,6 @@
 //! The CPU backend: f32 kernels over host vectors, GEMM from the `gemm` crate, and a team of
-//! spinning helper threads ([`team`]) for the GEMM blocks and the elementwise kernels that are
-//! large enough to pay for it.
+//! spinning helper threads (the private `team` module) for the GEMM blocks and the elementwise
+//! kernels that are large enough to pay for it.
 
 mod team;
 
