@@ -12,15 +12,16 @@
 //! | `RobustScaler(quantile_range, ..)` | [`RobustScaler`] |
 //! | `Normalizer(norm)` | [`Normalizer`] |
 //! | `SimpleImputer(strategy, fill_value, add_indicator)` | [`SimpleImputer`] |
-//! | `OneHotEncoder(categories, drop, handle_unknown, min_frequency, max_categories)` | [`OneHotEncoder`] (dense) |
+//! | `OneHotEncoder(categories, drop, handle_unknown, min_frequency, max_categories)` | [`OneHotEncoder`] (dense; CSR through [`FittedOneHotEncoder::transform_sparse`]) |
 //! | `OrdinalEncoder(unknown_value, encoded_missing_value)` | [`OrdinalEncoder`] |
 //! | `LabelEncoder()` | [`LabelEncoder`] |
 //! | `PolynomialFeatures(degree, interaction_only, include_bias)` | [`PolynomialFeatures`] |
 //! | `KBinsDiscretizer(n_bins, encode, strategy)` | [`KBinsDiscretizer`] |
 //! | `FunctionTransformer(func, inverse_func)` | [`FunctionTransformer`] (a closure) |
-//! | `ColumnTransformer(transformers, remainder)` | [`ColumnTransformer`] |
+//! | `ColumnTransformer(transformers, remainder)` | [`ColumnTransformer`] (dense, or [`CsrMatrix`] through `transform_frame_sparse`) |
 //!
-//! Every matrix transformer implements oxlearn-core's [`Transformer`](oxlearn_core::Transformer)
+//! Every matrix transformer, and the [`ColumnTransformer`] (over a matrix's columns `x0, x1, ..`,
+//! selected with [`Columns::indices`]), implements oxlearn-core's [`Transformer`](oxlearn_core::Transformer)
 //! (typestate `fit` returning a fitted type, `Result` everywhere, serde, `feature_names_out`) and
 //! is registered in the conformance suite. On a DataFrame, each works through a [`Step`]:
 //! numeric columns become `f64` with nulls as NaN, string / categorical columns stay strings
@@ -46,8 +47,11 @@
 //! ```
 //!
 //! ## Parallelism
-//! Column statistics run in parallel over columns (each column in fixed row chunks merged in
-//! order), transforms in parallel over fixed row chunks and over the parts of a
+//! On a row-major matrix, the column statistics of a fit come from one parallel sweep over fixed
+//! row chunks (merged in order, with the validator's finiteness check fused in), and transforms
+//! write straight into the output in parallel over fixed row chunks. On frames, column
+//! statistics run in parallel over columns (each column in the same fixed row chunks, so a matrix
+//! and a frame give bit-identical statistics), transforms in parallel over fixed row chunks and over the parts of a
 //! [`ColumnTransformer`]; nothing depends on the thread count, so results are bit-identical to
 //! a single-threaded run. `n_jobs` on [`ColumnTransformer`] and [`FeatureJob`] sizes the pool.
 //!
