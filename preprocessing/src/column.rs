@@ -732,20 +732,9 @@ impl Estimator for ColumnTransformer {
         self.check_parts()
     }
 
+    /// The inherent [`ColumnTransformer::set_param`]: its own parameters and `<part>__<param>`.
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
-        match name {
-            "remainder" => {
-                self.remainder = match value.as_str(name)? {
-                    "drop" => Remainder::Drop,
-                    "passthrough" => Remainder::Passthrough,
-                    o => return Err(Error::invalid_param(name, format!("unknown value {o:?}"))),
-                }
-            }
-            "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
-            "verbose_feature_names_out" => self.verbose_feature_names_out = value.as_bool(name)?,
-            _ => return Err(Error::invalid_param(name, format!("ColumnTransformer has no parameter {name:?}"))),
-        }
-        Ok(())
+        ColumnTransformer::set_param(self, name, value)
     }
 }
 

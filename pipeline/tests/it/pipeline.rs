@@ -112,6 +112,21 @@ fn set_param_reaches_column_transformer_parts() {
     assert!(e.to_string().contains("no part \"nope\""), "{e}");
 }
 
+/// The same names reach a ColumnTransformer held as a boxed dynamic estimator.
+#[test]
+fn column_transformer_set_param_through_the_dyn_layer() {
+    let mut dynamic: Box<dyn DynEstimator> = Box::new(prep());
+    dynamic.set_param("num__with_mean", &ParamValue::Bool(false)).unwrap();
+    dynamic.set_param("remainder", &ParamValue::Str("passthrough".into())).unwrap();
+    let mut direct = prep();
+    direct.set_param("num__with_mean", &ParamValue::Bool(false)).unwrap();
+    direct.set_param("remainder", &ParamValue::Str("passthrough".into())).unwrap();
+    let set = dynamic.as_any().downcast_ref::<ColumnTransformer>().unwrap();
+    assert_eq!(format!("{set:?}"), format!("{direct:?}"));
+    let e = dynamic.set_param("nope__x", &ParamValue::Int(1)).unwrap_err();
+    assert!(e.to_string().contains("no part \"nope\""), "{e}");
+}
+
 /// A search over preprocessing parameters of a frame pipeline.
 #[test]
 fn grid_search_tunes_the_column_transformer() {
