@@ -16,9 +16,9 @@
 //! python3 ../shared/bench/compare.py target/gs-sk.jsonl target/gs-ox.jsonl
 //! ```
 
+use oxlearn::core::parallel::with_n_jobs;
 use std::error::Error;
 use std::time::Instant;
-use oxlearn::core::parallel::with_n_jobs;
 
 use oxlearn::pipeline::{
     CrossValidator, CvData, CvOptions, GridSearchCV, Pipeline, StratifiedKFold, cross_validate_with,

@@ -437,6 +437,11 @@ impl<L: ClassLabel> Fitted for FittedLinearSVC<L> {
     fn n_features_in(&self) -> usize {
         self.coef.ncols()
     }
+    /// Shape only: the predictions check finiteness fused with the product.
+    fn check_x<'a>(&self, x: ArrayView2<'a, f64>) -> Result<ArrayView2<'a, f64>> {
+        oxlearn_core::validate::check_predict_shape(Self::NAME, self.coef.ncols(), x)?;
+        Ok(x)
+    }
 }
 
 impl<L: ClassLabel> FittedClassifier<L> for FittedLinearSVC<L> {
@@ -461,7 +466,11 @@ impl<L: ClassLabel> FittedClassifier<L> for FittedLinearSVC<L> {
         })
     }
 
+    /// `X Wᵀ + b` in one row-parallel pass, with the finiteness check fused in (see
+    /// [`crate::linalg::check_finite_via`]).
     fn decision_function_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        Ok(x.dot(&self.coef.t()) + &self.intercept)
+        let z = crate::linalg::matmul_rows(x, self.coef.t(), Some(self.intercept.view()));
+        crate::linalg::check_finite_via(x, z.column(0))?;
+        Ok(z)
     }
 }
