@@ -2,8 +2,11 @@
 //! kit's Parquet files, times each case as the Python side does, prints JSON lines.
 //!
 //! ```text
-//! oxlearn-bench --data target/bench-data --threads 2 --reps 3 [--only CASE]...
+//! oxlearn-bench --data target/bench-data --threads 2 --reps 3 [--only CASE]... [--backend linfa]
 //! ```
+//! `--backend linfa` times the estimators' linfa backend (set through the estimator's `solver` /
+//! `backend` / `svd_solver` parameter) and marks the rows `extra.variant = "linfa"`; cases without
+//! a linfa backend print an error row.
 //! Without `--only`, every case runs in its own child process (as the Python side does), so each
 //! `peak_rss_mb` covers one case.
 
@@ -18,10 +21,11 @@ struct Args {
     threads: usize,
     reps: usize,
     only: Vec<String>,
+    backend: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { data: PathBuf::from("target/bench-data"), threads: 2, reps: 3, only: vec![] };
+    let mut args = Args { data: PathBuf::from("target/bench-data"), threads: 2, reps: 3, only: vec![], backend: None };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value"));
@@ -30,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => args.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
             "--reps" => args.reps = value()?.parse().map_err(|e| format!("--reps: {e}"))?,
             "--only" => args.only.push(value()?),
+            "--backend" => args.backend = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -252,8 +257,24 @@ fn score(out: &Output, y: Option<&Array1<f64>>, metric: &str) -> Option<f64> {
     }
 }
 
-fn run_case(case: &Case, data: &BenchData, reps: usize) -> Result<CaseResult, String> {
+/// The case's estimator, switched to `backend` through the first of its `solver` / `backend` /
+/// `svd_solver` parameters that accepts the name.
+fn make_estimator(case: &Case, backend: Option<&str>) -> Result<Box<dyn DynEstimator>, String> {
+    let mut est = (case.make)();
+    if let Some(b) = backend {
+        let value = oxlearn::core::ParamValue::Str(b.to_string());
+        if !["solver", "backend", "svd_solver"].iter().any(|p| est.set_param(p, &value).is_ok()) {
+            return Err(format!("{} has no {b:?} backend", case.name));
+        }
+    }
+    Ok(est)
+}
+
+fn run_case(case: &Case, data: &BenchData, reps: usize, backend: Option<&str>) -> Result<CaseResult, String> {
     let mut r = CaseResult { metric: Some(case.metric), ..Default::default() };
+    if let Some(b) = backend {
+        r.extra.insert("variant".into(), serde_json::json!(b));
+    }
     let (x_fit, y_fit, x_pred, y_pred) = match &case.task {
         Task::Slice { fit_rows, query, .. } => {
             let (a, b) = query.unwrap_or((0, *fit_rows));
@@ -271,7 +292,7 @@ fn run_case(case: &Case, data: &BenchData, reps: usize) -> Result<CaseResult, St
     r.n_rows = x_fit.nrows();
     let mut predict_cpu_s = Vec::new();
     for rep in 0..reps {
-        let est = (case.make)();
+        let est = make_estimator(case, backend)?;
         let target = match (&case.task, classify, &y_labels, &y_fit) {
             (Task::Transform | Task::Cluster, ..) => TargetView::None,
             (_, true, Some(l), _) => TargetView::Labels(l.view()),
@@ -316,6 +337,7 @@ fn main() {
             let status = std::process::Command::new(&exe)
                 .args(["--data", &args.data.to_string_lossy(), "--threads", &args.threads.to_string()])
                 .args(["--reps", &args.reps.to_string(), "--only", case.name])
+                .args(args.backend.iter().flat_map(|b| ["--backend", b.as_str()]))
                 .env("OXLEARN_BENCH_CHILD", "1")
                 .status();
             if let Err(e) = status {
@@ -329,7 +351,7 @@ fn main() {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build().expect("thread pool");
     for case in all.iter().filter(|c| args.only.iter().any(|o| o == c.name)) {
-        if let Task::Own(f) = case.task {
+        if let (Task::Own(f), None) = (&case.task, &args.backend) {
             let rows = load(&args.data, case.data).and_then(|data| pool.install(|| f(&data, args.reps, args.threads)));
             match rows {
                 Ok(rows) => rows.into_iter().for_each(|(d, r)| print_case(case.name, &d, args.threads, args.reps, r)),
@@ -337,12 +359,21 @@ fn main() {
             }
             continue;
         }
-        let result = load(&args.data, case.data).and_then(|data| pool.install(|| run_case(case, &data, args.reps)));
+        let backend = args.backend.as_deref();
+        let result = match case.task {
+            Task::Own(_) => Err(format!("{} has no {:?} backend", case.name, backend.unwrap_or_default())),
+            _ => {
+                load(&args.data, case.data).and_then(|data| pool.install(|| run_case(case, &data, args.reps, backend)))
+            }
+        };
         match result {
             Ok(r) => print_case(case.name, &data_label(case), args.threads, args.reps, r),
             Err(e) => {
                 let mut extra = serde_json::Map::new();
                 extra.insert("error".into(), serde_json::json!(e));
+                if let Some(b) = backend {
+                    extra.insert("variant".into(), serde_json::json!(b));
+                }
                 eprintln!("{}: {e}", case.name);
                 print_case(
                     case.name,
