@@ -669,16 +669,7 @@ impl FittedOneHotEncoder {
             .map(|((((col, cats), layout), name), &offset)| -> Result<Vec<u32>> {
                 let mut codes = vec![NO_OUTPUT; col.len()];
                 cats.codes(col, |i, k, label| {
-                    let target = match k {
-                        Some(k) => layout.out[k],
-                        None => match self.handle_unknown {
-                            HandleUnknown::Error => {
-                                return Err(Error::UnknownCategory { column: name.clone(), category: label() });
-                            }
-                            HandleUnknown::Ignore => None,
-                            HandleUnknown::InfrequentIfExist => layout.infrequent_out,
-                        },
-                    };
+                    let target = self.output_of(layout, k, name, label)?;
                     if let Some(t) = target {
                         codes[i] = (offset + t) as u32;
                     }
@@ -690,6 +681,25 @@ impl FittedOneHotEncoder {
             .collect()
     }
 
+    /// The output column of a value with category index `k` (`None` for an unseen value), after
+    /// `handle_unknown`: `Ok(None)` writes nothing (all zeros).
+    fn output_of(
+        &self,
+        layout: &Layout,
+        k: Option<usize>,
+        name: &str,
+        label: &dyn Fn() -> String,
+    ) -> Result<Option<usize>> {
+        match k {
+            Some(k) => Ok(layout.out[k]),
+            None => match self.handle_unknown {
+                HandleUnknown::Error => Err(Error::UnknownCategory { column: name.to_string(), category: label() }),
+                HandleUnknown::Ignore => Ok(None),
+                HandleUnknown::InfrequentIfExist => Ok(layout.infrequent_out),
+            },
+        }
+    }
+
     pub(crate) fn transform_cols(&self, cols: &[Col], names: &[String]) -> Result<Vec<Col>> {
         let per_col: Vec<Vec<Col>> = cols
             .par_iter()
@@ -699,16 +709,7 @@ impl FittedOneHotEncoder {
             .map(|(((col, cats), layout), name)| -> Result<Vec<Col>> {
                 let mut outs = vec![vec![0.0; col.len()]; layout.suffixes.len()];
                 cats.codes(col, |i, k, label| {
-                    let target = match k {
-                        Some(k) => layout.out[k],
-                        None => match self.handle_unknown {
-                            HandleUnknown::Error => {
-                                return Err(Error::UnknownCategory { column: name.clone(), category: label() });
-                            }
-                            HandleUnknown::Ignore => None,
-                            HandleUnknown::InfrequentIfExist => layout.infrequent_out,
-                        },
-                    };
+                    let target = self.output_of(layout, k, name, label)?;
                     if let Some(t) = target {
                         outs[t][i] = 1.0;
                     }

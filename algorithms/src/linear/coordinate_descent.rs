@@ -541,24 +541,33 @@ impl CdProblem<'_> {
                     active = self.screen(&mut w, &mut r, &xta, dual_norm, gap, &norms, &mut excluded);
                 }
             }
-            let metrics = [("duality_gap", gap)];
-            let progress = Progress {
-                estimator,
-                iteration: it + 1,
-                total: Some(max_iter),
-                loss: None,
-                metrics: &metrics,
-                elapsed: start.elapsed(),
-            };
-            if callback.report(&progress) {
-                stop = true;
-            }
+            stop |= report_epoch(callback, estimator, it, max_iter, gap, start);
             if stop {
                 break;
             }
         }
         CdResult { coef: Array1::from(w), n_iter, gap, converged }
     }
+}
+
+/// Reports epoch `it` (0-based) with its duality gap to the callback; `true` when it asks to stop.
+fn report_epoch(
+    callback: &Callback,
+    estimator: &'static str,
+    it: usize,
+    max_iter: usize,
+    gap: f64,
+    start: Instant,
+) -> bool {
+    let metrics = [("duality_gap", gap)];
+    callback.report(&Progress {
+        estimator,
+        iteration: it + 1,
+        total: Some(max_iter),
+        loss: None,
+        metrics: &metrics,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// The elastic-net problem on the Gram matrix (scikit-learn's `enet_coordinate_descent_gram`):
@@ -649,18 +658,7 @@ impl GramProblem<'_> {
                     stop = true;
                 }
             }
-            let metrics = [("duality_gap", gap)];
-            let progress = Progress {
-                estimator,
-                iteration: it + 1,
-                total: Some(max_iter),
-                loss: None,
-                metrics: &metrics,
-                elapsed: start.elapsed(),
-            };
-            if callback.report(&progress) {
-                stop = true;
-            }
+            stop |= report_epoch(callback, estimator, it, max_iter, gap, start);
             if stop {
                 break;
             }
