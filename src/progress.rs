@@ -8,7 +8,10 @@
 //!   [`RandomizedSearchCV`](crate::pipeline::RandomizedSearchCV): one event per candidate x fold
 //!   fit, `total` = all fits) and [`cross_validate_with`](crate::pipeline::cross_validate_with)
 //!   (one event per fold, through `CvOptions::callback`);
-//! - forests, where the forest reports a callback event per tree.
+//! - forests, where the forest reports a callback event per tree;
+//! - streaming feature jobs ([`FeatureJob::callback`](crate::preprocessing::FeatureJob::callback):
+//!   one event per wave of chunks, `iteration` = chunks done; the total is unknown while
+//!   streaming, so the bar shows a count).
 //!
 //! Each event moves the bar to its `iteration` (never backwards, so events arriving out of order
 //! from parallel workers are fine), sets its length from `total` when known, and shows the

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oxlearn_core::parallel::with_n_jobs;
-use oxlearn_core::{Error, Result};
+use oxlearn_core::{Callback, Error, Progress, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -239,7 +239,9 @@ pub struct JobReport {
 ///
 /// Settings: `input` (a path, or a `*` pattern in the file name, `.csv` or `.parquet`),
 /// `output` (a `.parquet` path), `chunk_rows` (default [`DEFAULT_CHUNK_ROWS`]), `n_jobs`
-/// (default 1). The output has one `Float64` column per
+/// (default 1), `callback` (told after each wave of chunks, with `rows` written so far; a
+/// callback that breaks stops the job after that wave, and the output file then holds the rows
+/// transformed so far). The output has one `Float64` column per
 /// [`feature_names_out`](FittedColumnTransformer::feature_names_out) entry, rows in input order,
 /// and equals the in-memory `transform_frame` of the concatenated input. See the
 /// [module docs](self) for the memory bound.
@@ -266,12 +268,20 @@ pub struct FeatureJob<'a> {
     output: Option<PathBuf>,
     chunk_rows: usize,
     n_jobs: usize,
+    callback: Callback,
 }
 
 impl<'a> FeatureJob<'a> {
     /// A job for this fitted transformer.
     pub fn new(fitted: &'a FittedColumnTransformer) -> Self {
-        FeatureJob { fitted, input: None, output: None, chunk_rows: DEFAULT_CHUNK_ROWS, n_jobs: 1 }
+        FeatureJob {
+            fitted,
+            input: None,
+            output: None,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            n_jobs: 1,
+            callback: Callback::none(),
+        }
     }
     /// Input file or pattern.
     pub fn input(mut self, pattern: impl Into<String>) -> Self {
@@ -291,6 +301,12 @@ impl<'a> FeatureJob<'a> {
     /// Chunks transformed in parallel (default 1).
     pub fn n_jobs(mut self, n: usize) -> Self {
         self.n_jobs = n;
+        self
+    }
+    /// Watches the job (one report per wave of chunks; the `iteration` is the number of chunks
+    /// done, the metric `rows` the rows written); a callback that breaks stops the job.
+    pub fn callback(mut self, callback: Callback) -> Self {
+        self.callback = callback;
         self
     }
 
@@ -335,6 +351,7 @@ impl<'a> FeatureJob<'a> {
         // with the number of chunks.
         let mut pending: Vec<DataFrame> = Vec::new();
         let mut pending_rows = 0;
+        let start = std::time::Instant::now();
         loop {
             let mut wave = Vec::with_capacity(self.n_jobs);
             while wave.len() < self.n_jobs {
@@ -360,7 +377,18 @@ impl<'a> FeatureJob<'a> {
                 write_row_group(writer, output, &mut pending)?;
                 pending_rows = 0;
             }
-            tracing::debug!(rows = report.rows, "feature job progress");
+            let metrics = [("rows", report.rows as f64)];
+            let progress = Progress {
+                estimator: "FeatureJob",
+                iteration: report.chunks,
+                total: None,
+                loss: None,
+                metrics: &metrics,
+                elapsed: start.elapsed(),
+            };
+            if self.callback.report(&progress) {
+                break;
+            }
         }
         if pending_rows > 0 {
             write_row_group(writer, output, &mut pending)?;

@@ -125,6 +125,47 @@ fn streaming_fit_matches_in_memory_fit() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The callback sees every wave (chunks and rows so far), and breaking stops the job with the
+/// rows written so far in a valid output file.
+#[test]
+fn feature_job_reports_progress_and_can_stop() {
+    use std::ops::ControlFlow;
+    use std::sync::{Arc, Mutex};
+    let dir = temp_dir("progress");
+    let csv = dir.join("data.csv");
+    write_csv(&csv, 1000, 3);
+    let fitted = prep().fit_frame(&read_csv(&csv)).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let out = dir.join("all.parquet");
+    let job = FeatureJob::new(&fitted).input(csv.to_str().unwrap()).output(&out).chunk_rows(100).n_jobs(2);
+    let report = job
+        .callback(oxlearn_core::Callback::new(move |p: &oxlearn_core::Progress<'_>| {
+            log.lock().unwrap().push((p.iteration, p.metrics[0].1 as usize));
+            ControlFlow::Continue(())
+        }))
+        .run()
+        .unwrap();
+    assert_eq!((report.rows, report.chunks), (1000, 10));
+    assert_eq!(*seen.lock().unwrap(), (1..=5).map(|w| (2 * w, 200 * w)).collect::<Vec<_>>());
+
+    let stopped = dir.join("stopped.parquet");
+    let report = FeatureJob::new(&fitted)
+        .input(csv.to_str().unwrap())
+        .output(&stopped)
+        .chunk_rows(100)
+        .callback(oxlearn_core::Callback::new(|p: &oxlearn_core::Progress<'_>| {
+            if p.iteration >= 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        }))
+        .run()
+        .unwrap();
+    assert_eq!((report.rows, report.chunks), (300, 3));
+    let full = frame_matrix(&read_parquet(&out));
+    let part = frame_matrix(&read_parquet(&stopped));
+    assert_eq!(part, full.slice(ndarray::s![..300, ..]).to_owned());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn feature_job_errors_are_typed() {
     let dir = temp_dir("errs");
