@@ -626,23 +626,28 @@ fn finish_outputs(output: OutputLoss, mut a: ndarray::ArrayViewMut2<'_, f64>) {
     }
 }
 
-/// The network's outputs (probabilities for classifiers) in f64 on the CPU, block by block.
+/// The network's outputs (probabilities for classifiers) in f64 on the CPU, block by block:
+/// blocks of [`PREDICT_BLOCK`] rows run in parallel, each block's GEMMs on one thread (a single
+/// block parallelises inside its GEMMs instead). The gemm crate splits work over output rows and
+/// columns, never over the inner dimension, so every row's result is the same whichever way it is
+/// computed.
 fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    use rayon::prelude::*;
     let n_jobs = state.config.n_jobs;
     let threads = effective_n_jobs(n_jobs);
     with_n_jobs(n_jobs, || {
         let n_out = *state.units.last().expect("layers");
         let mut out = Array2::zeros((x.nrows(), n_out));
-        let layers = state.coefs.len();
         let coefs: Vec<_> = state.coefs.iter().map(|c| c.as_standard_layout()).collect();
-        for start in (0..x.nrows()).step_by(PREDICT_BLOCK) {
-            let end = (start + PREDICT_BLOCK).min(x.nrows());
-            let mut a = x.slice(s![start..end, ..]).as_standard_layout().into_owned();
+        let single_block = x.nrows() <= PREDICT_BLOCK;
+        let block = |(b, o): (usize, &mut [f64])| {
+            let start = b * PREDICT_BLOCK;
+            let rows = o.len() / n_out;
+            let mut a = x.slice(s![start..start + rows, ..]).as_standard_layout().into_owned();
             for (l, coef) in coefs.iter().enumerate() {
                 let (inp, width) = (state.units[l], state.units[l + 1]);
-                let rows = end - start;
                 let mut z = Array2::<f64>::zeros((rows, width));
-                let par = if threads > 1 && rows * inp * width >= 1 << 18 {
+                let par = if single_block && threads > 1 && rows * inp * width >= 1 << 18 {
                     Parallelism::Rayon(threads)
                 } else {
                     Parallelism::None
@@ -657,14 +662,18 @@ fn forward_f64(state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> 
                     par,
                 );
                 z += &state.intercepts[l];
-                if l + 1 < layers {
+                if l + 1 < coefs.len() {
                     let act = state.config.activation;
                     z.mapv_inplace(|v| activate_f64(act, v));
                 }
                 a = z;
             }
             finish_outputs(state.output, a.view_mut());
-            out.slice_mut(s![start..end, ..]).assign(&a);
+            o.copy_from_slice(a.as_slice().expect("standard layout"));
+        };
+        let flat = out.as_slice_mut().expect("fresh standard layout");
+        if n_out > 0 {
+            flat.par_chunks_mut(PREDICT_BLOCK * n_out).enumerate().for_each(block);
         }
         out
     })

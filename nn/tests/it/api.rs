@@ -321,3 +321,23 @@ fn serde_round_trip_keeps_predictions_and_partial_fit_state() {
     back.partial_fit(&x, &y).unwrap();
     assert_eq!(back.loss_curve(), again.loss_curve());
 }
+
+/// CPU prediction over many row blocks (run in parallel) equals prediction of any slice of the
+/// rows, bit for bit, whatever the thread count.
+#[test]
+fn cpu_prediction_is_row_independent_across_blocks() {
+    let (x, y) = three_blobs(300);
+    let model = MlpClassifier::default().hidden_layer_sizes([8]).max_iter(5).seed(0).device(Device::Cpu);
+    let fitted = model.fit(&x, &y).unwrap();
+    // 10 000 rows: three prediction blocks.
+    let big =
+        Array2::from_shape_fn((10_000, x.ncols()), |(i, j)| x[[(i * 7 + j) % x.nrows(), j]] + (i % 13) as f64 * 0.01);
+    let all = fitted.predict_proba(&big).unwrap();
+    for (a, b) in [(0, 1), (1, 4100), (4090, 10_000), (8191, 8193)] {
+        let part = fitted.predict_proba(&big.slice(ndarray::s![a..b, ..])).unwrap();
+        assert_eq!(part, all.slice(ndarray::s![a..b, ..]), "rows {a}..{b}");
+    }
+    let one_thread = fitted.clone();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    assert_eq!(pool.install(|| one_thread.predict_proba(&big).unwrap()), all);
+}
