@@ -334,7 +334,7 @@ fn cpu_prediction_is_row_independent_across_blocks() {
         Array2::from_shape_fn((10_000, x.ncols()), |(i, j)| x[[(i * 7 + j) % x.nrows(), j]] + (i % 13) as f64 * 0.01);
     let all = fitted.predict_proba(&big).unwrap();
     for (a, b) in [(0, 1), (1, 4100), (4090, 10_000), (8191, 8193)] {
-        let part = fitted.predict_proba(&big.slice(ndarray::s![a..b, ..])).unwrap();
+        let part = fitted.predict_proba(big.slice(ndarray::s![a..b, ..])).unwrap();
         assert_eq!(part, all.slice(ndarray::s![a..b, ..]), "rows {a}..{b}");
     }
     let one_thread = fitted.clone();
