@@ -155,16 +155,37 @@ impl NeighborParams {
                 self.n_neighbors
             )));
         }
-        let x = x.as_standard_layout().into_owned();
+        let (x, norms) = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || owned_rows_and_norms(x))?;
         let use_tree = match self.algorithm {
             KnnAlgorithm::KdTree => true,
             KnnAlgorithm::Brute => false,
             KnnAlgorithm::Auto => x.ncols() <= 15 && self.n_neighbors < n / 2,
         };
         let index = if use_tree { Index::KdTree(KdTree::build(x.view(), self.leaf_size)) } else { Index::Brute };
-        let norms = distance::row_norms_sq(x.view());
         Ok(NeighborIndex { x, norms, index, dist: self.dist(), n_jobs: self.n_jobs })
     }
+}
+
+/// A row-major copy of `x` and each row's squared norm, in one pass over row blocks in
+/// parallel (the norms are those of [`distance::row_norms_sq`], bit for bit).
+fn owned_rows_and_norms(x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<f64>) {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1024;
+    let (n, p) = x.dim();
+    let mut owned = Array2::<f64>::zeros((n, p));
+    let mut norms = vec![0.0; n];
+    if p > 0 {
+        let flat = owned.as_slice_mut().expect("fresh standard layout");
+        flat.par_chunks_mut(BLOCK * p).zip(norms.par_chunks_mut(BLOCK)).enumerate().for_each(|(b, (dst, nb))| {
+            let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + nb.len(), ..]);
+            for ((src, d), norm) in rows.rows().into_iter().zip(dst.chunks_exact_mut(p)).zip(nb.iter_mut()) {
+                let mut row = ndarray::ArrayViewMut1::from(d);
+                row.assign(&src);
+                *norm = row.dot(&row);
+            }
+        });
+    }
+    (owned, norms)
 }
 
 /// The stored training rows and their search index.

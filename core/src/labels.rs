@@ -67,14 +67,21 @@ pub struct EncodedLabels<L> {
 impl<L: ClassLabel> EncodedLabels<L> {
     /// Encodes labels (sorted classes, as `numpy.unique`).
     pub fn encode(y: ArrayView1<'_, L>) -> Self {
+        // One map lookup per sample: ids in order of first appearance, then remapped to the
+        // sorted order of the labels.
         let mut map: BTreeMap<&L, usize> = BTreeMap::new();
-        for label in y.iter() {
-            map.entry(label).or_insert(0);
+        let first_seen: Vec<usize> = y
+            .iter()
+            .map(|label| {
+                let next = map.len();
+                *map.entry(label).or_insert(next)
+            })
+            .collect();
+        let mut sorted = vec![0; map.len()];
+        for (rank, &id) in map.values().enumerate() {
+            sorted[id] = rank;
         }
-        for (i, v) in map.values_mut().enumerate() {
-            *v = i;
-        }
-        let encoded = y.mapv(|l| map[&l]);
+        let encoded = first_seen.into_iter().map(|id| sorted[id]).collect();
         let classes = map.keys().map(|l| (*l).clone()).collect();
         EncodedLabels { classes, y: encoded }
     }
