@@ -165,6 +165,20 @@ impl Default for CpuBackend {
     }
 }
 
+/// Row-major (row stride, column stride) of op(A) (`m x k`) and op(B) (`k x n`): stored as
+/// is -> (row length, 1); stored transposed -> (1, stored row length).
+fn op_strides(m: usize, n: usize, k: usize, ta: Trans, tb: Trans) -> ((isize, isize), (isize, isize)) {
+    let a = match ta {
+        Trans::No => (k as isize, 1),
+        Trans::Yes => (1, m as isize),
+    };
+    let b = match tb {
+        Trans::No => (n as isize, 1),
+        Trans::Yes => (1, k as isize),
+    };
+    (a, b)
+}
+
 /// Single-precision GEMM on row-major packed matrices through the `gemm` crate:
 /// `C = alpha op(A) op(B) + beta C`. Public for the GEMM-peak benchmark.
 #[allow(clippy::too_many_arguments)]
@@ -185,16 +199,7 @@ pub fn sgemm(
     if m == 0 || n == 0 {
         return;
     }
-    // Row-major strides of op(A) (m x k): stored (m x k) -> (rs k, cs 1); stored (k x m) and
-    // transposed -> (rs 1, cs m).
-    let (a_rs, a_cs) = match ta {
-        Trans::No => (k as isize, 1),
-        Trans::Yes => (1, m as isize),
-    };
-    let (b_rs, b_cs) = match tb {
-        Trans::No => (n as isize, 1),
-        Trans::Yes => (1, k as isize),
-    };
+    let ((a_rs, a_cs), (b_rs, b_cs)) = op_strides(m, n, k, ta, tb);
     let start = PROFILE.load(Ordering::Relaxed).then(Instant::now);
     // SAFETY: the pointers come from slices at least as long as the strided extents asserted
     // above; `c` is borrowed mutably and cannot alias `a` or `b`.
@@ -270,14 +275,7 @@ fn sgemm_blocked(
     if m == 0 || n == 0 {
         return;
     }
-    let (a_rs, a_cs) = match ta {
-        Trans::No => (k as isize, 1isize),
-        Trans::Yes => (1, m as isize),
-    };
-    let (b_rs, b_cs) = match tb {
-        Trans::No => (n as isize, 1isize),
-        Trans::Yes => (1, k as isize),
-    };
+    let ((a_rs, a_cs), (b_rs, b_cs)) = op_strides(m, n, k, ta, tb);
     // Row blocks keep each block's part of `C` contiguous, so that the elementwise kernels that
     // follow (split into contiguous ranges) touch the rows the same thread wrote; column blocks
     // only for products too short to split by rows.
