@@ -31,6 +31,7 @@
 //!
 //! This crate depends on no linfa, polars or GPU crate.
 
+pub mod alloc;
 pub mod callback;
 pub mod check;
 pub mod dummy;
