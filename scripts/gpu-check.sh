@@ -5,11 +5,14 @@
 #   suite.txt        the backend test suite (CUDA + wgpu on the NVIDIA GPU + CPU)
 #   probe-wgpu.jsonl wgpu GEMM GFLOP/s per kernel (tiled, vec4 4x4, vec4 8x4) on FNN-2's step
 #                    GEMMs and squares, and the cost per dispatch (fnn_gpu_bench --gemm-probe)
+#   probe-cuda.jsonl cuBLAS GFLOP/s (fp32, TF32) on FNN-1's and FNN-2's step GEMMs
 #   torch.jsonl      PyTorch eager FNN-1 / FNN-2 (torch_bench.py --device cuda)
-#   bench-*.jsonl    our FNN-1 / FNN-2 on cuda and wgpu (defaults: fp32, wgpu GEMM auto), then,
+#   bench-*.jsonl    our FNN-1 / FNN-2 on cuda (defaults: fp32, steps replayed as CUDA graphs),
+#                    cuda without graphs (OXLEARN_CUDA_GRAPHS=0) and wgpu (GEMM auto), then,
 #                    time permitting, cuda with TF32 (OXLEARN_CUDA_TF32=1) and wgpu with the
-#                    8x4 kernel (OXLEARN_WGPU_GEMM=8x4) and with the old tiled one
-# Budget: one call of at most ~9 minutes (the optional runs are skipped past 7 minutes).
+#                    8x4 kernel (OXLEARN_WGPU_GEMM=8x4)
+# Budget: one call of about 6 minutes (the optional runs are skipped past GPU_CHECK_OPTIONAL_S,
+# default 300 s; GPU_CHECK_SUITE=0 skips the test suite for a benchmark-only rerun).
 # Usage from the CPU machine: scripts/gpu-build.sh, then through the device tool
 #   run(command="bash scripts/gpu-check.sh", carry=[".gpu-bin", ".gl", "bench-kit"], timeout_s=600)
 set -uo pipefail
@@ -24,12 +27,23 @@ export OXLEARN_REQUIRE_CUDA=1
 chmod +x .gpu-bin/*
 
 # 1. The backend suite (all of nn's integration tests; the GPU ones are backend_suite::*).
-timeout 240 .gpu-bin/nn-it --test-threads 4 > "$OUT/suite.txt" 2>&1
-echo "suite exit $?" >> "$OUT/suite.txt"
-tail -5 "$OUT/suite.txt"
+if [ "${GPU_CHECK_SUITE:-1}" != 0 ]; then
+  timeout 180 .gpu-bin/nn-it --test-threads 8 > "$OUT/suite.txt" 2>&1
+  echo "suite exit $? after ${SECONDS}s" >> "$OUT/suite.txt"
+  grep -E "FAILED|panicked|failed" "$OUT/suite.txt" | head -20
+  tail -4 "$OUT/suite.txt"
+fi
+timeout 60 .gpu-bin/fnn_gpu_bench --cuda-gemm-probe > "$OUT/probe-cuda.jsonl" 2> "$OUT/probe-cuda.err"
+echo "cuda probe exit $? after ${SECONDS}s" >> "$OUT/probe-cuda.err"
+python3 - "$OUT/probe-cuda.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(f'cuBLAS {r["shape"]:12} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} tf32={r["tf32"]:d} {r["gflops"]:9.1f} GFLOP/s {r["seconds_per_call"]*1e6:8.1f} us')
+PY
 
 # 2. The GEMM and dispatch probes (wgpu on the NVIDIA GPU through Vulkan; no data needed).
-timeout 120 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu \
+timeout 90 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu \
   > "$OUT/probe-wgpu.jsonl" 2> "$OUT/probe-wgpu.err"
 echo "probe exit $?" >> "$OUT/probe-wgpu.err"
 python3 - "$OUT/probe-wgpu.jsonl" <<'PY'
@@ -68,11 +82,12 @@ bench() { # name device [VAR=value ...]
   echo "bench $name exit $? after ${SECONDS}s" >> "$OUT/bench-$name.err"
 }
 bench cuda cuda
+bench cuda-eager cuda OXLEARN_CUDA_GRAPHS=0
 bench wgpu wgpu
-# 5. Variants, while time is left (the device call ends at 10 minutes).
-[ "$SECONDS" -lt 420 ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
-[ "$SECONDS" -lt 420 ] && bench wgpu-8x4 wgpu OXLEARN_WGPU_GEMM=8x4
-[ "$SECONDS" -lt 420 ] && bench wgpu-tiled wgpu OXLEARN_WGPU_GEMM=tiled
+# 5. Variants, while time is left.
+OPT=${GPU_CHECK_OPTIONAL_S:-300}
+[ "$SECONDS" -lt "$OPT" ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
+[ "$SECONDS" -lt "$OPT" ] && bench wgpu-8x4 wgpu OXLEARN_WGPU_GEMM=8x4
 python3 - "$OUT"/torch.jsonl "$OUT"/bench-*.jsonl <<'PY'
 import json, sys
 for path in sys.argv[1:]:

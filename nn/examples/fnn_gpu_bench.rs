@@ -20,6 +20,8 @@
 //!   quick). Each timing is the median of 5 repetitions between synchronisations.
 //! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
 //!   recorded + executed, over 4000 dispatches.
+//! - `--cuda-gemm-probe` (feature `cuda`): cuBLAS GFLOP/s, fp32 then TF32, on FNN-1's and
+//!   FNN-2's step GEMMs.
 
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
@@ -116,6 +118,56 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
     Ok(())
 }
 
+/// cuBLAS SGEMM GFLOP/s (fp32, then TF32) on the GEMMs of FNN-1's and FNN-2's steps.
+#[cfg(feature = "cuda")]
+fn cuda_gemm_probe() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use oxlearn_nn::backend::cuda::CudaBackend;
+    let (no, yes) = (Trans::No, Trans::Yes);
+    let shapes = [
+        ("fnn1-fwd0", 256, 256, 64, no, no),
+        ("fnn1-fwd1", 256, 128, 256, no, no),
+        ("fnn1-gw1", 256, 128, 256, yes, no),
+        ("fnn1-delta1", 256, 256, 128, no, yes),
+        ("fnn2-fwd0", 1024, 1024, 256, no, no),
+        ("fnn2-fwd1", 1024, 1024, 1024, no, no),
+        ("fnn2-gw1", 1024, 1024, 1024, yes, no),
+        ("fnn2-gw0", 256, 1024, 1024, yes, no),
+        ("fnn2-delta1", 1024, 1024, 1024, no, yes),
+        ("fnn2-out", 1024, 10, 1024, no, no),
+        ("sq4096", 4096, 4096, 4096, no, no),
+    ];
+    for tf32 in [false, true] {
+        let mut be = CudaBackend::new()?;
+        be.set_allow_tf32(tf32);
+        for (name, m, n, k, ta, tb) in shapes {
+            let a = be.upload(&vec![0.5f32; m * k])?;
+            let b = be.upload(&vec![0.25f32; k * n])?;
+            let mut c = be.zeros(m * n)?;
+            be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
+            be.synchronize()?;
+            let flops = 2.0 * (m * n * k) as f64;
+            let calls = ((2e12 / flops) as usize).clamp(20, 2000);
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                for _ in 0..calls {
+                    be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
+                }
+                be.synchronize()?;
+                times.push(t.elapsed().as_secs_f64() / calls as f64);
+            }
+            let s = median(times).unwrap_or(f64::NAN);
+            let row = serde_json::json!({
+                "suite": "oxlearn", "case": "cuda-gemm-probe", "device": "cuda", "gpu": be.name(),
+                "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes, "tf32": tf32,
+                "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9
+            });
+            println!("{row}");
+        }
+    }
+    Ok(())
+}
+
 fn dispatch_probe(device: Device) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let be = probe_backend(device)?;
     let mut buf = be.zeros(256)?;
@@ -146,6 +198,12 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let process_start = Instant::now();
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    if args.iter().any(|a| a == "--cuda-gemm-probe") {
+        #[cfg(feature = "cuda")]
+        return cuda_gemm_probe();
+        #[cfg(not(feature = "cuda"))]
+        return Err("--cuda-gemm-probe needs the `cuda` feature".into());
+    }
     if args.iter().any(|a| a == "--gemm-probe" || a == "--dispatch-probe") {
         let device = Device::parse(&opt("--device").unwrap_or_else(|| "wgpu".into()))?;
         if args.iter().any(|a| a == "--dispatch-probe") {
@@ -226,7 +284,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 "predict_rows_per_s": x.nrows() as f64 / predict_s,
                 "env": {
                     "OXLEARN_WGPU_GEMM": std::env::var("OXLEARN_WGPU_GEMM").ok(),
-                    "OXLEARN_CUDA_TF32": std::env::var("OXLEARN_CUDA_TF32").ok()
+                    "OXLEARN_CUDA_TF32": std::env::var("OXLEARN_CUDA_TF32").ok(),
+                    "OXLEARN_CUDA_GRAPHS": std::env::var("OXLEARN_CUDA_GRAPHS").ok()
                 },
                 "note": "predict runs on predict_device (a GPU: f32 batches); cold_start_s is from process start and includes reading the raw dump"
             }

@@ -6,7 +6,7 @@ use std::ops::Range;
 use oxlearn_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Activation, AdamStep, Backend, SgdStep, Trans};
+use crate::backend::{Activation, AdamStep, Backend, ReplaySpec, SgdStep, Trans};
 
 /// Parameters (or gradients) on the host: `(coefs, intercepts)`, each row-major f32.
 pub type HostParams = (Vec<Vec<f32>>, Vec<Vec<f32>>);
@@ -227,6 +227,86 @@ impl<B: Backend> Network<B> {
         self.reset_gradients(n);
         self.backward(n);
         self.optimizer_step(opt);
+    }
+
+    /// One epoch over `order[..n_train]` in minibatches of `batch` rows (the last one may be
+    /// shorter): [`Network::train_step`] for each, in order.
+    ///
+    /// On a backend that can replay a recorded step (CUDA graphs, see
+    /// [`Backend::begin_recording`]), the first full batch runs eagerly (it also warms up
+    /// lazily loaded kernels), the step is then recorded once and replayed for the other full
+    /// batches, and a short last batch runs eagerly: the same kernels with the same arguments,
+    /// launched as one unit per step instead of one host call per kernel. The recording is
+    /// made per call, so the buffers it refers to are exactly the ones borrowed here.
+    pub fn train_epoch(
+        &mut self,
+        data: &DeviceData<B>,
+        order: &B::Idx,
+        n_train: usize,
+        batch: usize,
+        opt: &mut Optimizer<B>,
+    ) -> Result<()> {
+        let batch = batch.clamp(1, self.max_batch);
+        let full = n_train / batch;
+        let mut start = 0;
+        // Recording costs about as much as a few eager steps: only worth it for longer epochs.
+        if full >= 8 {
+            self.train_step(data, order, 0..batch, opt);
+            start = batch;
+            if self.record_step(data, order, batch, opt)? {
+                let t = match opt {
+                    Optimizer::Adam { t, .. } => t,
+                    Optimizer::Sgd { .. } => &mut 0,
+                };
+                self.backend.seek_replay(start, *t)?;
+                for _ in 1..full {
+                    self.backend.replay()?;
+                    *t += 1;
+                }
+                start = full * batch;
+            }
+        }
+        while start < n_train {
+            let end = (start + batch).min(n_train);
+            self.train_step(data, order, start..end, opt);
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Records one full-batch step for replay; `false` when the backend does not replay or
+    /// the recording failed (then the caller runs eagerly; the failure is logged).
+    fn record_step(
+        &mut self,
+        data: &DeviceData<B>,
+        order: &B::Idx,
+        batch: usize,
+        opt: &mut Optimizer<B>,
+    ) -> Result<bool> {
+        let adam = match opt {
+            Optimizer::Adam { lr_init, beta_1, beta_2, .. } => Some((*lr_init, *beta_1, *beta_2)),
+            Optimizer::Sgd { .. } => None,
+        };
+        if !self.backend.begin_recording(ReplaySpec { batch, adam })? {
+            return Ok(false);
+        }
+        // The range's start is ignored while recording (the replay cursor replaces it), and so
+        // is Adam's rate; the step count below is restored so the host's `t` stays exact.
+        let saved_t = match opt {
+            Optimizer::Adam { t, .. } => Some(*t),
+            Optimizer::Sgd { .. } => None,
+        };
+        self.train_step(data, order, 0..batch, opt);
+        if let (Optimizer::Adam { t, .. }, Some(saved)) = (&mut *opt, saved_t) {
+            *t = saved;
+        }
+        match self.backend.end_recording() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                tracing::warn!(target: "oxlearn_nn", error = %e, "step recording failed; training eagerly");
+                Ok(false)
+            }
+        }
     }
 
     /// Computes the batch's loss and gradients without updating the parameters (the step

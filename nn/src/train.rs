@@ -304,12 +304,7 @@ fn train_on<B: Backend>(
 
         // One epoch: only index ranges cross to the backend inside this loop.
         net.reset_loss();
-        let mut start = 0;
-        while start < n_train {
-            let end = (start + batch).min(n_train);
-            net.train_step(&data, &order_buf, start..end, &mut opt);
-            start = end;
-        }
+        net.train_epoch(&data, &order_buf, n_train, batch, &mut opt)?;
         let loss = net.read_loss()? / n_train as f64;
 
         state.n_iter += 1;

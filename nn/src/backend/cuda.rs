@@ -2,21 +2,25 @@
 //! kernels (the C source below, compiled once per process) for the fused ops, over device
 //! buffers that stay on the GPU for the whole fit.
 //!
-//! Everything runs on one stream, so no kernel waits for the host: the host only blocks in
-//! [`Backend::download`] / [`Backend::read_scalar`] (once per epoch). The driver, cuBLAS and
+//! Each backend runs on its own stream, so no kernel waits for the host: the host only blocks
+//! in [`Backend::download`] / [`Backend::read_scalar`] (once per epoch). A training step can be
+//! recorded as a CUDA graph and replayed ([`Backend::begin_recording`]): one launch per step
+//! instead of one host call per kernel, which is what bounds small networks. The driver, cuBLAS and
 //! NVRTC are loaded at run time (`cudarc`'s `dynamic-loading`): the crate builds without a
 //! CUDA toolkit, and on a machine without a driver [`CudaContext::get`] (and so
 //! `Device::Cuda`) is an [`Error::Unsupported`] instead of the loader's panic.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use cudarc::cublas::sys::{cublasMath_t, cublasOperation_t, cublasStatus_t};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig};
-use cudarc::driver::{CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
+use cudarc::driver::sys::{CUgraphInstantiate_flags, CUstreamCaptureMode};
+use cudarc::driver::{CudaFunction, CudaGraph, CudaSlice, CudaStream, DevicePtr, LaunchConfig, PushKernelArg};
 use oxlearn_core::{Error, Result};
 
-use super::{Activation, AdamStep, Backend, SgdStep, Trans};
+use super::{Activation, AdamStep, Backend, ReplaySpec, SgdStep, Trans};
 use crate::device::Device;
 
 const KERNELS: &str = r#"
@@ -42,15 +46,21 @@ extern "C" __global__ void fill(float* d, unsigned n, float v) { FOR_EACH(i, n) 
 extern "C" __global__ void scale_copy(const float* s, float* d, unsigned n, float a) {
     FOR_EACH(i, n) d[i] = a * s[i];
 }
+// The replay state (see replay_advance): a recorded step reads its batch start and Adam rate
+// from it; an eager call passes a null pointer and its own values.
+#define START(cur, start) ((cur) ? (unsigned)(cur)[0] : (start))
 extern "C" __global__ void gather_rows(const float* src, const unsigned* order, float* dst,
-                                       unsigned total, unsigned cols, unsigned start) {
+                                       unsigned total, unsigned cols, unsigned start0,
+                                       const double* cur) {
+    unsigned start = START(cur, start0);
     FOR_EACH(i, total) {
         unsigned r = i / cols, c = i - r * cols;
         dst[i] = src[(size_t)order[start + r] * cols + c];
     }
 }
 extern "C" __global__ void gather_idx(const unsigned* src, const unsigned* order, unsigned* dst,
-                                      unsigned n, unsigned start) {
+                                      unsigned n, unsigned start0, const double* cur) {
+    unsigned start = START(cur, start0);
     FOR_EACH(i, n) dst[i] = src[order[start + i]];
 }
 extern "C" __global__ void bias_act(float* z, const float* bias, unsigned total, unsigned cols,
@@ -127,7 +137,8 @@ extern "C" __global__ void col_sums(const float* m, float* out, unsigned rows, u
                           part[threadIdx.x + 192]);
 }
 extern "C" __global__ void adam(float* p, const float* g, float* m, float* v, unsigned n,
-                                float lr, float b1, float b2, float eps) {
+                                float lr0, float b1, float b2, float eps, const double* cur) {
+    float lr = cur ? (float)cur[3] : lr0;
     FOR_EACH(i, n) {
         float gi = g[i];
         float mi = b1 * m[i] + (1.f - b1) * gi;
@@ -145,9 +156,20 @@ extern "C" __global__ void sgd(float* p, const float* g, float* vel, unsigned n,
         p[i] += nesterov ? mom * v - lr * gi : v;
     }
 }
+// The first kernel of a replayed step. State: [start, next start, t, Adam rate]; the rate is
+// computed in double precision like the host's (then rounded to float by the Adam kernel).
+extern "C" __global__ void replay_advance(double* st, unsigned batch, unsigned adam, double lr_init,
+                                          double b1, double b2) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        st[0] = st[1];
+        st[1] += (double)batch;
+        st[2] += 1.0;
+        if (adam) st[3] = lr_init * sqrt(1.0 - pow(b2, st[2])) / (1.0 - pow(b1, st[2]));
+    }
+}
 "#;
 
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 12] = [
     "fill",
     "scale_copy",
     "gather_rows",
@@ -159,13 +181,13 @@ const NAMES: [&str; 11] = [
     "col_sums",
     "adam",
     "sgd",
+    "replay_advance",
 ];
 
-/// The process-wide CUDA state: context, stream, cuBLAS handle and the compiled kernels.
+/// The process-wide CUDA state: the driver context of GPU 0 and the compiled kernels. Each
+/// [`CudaBackend`] adds its own stream and cuBLAS handle.
 pub struct CudaContext {
-    stream: Arc<CudaStream>,
-    /// The cuBLAS handle and whether its math mode currently allows TF32.
-    blas: Mutex<(CudaBlas, bool)>,
+    cu: Arc<cudarc::driver::CudaContext>,
     funcs: Vec<CudaFunction>,
     name: String,
 }
@@ -219,8 +241,11 @@ impl CudaContext {
         let other = |what: &str, e: &dyn std::fmt::Debug| Error::Other(format!("device cuda: {what} failed: {e:?}"));
         let ctx = cudarc::driver::CudaContext::new(0).map_err(|e| other("opening GPU 0", &e))?;
         let name = ctx.name().unwrap_or_else(|_| "CUDA GPU 0".into());
-        let stream = ctx.default_stream();
-        let blas = CudaBlas::new(stream.clone()).map_err(|e| other("cuBLAS init", &e))?;
+        // SAFETY: called before any buffer exists. Every backend keeps its buffers on its own
+        // stream (a buffer is never used on another backend's stream), so cudarc's per-buffer
+        // cross-stream events are not needed; without them, recording a step as a CUDA graph
+        // captures nothing but the step's own kernels.
+        unsafe { ctx.disable_event_tracking() };
         let ptx = cudarc::nvrtc::compile_ptx(KERNELS).map_err(|e| other("NVRTC compile", &e))?;
         let module = ctx.load_module(ptx).map_err(|e| other("loading the kernels", &e))?;
         let funcs = NAMES
@@ -228,7 +253,7 @@ impl CudaContext {
             .map(|n| module.load_function(n))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| other("loading a kernel", &e))?;
-        Ok(CudaContext { stream, blas: Mutex::new((blas, false)), funcs, name })
+        Ok(CudaContext { cu: ctx, funcs, name })
     }
 
     /// The GPU's name.
@@ -244,11 +269,48 @@ impl CudaContext {
 /// errors around 1e-3) are opt-in: [`CudaBackend::set_allow_tf32`], or the environment variable
 /// `OXLEARN_CUDA_TF32=1` read when a backend is created (so fits through the estimators can use
 /// it).
-#[derive(Debug)]
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    blas: CudaBlas,
+    /// cuBLAS's workspace (set explicitly, as graph capture needs); dropped after `blas`.
+    _workspace: CudaSlice<u8>,
     allow_tf32: bool,
+    /// Whether training steps are recorded and replayed as CUDA graphs (the default).
+    step_replay: bool,
+    /// The replay state buffer's device address while a step is being recorded, else 0 (the
+    /// kernels then use their own arguments).
+    recording_cursor: AtomicU64,
+    replay: Mutex<Replay>,
 }
+
+impl std::fmt::Debug for CudaBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CudaBackend")
+            .field("gpu", &self.ctx.name)
+            .field("allow_tf32", &self.allow_tf32)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A recorded step and the device state its replays advance: `[batch start, next start, t,
+/// Adam rate]` (f64).
+#[derive(Default)]
+struct Replay {
+    state: Option<CudaSlice<f64>>,
+    spec: Option<ReplaySpec>,
+    graph: Option<Graph>,
+}
+
+/// A CUDA graph, owned by one backend and only touched under its `replay` lock.
+struct Graph(CudaGraph);
+
+// SAFETY: a CUDA graph may be used from any thread as long as calls on it are serialised
+// (CUDA's graph thread-safety rules); every use goes through `CudaBackend::replay`'s mutex.
+unsafe impl Send for Graph {}
+
+/// cuBLAS's recommended workspace on Hopper.
+const BLAS_WORKSPACE: usize = 32 << 20;
 
 #[derive(Clone, Copy)]
 enum K {
@@ -263,6 +325,7 @@ enum K {
     ColSums,
     Adam,
     Sgd,
+    ReplayAdvance,
 }
 
 fn grid(n: usize) -> LaunchConfig {
@@ -290,7 +353,7 @@ fn act_code(act: Activation) -> u32 {
 
 macro_rules! launch {
     ($self:ident, $k:expr, $cfg:expr, $($arg:expr),* $(,)?) => {{
-        let mut b = $self.ctx.stream.launch_builder(&$self.ctx.funcs[$k as usize]);
+        let mut b = $self.stream.launch_builder(&$self.ctx.funcs[$k as usize]);
         $( b.arg($arg); )*
         // SAFETY: the argument list matches the kernel's C signature, and the buffers are at
         // least as long as the sizes passed (the network sizes everything once).
@@ -301,13 +364,54 @@ macro_rules! launch {
 impl CudaBackend {
     /// A backend on GPU 0 (see [`CudaContext::get`] for the errors).
     pub fn new() -> Result<CudaBackend> {
-        let allow_tf32 = std::env::var("OXLEARN_CUDA_TF32").is_ok_and(|v| v.trim() == "1");
-        Ok(CudaBackend { ctx: CudaContext::get()?, allow_tf32 })
+        let ctx = CudaContext::get()?;
+        let stream = ctx.cu.new_stream().map_err(Self::err)?;
+        let blas = CudaBlas::new(stream.clone()).map_err(Self::err)?;
+        let workspace = stream.alloc_zeros::<u8>(BLAS_WORKSPACE).map_err(Self::err)?;
+        {
+            let (ptr, _sync) = workspace.device_ptr(&stream);
+            // SAFETY: the handle is alive; the workspace outlives it (field order) and is used
+            // only by this handle's calls, all on `stream`.
+            let status = unsafe {
+                cudarc::cublas::sys::cublasSetWorkspace_v2(*blas.handle(), ptr as *mut std::ffi::c_void, BLAS_WORKSPACE)
+            };
+            if status != cublasStatus_t::CUBLAS_STATUS_SUCCESS {
+                return Err(Self::err(status));
+            }
+        }
+        let mut be = CudaBackend {
+            ctx,
+            stream,
+            blas,
+            _workspace: workspace,
+            allow_tf32: false,
+            step_replay: std::env::var("OXLEARN_CUDA_GRAPHS").map_or(true, |v| v.trim() != "0"),
+            recording_cursor: AtomicU64::new(0),
+            replay: Mutex::new(Replay::default()),
+        };
+        be.set_allow_tf32(std::env::var("OXLEARN_CUDA_TF32").is_ok_and(|v| v.trim() == "1"));
+        Ok(be)
     }
 
     /// Lets cuBLAS use TF32 tensor cores for this backend's GEMMs (off by default: fp32).
     pub fn set_allow_tf32(&mut self, allow: bool) {
+        let mode = if allow { cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH } else { cublasMath_t::CUBLAS_DEFAULT_MATH };
+        // SAFETY: the handle is alive and owned by this backend (`&mut self`: no call in flight).
+        let status = unsafe { cudarc::cublas::sys::cublasSetMathMode(*self.blas.handle(), mode) };
+        assert_eq!(status, cublasStatus_t::CUBLAS_STATUS_SUCCESS, "cublasSetMathMode");
         self.allow_tf32 = allow;
+    }
+
+    /// Whether training steps are recorded once and replayed as a CUDA graph (on by default;
+    /// the environment variable `OXLEARN_CUDA_GRAPHS=0`, read when a backend is created, turns
+    /// it off). Replayed steps run the same kernels with the same arguments as eager ones.
+    pub fn set_step_replay(&mut self, on: bool) {
+        self.step_replay = on;
+    }
+
+    /// Whether training steps are replayed as CUDA graphs.
+    pub fn step_replay(&self) -> bool {
+        self.step_replay
     }
 
     /// Whether this backend's GEMMs may use TF32.
@@ -323,6 +427,15 @@ impl CudaBackend {
     fn err(e: impl std::fmt::Debug) -> Error {
         Error::Other(format!("device cuda: {e:?}"))
     }
+
+    /// The replay state's address while recording, else 0 (a null pointer for the kernels).
+    fn cursor(&self) -> u64 {
+        self.recording_cursor.load(Ordering::Relaxed)
+    }
+
+    fn lock_replay(&self) -> std::sync::MutexGuard<'_, Replay> {
+        self.replay.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Backend for CudaBackend {
@@ -334,7 +447,7 @@ impl Backend for CudaBackend {
     }
 
     fn zeros(&self, len: usize) -> Result<CudaSlice<f32>> {
-        self.ctx.stream.alloc_zeros(len.max(1)).map_err(Self::err)
+        self.stream.alloc_zeros(len.max(1)).map_err(Self::err)
     }
 
     fn upload(&self, host: &[f32]) -> Result<CudaSlice<f32>> {
@@ -347,15 +460,15 @@ impl Backend for CudaBackend {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
+        self.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
     }
 
     fn download(&self, src: &CudaSlice<f32>, host: &mut [f32]) -> Result<()> {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx.stream.memcpy_dtoh(&src.slice(..host.len()), host).map_err(Self::err)?;
-        self.ctx.stream.synchronize().map_err(Self::err)
+        self.stream.memcpy_dtoh(&src.slice(..host.len()), host).map_err(Self::err)?;
+        self.stream.synchronize().map_err(Self::err)
     }
 
     fn read_scalar(&self, src: &CudaSlice<f32>) -> Result<f64> {
@@ -365,7 +478,7 @@ impl Backend for CudaBackend {
     }
 
     fn upload_idx(&self, host: &[u32]) -> Result<CudaSlice<u32>> {
-        let mut b = self.ctx.stream.alloc_zeros(host.len().max(1)).map_err(Self::err)?;
+        let mut b = self.stream.alloc_zeros(host.len().max(1)).map_err(Self::err)?;
         self.write_idx(&mut b, host)?;
         Ok(b)
     }
@@ -374,7 +487,7 @@ impl Backend for CudaBackend {
         if host.is_empty() {
             return Ok(());
         }
-        self.ctx.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
+        self.stream.memcpy_htod(host, &mut dst.slice_mut(..host.len())).map_err(Self::err)
     }
 
     fn fill(&self, dst: &mut CudaSlice<f32>, len: usize, value: f32) {
@@ -405,16 +518,16 @@ impl Backend for CudaBackend {
         if total == 0 {
             return;
         }
-        let (t, c, s) = (u(total), u(cols), u(range.start));
-        launch!(self, K::GatherRows, grid(total), src, order, dst, &t, &c, &s);
+        let (t, c, s, cur) = (u(total), u(cols), u(range.start), self.cursor());
+        launch!(self, K::GatherRows, grid(total), src, order, dst, &t, &c, &s, &cur);
     }
 
     fn gather_idx(&self, src: &CudaSlice<u32>, order: &CudaSlice<u32>, range: Range<usize>, dst: &mut CudaSlice<u32>) {
         if range.is_empty() {
             return;
         }
-        let (n, s) = (u(range.len()), u(range.start));
-        launch!(self, K::GatherIdx, grid(range.len()), src, order, dst, &n, &s);
+        let (n, s, cur) = (u(range.len()), u(range.start), self.cursor());
+        launch!(self, K::GatherIdx, grid(range.len()), src, order, dst, &n, &s, &cur);
     }
 
     fn gemm(
@@ -450,23 +563,8 @@ impl Backend for CudaBackend {
             beta,
             ldc: n as i32,
         };
-        let mut blas = self.ctx.blas.lock().unwrap_or_else(|e| e.into_inner());
-        if blas.1 != self.allow_tf32 {
-            // The handle is shared by the process's backends: switch its math mode when this
-            // backend's choice differs from the last GEMM's (under the lock, before the call).
-            let mode = if self.allow_tf32 {
-                cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH
-            } else {
-                cublasMath_t::CUBLAS_DEFAULT_MATH
-            };
-            // SAFETY: the handle is alive (owned by the locked CudaBlas) and only used under
-            // this lock.
-            let status = unsafe { cudarc::cublas::sys::cublasSetMathMode(*blas.0.handle(), mode) };
-            assert_eq!(status, cublasStatus_t::CUBLAS_STATUS_SUCCESS, "cublasSetMathMode");
-            blas.1 = self.allow_tf32;
-        }
         // SAFETY: the operands hold at least m k, k n and m n values (network invariant).
-        unsafe { blas.0.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
+        unsafe { self.blas.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
     }
 
     fn bias_act(&self, z: &mut CudaSlice<f32>, rows: usize, cols: usize, bias: &CudaSlice<f32>, act: Activation) {
@@ -557,7 +655,10 @@ impl Backend for CudaBackend {
         }
         let n = u(len);
         let AdamStep { lr, beta_1, beta_2, epsilon } = step;
-        launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon);
+        // While recording with Adam's schedule, the rate comes from the replay state.
+        let adam_state = self.lock_replay().spec.is_some_and(|s| s.adam.is_some());
+        let cur = if adam_state { self.cursor() } else { 0 };
+        launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon, &cur);
     }
 
     fn sgd(
@@ -577,6 +678,66 @@ impl Backend for CudaBackend {
     }
 
     fn synchronize(&self) -> Result<()> {
-        self.ctx.stream.synchronize().map_err(Self::err)
+        self.stream.synchronize().map_err(Self::err)
+    }
+
+    fn begin_recording(&self, spec: ReplaySpec) -> Result<bool> {
+        if !self.step_replay {
+            return Ok(false);
+        }
+        let mut rep = self.lock_replay();
+        rep.graph = None;
+        rep.spec = None;
+        if rep.state.is_none() {
+            rep.state = Some(self.stream.alloc_zeros::<f64>(4).map_err(Self::err)?);
+        }
+        let state = rep.state.as_mut().expect("allocated above");
+        // Run the advance kernel once outside the capture: the driver loads kernels lazily,
+        // and loading is not allowed while capturing (the caller's eager step warmed the rest).
+        let (batch, adam, (lr, b1, b2)) =
+            (u(spec.batch), u32::from(spec.adam.is_some()), spec.adam.unwrap_or((0.0, 0.0, 0.0)));
+        launch!(self, K::ReplayAdvance, ONE_BLOCK, &mut *state, &batch, &adam, &lr, &b1, &b2);
+        let ptr = state.device_ptr(&self.stream).0;
+        self.stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL).map_err(Self::err)?;
+        launch!(self, K::ReplayAdvance, ONE_BLOCK, &mut *state, &batch, &adam, &lr, &b1, &b2);
+        rep.spec = Some(spec);
+        self.recording_cursor.store(ptr, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    fn end_recording(&self) -> Result<()> {
+        self.recording_cursor.store(0, Ordering::Relaxed);
+        let ended = self.stream.end_capture(CUgraphInstantiate_flags(0));
+        let mut rep = self.lock_replay();
+        match ended {
+            Ok(Some(graph)) => {
+                graph.upload().map_err(Self::err)?;
+                rep.graph = Some(Graph(graph));
+                Ok(())
+            }
+            Ok(None) => {
+                rep.spec = None;
+                Err(Error::Other("device cuda: the step recording captured nothing".into()))
+            }
+            Err(e) => {
+                rep.spec = None;
+                Err(Self::err(e))
+            }
+        }
+    }
+
+    fn seek_replay(&self, cursor: usize, t: u64) -> Result<()> {
+        let mut rep = self.lock_replay();
+        let state = rep.state.as_mut().ok_or_else(|| Error::Other("device cuda: seek before any recording".into()))?;
+        // [start, next start, t, rate]: the next replay's advance moves `next` into `start`.
+        let host = [cursor as f64, cursor as f64, t as f64, 0.0];
+        self.stream.memcpy_htod(&host, state).map_err(Self::err)
+    }
+
+    fn replay(&self) -> Result<()> {
+        let rep = self.lock_replay();
+        let graph =
+            rep.graph.as_ref().ok_or_else(|| Error::Other("device cuda: replay before any recording".into()))?;
+        graph.0.launch().map_err(Self::err)
     }
 }

@@ -135,6 +135,20 @@ pub struct SgdStep {
     pub nesterov: bool,
 }
 
+/// What a replayed training step reads from the device instead of from its arguments (see
+/// [`Backend::begin_recording`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplaySpec {
+    /// Rows per replayed step: each replay gathers `order[cursor..cursor + batch]`, then
+    /// advances the cursor by `batch`.
+    pub batch: usize,
+    /// Adam's schedule `(lr_init, beta_1, beta_2)`: each replay increments the step count `t`
+    /// and updates with `lr_init * sqrt(1 - beta_2^t) / (1 - beta_1^t)` (the value
+    /// [`AdamStep::lr`] carries on the eager path). `None`: the optimizer's scalars are
+    /// recorded as given (SGD, whose rate only changes between epochs).
+    pub adam: Option<(f64, f64, f64)>,
+}
+
 /// The matrix kernels of backpropagation, over device-resident buffers.
 ///
 /// One implementation per device; the network and training loop in this crate are written once
@@ -270,5 +284,45 @@ pub trait Backend: Debug + Send + Sync {
     /// Waits for queued work (a no-op on the CPU).
     fn synchronize(&self) -> Result<()> {
         Ok(())
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Step replay (CUDA graphs): record one training step's kernels once, launch them as one
+    // unit per step. Optional: the defaults say "not supported" and the network runs eagerly.
+    // ----------------------------------------------------------------------------------------
+
+    /// Starts recording the kernels of one training step instead of running them, and returns
+    /// `true`; `false` (the default) when this backend cannot replay, and nothing changes.
+    ///
+    /// While recording, [`Backend::gather_rows`] and [`Backend::gather_idx`] take their first
+    /// row from the replay cursor instead of `range.start` (the range's length still counts),
+    /// and, when `spec.adam` is set, [`Backend::adam`] takes its rate from the replay's step
+    /// count instead of [`AdamStep::lr`]. Every buffer the recorded calls touch must stay alive
+    /// and in place for as long as the recording is replayed.
+    fn begin_recording(&self, spec: ReplaySpec) -> Result<bool> {
+        let _ = spec;
+        Ok(false)
+    }
+
+    /// Ends the recording that [`Backend::begin_recording`] started and prepares its replay
+    /// (replacing an earlier recording). On an error nothing is recorded and the backend runs
+    /// eagerly as before.
+    fn end_recording(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Sets the replay cursor (the first row, in the order buffer, of the next replayed batch)
+    /// and the number of Adam steps taken so far.
+    fn seek_replay(&self, cursor: usize, t: u64) -> Result<()> {
+        let _ = (cursor, t);
+        Ok(())
+    }
+
+    /// Runs the recorded step once (then `cursor += batch`, `t += 1`).
+    fn replay(&self) -> Result<()> {
+        Err(oxlearn_core::Error::Unsupported {
+            estimator: "oxlearn-nn".to_string(),
+            operation: "step replay on a backend that records none",
+        })
     }
 }

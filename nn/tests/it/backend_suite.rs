@@ -374,6 +374,80 @@ pub fn gradients_are_per_step<B: Backend>(be: B) {
     assert!(grads[0].0.concat().iter().any(|&g| g != 0.0));
 }
 
+/// Whole epochs through [`Network::train_epoch`] (which replays a recorded step where the
+/// backend can: CUDA graphs) give the parameters of the plain step-by-step loop, with Adam and
+/// with SGD, over shuffled orders and a short last batch (`make` builds a fresh backend for
+/// each run).
+pub fn epochs_match_steps<B: Backend>(make: impl Fn() -> B) {
+    use oxlearn_nn::network::{HostTargets, Network, Optimizer, OutputLoss};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+    let (units, n, batch) = ([5usize, 16, 12, 3], 100usize, 8usize);
+    let coefs: Vec<Vec<f32>> = units.windows(2).map(|w| rand_vec(&mut rng, w[0] * w[1])).collect();
+    let intercepts: Vec<Vec<f32>> = units[1..].iter().map(|&u| rand_vec(&mut rng, u)).collect();
+    let x = rand_vec(&mut rng, n * units[0]);
+    let labels: Vec<u32> = (0..n as u32).map(|i| i % 3).collect();
+    let orders: Vec<Vec<u32>> = (0..2)
+        .map(|_| {
+            let mut o: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                o.swap(i, rng.gen_range(0..=i));
+            }
+            o
+        })
+        .collect();
+    for adam in [true, false] {
+        let mut params = Vec::new();
+        for by_epoch in [true, false] {
+            let mut net = Network::new(
+                make(),
+                &units,
+                Activation::Relu,
+                OutputLoss::SoftmaxCrossEntropy,
+                1e-3,
+                &coefs,
+                &intercepts,
+                batch,
+            )
+            .unwrap();
+            let data = net.upload_data(&x, HostTargets::Classes(&labels)).unwrap();
+            let mut order = net.backend().upload_idx(&orders[0]).unwrap();
+            let zeros = |net: &Network<B>| -> Vec<B::Buf> {
+                net.param_lens().into_iter().map(|len| net.backend().zeros(len).unwrap()).collect()
+            };
+            let mut opt = if adam {
+                Optimizer::Adam {
+                    m: zeros(&net),
+                    v: zeros(&net),
+                    t: 0,
+                    lr_init: 1e-2,
+                    beta_1: 0.9,
+                    beta_2: 0.999,
+                    epsilon: 1e-8,
+                }
+            } else {
+                Optimizer::Sgd { velocity: zeros(&net), lr: 0.05, momentum: 0.9, nesterov: true }
+            };
+            for epoch_order in &orders {
+                net.backend().write_idx(&mut order, epoch_order).unwrap();
+                if by_epoch {
+                    net.train_epoch(&data, &order, n, batch, &mut opt).unwrap();
+                } else {
+                    for start in (0..n).step_by(batch) {
+                        net.train_step(&data, &order, start..(start + batch).min(n), &mut opt);
+                    }
+                }
+            }
+            if let Optimizer::Adam { t, .. } = &opt {
+                assert_eq!(*t, 2 * n.div_ceil(batch) as u64, "Adam's step count");
+            }
+            params.push(net.read_params().unwrap());
+        }
+        let what = if adam { "Adam" } else { "SGD" };
+        assert_close(&format!("{what}: weights"), &params[0].0.concat(), &params[1].0.concat(), 1e-5);
+        assert_close(&format!("{what}: biases"), &params[0].1.concat(), &params[1].1.concat(), 1e-5);
+    }
+}
+
 /// The suite for one backend: `$be` builds it (and must fail loudly if it cannot).
 macro_rules! backend_suite {
     ($name:ident, $be:expr, $device:expr) => {
@@ -411,6 +485,10 @@ macro_rules! backend_suite {
             #[test]
             fn gradients_per_step() {
                 gradients_are_per_step($be);
+            }
+            #[test]
+            fn epochs() {
+                epochs_match_steps(|| $be);
             }
         }
     };
@@ -543,6 +621,13 @@ mod cuda {
     cuda_test!(long_streams, |be: &CudaBackend| long_streams_stay_ordered(be));
     cuda_test!(training, |_be: &CudaBackend| training_matches_cpu(Device::Cuda));
     cuda_test!(gradients_per_step, |_be: &CudaBackend| gradients_are_per_step(CudaBackend::new().unwrap()));
+    // Replayed steps (CUDA graphs) against eager ones.
+    cuda_test!(epochs, |_be: &CudaBackend| epochs_match_steps(|| CudaBackend::new().unwrap()));
+    cuda_test!(epochs_eager, |_be: &CudaBackend| epochs_match_steps(|| {
+        let mut be = CudaBackend::new().unwrap();
+        be.set_step_replay(false);
+        be
+    }));
     // TF32 is opt-in per backend: after a TF32 backend's GEMM, the shared cuBLAS handle goes back
     // to fp32 for a default backend (the strict tolerances of the GEMM test hold again).
     cuda_test!(tf32_is_opt_in, |be: &CudaBackend| {
