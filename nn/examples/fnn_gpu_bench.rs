@@ -20,6 +20,8 @@
 //!   quick). Each timing is the median of 5 repetitions between synchronisations.
 //! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
 //!   recorded + executed, over 4000 dispatches.
+//! - `--step-probe [--device wgpu|wgpu-any|cuda]`: microseconds per call of each kernel of an
+//!   FNN-1 / FNN-2 training step (same shapes), 300 calls between synchronisations.
 //! - `--cuda-gemm-probe` (feature `cuda`): cuBLAS GFLOP/s, fp32 then TF32, on FNN-1's and
 //!   FNN-2's step GEMMs.
 
@@ -168,6 +170,130 @@ fn cuda_gemm_probe() -> std::result::Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// One kernel call of a training step, over buffers named by index (see [`step_probe`]).
+enum Op {
+    Gemm { m: usize, n: usize, k: usize, a: usize, ta: Trans, b: usize, tb: Trans, c: usize },
+    BiasAct { z: usize, rows: usize, cols: usize, bias: usize },
+    Softmax { z: usize, rows: usize, cols: usize, grad: usize, loss: usize },
+    ColSums { m: usize, rows: usize, cols: usize, out: usize },
+    ActBackward { a: usize, delta: usize, len: usize },
+    Adam { p: usize, g: usize, m: usize, v: usize, len: usize },
+}
+
+/// Runs `op`; its output buffer is taken out of `bufs` for the call (the inputs stay shared).
+fn run_op<B: Backend>(be: &B, bufs: &mut [Option<B::Buf>], labels: &B::Idx, op: &Op) {
+    use oxlearn_nn::backend::{Activation, AdamStep};
+    let out = match *op {
+        Op::Gemm { c, .. } => c,
+        Op::BiasAct { z, .. } => z,
+        Op::Softmax { grad, .. } => grad,
+        Op::ColSums { out, .. } => out,
+        Op::ActBackward { delta, .. } => delta,
+        Op::Adam { p, .. } => p,
+    };
+    let mut dst = bufs[out].take().expect("distinct buffers per op");
+    let get = |i: usize| bufs[i].as_ref().expect("an op reads no buffer it writes");
+    match *op {
+        Op::Gemm { m, n, k, a, ta, b, tb, .. } => be.gemm(m, n, k, 1.0, get(a), ta, get(b), tb, 0.0, &mut dst),
+        Op::BiasAct { rows, cols, bias, .. } => be.bias_act(&mut dst, rows, cols, get(bias), Activation::Relu),
+        Op::Softmax { z, rows, cols, loss, .. } => {
+            let mut l = bufs[loss].take().expect("loss buffer");
+            be.softmax_xent(bufs[z].as_ref().expect("logits"), labels, rows, cols, 1.0, &mut dst, &mut l);
+            bufs[loss] = Some(l);
+        }
+        Op::ColSums { m, rows, cols, .. } => be.col_sums(get(m), rows, cols, 1.0, &mut dst),
+        Op::ActBackward { a, len, .. } => be.act_backward(get(a), &mut dst, len, Activation::Relu),
+        Op::Adam { g, m, v, len, .. } => {
+            let (mut mb, mut vb) = (bufs[m].take().expect("m"), bufs[v].take().expect("v"));
+            let step = AdamStep { lr: 1e-3, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8 };
+            be.adam(&mut dst, bufs[g].as_ref().expect("gradient"), &mut mb, &mut vb, len, step);
+            bufs[m] = Some(mb);
+            bufs[v] = Some(vb);
+        }
+    }
+    bufs[out] = Some(dst);
+}
+
+/// Times each kernel of one FNN-1 / FNN-2 training step (the calls `Network::train_step`
+/// makes, with the same shapes), each repeated between synchronisations: where a step's time
+/// goes. One Adam call stands for the six of a step.
+fn step_probe<B: Backend>(be: &B, label: &str) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let (no, yes) = (Trans::No, Trans::Yes);
+    for (case, units, batch) in
+        [("FNN-1", vec![64usize, 256, 128, 10], 256usize), ("FNN-2", vec![256, 1024, 1024, 10], 1024)]
+    {
+        let layers = units.len() - 1;
+        let mut bufs: Vec<Option<B::Buf>> = Vec::new();
+        let mut buf = |len: usize| -> std::result::Result<usize, Box<dyn std::error::Error>> {
+            bufs.push(Some(be.upload(&vec![0.01f32; len.max(1)])?));
+            Ok(bufs.len() - 1)
+        };
+        let widest = batch * units.iter().max().copied().unwrap_or(1);
+        let (scratch, scratch2, loss) = (buf(widest)?, buf(widest)?, buf(1)?);
+        let mut ops: Vec<(String, Op)> = Vec::new();
+        let a: Vec<usize> = units.iter().map(|&u| buf(batch * u)).collect::<Result<_, _>>()?;
+        for l in 0..layers {
+            let (i, o) = (units[l], units[l + 1]);
+            let (w, bias) = (buf(i * o)?, buf(o)?);
+            ops.push((
+                format!("fwd{l} gemm {batch}x{o}x{i}"),
+                Op::Gemm { m: batch, n: o, k: i, a: a[l], ta: no, b: w, tb: no, c: scratch },
+            ));
+            ops.push((format!("fwd{l} bias_act {batch}x{o}"), Op::BiasAct { z: scratch, rows: batch, cols: o, bias }));
+        }
+        let out = units[layers];
+        ops.push((
+            format!("softmax_xent {batch}x{out}"),
+            Op::Softmax { z: a[layers], rows: batch, cols: out, grad: scratch, loss },
+        ));
+        for l in (0..layers).rev() {
+            let (i, o) = (units[l], units[l + 1]);
+            let (d, w, gw, gb) = (buf(batch * o)?, buf(i * o)?, buf(i * o)?, buf(o)?);
+            ops.push((
+                format!("gw{l} gemm {i}x{o}x{batch} ta"),
+                Op::Gemm { m: i, n: o, k: batch, a: a[l], ta: yes, b: d, tb: no, c: gw },
+            ));
+            ops.push((format!("gb{l} col_sums {batch}x{o}"), Op::ColSums { m: d, rows: batch, cols: o, out: gb }));
+            if l > 0 {
+                ops.push((
+                    format!("delta{l} gemm {batch}x{i}x{o} tb"),
+                    Op::Gemm { m: batch, n: i, k: o, a: d, ta: no, b: w, tb: yes, c: scratch2 },
+                ));
+                ops.push((
+                    format!("delta{l} act_backward {batch}x{i}"),
+                    Op::ActBackward { a: a[l], delta: scratch2, len: batch * i },
+                ));
+            }
+        }
+        let n1 = units[1] * units[2];
+        let (p, g, m, v) = (buf(n1)?, buf(n1)?, buf(n1)?, buf(n1)?);
+        ops.push((format!("adam {n1}"), Op::Adam { p, g, m, v, len: n1 }));
+        let labels = be.upload_idx(&vec![1u32; batch])?;
+        let mut total = 0.0;
+        for (name, op) in &ops {
+            run_op(be, &mut bufs, &labels, op);
+            be.synchronize()?;
+            let reps = 300;
+            let t = Instant::now();
+            for _ in 0..reps {
+                run_op(be, &mut bufs, &labels, op);
+            }
+            be.synchronize()?;
+            let us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
+            total += us;
+            println!(
+                "{}",
+                serde_json::json!({"suite": "oxlearn", "case": "step-probe", "device": label, "net": case, "op": name, "us": us})
+            );
+        }
+        println!(
+            "{}",
+            serde_json::json!({"suite": "oxlearn", "case": "step-probe", "device": label, "net": case, "op": "sum (one Adam call)", "us": total})
+        );
+    }
+    Ok(())
+}
+
 fn dispatch_probe(device: Device) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let be = probe_backend(device)?;
     let mut buf = be.zeros(256)?;
@@ -198,6 +324,18 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let process_start = Instant::now();
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    if args.iter().any(|a| a == "--step-probe") {
+        let device = Device::parse(&opt("--device").unwrap_or_else(|| "wgpu".into()))?;
+        match device {
+            #[cfg(feature = "cuda")]
+            Device::Cuda => {
+                let mut be = oxlearn_nn::backend::cuda::CudaBackend::new()?;
+                be.set_step_replay(false);
+                return step_probe(&be, "cuda");
+            }
+            _ => return step_probe(&probe_backend(device)?, device.as_str()),
+        }
+    }
     if args.iter().any(|a| a == "--cuda-gemm-probe") {
         #[cfg(feature = "cuda")]
         return cuda_gemm_probe();

@@ -11,8 +11,9 @@
 //! `Device::Cuda`) is an [`Error::Unsupported`] instead of the loader's panic.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
 
 use cudarc::cublas::sys::{cublasMath_t, cublasOperation_t, cublasStatus_t};
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig};
@@ -281,6 +282,9 @@ pub struct CudaBackend {
     /// The replay state buffer's device address while a step is being recorded, else 0 (the
     /// kernels then use their own arguments).
     recording_cursor: AtomicU64,
+    /// Set when a call failed while recording: the recording is then dropped, and this
+    /// backend runs eagerly from then on.
+    capture_failed: AtomicBool,
     replay: Mutex<Replay>,
 }
 
@@ -357,8 +361,79 @@ macro_rules! launch {
         $( b.arg($arg); )*
         // SAFETY: the argument list matches the kernel's C signature, and the buffers are at
         // least as long as the sizes passed (the network sizes everything once).
-        unsafe { b.launch($cfg) }.expect("CUDA kernel launch");
+        let launched = unsafe { b.launch($cfg) };
+        $self.launched(launched.map(|_| ()), "CUDA kernel launch");
     }};
+}
+
+/// Keeps step recordings apart from cuBLAS calls on other threads. cuBLAS loads its kernels
+/// lazily, on first use, and a load while another thread's stream is being captured can
+/// invalidate that capture; so every cuBLAS call (and handle creation) holds the gate shared,
+/// and a recording holds it exclusively from [`Backend::begin_recording`] to
+/// [`Backend::end_recording`] (its own thread's calls pass).
+struct CaptureGate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+struct GateState {
+    readers: usize,
+    recorder: Option<ThreadId>,
+}
+
+static GATE: CaptureGate =
+    CaptureGate { state: Mutex::new(GateState { readers: 0, recorder: None }), changed: Condvar::new() };
+
+/// A shared hold on [`GATE`] (or a pass for the recording thread itself).
+struct GateRead(bool);
+
+impl CaptureGate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> GateRead {
+        let me = std::thread::current().id();
+        let mut st = self.lock();
+        if st.recorder == Some(me) {
+            return GateRead(false);
+        }
+        while st.recorder.is_some() {
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.readers += 1;
+        GateRead(true)
+    }
+
+    fn begin_exclusive(&self) {
+        let me = std::thread::current().id();
+        let mut st = self.lock();
+        while st.recorder.is_some() || st.readers > 0 {
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.recorder = Some(me);
+    }
+
+    fn end_exclusive(&self) {
+        let me = std::thread::current().id();
+        let mut st = self.lock();
+        if st.recorder == Some(me) {
+            st.recorder = None;
+            self.changed.notify_all();
+        }
+    }
+}
+
+impl Drop for GateRead {
+    fn drop(&mut self) {
+        if self.0 {
+            let mut st = GATE.lock();
+            st.readers -= 1;
+            if st.readers == 0 {
+                GATE.changed.notify_all();
+            }
+        }
+    }
 }
 
 impl CudaBackend {
@@ -366,6 +441,7 @@ impl CudaBackend {
     pub fn new() -> Result<CudaBackend> {
         let ctx = CudaContext::get()?;
         let stream = ctx.cu.new_stream().map_err(Self::err)?;
+        let gate = GATE.read();
         let blas = CudaBlas::new(stream.clone()).map_err(Self::err)?;
         let workspace = stream.alloc_zeros::<u8>(BLAS_WORKSPACE).map_err(Self::err)?;
         {
@@ -379,6 +455,7 @@ impl CudaBackend {
                 return Err(Self::err(status));
             }
         }
+        drop(gate);
         let mut be = CudaBackend {
             ctx,
             stream,
@@ -387,6 +464,7 @@ impl CudaBackend {
             allow_tf32: false,
             step_replay: std::env::var("OXLEARN_CUDA_GRAPHS").map_or(true, |v| v.trim() != "0"),
             recording_cursor: AtomicU64::new(0),
+            capture_failed: AtomicBool::new(false),
             replay: Mutex::new(Replay::default()),
         };
         be.set_allow_tf32(std::env::var("OXLEARN_CUDA_TF32").is_ok_and(|v| v.trim() == "1"));
@@ -431,6 +509,19 @@ impl CudaBackend {
     /// The replay state's address while recording, else 0 (a null pointer for the kernels).
     fn cursor(&self) -> u64 {
         self.recording_cursor.load(Ordering::Relaxed)
+    }
+
+    /// A launch's outcome: a failure while recording marks the recording failed (it is then
+    /// dropped and the step runs eagerly); any other failure is a broken device and panics.
+    fn launched<E: std::fmt::Debug>(&self, r: std::result::Result<(), E>, what: &str) {
+        if let Err(e) = r {
+            if self.cursor() != 0 {
+                tracing::warn!(target: "oxlearn_nn", error = ?e, "{what} failed while recording a step");
+                self.capture_failed.store(true, Ordering::Relaxed);
+            } else {
+                panic!("{what}: {e:?}");
+            }
+        }
     }
 
     fn lock_replay(&self) -> std::sync::MutexGuard<'_, Replay> {
@@ -564,7 +655,9 @@ impl Backend for CudaBackend {
             ldc: n as i32,
         };
         // SAFETY: the operands hold at least m k, k n and m n values (network invariant).
-        unsafe { self.blas.gemm(cfg, b, a, c) }.expect("cuBLAS SGEMM");
+        let _gate = GATE.read();
+        let done = unsafe { self.blas.gemm(cfg, b, a, c) };
+        self.launched(done, "cuBLAS SGEMM");
     }
 
     fn bias_act(&self, z: &mut CudaSlice<f32>, rows: usize, cols: usize, bias: &CudaSlice<f32>, act: Activation) {
@@ -682,7 +775,7 @@ impl Backend for CudaBackend {
     }
 
     fn begin_recording(&self, spec: ReplaySpec) -> Result<bool> {
-        if !self.step_replay {
+        if !self.step_replay || self.capture_failed.load(Ordering::Relaxed) {
             return Ok(false);
         }
         let mut rep = self.lock_replay();
@@ -698,30 +791,40 @@ impl Backend for CudaBackend {
             (u(spec.batch), u32::from(spec.adam.is_some()), spec.adam.unwrap_or((0.0, 0.0, 0.0)));
         launch!(self, K::ReplayAdvance, ONE_BLOCK, &mut *state, &batch, &adam, &lr, &b1, &b2);
         let ptr = state.device_ptr(&self.stream).0;
-        self.stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL).map_err(Self::err)?;
+        GATE.begin_exclusive();
+        if let Err(e) = self.stream.begin_capture(CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) {
+            GATE.end_exclusive();
+            return Err(Self::err(e));
+        }
+        self.recording_cursor.store(ptr, Ordering::Relaxed);
         launch!(self, K::ReplayAdvance, ONE_BLOCK, &mut *state, &batch, &adam, &lr, &b1, &b2);
         rep.spec = Some(spec);
-        self.recording_cursor.store(ptr, Ordering::Relaxed);
         Ok(true)
     }
 
     fn end_recording(&self) -> Result<()> {
         self.recording_cursor.store(0, Ordering::Relaxed);
         let ended = self.stream.end_capture(CUgraphInstantiate_flags(0));
+        GATE.end_exclusive();
         let mut rep = self.lock_replay();
-        match ended {
-            Ok(Some(graph)) => {
-                graph.upload().map_err(Self::err)?;
+        if self.capture_failed.load(Ordering::Relaxed) {
+            rep.spec = None;
+            return Err(Error::Other("device cuda: a call failed while recording a step".into()));
+        }
+        let graph = match ended {
+            Ok(Some(graph)) => graph.upload().map(|()| graph).map_err(Self::err),
+            Ok(None) => Err(Error::Other("device cuda: the step recording captured nothing".into())),
+            Err(e) => Err(Self::err(e)),
+        };
+        match graph {
+            Ok(graph) => {
                 rep.graph = Some(Graph(graph));
                 Ok(())
             }
-            Ok(None) => {
-                rep.spec = None;
-                Err(Error::Other("device cuda: the step recording captured nothing".into()))
-            }
             Err(e) => {
                 rep.spec = None;
-                Err(Self::err(e))
+                self.capture_failed.store(true, Ordering::Relaxed);
+                Err(e)
             }
         }
     }
