@@ -456,37 +456,32 @@ fn dense_from_blocks(blocks: &[Block], rows: usize, width: usize) -> Array2<f64>
     out
 }
 
-/// The CSR output (exact zeros left out), built in parallel over fixed row chunks.
+/// The CSR output (exact zeros left out), built in parallel over fixed row chunks straight
+/// into the final buffers.
 fn csr_from_blocks(blocks: &[Block], rows: usize, width: usize) -> CsrMatrix {
-    let starts: Vec<usize> = (0..rows).step_by(TRANSFORM_CHUNK).collect();
-    let parts: Vec<(Vec<usize>, Vec<f64>, Vec<usize>)> = starts
-        .par_iter()
-        .map(|&a| {
-            let b = (a + TRANSFORM_CHUNK).min(rows);
-            let (mut idx, mut data, mut ends) = (Vec::new(), Vec::new(), Vec::with_capacity(b - a));
-            for i in a..b {
-                row_values(blocks, i, |j, v| {
-                    if v != 0.0 {
-                        idx.push(j);
-                        data.push(v);
-                    }
-                });
-                ends.push(idx.len());
-            }
-            (idx, data, ends)
+    // At most one entry per numeric column and per one-hot input column.
+    let max_per_row = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Cols(cols) => cols.len(),
+            Block::Hot { codes, .. } => codes.len(),
         })
-        .collect();
-    let nnz: usize = parts.iter().map(|p| p.0.len()).sum();
-    let mut indptr = Vec::with_capacity(rows + 1);
-    indptr.push(0);
-    let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
-    for (idx, d, ends) in parts {
-        let base = indices.len();
-        indptr.extend(ends.iter().map(|e| base + e));
-        indices.extend_from_slice(&idx);
-        data.extend_from_slice(&d);
-    }
-    CsrMatrix::from_parts((rows, width), indptr, indices, data)
+        .sum();
+    crate::kernels::csr_by_row_chunks(rows, width, max_per_row, |range, idx, data, ends| {
+        let mut k = 0;
+        for (i, end) in range.zip(ends) {
+            row_values(blocks, i, |j, v| {
+                if v != 0.0 {
+                    idx[k] = j;
+                    data[k] = v;
+                    k += 1;
+                }
+            });
+            *end = k;
+        }
+        true
+    })
+    .expect("the fill never fails")
 }
 
 impl FittedColumnTransformer {

@@ -592,44 +592,21 @@ impl FittedOneHotEncoder {
         let (n, m) = x.dim();
         let n_out = self.n_out();
         let xs = x.as_slice().expect("standard layout");
-        let chunk = crate::kernels::TRANSFORM_CHUNK;
-        let parts: Vec<Option<(Vec<usize>, Vec<usize>)>> = if m == 0 {
-            vec![Some((Vec::new(), vec![0; n]))]
-        } else {
-            xs.par_chunks(chunk * m)
-                .map(|c| {
-                    let mut idx = Vec::with_capacity(c.len());
-                    let mut counts = Vec::with_capacity(c.len() / m);
-                    let mut ok = true;
-                    for xr in c.chunks_exact(m) {
-                        let before = idx.len();
-                        ok &= Self::hot_row(&plans, xr, |t| {
-                            if (t as usize) < n_out {
-                                idx.push(t as usize);
-                            }
-                        });
-                        counts.push(idx.len() - before);
+        Some(crate::kernels::csr_by_row_chunks(n, n_out, m, |rows, idx, data, ends| {
+            let mut ok = true;
+            let mut k = 0;
+            for (xr, end) in xs[rows.start * m..rows.end * m].chunks_exact(m).zip(ends) {
+                ok &= Self::hot_row(&plans, xr, |t| {
+                    if (t as usize) < n_out {
+                        idx[k] = t as usize;
+                        data[k] = 1.0;
+                        k += 1;
                     }
-                    ok.then_some((idx, counts))
-                })
-                .collect()
-        };
-        let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() else { return Some(None) };
-        let nnz: usize = parts.iter().map(|p| p.0.len()).sum();
-        let mut indptr = Vec::with_capacity(n + 1);
-        indptr.push(0usize);
-        let mut acc = 0;
-        for (_, counts) in &parts {
-            for &c in counts {
-                acc += c;
-                indptr.push(acc);
+                });
+                *end = k;
             }
-        }
-        let mut indices = Vec::with_capacity(nnz);
-        for (idx, _) in parts {
-            indices.extend_from_slice(&idx);
-        }
-        Some(Some(CsrMatrix::from_parts((n, n_out), indptr, indices, vec![1.0; nnz])))
+            ok
+        }))
     }
 
     /// The one-hot encoding as a [`CsrMatrix`] (scikit-learn's default `sparse_output=True`

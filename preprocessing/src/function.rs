@@ -101,7 +101,7 @@ impl FunctionTransformer {
     fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         match &self.func {
             Some(f) => f(x),
-            None => x.to_owned(),
+            None => crate::kernels::copy_output(x),
         }
     }
 
@@ -222,7 +222,7 @@ impl FittedTransformer for FittedFunctionTransformer {
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         match &self.params.inverse {
             Some(f) => Ok(f(x)),
-            None if self.params.func.is_none() => Ok(x.to_owned()),
+            None if self.params.func.is_none() => Ok(crate::kernels::copy_output(x)),
             None => Err(Error::unsupported(Self::NAME, "inverse_transform without inverse_func")),
         }
     }

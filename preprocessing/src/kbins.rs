@@ -267,7 +267,7 @@ impl FittedTransformer for FittedKBinsDiscretizer {
                 Some(cur)
             })
             .collect();
-        let mut out = Array2::<f64>::zeros((x.nrows(), self.n_features_out()));
+        let mut out = oxlearn_core::alloc::zeros_2d(x.nrows(), self.n_features_out());
         out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
             |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;
@@ -288,7 +288,7 @@ impl FittedTransformer for FittedKBinsDiscretizer {
         if self.encode != BinEncode::Ordinal {
             return Err(Error::unsupported(Self::NAME, "inverse_transform of one-hot bins"));
         }
-        let mut out = x.to_owned();
+        let mut out = crate::kernels::copy_output(x);
         for (j, e) in self.bin_edges.iter().enumerate() {
             for v in out.column_mut(j) {
                 let b = (v.max(0.0) as usize).min(e.len() - 2);

@@ -121,40 +121,84 @@ pub(crate) fn checked_num_accums(estimator: &str, tags: &Tags, x: ArrayView2<'_,
     }
 }
 
-/// A zeroed row-major `rows x cols` matrix whose pages are to be backed by transparent huge
-/// pages where the kernel offers them on request (as numpy does for large arrays): first-touch
-/// page faults dominate writing a large fresh output otherwise.
+/// A zeroed row-major `rows x cols` output on transparent huge pages when large (numpy's
+/// default): first-touch page faults dominate writing a large fresh output otherwise. The
+/// memory is fresh from the allocator and untouched, so the caller's write is the first touch.
 pub(crate) fn zeros_output(rows: usize, cols: usize) -> Array2<f64> {
-    let v = vec![0.0f64; rows * cols];
-    advise_huge(&v);
-    Array2::from_shape_vec((rows, cols), v).expect("shape matches the buffer")
+    oxlearn_core::alloc::zeros_2d(rows, cols)
 }
 
-#[cfg(target_os = "linux")]
-fn advise_huge(v: &[f64]) {
-    const HUGE: usize = 2 << 20;
-    const MADV_HUGEPAGE: i32 = 14;
-    unsafe extern "C" {
-        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+/// `vec![0usize; len]` (untouched zero pages from the allocator) advised for huge pages.
+pub(crate) fn zeroed_usize(len: usize) -> Vec<usize> {
+    let mut v = vec![0usize; len];
+    oxlearn_core::alloc::advise_huge_pages(&mut v);
+    v
+}
+
+/// Builds a `rows x width` CSR matrix in parallel over fixed row chunks of [`TRANSFORM_CHUNK`]
+/// rows, writing straight into the final (huge-page) buffers. `fill(rows, indices, data, ends)`
+/// writes the entries of the rows in `rows` compactly from the start of `indices` / `data`
+/// (room for `max_per_row` entries per row), sets `ends[r]` to the number written up to and
+/// including row `r` of the chunk, and returns false when it saw a value that needs the checked
+/// path (the result is then `None`). When every row is full the buffers are final as written;
+/// otherwise the chunks are moved together once.
+pub(crate) fn csr_by_row_chunks(
+    rows: usize,
+    width: usize,
+    max_per_row: usize,
+    fill: impl Fn(std::ops::Range<usize>, &mut [usize], &mut [f64], &mut [usize]) -> bool + Sync,
+) -> Option<crate::sparse::CsrMatrix> {
+    let cap = rows.checked_mul(max_per_row).expect("output size overflows usize");
+    let mut indices = zeroed_usize(cap);
+    let mut data = oxlearn_core::alloc::zeroed_f64(cap);
+    let mut indptr = zeroed_usize(rows + 1);
+    if cap == 0 {
+        // No row can hold an entry (and there is nothing to check).
+        return Some(crate::sparse::CsrMatrix::from_parts((rows, width), indptr, indices, data));
     }
-    let bytes = std::mem::size_of_val(v);
-    if bytes < 4 * HUGE {
-        return;
-    }
-    let start = v.as_ptr() as usize;
-    let aligned = start.next_multiple_of(HUGE);
-    let end = (start + bytes) & !(HUGE - 1);
-    if end > aligned {
-        // SAFETY: the range lies inside the live allocation of `v`; MADV_HUGEPAGE is only
-        // advice (it never changes the contents), and a failure is harmless, so it is ignored.
-        unsafe {
-            madvise(aligned as *mut std::ffi::c_void, end - aligned, MADV_HUGEPAGE);
+    let slot = TRANSFORM_CHUNK * max_per_row;
+    let counts: Option<Vec<usize>> = indptr[1..]
+        .par_chunks_mut(TRANSFORM_CHUNK)
+        .zip(indices.par_chunks_mut(slot))
+        .zip(data.par_chunks_mut(slot))
+        .enumerate()
+        .map(|(k, ((ends, idx), dat))| {
+            let a = k * TRANSFORM_CHUNK;
+            fill(a..a + ends.len(), idx, dat, ends).then(|| ends.last().copied().unwrap_or(0))
+        })
+        .collect();
+    let counts = counts?;
+    // Chunk bases, then the ends made absolute.
+    let bases: Vec<usize> = counts
+        .iter()
+        .scan(0usize, |acc, &c| {
+            let b = *acc;
+            *acc += c;
+            Some(b)
+        })
+        .collect();
+    let nnz: usize = counts.iter().sum();
+    indptr[1..].par_chunks_mut(TRANSFORM_CHUNK).zip(&bases).filter(|(_, b)| **b > 0).for_each(|(ends, &b)| {
+        ends.iter_mut().for_each(|e| *e += b);
+    });
+    if nnz < cap {
+        // Some row was not full: move each chunk's entries down to its base.
+        for (k, (&b, &c)) in bases.iter().zip(&counts).enumerate() {
+            let src = k * slot;
+            if src != b && c > 0 {
+                indices.copy_within(src..src + c, b);
+                data.copy_within(src..src + c, b);
+            }
+        }
+        indices.truncate(nnz);
+        data.truncate(nnz);
+        if nnz < cap / 4 * 3 {
+            indices.shrink_to_fit();
+            data.shrink_to_fit();
         }
     }
+    Some(crate::sparse::CsrMatrix::from_parts((rows, width), indptr, indices, data))
 }
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge(_: &[f64]) {}
 
 /// Maps the rows of `x` to a new `x.nrows() x cols_out` matrix in parallel over fixed row chunks.
 /// `f(input_rows, output_rows)` gets a chunk of whole rows (row-major slices) and returns false
@@ -182,6 +226,15 @@ pub(crate) fn map_row_chunks(
             .reduce(|| true, |a, b| a & b)
     };
     (out, ok)
+}
+
+/// A copy of `x` in a fresh (huge-page) row-major output, copied in parallel over row chunks.
+pub(crate) fn copy_output(x: ArrayView2<'_, f64>) -> Array2<f64> {
+    map_row_chunks(x, x.ncols(), |xs, os| {
+        os.copy_from_slice(xs);
+        true
+    })
+    .0
 }
 
 /// The shape half of [`Fitted::check_x`]; returns the validator's error for a wrong width or
@@ -348,4 +401,54 @@ pub(crate) fn matrix_cat_accums(x: ArrayView2<'_, f64>) -> Option<Vec<ColAccum>>
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct CSR builder equals a naive build, with full and non-full rows over several
+    /// chunks, on any thread count.
+    #[test]
+    fn csr_by_row_chunks_matches_a_naive_build() {
+        let rows = 3 * TRANSFORM_CHUNK + 17;
+        let entry = |i: usize, j: usize| {
+            if (i * 7 + j * 3).is_multiple_of(5) && i > TRANSFORM_CHUNK { 0.0 } else { (i + j) as f64 }
+        };
+        for width in [0usize, 3] {
+            let mut indptr = vec![0];
+            let (mut indices, mut data) = (Vec::new(), Vec::new());
+            for i in 0..rows {
+                for j in 0..width {
+                    if entry(i, j) != 0.0 {
+                        indices.push(j);
+                        data.push(entry(i, j));
+                    }
+                }
+                indptr.push(indices.len());
+            }
+            let naive = crate::sparse::CsrMatrix::new((rows, width), indptr, indices, data).unwrap();
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let built = pool.install(|| {
+                    csr_by_row_chunks(rows, width, width, |range, idx, data, ends| {
+                        let mut k = 0;
+                        for (i, end) in range.zip(ends) {
+                            for j in 0..width {
+                                if entry(i, j) != 0.0 {
+                                    idx[k] = j;
+                                    data[k] = entry(i, j);
+                                    k += 1;
+                                }
+                            }
+                            *end = k;
+                        }
+                        true
+                    })
+                });
+                assert_eq!(built.as_ref(), Some(&naive), "width {width}, {threads} threads");
+            }
+        }
+        assert!(csr_by_row_chunks(10, 2, 2, |_, _, _, _| false).is_none());
+    }
 }

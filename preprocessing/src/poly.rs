@@ -147,7 +147,7 @@ impl Fitted for FittedPolynomialFeatures {
 
 impl FittedTransformer for FittedPolynomialFeatures {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let mut out = Array2::<f64>::zeros((x.nrows(), self.combos.len()));
+        let mut out = oxlearn_core::alloc::zeros_2d(x.nrows(), self.combos.len());
         out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
             |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;

@@ -6,7 +6,7 @@
 //! are bit-identical whatever the thread count. NaN values are ignored when fitting and kept when
 //! transforming, as in scikit-learn.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, AsArray, Axis, Ix2, Zip};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, AsArray, Ix2, Zip};
 use oxlearn_core::{
     Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
 };
@@ -21,15 +21,18 @@ use crate::kernels::{
     checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_accums, matrix_num_stats, num_accums,
 };
 
-/// Copies `x` and applies `f` to each row, in parallel over fixed row chunks.
+/// Copies `x` into a fresh (huge-page) output and applies `f` to each row, in parallel over
+/// fixed row chunks: each chunk is copied, then transformed while it is in cache.
 pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Array2<f64> {
-    let mut out = x.to_owned();
-    out.axis_chunks_iter_mut(Axis(0), TRANSFORM_CHUNK).into_par_iter().for_each(|mut chunk| {
-        for row in chunk.rows_mut() {
-            f(row);
+    let m = x.ncols();
+    map_row_chunks(x, m, |xs, os| {
+        os.copy_from_slice(xs);
+        for row in os.chunks_exact_mut(m) {
+            f(ArrayViewMut1::from(row));
         }
-    });
-    out
+        true
+    })
+    .0
 }
 
 /// Statistics of a validated matrix, for the `fit_checked` of column-statistics transformers.
