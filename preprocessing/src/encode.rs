@@ -776,6 +776,16 @@ impl Transformer for OneHotEncoder {
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedOneHotEncoder> {
         self.fit_stats(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
     }
+
+    /// Validates and fits in one sweep over `x` (the validator's finiteness pass is fused with
+    /// the category counts; its exact errors are kept).
+    fn fit<'a>(&self, x: impl ndarray::AsArray<'a, f64, ndarray::Ix2>) -> Result<FittedOneHotEncoder> {
+        let x: ArrayView2<'a, f64> = x.into();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        let acc = crate::kernels::checked_cat_accums(Self::NAME, &self.tags(), x)?;
+        self.fit_stats(&acc, &default_names(x.ncols()))
+    }
 }
 
 impl Fitted for FittedOneHotEncoder {
@@ -1033,6 +1043,16 @@ impl Transformer for OrdinalEncoder {
     type Fitted = FittedOrdinalEncoder;
     fn fit_checked(&self, x: ArrayView2<'_, f64>) -> Result<FittedOrdinalEncoder> {
         self.fit_stats(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
+    }
+
+    /// Validates and fits in one sweep over `x` (the validator's finiteness pass is fused with
+    /// the category counts; its exact errors are kept).
+    fn fit<'a>(&self, x: impl ndarray::AsArray<'a, f64, ndarray::Ix2>) -> Result<FittedOrdinalEncoder> {
+        let x: ArrayView2<'a, f64> = x.into();
+        let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        let acc = crate::kernels::checked_cat_accums(Self::NAME, &self.tags(), x)?;
+        self.fit_stats(&acc, &default_names(x.ncols()))
     }
 }
 

@@ -348,12 +348,16 @@ impl Transformer for SimpleImputer {
         self.fit_stats(&matrix_accums(x, self.needs()), &default_names(x.ncols()))
     }
 
-    /// Validates and fits; for the mean and constant strategies in one sweep over `x` (the
+    /// Validates and fits; except for the median, in one sweep over `x` (the
     /// validator's finiteness pass is fused with the statistics; its exact errors are kept).
     fn fit<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<FittedSimpleImputer> {
         let x: ArrayView2<'a, f64> = x.into();
         let _span = tracing::debug_span!("fit", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
         self.check_params()?;
+        if self.needs() == (Needs { quantiles: false, categories: true }) {
+            let acc = crate::kernels::checked_cat_accums(Self::NAME, &self.tags(), x)?;
+            return self.fit_stats(&acc, &default_names(x.ncols()));
+        }
         if self.needs() != Needs::default() {
             oxlearn_core::validate::check_fit(Self::NAME, &self.tags(), x, None)?;
             return self.fit_checked(x);

@@ -352,55 +352,104 @@ pub(crate) fn count_values<'a>(values: impl Iterator<Item = &'a f64>, counts: &m
     }
 }
 
-/// Statistics and category counts of every column of a standard-layout matrix, in parallel
-/// over fixed row chunks merged in order; `None` for another layout.
-pub(crate) fn matrix_cat_accums(x: ArrayView2<'_, f64>) -> Option<Vec<ColAccum>> {
+/// Rows per task when counting categories (any size gives the same exact counts).
+const COUNT_CHUNK: usize = 16_384;
+
+/// Small non-negative integer categories are counted in a table of this many slots.
+const SMALL_CATS: usize = 1024;
+
+/// Category counts (with the non-missing and missing counts) of every column of a
+/// standard-layout matrix, in parallel over row chunks; `None` for another layout. The flag is
+/// false when a value is infinite. Only the counts are computed (the category consumers need no
+/// moments); the counts are exact, so nothing depends on the chunking or the thread count.
+pub(crate) fn matrix_cat_counts(x: ArrayView2<'_, f64>) -> Option<(Vec<ColAccum>, bool)> {
     let s = x.as_slice()?;
     let m = x.ncols();
+    let rows = x.nrows() as u64;
     if m == 0 {
-        return Some(Vec::new());
+        return Some((Vec::new(), true));
     }
-    type Part = (Vec<NumStats>, Vec<FxMap<u64, u64>>);
-    let parts: Vec<Part> = s
-        .par_chunks(ROW_CHUNK * m)
-        .map(|c| {
-            let stats = chunk_stats(c, m);
-            let counts = (0..m)
-                .map(|j| {
-                    let mut h = FxMap::default();
-                    count_values(c[j..].iter().step_by(m), &mut h);
-                    h
-                })
-                .collect();
-            (stats, counts)
-        })
-        .collect();
-    let mut stats = vec![NumStats::default(); m];
-    let mut counts: Vec<FxMap<u64, u64>> = vec![FxMap::default(); m];
-    for (st, cs) in parts {
-        stats.iter_mut().zip(&st).for_each(|(t, p)| t.merge(p));
-        for (t, c) in counts.iter_mut().zip(cs) {
-            for (k, n) in c {
-                *t.entry(k).or_insert(0) += n;
+    struct Part {
+        small: Vec<u32>,
+        missing: Vec<u64>,
+        other: Vec<FxMap<u64, u64>>,
+        finite: bool,
+    }
+    let count = |c: &[f64]| {
+        // One row-major pass: small integers through a per-column table, NaN counted as
+        // missing, anything else (other numbers, infinities) through a hash.
+        let mut p = Part {
+            small: vec![0u32; m * SMALL_CATS],
+            missing: vec![0; m],
+            other: vec![FxMap::default(); m],
+            finite: true,
+        };
+        for row in c.chunks_exact(m) {
+            for (j, &x) in row.iter().enumerate() {
+                let i = x as i64;
+                if i as f64 == x && (0..SMALL_CATS as i64).contains(&i) {
+                    p.small[j * SMALL_CATS + i as usize] += 1;
+                } else if x.is_nan() {
+                    p.missing[j] += 1;
+                } else {
+                    p.finite &= !is_inf(x);
+                    *p.other[j].entry(num_key(x)).or_insert(0) += 1;
+                }
             }
         }
-    }
-    Some(
-        stats
-            .into_iter()
-            .zip(counts)
-            .map(|(num, c)| {
-                let cats = c.into_iter().map(|(k, n)| (crate::stats::OrdF64(f64::from_bits(k)), n)).collect();
-                ColAccum {
-                    num,
-                    is_str: false,
-                    int: false,
-                    sketch: None,
-                    cats: Some(crate::stats::CatCounts::Num(cats)),
+        p
+    };
+    let parts: Vec<Part> = s.par_chunks(COUNT_CHUNK * m).map(count).collect();
+    let finite = parts.iter().all(|p| p.finite);
+    let accs = (0..m)
+        .into_par_iter()
+        .map(|j| {
+            let mut small = vec![0u64; SMALL_CATS];
+            let mut other: FxMap<u64, u64> = FxMap::default();
+            let mut missing = 0;
+            for p in &parts {
+                small
+                    .iter_mut()
+                    .zip(&p.small[j * SMALL_CATS..(j + 1) * SMALL_CATS])
+                    .for_each(|(t, &c)| *t += u64::from(c));
+                missing += p.missing[j];
+                for (&k, &c) in &p.other[j] {
+                    *other.entry(k).or_insert(0) += c;
                 }
-            })
-            .collect(),
-    )
+            }
+            let mut cats: std::collections::BTreeMap<crate::stats::OrdF64, u64> =
+                other.into_iter().map(|(k, n)| (crate::stats::OrdF64(f64::from_bits(k)), n)).collect();
+            for (i, &c) in small.iter().enumerate() {
+                if c > 0 {
+                    cats.insert(crate::stats::OrdF64(i as f64), c);
+                }
+            }
+            let num = NumStats { n: rows - missing, n_missing: missing, ..NumStats::default() };
+            ColAccum { num, is_str: false, int: false, sketch: None, cats: Some(crate::stats::CatCounts::Num(cats)) }
+        })
+        .collect();
+    Some((accs, finite))
+}
+
+/// Validates `x` for the fit of a category transformer the way the shared validator does, fused
+/// with [`matrix_cat_counts`]: the full validator runs only when something looks wrong (to
+/// produce its exact error) or for a non-standard layout.
+pub(crate) fn checked_cat_accums(estimator: &str, tags: &Tags, x: ArrayView2<'_, f64>) -> Result<Vec<ColAccum>> {
+    if x.nrows() < tags.min_samples.max(1) || x.ncols() == 0 {
+        validate::check_fit(estimator, tags, x, None)?;
+    }
+    match matrix_cat_counts(x) {
+        Some((acc, finite)) => {
+            if !finite || (!tags.allow_nan && acc.iter().any(|a| a.num.n_missing > 0)) {
+                validate::check_fit(estimator, tags, x, None)?;
+            }
+            Ok(acc)
+        }
+        None => {
+            validate::check_fit(estimator, tags, x, None)?;
+            Ok(crate::scaler::matrix_accums(x, crate::stats::Needs { quantiles: false, categories: true }))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 
 pub(crate) use crate::kernels::TRANSFORM_CHUNK;
 use crate::kernels::{
-    checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_accums, matrix_num_stats, num_accums,
+    checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_counts, matrix_num_stats, num_accums,
 };
 
 /// Copies `x` into a fresh (huge-page) output and applies `f` to each row, in parallel over
@@ -43,7 +43,7 @@ pub(crate) fn matrix_accums(x: ArrayView2<'_, f64>, needs: Needs) -> Vec<ColAccu
         return num_accums(stats);
     }
     if needs == (Needs { quantiles: false, categories: true })
-        && let Some(acc) = matrix_cat_accums(x)
+        && let Some((acc, _)) = matrix_cat_counts(x)
     {
         return acc;
     }

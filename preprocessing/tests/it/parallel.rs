@@ -101,3 +101,32 @@ fn matrix_kernels_match_the_column_path_and_sparse_matches_dense() {
         Err(oxlearn_core::Error::NonFinite { .. })
     ));
 }
+
+/// The fused category counts of a matrix fit (small-integer table, hash for the rest) give the
+/// categories of the frame path, with negatives, large and fractional values, -0.0 and NaN, on
+/// any thread count; an infinity keeps the validator's error.
+#[test]
+fn matrix_category_counts_match_the_frame_path() {
+    use oxlearn_core::{FittedTransformer, Transformer};
+    let vals = [3.0, -3.0, 2000.0, 0.5, -0.0, 0.0, f64::NAN, 1023.0, 1024.0, 7.0];
+    let n = 40_000;
+    let x = ndarray::Array2::from_shape_fn((n, 2), |(i, j)| vals[(i * (j + 3) + i / 7) % vals.len()]);
+    let frame = df!("x0" => x.column(0).to_vec(), "x1" => x.column(1).to_vec()).unwrap();
+    let via_frame = ColumnTransformer::new()
+        .add("oh", OneHotEncoder::default(), Columns::numeric())
+        .verbose_feature_names_out(false)
+        .fit_frame(&frame)
+        .unwrap();
+    let pool = |t| rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
+    for threads in [1, 3] {
+        let enc = pool(threads).install(|| OneHotEncoder::default().fit(&x).unwrap());
+        assert_eq!(via_frame.feature_names_out(), enc.feature_names_out(None), "{threads} threads");
+        assert_eq!(via_frame.transform_frame(&frame).unwrap(), enc.transform(&x).unwrap());
+        let ord = pool(threads).install(|| OrdinalEncoder::default().fit(&x).unwrap());
+        assert_eq!(ord.categories(), enc.categories());
+    }
+    let mut bad = x.clone();
+    bad[[n - 1, 1]] = f64::NEG_INFINITY;
+    assert!(matches!(OneHotEncoder::default().fit(&bad), Err(oxlearn_core::Error::NonFinite { .. })));
+    assert!(matches!(SimpleImputer::most_frequent().fit(&bad), Err(oxlearn_core::Error::NonFinite { .. })));
+}
