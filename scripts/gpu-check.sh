@@ -10,7 +10,8 @@
 #                  GEMM / dispatch probes, PyTorch eager FNN-1 / FNN-2 (torch_bench.py --device
 #                  cuda), our FNN-1 / FNN-2 on cuda (defaults: fp32, steps replayed as CUDA
 #                  graphs), cuda without graphs (OXLEARN_CUDA_GRAPHS=0), wgpu (GEMM auto), then,
-#                  while time is left, cuda with TF32 (OXLEARN_CUDA_TF32=1) and wgpu 8x4
+#                  while time is left, cuda with TF32 (OXLEARN_CUDA_TF32=1) and wgpu without
+#                  split-K (OXLEARN_WGPU_SPLITK=0)
 #   log.txt        stderr of every step, the environment, and a readable summary
 # Budget: about 3-4 minutes (the optional runs are skipped past GPU_CHECK_OPTIONAL_S, default
 # 300 s; GPU_CHECK_SUITE=0 skips the test suite).
@@ -82,7 +83,7 @@ bench wgpu wgpu
 # 5. Variants, while time is left.
 OPT=${GPU_CHECK_OPTIONAL_S:-300}
 [ "$SECONDS" -lt "$OPT" ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
-[ "$SECONDS" -lt "$OPT" ] && bench wgpu-8x4 wgpu OXLEARN_WGPU_GEMM=8x4
+[ "$SECONDS" -lt "$OPT" ] && bench wgpu-nosplit wgpu OXLEARN_WGPU_SPLITK=0
 
 # 6. A readable summary (also appended to log.txt).
 python3 - "$R" <<'PY' | tee -a "$L"
@@ -99,7 +100,7 @@ for line in open(sys.argv[1]):
     elif c == "step-probe":
         print(f'step {r["device"]:5} {r["net"]} {r["op"]:34} {r["us"]:9.1f} us')
     elif c == "gemm-probe":
-        print(f'wgpu {r["shape"]:7} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} {r["kernel"]:7} {r["gflops"]:9.1f} GFLOP/s')
+        print(f'wgpu {r["shape"]:7} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} {r["kernel"]:14} {r["gflops"]:9.1f} GFLOP/s')
     elif c in ("FNN-1", "FNN-2"):
         env = r.get("extra", {}).get("env", {}) or {}
         tag = ",".join(f"{k}={v}" for k, v in env.items() if v)

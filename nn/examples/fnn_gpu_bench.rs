@@ -15,7 +15,7 @@
 //! Probe modes (no data needed), one JSON line per measurement:
 //!
 //! - `--gemm-probe [--device wgpu|wgpu-any] [--probe-scale S]`: GFLOP/s of each wgpu GEMM
-//!   kernel (tiled, vec4 4x4, vec4 8x4) on FNN-2's step GEMMs (every transpose flag the training
+//!   kernel (tiled, vec4 4x4 without split-K, auto with split-K, vec4 8x4) on FNN-2's step GEMMs (every transpose flag the training
 //!   step uses) and on squares of 2048 / 4096, all divided by `S` (default 1; 8 keeps lavapipe
 //!   quick). Each timing is the median of 5 repetitions between synchronisations.
 //! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
@@ -81,6 +81,8 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
         ("gw1", 1024, 1024, 1024, yes, no),
         ("gw0", 256, 1024, 1024, yes, no),
         ("delta1", 1024, 1024, 1024, no, yes),
+        ("fwd2", 1024, 10, 1024, no, no),
+        ("gw2", 1024, 10, 1024, yes, no),
         ("sq2048", 2048, 2048, 2048, no, no),
         ("sq4096", 4096, 4096, 4096, no, no),
     ];
@@ -89,8 +91,15 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
         let a = be.upload(&vec![0.5f32; m * k])?;
         let b = be.upload(&vec![0.25f32; k * n])?;
         let mut c = be.zeros(m * n)?;
-        for kernel in [GemmKernel::Tiled, GemmKernel::Vec4x4, GemmKernel::Vec8x4] {
+        let variants = [
+            (GemmKernel::Tiled, false),
+            (GemmKernel::Vec4x4, false),
+            (GemmKernel::Auto, true),
+            (GemmKernel::Vec8x4, true),
+        ];
+        for (kernel, split_k) in variants {
             be.set_gemm_kernel(kernel);
+            be.set_split_k(split_k);
             be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
             be.synchronize()?;
             // Enough calls per repetition for ~50 ms on an H100-class GPU at 10 TFLOP/s.
@@ -111,7 +120,7 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
             let row = serde_json::json!({
                 "suite": "oxlearn", "case": "gemm-probe", "device": device.as_str(), "adapter": be.adapter().to_string(),
                 "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes,
-                "kernel": format!("{kernel:?}"), "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9,
+                "kernel": format!("{kernel:?}{}", if split_k { "+splitK" } else { "" }), "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9,
                 "c00_ok": (check[0] - 0.125 * k as f32).abs() <= 1e-3 * k as f32
             });
             println!("{row}");
@@ -423,7 +432,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 "env": {
                     "OXLEARN_WGPU_GEMM": std::env::var("OXLEARN_WGPU_GEMM").ok(),
                     "OXLEARN_CUDA_TF32": std::env::var("OXLEARN_CUDA_TF32").ok(),
-                    "OXLEARN_CUDA_GRAPHS": std::env::var("OXLEARN_CUDA_GRAPHS").ok()
+                    "OXLEARN_CUDA_GRAPHS": std::env::var("OXLEARN_CUDA_GRAPHS").ok(),
+                    "OXLEARN_WGPU_SPLITK": std::env::var("OXLEARN_WGPU_SPLITK").ok()
                 },
                 "note": "predict runs on predict_device (a GPU: f32 batches); cold_start_s is from process start and includes reading the raw dump"
             }

@@ -555,8 +555,10 @@ fn argmax(v: &[f64]) -> usize {
 
 /// Rows per block of the CPU prediction pass (bounds its memory).
 const PREDICT_BLOCK: usize = 4096;
-/// The most rows per batch of a GPU prediction pass (the backend's buffer limit may lower it).
-const PREDICT_GPU_ROWS: usize = 1 << 16;
+/// Rows per batch of a GPU prediction pass (the backend's buffer limit may lower it). Every
+/// batch is computed at this height, padded (see [`Predictor::forward`]), so a row's
+/// prediction never depends on how many rows came with it.
+const PREDICT_GPU_ROWS: usize = 8192;
 
 /// Where a prediction runs: the explicit choice (which must resolve), else the configured
 /// device if it resolves to a GPU here, else the CPU.
@@ -587,8 +589,8 @@ fn forward(state: &MlpState, explicit: Option<Device>, x: ArrayView2<'_, f64>) -
 fn forward_on<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
     let coefs: Vec<Vec<f32>> = state.coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
     let intercepts: Vec<Vec<f32>> = state.intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect();
-    let rows = x.nrows().clamp(1, PREDICT_GPU_ROWS);
-    let mut net = Predictor::new(backend, &state.units, state.config.activation, &coefs, &intercepts, rows)?;
+    let mut net =
+        Predictor::new(backend, &state.units, state.config.activation, &coefs, &intercepts, PREDICT_GPU_ROWS)?;
     let (d, n_out) = (state.units[0], *state.units.last().expect("layers"));
     let batch = net.batch();
     let mut out = Array2::zeros((x.nrows(), n_out));

@@ -577,6 +577,11 @@ impl<B: Backend> Predictor<B> {
     /// The raw outputs (logits for classifiers: the output non-linearity is the caller's) of
     /// the rows `x` (`rows x units[0]`, row-major, `rows <= batch()`), written to `out`
     /// (`rows x n_out`).
+    ///
+    /// The products always run over all `batch()` rows (the rows past `x` are padding whose
+    /// outputs are dropped): a GPU library picks its GEMM kernel, and so the order of each
+    /// dot product's additions, by the matrix shape, and a fixed shape makes every row's
+    /// result the same whatever else is in its batch (scikit-learn's batch invariance).
     pub fn forward(&mut self, x: &[f32], out: &mut [f32]) -> Result<()> {
         let rows = x.len() / self.units[0].max(1);
         assert!(rows <= self.batch, "{rows} rows exceed the prediction batch of {}", self.batch);
@@ -586,8 +591,9 @@ impl<B: Backend> Predictor<B> {
             let (inp, width) = (self.units[l], self.units[l + 1]);
             let act = if l + 1 == layers { Activation::Identity } else { self.activation };
             let (lo, hi) = self.a.split_at_mut(l + 1);
-            self.backend.gemm(rows, width, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
-            self.backend.bias_act(&mut hi[0], rows, width, &self.b[l], act);
+            let m = self.batch;
+            self.backend.gemm(m, width, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
+            self.backend.bias_act(&mut hi[0], m, width, &self.b[l], act);
         }
         self.backend.download(&self.a[layers], &mut out[..rows * self.units[layers]])
     }

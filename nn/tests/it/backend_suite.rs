@@ -55,6 +55,9 @@ const SHAPES: &[(usize, usize, usize)] = &[
     (132, 72, 44),
     (8, 4, 130),
     (129, 132, 8),
+    // Long k for few outputs: the wgpu split-K paths (vec4 and scalar kernels + reduce pass).
+    (96, 64, 256),
+    (40, 10, 1000),
 ];
 
 pub fn gemm_matches_cpu<B: Backend>(be: &B) {
@@ -564,7 +567,7 @@ fn predict_device_fallback_and_errors() {
 }
 
 /// Every wgpu GEMM kernel, forced, on every shape (the vec4 ones fall back to the tiled kernel
-/// where a shape is not aligned).
+/// where a shape is not aligned), with and without split-K.
 #[test]
 fn wgpu_gemm_kernels() {
     use oxlearn_nn::backend::wgpu::GemmKernel;
@@ -573,6 +576,9 @@ fn wgpu_gemm_kernels() {
         be.set_gemm_kernel(kernel);
         gemm_matches_cpu(&be);
     }
+    be.set_gemm_kernel(GemmKernel::Auto);
+    be.set_split_k(false);
+    gemm_matches_cpu(&be);
 }
 
 #[cfg(feature = "cuda")]

@@ -8,9 +8,15 @@
 // n % 4 == 0 always; k % 4 == 0 when A is not transposed or B is; m % 4 == 0 when A is
 // transposed. Rows past m are clamped on load and masked on store; k needs a guarded tail only
 // when A is transposed and B is not (k is then a row count of both operands).
+//
+// Split-K: u5 = splits S, u6 = invocation rows per split (a multiple of 16), u7 = k per split
+// (a multiple of 4). With S > 1, the invocation rows g.y = split * u6 + row block, each split
+// sums its k range and writes the unscaled partial to part[split][m][n]; gemm_reduce.wgsl
+// then adds the S partials into C (alpha, beta). With S == 1, C is written here.
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> part: array<vec4<f32>>;
 
 // Adds A(rows r0.., k0 + kk) * B(k0 + kk, cols 4 c4..) for the kk < nk (nk <= 4) to acc.
 fn step(acc: ptr<function, array<vec4<f32>, RM>>, r0: u32, c4: u32, k0: u32, nk: u32) {
@@ -71,16 +77,29 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     let n4 = p.u1 / 4u;
     let k = p.u2;
     let c4 = g.x;
-    let r0 = g.y * RM;
-    if (c4 >= n4 || r0 >= m) { return; }
+    let splits = p.u5;
+    let split = g.y / p.u6;
+    let r0 = (g.y - split * p.u6) * RM;
+    if (c4 >= n4 || r0 >= m || split >= splits) { return; }
+    let kb = split * p.u7;
+    let ke = min(k, kb + p.u7);
     var acc: array<vec4<f32>, RM>;
     for (var i = 0u; i < RM; i++) { acc[i] = vec4<f32>(0.0); }
-    var k0 = 0u;
-    for (; k0 + 4u <= k; k0 += 4u) {
+    var k0 = kb;
+    for (; k0 + 4u <= ke; k0 += 4u) {
         step(&acc, r0, c4, k0, 4u);
     }
-    if (k0 < k) {
-        step(&acc, r0, c4, k0, k - k0);
+    if (k0 < ke) {
+        step(&acc, r0, c4, k0, ke - k0);
+    }
+    if (splits > 1u) {
+        let base = split * m * n4;
+        for (var i = 0u; i < RM; i++) {
+            let r = r0 + i;
+            if (r >= m) { break; }
+            part[base + r * n4 + c4] = acc[i];
+        }
+        return;
     }
     for (var i = 0u; i < RM; i++) {
         let r = r0 + i;

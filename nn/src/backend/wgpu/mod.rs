@@ -15,7 +15,12 @@
 //! - GEMM: a register-blocked kernel without workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs
 //!   per invocation, operands read as vec4, every transpose flag) wherever the packed operands'
 //!   rows are multiples of 4 floats, else the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`,
-//!   any shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements;
+//!   any shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements. A product
+//!   with few outputs for its k range (a small layer's weight gradient, a 10-class output
+//!   layer) would run too few invocations, each a long serial loop over k: it splits k over
+//!   up to 32 invocations per output (vec4 kernel, or `gemm_split.wgsl`, one output per
+//!   invocation, for the shapes the vec4 loads do not fit), and `gemm_reduce.wgsl` adds the
+//!   partial sums in a fixed order ([`WgpuBackend::set_split_k`], `OXLEARN_WGPU_SPLITK=0`);
 //! - all dispatches of a submit share one compute pass, and bind groups are cached per kernel
 //!   and buffers (a training step repeats the same few dozen), which cuts the host's recording
 //!   cost per dispatch.
@@ -89,6 +94,10 @@ enum Kernel {
     SumSquares,
     ColSums,
     Optim,
+    /// The split-K GEMM for small or narrow products (`gemm_split.wgsl`).
+    GemmSplit,
+    /// The split-K GEMM's second pass (`gemm_reduce.wgsl`).
+    GemmReduce,
     /// The register-blocked GEMM: bit 0 A transposed, bit 1 B transposed, bit 2 eight rows
     /// per invocation (else four).
     GemmVec(u8),
@@ -147,6 +156,8 @@ const KERNELS: &[(Kernel, &str, &[bool])] = &[
     (Kernel::SumSquares, include_str!("sum_squares.wgsl"), &[true, false]),
     (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false]),
     (Kernel::Optim, include_str!("optim.wgsl"), &[false, true, false, false]),
+    (Kernel::GemmSplit, include_str!("gemm_split.wgsl"), &[true, true, false, false]),
+    (Kernel::GemmReduce, include_str!("gemm_reduce.wgsl"), &[true, false]),
 ];
 
 struct Pipeline {
@@ -293,7 +304,7 @@ impl WgpuContext {
                     if v & 4 != 0 { 8 } else { 4 },
                     include_str!("gemm_vec.wgsl")
                 );
-                make_pipeline(&self.device, &src, &[true, true, false])
+                make_pipeline(&self.device, &src, &[true, true, false, false])
             }),
             other => &self.pipelines[&other],
         }
@@ -429,9 +440,19 @@ pub struct WgpuBackend {
     pending: Mutex<Pending>,
     params: wgpu::Buffer,
     gemm_kernel: GemmKernel,
+    /// Whether small GEMMs split their k range over more invocations (see [`WgpuBackend::gemm`]).
+    split_k: bool,
+    /// The split-K partial sums, grown on demand.
+    part: Mutex<Option<wgpu::Buffer>>,
     /// Bytes one buffer may hold: the adapter's largest storage binding, or less for tests.
     limit_bytes: u64,
 }
+
+/// Invocations a GEMM should run for the GPU to hide its memory latency: fewer, and the k range
+/// is split (up to [`MAX_SPLITS`] ways, at least [`MIN_SPLIT_K`] values of k each).
+const TARGET_INVOCATIONS: usize = 1 << 17;
+const MAX_SPLITS: usize = 32;
+const MIN_SPLIT_K: usize = 32;
 
 impl std::fmt::Debug for WgpuBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -482,11 +503,49 @@ impl WgpuBackend {
             }),
             params,
             limit_bytes: ctx.max_binding,
+            split_k: std::env::var("OXLEARN_WGPU_SPLITK").map_or(true, |v| v.trim() != "0"),
+            part: Mutex::new(None),
             gemm_kernel: std::env::var("OXLEARN_WGPU_GEMM")
                 .ok()
                 .and_then(|v| GemmKernel::parse(v.trim()))
                 .unwrap_or_default(),
         })
+    }
+
+    /// Whether GEMMs with few outputs for their k range split it over more invocations (on by
+    /// default; `OXLEARN_WGPU_SPLITK=0`, read when a backend is created, turns it off): a
+    /// second pass adds the partial sums in a fixed order.
+    pub fn set_split_k(&mut self, on: bool) {
+        self.split_k = on;
+    }
+
+    /// How many ways a GEMM of `invocations` invocations over `k` values with an `mn`-value
+    /// output splits its k range (1: no split).
+    fn splits(&self, invocations: usize, k: usize, mn: usize) -> usize {
+        if !self.split_k || invocations >= TARGET_INVOCATIONS {
+            return 1;
+        }
+        let by_limit = (self.limit_bytes as usize / 4 / mn.max(1)).max(1);
+        TARGET_INVOCATIONS.div_ceil(invocations.max(1)).min(k / MIN_SPLIT_K).min(MAX_SPLITS).min(by_limit).max(1)
+    }
+
+    /// The partial-sum buffer, at least `values` long.
+    fn part_buffer(&self, values: usize) -> wgpu::Buffer {
+        let mut part = self.part.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = (values.max(1) * 4) as u64;
+        match &*part {
+            Some(b) if b.size() >= bytes => b.clone(),
+            _ => {
+                let b = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("oxlearn-nn split-K partials"),
+                    size: bytes.next_multiple_of(1 << 20).min(self.ctx.max_binding.max(bytes)),
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                });
+                *part = Some(b.clone());
+                b
+            }
+        }
     }
 
     /// Forces a GEMM kernel (see [`GemmKernel`]; for measurements and tests).
@@ -874,19 +933,50 @@ impl Backend for WgpuBackend {
             GemmKernel::Vec8x4 => Some(8),
             GemmKernel::Auto | GemmKernel::Vec4x4 => Some(4),
         };
-        let (kernel, groups) = match rows {
-            // 16 x 16 invocations of `rows` x 4 outputs each.
-            Some(rows) => (
-                Kernel::GemmVec(u8::from(ta) | u8::from(tb) << 1 | u8::from(rows == 8) << 2),
-                (u(n.div_ceil(64)), u(m.div_ceil(16 * rows))),
-            ),
-            None => (Kernel::Gemm, (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE)))),
+        let max = self.ctx.max_groups;
+        let mn = m * n;
+        // The kernel, its workgroups and the k split (S partials, then the reduce pass).
+        let (kernel, groups, splits) = match rows {
+            // 16 x 16 invocations of `rows` x 4 outputs each; with S splits, S stacked copies
+            // of the row blocks, each over its k range.
+            Some(rows) => {
+                let row_blocks = m.div_ceil(rows).next_multiple_of(16);
+                let splits = self.splits(n.div_ceil(4) * row_blocks, k, mn);
+                let k_per = k.div_ceil(splits).next_multiple_of(4);
+                p.u[5..8].copy_from_slice(&[u(splits), u(row_blocks), u(k_per)]);
+                let kernel = Kernel::GemmVec(u8::from(ta) | u8::from(tb) << 1 | u8::from(rows == 8) << 2);
+                (kernel, (u(n.div_ceil(64)), u(row_blocks / 16 * splits)), splits)
+            }
+            // Narrow or small products the 64 x 64 tiles would cover with few workgroups:
+            // one output per invocation, the k range split.
+            None if self.gemm_kernel != GemmKernel::Tiled
+                && n.div_ceil(GEMM_TILE) * m.div_ceil(GEMM_TILE) < 64
+                && self.splits(mn, k, mn) > 1 =>
+            {
+                let splits = self.splits(mn, k, mn);
+                let wgs = mn.div_ceil(WG as usize);
+                let x = wgs.min(max as usize);
+                let rows_per_split = wgs.div_ceil(x);
+                p.u[5..8].copy_from_slice(&[u(splits), u(rows_per_split), u(k.div_ceil(splits))]);
+                (Kernel::GemmSplit, (u(x), u(rows_per_split * splits)), splits)
+            }
+            None => (Kernel::Gemm, (u(n.div_ceil(GEMM_TILE)), u(m.div_ceil(GEMM_TILE))), 1),
         };
-        assert!(
-            groups.0 <= self.ctx.max_groups && groups.1 <= self.ctx.max_groups,
-            "gemm of {m} x {n} exceeds the dispatch limit"
-        );
-        self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
+        assert!(groups.0 <= max && groups.1 <= max, "gemm of {m} x {n} exceeds the dispatch limit");
+        if kernel == Kernel::Gemm {
+            self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
+            return;
+        }
+        if splits == 1 {
+            self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c), Bind::DummyRw], groups);
+            return;
+        }
+        let part = self.part_buffer(splits * mn);
+        self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::DummyRw, Bind::Raw(&part)], groups);
+        let mut r = P::default();
+        r.u[..2].copy_from_slice(&[u(mn), u(splits)]);
+        r.f[..2].copy_from_slice(&[alpha, beta]);
+        self.elementwise(Kernel::GemmReduce, r, &[Bind::Raw(&part), Bind::F(c)]);
     }
 
     fn bias_act(&self, z: &mut WgpuBuf, rows: usize, cols: usize, bias: &WgpuBuf, act: Activation) {
