@@ -19,6 +19,7 @@ use oxlearn_core::{
 };
 
 use crate::distance::{self, Dist, Index, KdTree};
+use crate::nearest::NearestSmall;
 use crate::neighbors::{KnnAlgorithm, KnnMetric};
 
 /// Which implementation fits a clusterer.
@@ -298,10 +299,20 @@ impl Clusterer for KMeans {
 
 impl KMeans {
     fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut NumpyRandomState) -> Result<FittedKMeans> {
-        // Centre the data, as scikit-learn does, for accurate GEMM distances.
-        let mean = x.mean_axis(Axis(0)).expect("at least one row");
-        let xc = &x - &mean;
-        let norms = distance::row_norms_sq(xc.view());
+        // Centre the data, as scikit-learn does, for accurate GEMM distances: one parallel pass
+        // writes the centred rows (a fresh buffer on huge pages) and their squared norms.
+        let mean = column_means(x);
+        let mut xc = oxlearn_core::alloc::zeros_2d(x.nrows(), x.ncols());
+        let mut norms = vec![0.0; x.nrows()];
+        xc.axis_chunks_iter_mut(Axis(0), CHUNK).into_par_iter().zip(norms.par_chunks_mut(CHUNK)).enumerate().for_each(
+            |(b, (mut xb, nb))| {
+                for (i, (mut r, nv)) in xb.outer_iter_mut().zip(nb.iter_mut()).enumerate() {
+                    r.zip_mut_with(&x.row(b * CHUNK + i), |o, &a| *o = a);
+                    r -= &mean;
+                    *nv = r.dot(&r);
+                }
+            },
+        );
         // Mean of the feature variances of the centred data: Σ_ij xc_ij² / (n m), from the row
         // norms (one row-major pass instead of a strided pass per column).
         let var_mean = norms.iter().sum::<f64>() / (n_f(xc.nrows()) * n_f(xc.ncols().max(1)));
@@ -349,6 +360,18 @@ impl KMeans {
     }
 }
 
+/// Column means from per-block sums (blocks of [`CHUNK`] rows, in parallel) added in block
+/// order: one row-major pass, the same result for any thread count.
+fn column_means(x: ArrayView2<'_, f64>) -> Array1<f64> {
+    let parts: Vec<Array1<f64>> = x
+        .axis_chunks_iter(Axis(0), CHUNK)
+        .into_par_iter()
+        .map(|xb| xb.outer_iter().fold(Array1::zeros(x.ncols()), |acc, r| acc + r))
+        .collect();
+    let sum = parts.into_iter().fold(Array1::zeros(x.ncols()), |acc, p| acc + p);
+    sum / n_f(x.nrows().max(1))
+}
+
 fn n_f(n: usize) -> f64 {
     n as f64
 }
@@ -369,10 +392,21 @@ fn inertia(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>, labels: &[usize
 /// Nearest centre of each row of `x` and `|c|² - 2 x·c` at it (the squared distance minus
 /// `|x|²`, which does not change the argmin), in parallel over fixed blocks of rows.
 fn nearest(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>, Vec<f64>) {
-    let kernel = NearestKernel::new(centers);
     let n = x.nrows();
     let mut labels = vec![0usize; n];
     let mut mins = vec![0.0f64; n];
+    if let Some((small, xs)) = small_kernel(x, centers) {
+        let m = x.ncols();
+        labels.par_chunks_mut(CHUNK).zip(mins.par_chunks_mut(CHUNK)).enumerate().for_each(|(b, (l, d))| {
+            let start = b * CHUNK;
+            small.run(&xs[start * m..(start + l.len()) * m], |i, _, li, di| {
+                l[i] = li;
+                d[i] = di;
+            });
+        });
+        return (labels, mins);
+    }
+    let kernel = NearestKernel::new(centers);
     labels.par_chunks_mut(CHUNK).zip(mins.par_chunks_mut(CHUNK)).enumerate().for_each(|(b, (l, d))| {
         let xb = x.slice(s![b * CHUNK..b * CHUNK + l.len(), ..]);
         let mut g = Array2::<f64>::zeros((l.len(), kernel.k()));
@@ -384,7 +418,17 @@ fn nearest(x: ArrayView2<'_, f64>, centers: ArrayView2<'_, f64>) -> (Vec<usize>,
     (labels, mins)
 }
 
-/// The distance kernel of the Lloyd iterations and of `predict`: `G = 1 |c|ᵀ - 2 X Cᵀ` for a
+/// The fused kernel for few centres ([`NearestSmall`]) with `x` as one row-major slice, when
+/// both apply; otherwise the GEMM kernel ([`NearestKernel`]) is used.
+fn small_kernel<'a>(x: ArrayView2<'a, f64>, centers: ArrayView2<'_, f64>) -> Option<(NearestSmall, &'a [f64])> {
+    if x.ncols() == 0 {
+        return None;
+    }
+    Some((NearestSmall::new(centers)?, x.to_slice()?))
+}
+
+/// The distance kernel of the Lloyd iterations and of `predict` for many centres:
+/// `G = 1 |c|ᵀ - 2 X Cᵀ` for a
 /// block of rows (one sequential faer GEMM), then the first argmin of each row of `G`.
 struct NearestKernel {
     /// `-2 Cᵀ`, `m x k`.
@@ -576,6 +620,24 @@ struct Step {
 /// partial sums, counts and potential in block order (the caller reduces them in that order).
 fn lloyd_step(x: ArrayView2<'_, f64>, norms: &[f64], centers: ArrayView2<'_, f64>, labels: &mut [usize]) -> Vec<Step> {
     let (k, m) = centers.dim();
+    if let Some((small, xs)) = small_kernel(x, centers) {
+        return labels
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(b, lab)| {
+                let start = b * CHUNK;
+                let mut step = Step { sums: Array2::zeros((k, m)), counts: vec![0; k], pot: 0.0 };
+                let sums = step.sums.as_slice_mut().expect("fresh array is contiguous");
+                small.run(&xs[start * m..(start + lab.len()) * m], |i, row, l, d| {
+                    lab[i] = l;
+                    step.counts[l] += 1;
+                    step.pot += (d + norms[start + i]).max(0.0);
+                    sums[l * m..(l + 1) * m].iter_mut().zip(row).for_each(|(a, v)| *a += v);
+                });
+                step
+            })
+            .collect();
+    }
     let kernel = NearestKernel::new(centers);
     labels
         .par_chunks_mut(CHUNK)

@@ -11,6 +11,7 @@ mod distance;
 pub mod linalg;
 pub mod linear;
 pub mod naive_bayes;
+mod nearest;
 pub mod neighbors;
 pub mod svm;
 pub mod tree;
