@@ -541,19 +541,31 @@ impl FittedColumnTransformer {
     fn blocks(&self, df: &DataFrame) -> Result<Vec<Block>> {
         self.check_frame(df)?;
         let names: Vec<String> = self.used.iter().map(|(n, _)| n.clone()).collect();
-        let cols = read_cols(df, &names)?;
+        let mut cols = read_cols(df, &names)?;
+        // Each part's input columns: moved out of the frame's copy when used once, else cloned.
+        let mut uses: HashMap<&str, usize> = HashMap::new();
+        for c in self.parts.iter().flat_map(|p| &p.columns).chain(&self.remainder) {
+            *uses.entry(c.as_str()).or_insert(0) += 1;
+        }
+        let mut take = |c: &String| -> Col {
+            let left = uses.get_mut(c.as_str()).expect("counted above");
+            *left -= 1;
+            if *left == 0 { cols.remove(c).expect("read above") } else { cols[c].clone() }
+        };
+        let inputs: Vec<Vec<Col>> = self.parts.iter().map(|p| p.columns.iter().map(&mut take).collect()).collect();
+        let remainder: Vec<Col> = self.remainder.iter().map(&mut take).collect();
         let mut blocks: Vec<Block> = self
             .parts
             .par_iter()
-            .map(|p| {
+            .zip(inputs)
+            .map(|(p, input)| {
                 if p.columns.is_empty() {
                     return Ok(Block::Cols(Vec::new()));
                 }
-                let input: Vec<Col> = p.columns.iter().map(|c| cols[c].clone()).collect();
                 p.step.transform_block(input, &p.columns)
             })
             .collect::<Result<_>>()?;
-        blocks.push(Block::Cols(self.remainder.iter().map(|r| cols[r].clone()).collect()));
+        blocks.push(Block::Cols(remainder));
         check_blocks(&blocks, &self.feature_names_out)?;
         Ok(blocks)
     }

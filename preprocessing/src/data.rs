@@ -116,12 +116,16 @@ impl Col {
                 let int = dtype.is_integer() || dtype.is_bool();
                 let cast = s.cast(&DataType::Float64).map_err(pl)?;
                 let ca = cast.f64().map_err(pl)?;
-                let v = if ca.null_count() == 0 {
-                    let ca = ca.rechunk();
-                    ca.cont_slice().map_err(pl)?.to_vec()
-                } else {
-                    ca.iter().map(|o| o.unwrap_or(f64::NAN)).collect()
-                };
+                // One contiguous copy into a fresh (huge-page) buffer, then NaN at the nulls.
+                let ca = ca.rechunk();
+                let mut v = oxlearn_core::alloc::vec_with_capacity(ca.len());
+                for arr in ca.downcast_iter() {
+                    let start = v.len();
+                    v.extend_from_slice(arr.values().as_slice());
+                    if let Some(valid) = arr.validity().filter(|b| b.unset_bits() > 0) {
+                        v[start..].iter_mut().zip(valid.iter()).for_each(|(x, ok)| *x = if ok { *x } else { f64::NAN });
+                    }
+                }
                 Ok(Col::Num { v, int })
             }
             DtypeGroup::String | DtypeGroup::Categorical => {

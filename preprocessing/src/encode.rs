@@ -198,44 +198,56 @@ impl ColumnCategories {
     }
 
     /// Category index of every row: `Ok(Some(k))`, `Ok(None)` for unknown. The closure gets the
-    /// row index and `Some(k)` / `None`.
+    /// row index and `Some(k)` / `None`. With `fill` (an imputer fused in front), a missing
+    /// value is read as the fill value.
     fn codes(
         &self,
         col: &Col,
+        fill: Option<&crate::impute::Fill>,
         mut f: impl FnMut(usize, Option<usize>, &dyn Fn() -> String) -> Result<()>,
     ) -> Result<()> {
+        use crate::impute::Fill;
         let lk = self.lookup();
         let missing = self.has_missing.then_some(self.categories.len());
         match (col, &lk) {
             (Col::Num { v, .. }, Lookup::Num(m)) => {
+                let of = |x: f64| match m.get(x, u32::MAX) {
+                    u32::MAX => None,
+                    k => Some(k as usize),
+                };
+                let (missing, fill_x) = match fill {
+                    Some(&Fill::Num(fx)) if !fx.is_nan() => (of(fx), fx),
+                    _ => (missing, f64::NAN),
+                };
                 for (i, &x) in v.iter().enumerate() {
-                    let k = if x.is_nan() {
-                        missing
-                    } else {
-                        match m.get(x, u32::MAX) {
-                            u32::MAX => None,
-                            k => Some(k as usize),
-                        }
-                    };
-                    f(i, k, &|| py_num(x, false))?;
+                    let k = if x.is_nan() { missing } else { of(x) };
+                    f(i, k, &|| py_num(if x.is_nan() { fill_x } else { x }, false))?;
                 }
             }
             (Col::Str(s), Lookup::Str(m)) => {
+                let fill_s = match fill {
+                    Some(Fill::Str(fs)) => Some(fs.as_str()),
+                    _ => None,
+                };
+                let missing = match fill_s {
+                    Some(fs) => m.get(fs).copied(),
+                    None => missing,
+                };
                 for (i, x) in s.iter().enumerate() {
                     let k = match x {
                         None => missing,
                         Some(x) => m.get(x).copied(),
                     };
-                    f(i, k, &|| x.unwrap_or("nan").to_string())?;
+                    f(i, k, &|| x.or(fill_s).unwrap_or("nan").to_string())?;
                 }
             }
             // An all-missing column read with the other type.
-            (Col::Num { v, .. }, Lookup::Str(_)) if v.iter().all(|x| x.is_nan()) => {
+            (Col::Num { v, .. }, Lookup::Str(_)) if fill.is_none() && v.iter().all(|x| x.is_nan()) => {
                 for i in 0..v.len() {
                     f(i, missing, &|| "nan".to_string())?;
                 }
             }
-            (Col::Str(s), Lookup::Num(_)) if s.null_count() == s.len() => {
+            (Col::Str(s), Lookup::Num(_)) if fill.is_none() && s.null_count() == s.len() => {
                 for i in 0..s.len() {
                     f(i, missing, &|| "nan".to_string())?;
                 }
@@ -627,8 +639,14 @@ impl FittedOneHotEncoder {
 
     /// The output column of every row of every input column ([`NO_OUTPUT`] for none), the
     /// compact form of the one-hot output that a caller writes straight into its own dense or
-    /// sparse result.
-    pub(crate) fn hot_codes(&self, cols: &[Col], names: &[String]) -> Result<Vec<Vec<u32>>> {
+    /// sparse result. With `fills` (a plain imputer fused in front), missing values are read as
+    /// their column's fill value.
+    pub(crate) fn hot_codes(
+        &self,
+        cols: &[Col],
+        names: &[String],
+        fills: Option<&[crate::impute::Fill]>,
+    ) -> Result<Vec<Vec<u32>>> {
         let offsets: Vec<usize> = self
             .layouts
             .iter()
@@ -643,13 +661,16 @@ impl FittedOneHotEncoder {
             .zip(&self.layouts)
             .zip(names)
             .zip(&offsets)
-            .map(|((((col, cats), layout), name), &offset)| -> Result<Vec<u32>> {
-                let mut codes = vec![NO_OUTPUT; col.len()];
-                cats.codes(col, |i, k, label| {
-                    let target = self.output_of(layout, k, name, label)?;
-                    if let Some(t) = target {
-                        codes[i] = (offset + t) as u32;
-                    }
+            .enumerate()
+            .map(|(j, ((((col, cats), layout), name), &offset))| -> Result<Vec<u32>> {
+                let mut codes = oxlearn_core::alloc::filled_vec(col.len(), NO_OUTPUT);
+                // The output of each known category, looked up once.
+                let known: Vec<u32> = layout.out.iter().map(|o| o.map_or(NO_OUTPUT, |t| (offset + t) as u32)).collect();
+                cats.codes(col, fills.map(|f| &f[j]), |i, k, label| {
+                    codes[i] = match k {
+                        Some(k) => known[k],
+                        None => self.output_of(layout, None, name, label)?.map_or(NO_OUTPUT, |t| (offset + t) as u32),
+                    };
                     Ok(())
                 })
                 .map_err(|e| name_column(e, name))?;
@@ -684,8 +705,9 @@ impl FittedOneHotEncoder {
             .zip(&self.layouts)
             .zip(names)
             .map(|(((col, cats), layout), name)| -> Result<Vec<Col>> {
-                let mut outs = vec![vec![0.0; col.len()]; layout.suffixes.len()];
-                cats.codes(col, |i, k, label| {
+                let mut outs: Vec<Vec<f64>> =
+                    (0..layout.suffixes.len()).map(|_| oxlearn_core::alloc::zeroed_f64(col.len())).collect();
+                cats.codes(col, None, |i, k, label| {
                     let target = self.output_of(layout, k, name, label)?;
                     if let Some(t) = target {
                         outs[t][i] = 1.0;
@@ -978,7 +1000,7 @@ impl FittedOrdinalEncoder {
             .map(|((col, cats), name)| -> Result<Col> {
                 let mut v = vec![0.0; col.len()];
                 let n_known = cats.categories.len();
-                cats.codes(col, |i, k, label| {
+                cats.codes(col, None, |i, k, label| {
                     v[i] = match k {
                         Some(k) if k == n_known => self.encoded_missing_value,
                         Some(k) => k as f64,

@@ -254,6 +254,40 @@ impl FittedSimpleImputer {
         out
     }
 
+    /// The fills of a plain imputation (no indicator, no dropped column, each fill of its
+    /// column's type), for a consumer that imputes on the fly; `None` otherwise.
+    pub(crate) fn plain_fills(&self, cols: &[Col]) -> Option<&[Fill]> {
+        let plain = self.indicator.is_empty()
+            && cols.len() == self.statistics.len()
+            && cols
+                .iter()
+                .zip(&self.statistics)
+                .all(|(c, f)| matches!((c, f), (Col::Num { .. }, Fill::Num(_)) | (Col::Str(_), Fill::Str(_))));
+        plain.then_some(&self.statistics)
+    }
+
+    /// [`transform_cols`](Self::transform_cols) on owned columns: numeric columns are imputed in
+    /// place (no new buffer), anything else as there.
+    pub(crate) fn transform_cols_owned(&self, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
+        let in_place = self.indicator.is_empty()
+            && cols.len() == self.statistics.len()
+            && cols.iter().zip(&self.statistics).all(|(c, f)| matches!((c, f), (Col::Num { .. }, Fill::Num(_))));
+        if !in_place {
+            return self.transform_cols(&cols, names);
+        }
+        Ok(cols
+            .into_par_iter()
+            .zip(&self.statistics)
+            .map(|(c, fill)| match (c, fill) {
+                (Col::Num { mut v, int }, &Fill::Num(f)) => {
+                    v.iter_mut().for_each(|x| *x = if x.is_nan() { f } else { *x });
+                    Col::Num { v, int: int && f.fract() == 0.0 }
+                }
+                _ => unreachable!("checked above"),
+            })
+            .collect())
+    }
+
     pub(crate) fn transform_cols(&self, cols: &[Col], names: &[String]) -> Result<Vec<Col>> {
         let imputed: Vec<Option<Col>> = cols
             .par_iter()

@@ -370,33 +370,28 @@ impl Block {
     }
 }
 
-/// A standard scaler over numeric columns, column by column (no matrix round trip); `None` when
-/// a value needs the validator's error (an infinity) or a column holds strings.
-fn scale_cols(f: &FittedStandardScaler, cols: &[Col]) -> Option<Vec<Col>> {
-    if cols.len() != f.n_features_in() {
-        return None;
+/// A standard scaler over owned numeric columns, in place and column by column (no matrix round
+/// trip); an infinity or a string column goes through the matrix path for its exact error.
+fn scale_cols(f: &FittedStandardScaler, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
+    let finite_nums = cols.len() == f.n_features_in()
+        && cols.par_iter().all(|c| matches!(c, Col::Num { v, .. } if !v.iter().any(|&x| crate::kernels::is_inf(x))));
+    if !finite_nums {
+        // The validator's error (or the string-column error) through the matrix path.
+        return matrix_transform(f, cols, names);
     }
     let scale = f.scale();
     let with_mean = f.with_mean_flag();
-    let out: Vec<Option<Col>> = cols
-        .par_iter()
+    Ok(cols
+        .into_par_iter()
         .enumerate()
         .map(|(j, c)| {
-            let Col::Num { v, .. } = c else { return None };
+            let Col::Num { mut v, .. } = c else { unreachable!("checked above") };
             let mu = if with_mean { f.mean()[j] } else { 0.0 };
             let s = scale.map_or(1.0, |s| s[j]);
-            let mut inf = false;
-            let w: Vec<f64> = v
-                .iter()
-                .map(|&x| {
-                    inf |= crate::kernels::is_inf(x);
-                    (x - mu) / s
-                })
-                .collect();
-            (!inf).then_some(Col::num(w))
+            v.iter_mut().for_each(|x| *x = (*x - mu) / s);
+            Col::num(v)
         })
-        .collect();
-    out.into_iter().collect()
+        .collect())
 }
 
 impl FittedStep {
@@ -405,17 +400,36 @@ impl FittedStep {
         match self {
             FittedStep::OneHotEncoder(f) => {
                 check_cols("OneHotEncoder", &cols, names, true, false)?;
-                Ok(Block::Hot { width: f.n_out(), codes: f.hot_codes(&cols, names)? })
+                Ok(Block::Hot { width: f.n_out(), codes: f.hot_codes(&cols, names, None)? })
             }
             FittedStep::Chain(steps) if !steps.is_empty() => {
                 let mut cols = cols;
                 let mut names = names.to_vec();
-                for s in &steps[..steps.len() - 1] {
+                let n = steps.len();
+                // An imputer right before a final one-hot encoder: the encoder imputes on the fly
+                // (no imputed copy of the columns).
+                let fuse = matches!(&steps[..], [.., FittedStep::SimpleImputer(_), FittedStep::OneHotEncoder(_)]);
+                let head = if fuse { n - 2 } else { n - 1 };
+                for s in &steps[..head] {
                     let next_names = s.names_out(&names);
                     cols = s.transform_cols(cols, &names)?;
                     names = next_names;
                 }
-                steps[steps.len() - 1].transform_block(cols, &names)
+                if let (true, FittedStep::SimpleImputer(imp), FittedStep::OneHotEncoder(enc)) =
+                    (fuse, &steps[head], &steps[n - 1])
+                {
+                    check_cols("SimpleImputer", &cols, &names, true, false)?;
+                    if let Some(fills) = imp.plain_fills(&cols) {
+                        return Ok(Block::Hot {
+                            width: enc.n_out(),
+                            codes: enc.hot_codes(&cols, &names, Some(fills))?,
+                        });
+                    }
+                    let next_names = steps[head].names_out(&names);
+                    cols = steps[head].transform_cols(cols, &names)?;
+                    names = next_names;
+                }
+                steps[n - 1].transform_block(cols, &names)
             }
             other => Ok(Block::Cols(other.transform_cols(cols, names)?)),
         }
@@ -424,10 +438,7 @@ impl FittedStep {
     /// Transforms columns (named `names`).
     pub fn transform_cols(&self, cols: Vec<Col>, names: &[String]) -> Result<Vec<Col>> {
         match self {
-            FittedStep::StandardScaler(f) => match scale_cols(f, &cols) {
-                Some(out) => Ok(out),
-                None => matrix_transform(f, cols, names),
-            },
+            FittedStep::StandardScaler(f) => scale_cols(f, cols, names),
             FittedStep::MinMaxScaler(f) => matrix_transform(f, cols, names),
             FittedStep::MaxAbsScaler(f) => matrix_transform(f, cols, names),
             FittedStep::RobustScaler(f) => matrix_transform(f, cols, names),
@@ -437,7 +448,7 @@ impl FittedStep {
             FittedStep::FunctionTransformer(f) => matrix_transform(f, cols, names),
             FittedStep::SimpleImputer(f) => {
                 check_cols("SimpleImputer", &cols, names, true, false)?;
-                f.transform_cols(&cols, names)
+                f.transform_cols_owned(cols, names)
             }
             FittedStep::OneHotEncoder(f) => {
                 check_cols("OneHotEncoder", &cols, names, true, false)?;
