@@ -212,3 +212,50 @@ fn given_categories_and_unknowns_at_fit() {
         assert!(x[[i, 0]] == want || (want.is_nan() && x[[i, 0]].is_nan()), "row {i}");
     }
 }
+
+/// An imputer fused into a following one-hot encoder gives what imputing first gives, for
+/// string and numeric columns, and keeps the unknown-category error of a fill value unseen in
+/// fit.
+#[test]
+fn imputer_fused_into_one_hot_matches_imputing_first() {
+    let n = 9_000;
+    let s: Vec<Option<&str>> = (0..n).map(|i| if i % 11 == 0 { None } else { Some(["p", "q", "r"][i % 3]) }).collect();
+    let v: Vec<Option<f64>> = (0..n).map(|i| if i % 7 == 0 { None } else { Some((i % 4) as f64) }).collect();
+    let df = df!("s" => s, "v" => v).unwrap();
+    let fused = ColumnTransformer::new()
+        .add("c", SimpleImputer::most_frequent().then(OneHotEncoder::default()), Columns::names(["s", "v"]))
+        .fit_frame(&df)
+        .unwrap();
+    let imputer = ColumnTransformer::new()
+        .add("c", SimpleImputer::most_frequent(), Columns::names(["s", "v"]))
+        .verbose_feature_names_out(false)
+        .fit_frame(&df)
+        .unwrap();
+    let FittedStep::SimpleImputer(imp) = &imputer.parts()[0].step else { panic!("an imputer") };
+    let (Fill::Str(fs), &Fill::Num(fv)) = (&imp.statistics()[0], &imp.statistics()[1]) else { panic!("fills") };
+    let filled = df!(
+        "s" => df.column("s").unwrap().str().unwrap().iter().map(|x| x.unwrap_or(fs).to_string()).collect::<Vec<_>>(),
+        "v" => df.column("v").unwrap().f64().unwrap().iter().map(|x| x.unwrap_or(fv)).collect::<Vec<_>>()
+    )
+    .unwrap();
+    let plain = ColumnTransformer::new()
+        .add("c", OneHotEncoder::default(), Columns::names(["s", "v"]))
+        .fit_frame(&filled)
+        .unwrap();
+    assert_eq!(fused.feature_names_out(), plain.feature_names_out());
+    assert_eq!(fused.transform_frame(&df).unwrap(), plain.transform_frame(&filled).unwrap());
+    assert_eq!(fused.transform_frame_sparse(&df).unwrap(), plain.transform_frame_sparse(&filled).unwrap());
+    // A constant fill never seen in fit (no nulls there): the encoder's error names it.
+    let clean = df!("s" => ["p", "q", "r"]).unwrap();
+    let strict = ColumnTransformer::new()
+        .add("c", SimpleImputer::constant("zzz").then(OneHotEncoder::default()), Columns::names(["s"]))
+        .fit_frame(&clean)
+        .unwrap();
+    let holes = df!("s" => [Some("p"), None]).unwrap();
+    match strict.transform_frame(&holes) {
+        Err(Error::UnknownCategory { column, category }) => {
+            assert_eq!((column.as_str(), category.as_str()), ("s", "zzz"))
+        }
+        other => panic!("expected the unknown-category error, got {other:?}"),
+    }
+}
