@@ -422,16 +422,26 @@ impl FittedSimpleImputer {
         let m_out = keep.len() + ind.len();
         let dense = keep.len() == m && ind.is_empty();
         Some(map_row_chunks(x, m_out, |xs, os| {
+            crate::kernels::with_avx2(|| self.impute_rows(xs, os, &keep, &fill, dense))
+        }))
+    }
+
+    /// The rows of one chunk of [`kernel`](Self::kernel); false when a value is infinite.
+    #[inline(always)]
+    fn impute_rows(&self, xs: &[f64], os: &mut [f64], keep: &[usize], fill: &[f64], dense: bool) -> bool {
+        let (m, ind) = (self.statistics.len(), &self.indicator);
+        let m_out = keep.len() + ind.len();
+        {
             let mut inf = false;
             for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m_out)) {
                 if dense {
-                    for ((o, &v), &f) in or.iter_mut().zip(xr).zip(&fill) {
+                    for ((o, &v), &f) in or.iter_mut().zip(xr).zip(fill) {
                         *o = if v.is_nan() { f } else { v };
                         inf |= is_inf(v);
                     }
                 } else {
                     let (head, tail) = or.split_at_mut(keep.len());
-                    for ((o, &j), &f) in head.iter_mut().zip(&keep).zip(&fill) {
+                    for ((o, &j), &f) in head.iter_mut().zip(keep).zip(fill) {
                         let v = xr[j];
                         *o = if v.is_nan() { f } else { v };
                     }
@@ -442,7 +452,7 @@ impl FittedSimpleImputer {
                 }
             }
             !inf
-        }))
+        }
     }
 }
 

@@ -262,6 +262,26 @@ pub(crate) fn fused_transform<'a, F: Fitted>(
     Ok(out)
 }
 
+/// Runs `f` compiled for AVX2 where the CPU has it (x86-64, detected at run time), else as
+/// compiled for the baseline target. For element-wise kernels: `f`, inlined here, gets 4-lane
+/// vectors instead of SSE2's 2 lanes; the operations are the same IEEE ones, so the results are
+/// bit-identical on every path.
+#[inline(always)]
+pub(crate) fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { run(f) };
+        }
+    }
+    f()
+}
+
 /// True for ±infinity (NaN is not).
 #[inline(always)]
 pub(crate) fn is_inf(x: f64) -> bool {

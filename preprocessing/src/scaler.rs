@@ -19,6 +19,7 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 pub(crate) use crate::kernels::TRANSFORM_CHUNK;
 use crate::kernels::{
     checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_counts, matrix_num_stats, num_accums,
+    with_avx2,
 };
 
 /// Copies `x` into a fresh (huge-page) output and applies `f` to each row, in parallel over
@@ -209,14 +210,16 @@ impl FittedStandardScaler {
         let mean: Vec<f64> = if self.with_mean { self.mean.to_vec() } else { vec![0.0; m] };
         let scale: Vec<f64> = self.scale.as_ref().map_or_else(|| vec![1.0; m], |s| s.to_vec());
         map_row_chunks(x, m, |xs, os| {
-            let mut inf = false;
-            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m)) {
-                for (((o, &v), &mu), &s) in or.iter_mut().zip(xr).zip(&mean).zip(&scale) {
-                    *o = (v - mu) / s;
-                    inf |= is_inf(v);
+            with_avx2(|| {
+                let mut inf = false;
+                for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m)) {
+                    for (((o, &v), &mu), &s) in or.iter_mut().zip(xr).zip(&mean).zip(&scale) {
+                        *o = (v - mu) / s;
+                        inf |= is_inf(v);
+                    }
                 }
-            }
-            !inf
+                !inf
+            })
         })
     }
 }

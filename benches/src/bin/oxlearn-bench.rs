@@ -79,6 +79,15 @@ fn cases() -> Vec<Case> {
             make: || Box::new(StandardScaler::default()),
         },
         Case {
+            // Issue 4's size (1M x 20, with NaN: both sides ignore it in fit and keep it);
+            // scikit-learn's side: scripts/sklearn_extra_cases.py.
+            name: "StandardScaler(nan-1m-20)",
+            data: "nan-1m-20",
+            task: Task::Transform,
+            metric: "out_mean_abs",
+            make: || Box::new(StandardScaler::default()),
+        },
+        Case {
             name: "OneHotEncoder(dense)",
             data: "cat-1m-5",
             task: Task::Transform,

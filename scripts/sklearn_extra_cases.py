@@ -1,0 +1,38 @@
+"""scikit-learn side of oxlearn-bench cases that the shared kit (../shared/bench) does not list.
+
+Runs one case in this process as the kit's worker would, printing the kit's JSON row:
+
+    target/bench-venv/bin/python scripts/sklearn_extra_cases.py --worker 'StandardScaler(nan-1m-20)' \
+        --data target/bench-data --threads 2 --reps 5
+
+Cases: StandardScaler(nan-1m-20) (issue 4's StandardScaler size, 1M x 20; the 10% NaN are ignored
+in fit and kept in transform by both sides).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+KIT = Path(os.environ.get("KIT", Path(__file__).resolve().parents[2] / "shared" / "bench"))
+
+
+def main():
+    threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "2"
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = threads  # before numpy is imported
+    sys.path.insert(0, str(KIT))
+    import sklearn_bench as sb
+
+    def standard_scaler_1m(D, threads):
+        from sklearn.preprocessing import StandardScaler
+
+        return sb.transformer(StandardScaler(), "nan-1m-20", D)
+
+    sb.CASES["StandardScaler(nan-1m-20)"] = standard_scaler_1m
+    if "--worker" not in sys.argv:
+        sys.exit("run one case with --worker NAME (see the docstring)")
+    sb.main()
+
+
+if __name__ == "__main__":
+    main()
