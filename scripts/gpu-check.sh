@@ -14,7 +14,8 @@
 #                  split-K (OXLEARN_WGPU_SPLITK=0)
 #   log.txt        stderr of every step, the environment, and a readable summary
 # Budget: about 3-4 minutes (the optional runs are skipped past GPU_CHECK_OPTIONAL_S, default
-# 300 s; GPU_CHECK_SUITE=0 skips the test suite).
+# 300 s; GPU_CHECK_SUITE=0 skips the test suite; GPU_CHECK_QUICK=1 skips the CUDA probes and
+# the CUDA-without-graphs run).
 # Usage from the CPU machine: scripts/gpu-build.sh, then through the device tool
 #   run(command="bash scripts/gpu-check.sh", carry=[".gpu-bin", ".gl", "bench-kit"], timeout_s=420)
 set -uo pipefail
@@ -49,8 +50,11 @@ if [ "${GPU_CHECK_SUITE:-1}" != 0 ]; then
 fi
 
 # 2. Probes (no data needed).
-step cuda-gemm-probe timeout 60 .gpu-bin/fnn_gpu_bench --cuda-gemm-probe
-step cuda-step-probe timeout 60 .gpu-bin/fnn_gpu_bench --step-probe --device cuda
+QUICK=${GPU_CHECK_QUICK:-0}
+if [ "$QUICK" = 0 ]; then
+  step cuda-gemm-probe timeout 60 .gpu-bin/fnn_gpu_bench --cuda-gemm-probe
+  step cuda-step-probe timeout 60 .gpu-bin/fnn_gpu_bench --step-probe --device cuda
+fi
 step wgpu-step-probe timeout 60 .gpu-bin/fnn_gpu_bench --step-probe --device wgpu
 step wgpu-probes timeout 90 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu
 
@@ -78,7 +82,7 @@ bench() { # name device [VAR=value ...]
   step "bench $name" env "$@" timeout 90 .gpu-bin/fnn_gpu_bench --data $D --device "$dev" --case FNN-1 --case FNN-2
 }
 bench cuda cuda
-bench cuda-eager cuda OXLEARN_CUDA_GRAPHS=0
+[ "$QUICK" = 0 ] && bench cuda-eager cuda OXLEARN_CUDA_GRAPHS=0
 bench wgpu wgpu
 # 5. Variants, while time is left.
 OPT=${GPU_CHECK_OPTIONAL_S:-300}

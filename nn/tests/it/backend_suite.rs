@@ -58,6 +58,9 @@ const SHAPES: &[(usize, usize, usize)] = &[
     // Long k for few outputs: the wgpu split-K paths (vec4 and scalar kernels + reduce pass).
     (96, 64, 256),
     (40, 10, 1000),
+    // At least 128 x 128: the wgpu workgroup-tiled kernel, split over k and not.
+    (160, 136, 300),
+    (256, 132, 20),
 ];
 
 pub fn gemm_matches_cpu<B: Backend>(be: &B) {
@@ -572,7 +575,7 @@ fn predict_device_fallback_and_errors() {
 fn wgpu_gemm_kernels() {
     use oxlearn_nn::backend::wgpu::GemmKernel;
     let mut be = wgpu_any();
-    for kernel in [GemmKernel::Tiled, GemmKernel::Vec4x4, GemmKernel::Vec8x4] {
+    for kernel in [GemmKernel::Tiled, GemmKernel::Vec4x4, GemmKernel::Vec8x4, GemmKernel::Tile8x8] {
         be.set_gemm_kernel(kernel);
         gemm_matches_cpu(&be);
     }
