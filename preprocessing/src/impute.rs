@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Col, array_to_cols, cols_to_array, default_names, names_or_default};
 use crate::kernels::{checked_num_accums, fused_transform, is_inf, map_row_chunks};
 use crate::scaler::matrix_accums;
-use crate::stats::{CatCounts, ColAccum, Needs, percentile_linear};
+use crate::stats::{CatCounts, ColAccum, Needs};
 
 /// How [`SimpleImputer`] computes the fill value of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -163,8 +163,8 @@ impl SimpleImputer {
                 Ok(match self.strategy {
                     ImputeStrategy::Mean => Fill::Num(if empty { 0.0 } else { a.num.mean() }),
                     ImputeStrategy::Median => {
-                        let s = a.sketch.as_ref().map(|s| s.sorted()).unwrap_or_default();
-                        Fill::Num(if empty { 0.0 } else { percentile_linear(&s, 50.0) })
+                        let median = a.sketch.as_ref().map_or(f64::NAN, |s| s.percentile_linear(50.0));
+                        Fill::Num(if empty { 0.0 } else { median })
                     }
                     ImputeStrategy::MostFrequent => match &a.cats {
                         // BTreeMap order: the first maximum is the smallest value among ties.

@@ -175,8 +175,8 @@ impl Sketch {
         self.compact();
     }
 
-    /// Sorted kept values.
-    pub fn sorted(&self) -> Vec<f64> {
+    /// Kept values, in no particular order.
+    fn kept(&self) -> Vec<f64> {
         let mut items = self.items.clone();
         if let Some(cap) = self.cap
             && items.len() > cap
@@ -184,10 +184,29 @@ impl Sketch {
             items.select_nth_unstable_by(cap, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
             items.truncate(cap);
         }
-        let mut v: Vec<f64> = items.into_iter().map(|(_, x)| x).collect();
+        items.into_iter().map(|(_, x)| x).collect()
+    }
+
+    /// Sorted kept values.
+    pub fn sorted(&self) -> Vec<f64> {
+        let mut v = self.kept();
         // Unstable is enough: values equal under total_cmp are bit-identical.
         v.sort_unstable_by(f64::total_cmp);
         v
+    }
+
+    /// [`percentile_linear`] of the kept values, through two selections instead of a sort
+    /// (the same two order statistics, so the same result bit for bit).
+    pub fn percentile_linear(&self, q: f64) -> f64 {
+        let mut v = self.kept();
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        let h = (v.len() - 1) as f64 * q / 100.0;
+        let lo = h.floor() as usize;
+        let (_, &mut a, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
+        let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+        a + (b - a) * (h - lo as f64)
     }
 }
 
@@ -262,9 +281,21 @@ impl ColAccum {
                 let n_missing = s.null_count() as u64;
                 let num = NumStats { n: s.len() as u64 - n_missing, n_missing, ..NumStats::default() };
                 let cats = needs.categories.then(|| {
+                    // Strings of at most 12 bytes live whole in their 16-byte arrow view: they
+                    // are counted by the view's bits, then merged by string.
+                    let mut short: FxMap<u128, (&str, u64)> = FxMap::default();
                     let mut h: FxMap<&str, u64> = FxMap::default();
-                    for x in s.iter().flatten() {
-                        *h.entry(x).or_insert(0) += 1;
+                    for arr in s.downcast_iter() {
+                        for (view, x) in arr.views().iter().zip(arr.iter()) {
+                            match x {
+                                Some(x) if view.length <= 12 => short.entry(view.as_u128()).or_insert((x, 0)).1 += 1,
+                                Some(x) => *h.entry(x).or_insert(0) += 1,
+                                None => {}
+                            }
+                        }
+                    }
+                    for (x, c) in short.into_values() {
+                        *h.entry(x).or_insert(0) += c;
                     }
                     CatCounts::Str(h.into_iter().map(|(k, c)| (k.to_string(), c)).collect())
                 });
@@ -356,5 +387,30 @@ mod tests {
         assert_eq!(a.sorted(), b.sorted());
         let med = percentile_linear(&a.sorted(), 50.0);
         assert!((med - 5000.0).abs() < 600.0, "{med}");
+    }
+}
+
+#[cfg(test)]
+mod selection_tests {
+    use super::*;
+
+    /// The selection-based percentile equals the sorted one bit for bit (odd, even, one value,
+    /// ties, signed zeros, capped sketches).
+    #[test]
+    fn percentile_by_selection_matches_sorting() {
+        let base: Vec<f64> = (0..1001).map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 100.0).collect();
+        let cases: Vec<Vec<f64>> =
+            vec![base.clone(), base[..1000].to_vec(), vec![4.5], vec![0.0, -0.0, -0.0, 1.0], vec![2.0; 7]];
+        for v in cases {
+            for cap in [None, Some(100)] {
+                let mut s = Sketch::new(cap);
+                s.push_all(&v, 3);
+                for q in [0.0, 25.0, 50.0, 90.0, 100.0] {
+                    let want = percentile_linear(&s.sorted(), q);
+                    assert_eq!(s.percentile_linear(q).to_bits(), want.to_bits(), "{} values, q {q}", v.len());
+                }
+            }
+        }
+        assert!(Sketch::new(None).percentile_linear(50.0).is_nan());
     }
 }
