@@ -233,12 +233,22 @@ impl ColumnCategories {
                     Some(fs) => m.get(fs).copied(),
                     None => missing,
                 };
-                for (i, x) in s.iter().enumerate() {
-                    let k = match x {
-                        None => missing,
-                        Some(x) => m.get(x).copied(),
-                    };
-                    f(i, k, &|| x.or(fill_s).unwrap_or("nan").to_string())?;
+                // A string of at most 12 bytes lives whole in its 16-byte arrow view: its
+                // category is looked up once per distinct view, then by the view's bits.
+                let mut by_view: FxMap<u128, Option<usize>> = FxMap::default();
+                let mut i = 0;
+                for arr in s.downcast_iter() {
+                    for (view, x) in arr.views().iter().zip(arr.iter()) {
+                        let k = match x {
+                            None => missing,
+                            Some(x) if view.length <= 12 => {
+                                *by_view.entry(view.as_u128()).or_insert_with(|| m.get(x).copied())
+                            }
+                            Some(x) => m.get(x).copied(),
+                        };
+                        f(i, k, &|| x.or(fill_s).unwrap_or("nan").to_string())?;
+                        i += 1;
+                    }
                 }
             }
             // An all-missing column read with the other type.
