@@ -15,8 +15,8 @@
 //! Probe modes (no data needed), one JSON line per measurement:
 //!
 //! - `--gemm-probe [--device wgpu|wgpu-any] [--probe-scale S]`: GFLOP/s of each wgpu GEMM
-//!   kernel (tiled, vec4 4x4 without and with split-K, the 128 x 128 workgroup tiles without
-//!   split-K, and auto: what training uses) on FNN-2's step GEMMs (every transpose flag the training
+//!   kernel (tiled, vec4 4x4 without split-K, vec4 8x4 with split-K, and auto: vec4 4x4 with
+//!   split-K, what training uses) on FNN-2's step GEMMs (every transpose flag the training
 //!   step uses) and on squares of 2048 / 4096, all divided by `S` (default 1; 8 keeps lavapipe
 //!   quick). Each timing is the median of 5 repetitions between synchronisations.
 //! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
@@ -95,8 +95,7 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
         let variants = [
             (GemmKernel::Tiled, false),
             (GemmKernel::Vec4x4, false),
-            (GemmKernel::Vec4x4, true),
-            (GemmKernel::Tile8x8, false),
+            (GemmKernel::Vec8x4, true),
             (GemmKernel::Auto, true),
         ];
         for (kernel, split_k) in variants {

@@ -12,12 +12,10 @@
 //!   ([`Backend::download`], [`Backend::read_scalar`], a host write, [`Backend::synchronize`]);
 //! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
 //!   work recorded before it;
-//! - GEMM: wherever the packed operands' rows are multiples of 4 floats, products at least
-//!   128 x 128 run 128 x 128 tiles per workgroup staged through workgroup memory with 8 x 8
-//!   outputs per invocation (`gemm_tile.wgsl`), smaller ones a register-blocked kernel without
-//!   workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs per invocation, operands read as vec4);
-//!   every transpose flag; other shapes the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`, any
-//!   shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements. A product
+//! - GEMM: a register-blocked kernel without workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs
+//!   per invocation, operands read as vec4, every transpose flag) wherever the packed operands'
+//!   rows are multiples of 4 floats, else the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`,
+//!   any shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements. A product
 //!   with few outputs for its k range (a small layer's weight gradient, a 10-class output
 //!   layer) would run too few invocations, each a long serial loop over k: it splits k over
 //!   up to 32 invocations per output (vec4 kernel, or `gemm_split.wgsl`, one output per
@@ -103,9 +101,6 @@ enum Kernel {
     /// The register-blocked GEMM: bit 0 A transposed, bit 1 B transposed, bit 2 eight rows
     /// per invocation (else four).
     GemmVec(u8),
-    /// The workgroup-tiled GEMM for large products (`gemm_tile.wgsl`): bit 0 A transposed,
-    /// bit 1 B transposed.
-    GemmTile(u8),
 }
 
 /// Which GEMM kernel the wgpu backend runs.
@@ -114,11 +109,10 @@ enum Kernel {
 /// vec4 loads are aligned (the packed operands' row lengths are multiples of 4) and the tiled
 /// kernel elsewhere. The others force a kernel for measurements (the vec4 kernels still fall back
 /// to the tiled one where a shape is not aligned). The environment variable `OXLEARN_WGPU_GEMM`
-/// (`auto`, `tiled`, `4x4`, `8x4`, `tile`), read when a backend is created, sets it without code.
+/// (`auto`, `tiled`, `4x4`, `8x4`), read when a backend is created, sets it without code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum GemmKernel {
-    /// Per shape: `Tile8x8` for aligned products at least 128 x 128, `Vec4x4` for smaller aligned
-    /// ones, else `Tiled`.
+    /// Per shape: `Vec4x4` where aligned, else `Tiled`.
     #[default]
     Auto,
     /// 64 x 64 output tiles staged through workgroup memory, 4 x 4 outputs per invocation; any
@@ -126,22 +120,18 @@ pub enum GemmKernel {
     Tiled,
     /// No workgroup memory: 4 rows x 4 columns per invocation, operands read as vec4.
     Vec4x4,
-    /// 128 x 128 output tiles per workgroup staged through workgroup memory in k tiles of 16,
-    /// 8 x 8 outputs per invocation (where aligned as `Vec4x4`).
-    Tile8x8,
     /// As `Vec4x4` with 8 rows x 4 columns per invocation.
     Vec8x4,
 }
 
 impl GemmKernel {
-    /// Parses `auto`, `tiled`, `4x4`, `8x4`, `tile`.
+    /// Parses `auto`, `tiled`, `4x4`, `8x4`.
     pub fn parse(name: &str) -> Option<GemmKernel> {
         match name {
             "auto" => Some(GemmKernel::Auto),
             "tiled" => Some(GemmKernel::Tiled),
             "4x4" => Some(GemmKernel::Vec4x4),
             "8x4" => Some(GemmKernel::Vec8x4),
-            "tile" => Some(GemmKernel::Tile8x8),
             _ => None,
         }
     }
@@ -186,7 +176,6 @@ pub struct WgpuContext {
     pipelines: HashMap<Kernel, Pipeline>,
     /// The eight register-blocked GEMM variants, compiled on first use.
     gemm_vec: [OnceLock<Pipeline>; 8],
-    gemm_tile: [OnceLock<Pipeline>; 4],
     dummy_ro: wgpu::Buffer,
     dummy_rw: wgpu::Buffer,
 }
@@ -295,7 +284,6 @@ impl WgpuContext {
             max_binding,
             pipelines,
             gemm_vec: Default::default(),
-            gemm_tile: Default::default(),
             dummy_ro,
             dummy_rw,
         })
@@ -315,15 +303,6 @@ impl WgpuContext {
                     v & 2 != 0,
                     if v & 4 != 0 { 8 } else { 4 },
                     include_str!("gemm_vec.wgsl")
-                );
-                make_pipeline(&self.device, &src, &[true, true, false, false])
-            }),
-            Kernel::GemmTile(v) => self.gemm_tile[usize::from(v)].get_or_init(|| {
-                let src = format!(
-                    "const TA: bool = {};\nconst TB: bool = {};\n{}",
-                    v & 1 != 0,
-                    v & 2 != 0,
-                    include_str!("gemm_tile.wgsl")
                 );
                 make_pipeline(&self.device, &src, &[true, true, false, false])
             }),
@@ -472,12 +451,6 @@ pub struct WgpuBackend {
 /// Invocations a GEMM should run for the GPU to hide its memory latency: fewer, and the k range
 /// is split (up to [`MAX_SPLITS`] ways, at least [`MIN_SPLIT_K`] values of k each).
 const TARGET_INVOCATIONS: usize = 1 << 17;
-/// The same for the workgroup-tiled kernel, counted in workgroups (two per multiprocessor of a
-/// large GPU), with at least [`MIN_TILE_SPLIT_K`] values of k per split.
-const TARGET_TILE_WORKGROUPS: usize = 264;
-const MIN_TILE_SPLIT_K: usize = 128;
-/// Products at least this tall and wide use the workgroup-tiled kernel (when aligned).
-const TILE_MIN_EDGE: usize = 128;
 const MAX_SPLITS: usize = 32;
 const MIN_SPLIT_K: usize = 32;
 
@@ -549,17 +522,11 @@ impl WgpuBackend {
     /// How many ways a GEMM of `invocations` invocations over `k` values with an `mn`-value
     /// output splits its k range (1: no split).
     fn splits(&self, invocations: usize, k: usize, mn: usize) -> usize {
-        self.splits_for(invocations, TARGET_INVOCATIONS, k, MIN_SPLIT_K, mn)
-    }
-
-    /// How many ways to split k so that `units` (invocations or workgroups) reach `target`,
-    /// keeping at least `min_k` values of k per split and the partials within one buffer.
-    fn splits_for(&self, units: usize, target: usize, k: usize, min_k: usize, mn: usize) -> usize {
-        if !self.split_k || units >= target {
+        if !self.split_k || invocations >= TARGET_INVOCATIONS {
             return 1;
         }
         let by_limit = (self.limit_bytes as usize / 4 / mn.max(1)).max(1);
-        target.div_ceil(units.max(1)).min(k / min_k).min(MAX_SPLITS).min(by_limit).max(1)
+        TARGET_INVOCATIONS.div_ceil(invocations.max(1)).min(k / MIN_SPLIT_K).min(MAX_SPLITS).min(by_limit).max(1)
     }
 
     /// The partial-sum buffer, at least `values` long.
@@ -960,12 +927,9 @@ impl Backend for WgpuBackend {
         p.u[..5].copy_from_slice(&[u(m), u(n), u(k), u32::from(ta), u32::from(tb)]);
         p.f[0] = alpha;
         p.f[1] = beta;
-        let big = m >= TILE_MIN_EDGE && n >= TILE_MIN_EDGE;
         let rows = match self.gemm_kernel {
             GemmKernel::Tiled => None,
             _ if !gemm_vec_fits(m, n, k, ta, tb) => None,
-            GemmKernel::Tile8x8 => Some(0),
-            GemmKernel::Auto if big => Some(0),
             GemmKernel::Vec8x4 => Some(8),
             GemmKernel::Auto | GemmKernel::Vec4x4 => Some(4),
         };
@@ -973,16 +937,6 @@ impl Backend for WgpuBackend {
         let mn = m * n;
         // The kernel, its workgroups and the k split (S partials, then the reduce pass).
         let (kernel, groups, splits) = match rows {
-            // 128 x 128 tiles; with S splits, S stacked copies of the tile rows.
-            Some(0) => {
-                let tile_rows = m.div_ceil(128);
-                let wgs = tile_rows * n.div_ceil(128);
-                let splits = self.splits_for(wgs, TARGET_TILE_WORKGROUPS, k, MIN_TILE_SPLIT_K, mn);
-                let k_per = k.div_ceil(splits).next_multiple_of(16);
-                p.u[5..8].copy_from_slice(&[u(splits), u(tile_rows), u(k_per)]);
-                let kernel = Kernel::GemmTile(u8::from(ta) | u8::from(tb) << 1);
-                (kernel, (u(n.div_ceil(128)), u(tile_rows * splits)), splits)
-            }
             // 16 x 16 invocations of `rows` x 4 outputs each; with S splits, S stacked copies
             // of the row blocks, each over its k range.
             Some(rows) => {
