@@ -515,17 +515,7 @@ fn run_search(
     // Fits skipped after the callback stopped the search score NaN.
     let ran: Vec<bool> = results.iter().map(Option::is_some).collect();
     let complete = |c: usize| (0..k).all(|f| ran[c * k + f]);
-    let results: Vec<TaskResult> = results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| TaskResult {
-                test: vec![f64::NAN; n_s],
-                train: None,
-                fit_time: f64::NAN,
-                score_time: f64::NAN,
-            })
-        })
-        .collect();
+    let results: Vec<TaskResult> = results.into_iter().map(|r| r.unwrap_or_else(|| TaskResult::skipped(n_s))).collect();
     let per = |c: usize, get: &dyn Fn(&TaskResult) -> Vec<f64>| -> Vec<Vec<f64>> {
         (0..n_s).map(|si| (0..k).map(|f| get(&results[c * k + f])[si]).collect()).collect()
     };

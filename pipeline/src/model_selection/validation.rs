@@ -174,8 +174,9 @@ pub struct CvOptions {
     pub return_train_score: bool,
     /// Watches the folds: called after each fold's fit and scoring (from the thread that ran
     /// it) with `estimator` = `"cross_validate"`, `iteration` = folds done so far, `total` = the
-    /// number of folds and the fold's first test score as metric `"test_score"`. The return
-    /// value is ignored.
+    /// number of folds and the fold's first test score as metric `"test_score"`. Returning
+    /// `ControlFlow::Break` stops the run: folds not yet started are skipped and report NaN
+    /// scores and times (folds already running finish).
     pub callback: oxlearn_core::Callback,
 }
 
@@ -254,6 +255,13 @@ pub(crate) struct TaskResult {
     pub score_time: f64,
 }
 
+impl TaskResult {
+    /// A task skipped after a callback stopped the run: NaN scores and times.
+    pub(crate) fn skipped(n_scorers: usize) -> TaskResult {
+        TaskResult { test: vec![f64::NAN; n_scorers], train: None, fit_time: f64::NAN, score_time: f64::NAN }
+    }
+}
+
 /// An estimator ready to run as one of several concurrent tasks (see the module policy).
 pub(crate) fn task_estimator(
     est: &dyn DynEstimator,
@@ -310,17 +318,22 @@ pub fn cross_validate_with(
     let concurrent = folds.len() > 1 && effective_n_jobs(opts.n_jobs) > 1;
     let est = task_estimator(est, &[], concurrent)?;
     let (done, started) = (std::sync::atomic::AtomicUsize::new(0), Instant::now());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let n_s = scorers.len();
     let results: Vec<TaskResult> = with_n_jobs(opts.n_jobs, || {
         folds
             .par_iter()
             .enumerate()
             .map(|(i, fold)| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(TaskResult::skipped(n_s));
+                }
                 let _span = tracing::debug_span!("cv_fold", fold = i).entered();
                 let r = run_task(&problem, &*est, fold, &scorers, opts.return_train_score);
                 tracing::debug!(fold = i, ok = r.is_ok(), "fold done");
                 if let Ok(t) = &r {
                     let metrics = [("test_score", t.test.first().copied().unwrap_or(f64::NAN))];
-                    opts.callback.report(&oxlearn_core::Progress {
+                    let stop_requested = opts.callback.report(&oxlearn_core::Progress {
                         estimator: "cross_validate",
                         iteration: done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                         total: Some(folds.len()),
@@ -328,6 +341,10 @@ pub fn cross_validate_with(
                         metrics: &metrics,
                         elapsed: started.elapsed(),
                     });
+                    if stop_requested {
+                        tracing::info!(fold = i, "cross_validate stopped by its callback");
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
                 }
                 r
             })

@@ -264,6 +264,31 @@ fn cross_validate_callback_sees_every_fold() {
     assert_eq!(n.load(std::sync::atomic::Ordering::Relaxed), 5);
 }
 
+/// A cross_validate callback that breaks stops the run: with one thread the folds run in order,
+/// so the folds after the second are skipped (NaN scores and times).
+#[test]
+fn cross_validate_callback_can_stop() {
+    let iris = oxlearn_datasets::iris();
+    let cb = oxlearn_core::Callback::new(|p: &oxlearn_core::Progress<'_>| {
+        if p.iteration >= 2 { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
+    });
+    let opts = CvOptions { n_jobs: Some(1), callback: cb, return_train_score: true, ..CvOptions::default() };
+    let y = labels(&iris.y.to_vec());
+    let r = cross_validate_with(
+        &LogisticRegression::default(),
+        CvData::xy(&iris.x, y),
+        &StratifiedKFold::new(5),
+        &["accuracy"],
+        &opts,
+    )
+    .unwrap();
+    let ran: Vec<bool> = r.test_scores[0].iter().map(|s| s.is_finite()).collect();
+    assert_eq!(ran, [true, true, false, false, false]);
+    assert!(r.fit_time[2..].iter().all(|t| t.is_nan()) && r.fit_time[..2].iter().all(|t| t.is_finite()));
+    let train = r.train_scores.as_ref().expect("train scores asked for");
+    assert!(train[0][1].is_finite() && train[0][2].is_nan());
+}
+
 /// A search callback that breaks stops the search: later fits are skipped (NaN scores), the
 /// refit uses the best complete candidate.
 #[test]
