@@ -472,8 +472,8 @@ fn csr_from_blocks(blocks: &[Block], rows: usize, width: usize) -> CsrMatrix {
         for (i, end) in range.zip(ends) {
             row_values(blocks, i, |j, v| {
                 if v != 0.0 {
-                    idx[k] = j;
-                    data[k] = v;
+                    idx[k].write(j);
+                    data[k].write(v);
                     k += 1;
                 }
             });

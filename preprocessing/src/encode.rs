@@ -620,8 +620,8 @@ impl FittedOneHotEncoder {
             for (xr, end) in xs[rows.start * m..rows.end * m].chunks_exact(m).zip(ends) {
                 ok &= Self::hot_row(&plans, xr, |t| {
                     if (t as usize) < n_out {
-                        idx[k] = t as usize;
-                        data[k] = 1.0;
+                        idx[k].write(t as usize);
+                        data[k].write(1.0);
                         k += 1;
                     }
                 });

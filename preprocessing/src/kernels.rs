@@ -7,6 +7,8 @@
 //! The statistics kernel is the same code the column path ([`NumStats::of`]) runs, so a matrix
 //! and a DataFrame column give bit-identical statistics.
 
+use std::mem::MaybeUninit;
+
 use ndarray::{Array2, ArrayView2, Ix2};
 use oxlearn_core::{Fitted, Result, Tags, validate};
 use rayon::prelude::*;
@@ -138,29 +140,31 @@ pub(crate) fn zeroed_usize(len: usize) -> Vec<usize> {
 /// Builds a `rows x width` CSR matrix in parallel over fixed row chunks of [`TRANSFORM_CHUNK`]
 /// rows, writing straight into the final (huge-page) buffers. `fill(rows, indices, data, ends)`
 /// writes the entries of the rows in `rows` compactly from the start of `indices` / `data`
-/// (room for `max_per_row` entries per row), sets `ends[r]` to the number written up to and
-/// including row `r` of the chunk, and returns false when it saw a value that needs the checked
-/// path (the result is then `None`). When every row is full the buffers are final as written;
-/// otherwise the chunks are moved together once.
+/// (room for `max_per_row` entries per row; the buffers are not initialized, so nothing is
+/// written twice), sets `ends[r]` to the number written up to and including row `r` of the
+/// chunk, and returns false when it saw a value that needs the checked path (the result is then
+/// `None`). When every row is full the buffers are final as written; otherwise the chunks are
+/// moved together once.
 pub(crate) fn csr_by_row_chunks(
     rows: usize,
     width: usize,
     max_per_row: usize,
-    fill: impl Fn(std::ops::Range<usize>, &mut [usize], &mut [f64], &mut [usize]) -> bool + Sync,
+    fill: impl Fn(std::ops::Range<usize>, &mut [MaybeUninit<usize>], &mut [MaybeUninit<f64>], &mut [usize]) -> bool + Sync,
 ) -> Option<crate::sparse::CsrMatrix> {
     let cap = rows.checked_mul(max_per_row).expect("output size overflows usize");
-    let mut indices = zeroed_usize(cap);
-    let mut data = oxlearn_core::alloc::zeroed_f64(cap);
+    let mut indices: Vec<usize> = oxlearn_core::alloc::vec_with_capacity(cap);
+    let mut data: Vec<f64> = oxlearn_core::alloc::vec_with_capacity(cap);
     let mut indptr = zeroed_usize(rows + 1);
     if cap == 0 {
         // No row can hold an entry (and there is nothing to check).
         return Some(crate::sparse::CsrMatrix::from_parts((rows, width), indptr, indices, data));
     }
     let slot = TRANSFORM_CHUNK * max_per_row;
+    let (idx_buf, data_buf) = (&mut indices.spare_capacity_mut()[..cap], &mut data.spare_capacity_mut()[..cap]);
     let counts: Option<Vec<usize>> = indptr[1..]
         .par_chunks_mut(TRANSFORM_CHUNK)
-        .zip(indices.par_chunks_mut(slot))
-        .zip(data.par_chunks_mut(slot))
+        .zip(idx_buf.par_chunks_mut(slot))
+        .zip(data_buf.par_chunks_mut(slot))
         .enumerate()
         .map(|(k, ((ends, idx), dat))| {
             let a = k * TRANSFORM_CHUNK;
@@ -182,20 +186,25 @@ pub(crate) fn csr_by_row_chunks(
         ends.iter_mut().for_each(|e| *e += b);
     });
     if nnz < cap {
-        // Some row was not full: move each chunk's entries down to its base.
+        // Some row was not full: move each chunk's written entries down to its base (in
+        // order, so a move never overwrites entries still to be moved).
         for (k, (&b, &c)) in bases.iter().zip(&counts).enumerate() {
             let src = k * slot;
             if src != b && c > 0 {
-                indices.copy_within(src..src + c, b);
-                data.copy_within(src..src + c, b);
+                idx_buf.copy_within(src..src + c, b);
+                data_buf.copy_within(src..src + c, b);
             }
         }
-        indices.truncate(nnz);
-        data.truncate(nnz);
-        if nnz < cap / 4 * 3 {
-            indices.shrink_to_fit();
-            data.shrink_to_fit();
-        }
+    }
+    // SAFETY: chunk k's fill initialized its first counts[k] slots, and they now lie, in chunk
+    // order, in [bases[k], bases[k] + counts[k]): together exactly [0, nnz).
+    unsafe {
+        indices.set_len(nnz);
+        data.set_len(nnz);
+    }
+    if nnz < cap / 4 * 3 {
+        indices.shrink_to_fit();
+        data.shrink_to_fit();
     }
     Some(crate::sparse::CsrMatrix::from_parts((rows, width), indptr, indices, data))
 }
@@ -505,8 +514,8 @@ mod tests {
                         for (i, end) in range.zip(ends) {
                             for j in 0..width {
                                 if entry(i, j) != 0.0 {
-                                    idx[k] = j;
-                                    data[k] = entry(i, j);
+                                    idx[k].write(j);
+                                    data[k].write(entry(i, j));
                                     k += 1;
                                 }
                             }
