@@ -72,6 +72,33 @@ fn probe_backend(device: Device) -> std::result::Result<WgpuBackend, Box<dyn std
     Ok(be)
 }
 
+/// Seconds per call of `C = op(A) op(B)` (`m x n x k`): the median of 5 repetitions of
+/// `calls` calls between synchronisations, after one warm-up call.
+#[allow(clippy::too_many_arguments)]
+fn time_gemm<B: Backend>(
+    be: &B,
+    (m, n, k): (usize, usize, usize),
+    a: &B::Buf,
+    ta: Trans,
+    b: &B::Buf,
+    tb: Trans,
+    c: &mut B::Buf,
+    calls: usize,
+) -> std::result::Result<f64, Box<dyn std::error::Error>> {
+    be.gemm(m, n, k, 1.0, a, ta, b, tb, 0.0, c);
+    be.synchronize()?;
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        for _ in 0..calls {
+            be.gemm(m, n, k, 1.0, a, ta, b, tb, 0.0, c);
+        }
+        be.synchronize()?;
+        times.push(t.elapsed().as_secs_f64() / calls as f64);
+    }
+    Ok(median(times).unwrap_or(f64::NAN))
+}
+
 fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut be = probe_backend(device)?;
     let (no, yes) = (Trans::No, Trans::Yes);
@@ -101,23 +128,12 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
         for (kernel, split_k) in variants {
             be.set_gemm_kernel(kernel);
             be.set_split_k(split_k);
-            be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
-            be.synchronize()?;
             // Enough calls per repetition for ~50 ms on an H100-class GPU at 10 TFLOP/s.
             let flops = 2.0 * (m * n * k) as f64;
             let calls = ((5e11 / flops) as usize).clamp(1, 200);
-            let mut times = Vec::new();
-            for _ in 0..5 {
-                let t = Instant::now();
-                for _ in 0..calls {
-                    be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
-                }
-                be.synchronize()?;
-                times.push(t.elapsed().as_secs_f64() / calls as f64);
-            }
+            let s = time_gemm(&be, (m, n, k), &a, ta, &b, tb, &mut c, calls)?;
             let mut check = vec![0.0f32; 1];
             be.download(&c, &mut check)?;
-            let s = median(times).unwrap_or(f64::NAN);
             let row = serde_json::json!({
                 "suite": "oxlearn", "case": "gemm-probe", "device": device.as_str(), "adapter": be.adapter().to_string(),
                 "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes,
@@ -155,20 +171,9 @@ fn cuda_gemm_probe() -> std::result::Result<(), Box<dyn std::error::Error>> {
             let a = be.upload(&vec![0.5f32; m * k])?;
             let b = be.upload(&vec![0.25f32; k * n])?;
             let mut c = be.zeros(m * n)?;
-            be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
-            be.synchronize()?;
             let flops = 2.0 * (m * n * k) as f64;
             let calls = ((2e12 / flops) as usize).clamp(20, 2000);
-            let mut times = Vec::new();
-            for _ in 0..5 {
-                let t = Instant::now();
-                for _ in 0..calls {
-                    be.gemm(m, n, k, 1.0, &a, ta, &b, tb, 0.0, &mut c);
-                }
-                be.synchronize()?;
-                times.push(t.elapsed().as_secs_f64() / calls as f64);
-            }
-            let s = median(times).unwrap_or(f64::NAN);
+            let s = time_gemm(&be, (m, n, k), &a, ta, &b, tb, &mut c, calls)?;
             let row = serde_json::json!({
                 "suite": "oxlearn", "case": "cuda-gemm-probe", "device": "cuda", "gpu": be.name(),
                 "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes, "tf32": tf32,

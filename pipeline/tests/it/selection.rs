@@ -239,10 +239,23 @@ fn search_callback_sees_every_fit() {
     }
 }
 
+/// LogisticRegression on iris, 5 stratified folds, accuracy, with `opts`.
+fn cv_iris_logistic(opts: &CvOptions) -> CvResults {
+    let iris = oxlearn_datasets::iris();
+    let y = labels(&iris.y.to_vec());
+    cross_validate_with(
+        &LogisticRegression::default(),
+        CvData::xy(&iris.x, y),
+        &StratifiedKFold::new(5),
+        &["accuracy"],
+        opts,
+    )
+    .unwrap()
+}
+
 /// `cross_validate_with` reports each fold to `CvOptions::callback`.
 #[test]
 fn cross_validate_callback_sees_every_fold() {
-    let iris = oxlearn_datasets::iris();
     let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = std::sync::Arc::clone(&n);
     let cb = oxlearn_core::Callback::new(move |p: &oxlearn_core::Progress<'_>| {
@@ -251,15 +264,7 @@ fn cross_validate_callback_sees_every_fold() {
         std::ops::ControlFlow::Continue(())
     });
     let opts = CvOptions { n_jobs: Some(2), callback: cb, ..CvOptions::default() };
-    let y = labels(&iris.y.to_vec());
-    let r = cross_validate_with(
-        &LogisticRegression::default(),
-        CvData::xy(&iris.x, y),
-        &StratifiedKFold::new(5),
-        &["accuracy"],
-        &opts,
-    )
-    .unwrap();
+    let r = cv_iris_logistic(&opts);
     assert_eq!(r.test_scores[0].len(), 5);
     assert_eq!(n.load(std::sync::atomic::Ordering::Relaxed), 5);
 }
@@ -268,20 +273,11 @@ fn cross_validate_callback_sees_every_fold() {
 /// so the folds after the second are skipped (NaN scores and times).
 #[test]
 fn cross_validate_callback_can_stop() {
-    let iris = oxlearn_datasets::iris();
     let cb = oxlearn_core::Callback::new(|p: &oxlearn_core::Progress<'_>| {
         if p.iteration >= 2 { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
     });
     let opts = CvOptions { n_jobs: Some(1), callback: cb, return_train_score: true, ..CvOptions::default() };
-    let y = labels(&iris.y.to_vec());
-    let r = cross_validate_with(
-        &LogisticRegression::default(),
-        CvData::xy(&iris.x, y),
-        &StratifiedKFold::new(5),
-        &["accuracy"],
-        &opts,
-    )
-    .unwrap();
+    let r = cv_iris_logistic(&opts);
     let ran: Vec<bool> = r.test_scores[0].iter().map(|s| s.is_finite()).collect();
     assert_eq!(ran, [true, true, false, false, false]);
     assert!(r.fit_time[2..].iter().all(|t| t.is_nan()) && r.fit_time[..2].iter().all(|t| t.is_finite()));
