@@ -75,6 +75,30 @@ pub enum Optimizer<B: Backend> {
     },
 }
 
+impl<B: Backend> Optimizer<B> {
+    /// Adam's step count `t` (0 for SGD, which has none).
+    pub fn steps(&self) -> u64 {
+        match self {
+            Optimizer::Adam { t, .. } => *t,
+            Optimizer::Sgd { .. } => 0,
+        }
+    }
+
+    /// Sets Adam's step count (no-op for SGD).
+    fn set_steps(&mut self, steps: u64) {
+        if let Optimizer::Adam { t, .. } = self {
+            *t = steps;
+        }
+    }
+
+    /// Counts `n` more Adam steps (no-op for SGD).
+    fn add_steps(&mut self, n: u64) {
+        if let Optimizer::Adam { t, .. } = self {
+            *t += n;
+        }
+    }
+}
+
 /// An MLP whose parameters, gradients and minibatch workspace live in a backend.
 ///
 /// `W[l]` is `units[l] x units[l + 1]` (scikit-learn's `coefs_[l]`), `b[l]` has `units[l + 1]`
@@ -254,14 +278,10 @@ impl<B: Backend> Network<B> {
             self.train_step(data, order, 0..batch, opt);
             start = batch;
             if self.record_step(data, order, batch, opt)? {
-                let t = match opt {
-                    Optimizer::Adam { t, .. } => t,
-                    Optimizer::Sgd { .. } => &mut 0,
-                };
-                self.backend.seek_replay(start, *t)?;
+                self.backend.seek_replay(start, opt.steps())?;
                 for _ in 1..full {
                     self.backend.replay()?;
-                    *t += 1;
+                    opt.add_steps(1);
                 }
                 start = full * batch;
             }
@@ -291,15 +311,10 @@ impl<B: Backend> Network<B> {
             return Ok(false);
         }
         // The range's start is ignored while recording (the replay cursor replaces it), and so
-        // is Adam's rate; the step count below is restored so the host's `t` stays exact.
-        let saved_t = match opt {
-            Optimizer::Adam { t, .. } => Some(*t),
-            Optimizer::Sgd { .. } => None,
-        };
+        // is Adam's rate; nothing runs, so the step count is put back.
+        let steps = opt.steps();
         self.train_step(data, order, 0..batch, opt);
-        if let (Optimizer::Adam { t, .. }, Some(saved)) = (&mut *opt, saved_t) {
-            *t = saved;
-        }
+        opt.set_steps(steps);
         match self.backend.end_recording() {
             Ok(()) => Ok(true),
             Err(e) => {
