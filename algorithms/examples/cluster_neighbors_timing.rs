@@ -9,7 +9,7 @@
 //! With `DATA_DIR`, reads `clf_x.f64` / `clf_y.f64` (raw little-endian f64, row-major,
 //! 200000 x 50 and 200000; e.g. the kit's `clf-200k-50.parquet` written out with numpy's
 //! `tofile`); otherwise it draws seeded synthetic data of the same shape. Cases: `KMeans`,
-//! `KNeighborsClassifier`, `PCA` (default: all three). Runs on 2 rayon threads; prints wall and
+//! `KNeighborsClassifier`, `PCA` (default: these three), `KNeighborsClassifier-fit` (fit only), `PCA-transform` (one fit, then transforms). Runs on 2 rayon threads; prints wall and
 //! process CPU seconds (10 ms ticks) of each fit and predict / transform.
 
 use std::time::Instant;
@@ -65,6 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec!["KMeans", "KNeighborsClassifier", "PCA"]
     };
     rayon::ThreadPoolBuilder::new().num_threads(2).build_global()?;
+    let (xf, yf) = (x.slice(s![..20_000, ..]).to_owned(), y.slice(s![..20_000]).to_owned());
+    let (xq, yq) = (x.slice(s![20_000..25_000, ..]).to_owned(), y.slice(s![20_000..25_000]));
+    let mut pca = None;
     for case in cases {
         for _ in 0..reps {
             let (fit, pred, note) = match case {
@@ -79,14 +82,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     )
                 }
                 "KNeighborsClassifier" => {
-                    let (xf, yf) = (x.slice(s![..20_000, ..]).to_owned(), y.slice(s![..20_000]).to_owned());
-                    let (xq, yq) = (x.slice(s![20_000..25_000, ..]).to_owned(), y.slice(s![20_000..25_000]));
                     let (fw, fc, m) = timed(|| KNeighborsClassifier::default().n_neighbors(5).fit(&xf, &yf));
                     let m = m?;
                     let (pw, pc, p) = timed(|| m.predict(&xq));
                     let p = p?;
                     let acc = p.iter().zip(yq).filter(|(a, b)| a == b).count() as f64 / p.len() as f64;
                     ((fw, fc), (pw, pc), format!("holdout accuracy {acc}"))
+                }
+                "KNeighborsClassifier-fit" => {
+                    let (fw, fc, m) = timed(|| KNeighborsClassifier::default().n_neighbors(5).fit(&xf, &yf));
+                    ((fw, fc), (0.0, 0.0), format!("n_samples_fit {}", m?.n_samples_fit()))
+                }
+                "PCA-transform" => {
+                    let m = pca
+                        .get_or_insert_with(|| Pca::default().n_components(PcaComponents::N(10)).fit(&x).expect("fit"));
+                    let (pw, pc, t) = timed(|| m.transform(&x));
+                    ((0.0, 0.0), (pw, pc), format!("out {:?}", t?.dim()))
                 }
                 "PCA" => {
                     let (fw, fc, m) = timed(|| Pca::default().n_components(PcaComponents::N(10)).fit(&x));

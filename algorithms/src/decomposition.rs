@@ -507,9 +507,28 @@ impl Fitted for FittedPca {
 impl FittedTransformer for FittedPca {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         // As scikit-learn's `_transform`: project, then centre after the projection
-        // (`X Cᵀ - 1 (μ Cᵀ)`), so `X` is read once and never copied; one row-parallel GEMM.
+        // (`X Cᵀ - 1 (μ Cᵀ)`), so `X` is read once and never copied; row-parallel.
         let shift = self.mean.dot(&self.components.t()).mapv(|v| -v);
-        let mut z = crate::linalg::matmul_rows(x, self.components.t(), Some(shift.view()));
+        let mut z = match (
+            crate::nearest::SmallProduct::new(self.components.t(), shift.as_slice().expect("fresh")),
+            x.to_slice(),
+        ) {
+            // Few components over row-major rows: the register-blocked kernel, row blocks in
+            // parallel, into a fresh output on huge pages.
+            (Some(kernel), Some(xs)) => {
+                use rayon::prelude::*;
+                const BLOCK: usize = 4096;
+                let (n, m, k) = (x.nrows(), x.ncols(), self.components.nrows());
+                let mut z = oxlearn_core::alloc::zeros_2d(n, k);
+                let out = z.as_slice_mut().expect("fresh standard layout");
+                out.par_chunks_mut(BLOCK * k).enumerate().for_each(|(b, o)| {
+                    let rows = o.len() / k;
+                    kernel.run(&xs[b * BLOCK * m..(b * BLOCK + rows) * m], o);
+                });
+                z
+            }
+            _ => crate::linalg::matmul_rows(x, self.components.t(), Some(shift.view())),
+        };
         if z.ncols() == 0 {
             oxlearn_core::validate::check_finite(x, false)?;
         } else {

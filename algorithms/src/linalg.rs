@@ -82,7 +82,8 @@ pub fn matmul_rows(x: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, bias: Option<
     if let Some(bias) = bias {
         assert_eq!(bias.len(), m, "matmul_rows bias");
     }
-    let mut out = Array2::<f64>::zeros((n, m));
+    // A large fresh output (PCA's 200k x 10 is 16 MB) faults in on huge pages, as numpy's.
+    let mut out = oxlearn_core::alloc::zeros_2d(n, m);
     let block = |(i, mut o): (usize, ArrayViewMut2<'_, f64>)| {
         let start = i * PRODUCT_ROWS;
         let xb = x.slice(s![start..start + o.nrows(), ..]);

@@ -1,6 +1,7 @@
-//! The nearest-centre search of k-means for few centres (k <= 32): a fused, register-blocked
-//! dot-product kernel with the argmin in registers, compiled for AVX2 + FMA and for the
-//! baseline and picked at run time.
+//! Products of row-major data with a matrix of few columns (k <= 32): the nearest-centre
+//! search of k-means ([`NearestSmall`]: the argmin stays in registers) and the projection of PCA
+//! ([`SmallProduct`]), one register-blocked dot-product kernel compiled for AVX2 + FMA and for
+//! the baseline and picked at run time.
 //!
 //! For k = 8 a GEMM is a poor shape (8 output columns: the packing and the microkernel's edge
 //! handling cost as much as the products), and writing the `n x k` product out only to read it
@@ -112,6 +113,92 @@ impl NearestSmall {
             let acc = dots::<FMA, KV, 1>(row, m, w);
             let (l, d) = argmin::<KV>(&acc[0], cn);
             f(i, row, l, d);
+            i += 1;
+        }
+    }
+}
+
+/// `x · w + 1 biasᵀ` for row-major `x` and a weight matrix `w` of few columns (PCA's
+/// projection): a GEMM with 10 output columns over row-major data spends most of its time on
+/// strided loads and edge handling; here each row's `k` outputs are accumulated in registers
+/// from broadcast row values and written once.
+pub(crate) struct SmallProduct {
+    m: usize,
+    k: usize,
+    kv: usize,
+    /// `w[p * kv + v][l] = w[p][v * 8 + l]` (0 for padding columns).
+    w: Vec<V>,
+    bias: Vec<f64>,
+}
+
+impl SmallProduct {
+    /// The kernel for `w` (`m x k`) and `bias` (`k` values), or `None` when `k` or `m` is 0 or
+    /// `k` is above [`MAX_K`].
+    pub(crate) fn new(w: ArrayView2<'_, f64>, bias: &[f64]) -> Option<Self> {
+        let (m, k) = w.dim();
+        if k == 0 || k > MAX_K || m == 0 || bias.len() != k {
+            return None;
+        }
+        let kv = k.div_ceil(L);
+        let mut packed = vec![[0.0; L]; m * kv];
+        for ((p, j), &v) in w.indexed_iter() {
+            packed[p * kv + j / L][j % L] = v;
+        }
+        Some(SmallProduct { m, k, kv, w: packed, bias: bias.to_vec() })
+    }
+
+    /// Writes the `x.len() / m` output rows of the row-major block `x` into `out` (rows of `k`).
+    pub(crate) fn run(&self, x: &[f64], out: &mut [f64]) {
+        debug_assert!(x.len().is_multiple_of(self.m) && out.len() == x.len() / self.m * self.k);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                return unsafe { self.run_avx2(x, out) };
+            }
+        }
+        self.dispatch::<false>(x, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn run_avx2(&self, x: &[f64], out: &mut [f64]) {
+        self.dispatch::<true>(x, out);
+    }
+
+    #[inline(always)]
+    fn dispatch<const FMA: bool>(&self, x: &[f64], out: &mut [f64]) {
+        match self.kv {
+            1 => self.rows::<FMA, 1, 4>(x, out),
+            2 => self.rows::<FMA, 2, 2>(x, out),
+            3 => self.rows::<FMA, 3, 1>(x, out),
+            _ => self.rows::<FMA, 4, 1>(x, out),
+        }
+    }
+
+    #[inline(always)]
+    fn rows<const FMA: bool, const KV: usize, const R: usize>(&self, x: &[f64], out: &mut [f64]) {
+        let (m, k) = (self.m, self.k);
+        let n = x.len() / m;
+        let w = &self.w[..m * KV];
+        let bias = &self.bias[..k];
+        let mut i = 0;
+        let mut write = |i: usize, acc: &[V; KV]| {
+            let o = &mut out[i * k..(i + 1) * k];
+            for ((o, &a), &b) in o.iter_mut().zip(acc.as_flattened()).zip(bias) {
+                *o = a + b;
+            }
+        };
+        while i + R <= n {
+            let acc = dots::<FMA, KV, R>(&x[i * m..(i + R) * m], m, w);
+            for (r, a) in acc.iter().enumerate() {
+                write(i + r, a);
+            }
+            i += R;
+        }
+        while i < n {
+            let acc = dots::<FMA, KV, 1>(&x[i * m..(i + 1) * m], m, w);
+            write(i, &acc[0]);
             i += 1;
         }
     }
@@ -242,6 +329,26 @@ mod tests {
             assert_eq!(p.0, q.0);
             assert!((p.1 - q.1).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn small_product_matches_a_plain_product() {
+        for k in [1, 3, 8, 10, 17, 32] {
+            let (n, m) = (11, 6);
+            let x = Array2::from_shape_fn((n, m), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+            let w = Array2::from_shape_fn((m, k), |(i, j)| ((i * 5 + j * 2) % 7) as f64 * 0.5 - 1.5);
+            let bias: Vec<f64> = (0..k).map(|j| j as f64 * 0.25).collect();
+            let want = x.dot(&w) + &ndarray::Array1::from(bias.clone());
+            let kernel = SmallProduct::new(w.view(), &bias).unwrap();
+            let mut got = vec![f64::NAN; n * k];
+            kernel.run(x.as_slice().unwrap(), &mut got);
+            let mut base = vec![f64::NAN; n * k];
+            kernel.dispatch::<false>(x.as_slice().unwrap(), &mut base);
+            for ((g, b), w) in got.iter().zip(&base).zip(want.iter()) {
+                assert!((g - w).abs() < 1e-9 && (b - w).abs() < 1e-9, "k={k}");
+            }
+        }
+        assert!(SmallProduct::new(Array2::<f64>::zeros((2, 33)).view(), &[0.0; 33]).is_none());
     }
 
     #[test]

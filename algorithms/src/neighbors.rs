@@ -167,25 +167,33 @@ impl NeighborParams {
 }
 
 /// A row-major copy of `x` and each row's squared norm, in one pass over row blocks in
-/// parallel (the norms are those of [`distance::row_norms_sq`], bit for bit).
+/// parallel (the norms are those of [`distance::row_norms_sq`], bit for bit). The copy is
+/// written straight into fresh (huge-page) capacity, without zero-filling it first.
 fn owned_rows_and_norms(x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<f64>) {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
     let (n, p) = x.dim();
-    let mut owned = Array2::<f64>::zeros((n, p));
+    let len = n.checked_mul(p).expect("matrix size overflows usize");
+    let mut buf: Vec<f64> = oxlearn_core::alloc::vec_with_capacity(len);
     let mut norms = vec![0.0; n];
     if p > 0 {
-        let flat = owned.as_slice_mut().expect("fresh standard layout");
-        flat.par_chunks_mut(BLOCK * p).zip(norms.par_chunks_mut(BLOCK)).enumerate().for_each(|(b, (dst, nb))| {
+        let spare = &mut buf.spare_capacity_mut()[..len];
+        spare.par_chunks_mut(BLOCK * p).zip(norms.par_chunks_mut(BLOCK)).enumerate().for_each(|(b, (dst, nb))| {
             let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + nb.len(), ..]);
             for ((src, d), norm) in rows.rows().into_iter().zip(dst.chunks_exact_mut(p)).zip(nb.iter_mut()) {
-                let mut row = ndarray::ArrayViewMut1::from(d);
-                row.assign(&src);
-                *norm = row.dot(&row);
+                for (o, &v) in d.iter_mut().zip(src.iter()) {
+                    o.write(v);
+                }
+                *norm = distance::sq_norm(src);
             }
         });
     }
-    (owned, norms)
+    // SAFETY: the first `len` slots of the capacity were all written above: the chunks of
+    // `BLOCK * p` slots cover `spare` (`len` slots), each chunk is `nb.len()` rows of `p`
+    // values, and every row writes its `p` values (`src` has `p` values). With `p == 0`,
+    // `len == 0`.
+    unsafe { buf.set_len(len) };
+    (Array2::from_shape_vec((n, p), buf).expect("n * p values"), norms)
 }
 
 /// The stored training rows and their search index.
