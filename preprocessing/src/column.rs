@@ -591,9 +591,45 @@ impl FittedColumnTransformer {
 
     /// Transforms a frame into a frame of `Float64` columns named by
     /// [`feature_names_out`](Self::feature_names_out).
+    /// The output columns are built straight from the parts' columns (moved, not copied) and
+    /// one-hot codes, without a row-major matrix in between; the values equal
+    /// [`transform_frame`](Self::transform_frame)'s.
     pub fn transform_to_frame(&self, df: &DataFrame) -> Result<DataFrame> {
-        let x = self.transform_frame(df)?;
-        matrix_to_frame(&x, &self.feature_names_out)
+        with_n_jobs(self.n_jobs, || {
+            let rows = df.height();
+            let blocks = self.blocks(df)?;
+            let per_block: Vec<Vec<Vec<f64>>> = blocks
+                .into_par_iter()
+                .map(|b| match b {
+                    Block::Cols(cols) => cols
+                        .into_iter()
+                        .map(|c| match c {
+                            Col::Num { v, .. } => v,
+                            Col::Str(_) => unreachable!("string outputs are rejected by blocks()"),
+                        })
+                        .collect(),
+                    Block::Hot { width, codes } => {
+                        let mut outs: Vec<Vec<f64>> =
+                            (0..width).map(|_| oxlearn_core::alloc::zeroed_f64(rows)).collect();
+                        for c in &codes {
+                            for (i, &t) in c.iter().enumerate() {
+                                if t != NO_OUTPUT {
+                                    outs[t as usize][i] = 1.0;
+                                }
+                            }
+                        }
+                        outs
+                    }
+                })
+                .collect();
+            let columns: Vec<Column> = per_block
+                .into_iter()
+                .flatten()
+                .zip(&self.feature_names_out)
+                .map(|(v, n)| Float64Chunked::from_vec(n.as_str().into(), v).into_series().into_column())
+                .collect();
+            DataFrame::new(rows, columns).map_err(pl)
+        })?
     }
 }
 

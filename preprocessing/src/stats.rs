@@ -152,6 +152,9 @@ impl Sketch {
     }
 
     fn push_all(&mut self, v: &[f64], row_offset: u64) {
+        if self.cap.is_none() {
+            self.items.reserve(v.len());
+        }
         for (i, &x) in v.iter().enumerate() {
             if !x.is_nan() {
                 let h = if self.cap.is_some() { mix(row_offset + i as u64) } else { 0 };

@@ -259,3 +259,23 @@ fn imputer_fused_into_one_hot_matches_imputing_first() {
         other => panic!("expected the unknown-category error, got {other:?}"),
     }
 }
+
+/// `transform_to_frame` (built from the parts' columns and one-hot codes) equals
+/// `transform_frame` as a frame, bit for bit, with a passthrough remainder.
+#[test]
+fn transform_to_frame_equals_the_matrix() {
+    let n = 5_000;
+    let s: Vec<Option<&str>> = (0..n).map(|i| if i % 9 == 0 { None } else { Some(["p", "q", "r"][i % 3]) }).collect();
+    let v: Vec<Option<f64>> = (0..n).map(|i| if i % 7 == 0 { None } else { Some(i as f64 * 0.25 - 3.0) }).collect();
+    let w: Vec<f64> = (0..n).map(|i| (i % 13) as f64).collect();
+    let df = df!("s" => s, "v" => v, "w" => w).unwrap();
+    let ct = ColumnTransformer::new()
+        .add("cat", SimpleImputer::most_frequent().then(OneHotEncoder::default()), Columns::names(["s"]))
+        .add("num", SimpleImputer::median().then(StandardScaler::default()), Columns::names(["v"]))
+        .remainder_passthrough()
+        .fit_frame(&df)
+        .unwrap();
+    let frame = ct.transform_to_frame(&df).unwrap();
+    let x = ct.transform_frame(&df).unwrap();
+    assert_eq!(frame, matrix_to_frame(&x, ct.feature_names_out()).unwrap());
+}
