@@ -301,7 +301,7 @@ impl KMeans {
     fn fit_native(&self, x: ArrayView2<'_, f64>, rng: &mut NumpyRandomState) -> Result<FittedKMeans> {
         // Centre the data, as scikit-learn does, for accurate GEMM distances: one parallel pass
         // writes the centred rows (a fresh buffer on huge pages) and their squared norms.
-        let mean = column_means(x);
+        let mean = crate::linalg::column_means(x);
         let mut xc = oxlearn_core::alloc::zeros_2d(x.nrows(), x.ncols());
         let mut norms = vec![0.0; x.nrows()];
         xc.axis_chunks_iter_mut(Axis(0), CHUNK).into_par_iter().zip(norms.par_chunks_mut(CHUNK)).enumerate().for_each(
@@ -358,18 +358,6 @@ impl KMeans {
         let inertia = inertia(x, centers.view(), &labels);
         Ok(FittedKMeans { centers, labels: labels.into_iter().map(|l| l as i64).collect(), inertia, n_iter: 0 })
     }
-}
-
-/// Column means from per-block sums (blocks of [`CHUNK`] rows, in parallel) added in block
-/// order: one row-major pass, the same result for any thread count.
-fn column_means(x: ArrayView2<'_, f64>) -> Array1<f64> {
-    let parts: Vec<Array1<f64>> = x
-        .axis_chunks_iter(Axis(0), CHUNK)
-        .into_par_iter()
-        .map(|xb| xb.outer_iter().fold(Array1::zeros(x.ncols()), |acc, r| acc + r))
-        .collect();
-    let sum = parts.into_iter().fold(Array1::zeros(x.ncols()), |acc, p| acc + p);
-    sum / n_f(x.nrows().max(1))
 }
 
 fn n_f(n: usize) -> f64 {

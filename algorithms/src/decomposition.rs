@@ -295,7 +295,7 @@ impl Transformer for Pca {
             }
             other => other,
         };
-        let mean = x.mean_axis(Axis(0)).expect("at least two rows");
+        let mean = crate::linalg::column_means(x);
         let nm1 = (n - 1) as f64;
         match solver {
             PcaSolver::Full | PcaSolver::CovarianceEigh => {

@@ -128,10 +128,18 @@ pub fn check_finite_via<'a>(x: ArrayView2<'_, f64>, witness: impl IntoIterator<I
     oxlearn_core::validate::check_finite(x, false)
 }
 
-/// Mean of each column.
+/// Mean of each column: per-block sums (blocks of 4096 rows, in parallel, each summed row
+/// by row) added in block order, one row-major pass, the same result for any thread count.
 pub fn column_means(x: ArrayView2<'_, f64>) -> Array1<f64> {
+    const BLOCK: usize = 4096;
     let n = x.nrows().max(1) as f64;
-    x.sum_axis(Axis(0)) / n
+    let block_sum = |xb: ArrayView2<'_, f64>| xb.outer_iter().fold(Array1::zeros(x.ncols()), |acc, r| acc + r);
+    let parts: Vec<Array1<f64>> = if x.nrows() > BLOCK && rayon::current_num_threads() > 1 {
+        x.axis_chunks_iter(Axis(0), BLOCK).into_par_iter().map(block_sum).collect()
+    } else {
+        x.axis_chunks_iter(Axis(0), BLOCK).map(block_sum).collect()
+    };
+    parts.into_iter().fold(Array1::zeros(x.ncols()), |acc, p| acc + p) / n
 }
 
 /// Squared Euclidean norm of each row (`‖x_i‖²`, as scikit-learn's `row_norms(squared=True)`).
