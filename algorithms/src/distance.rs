@@ -531,7 +531,8 @@ impl KdTree {
 /// computed in fixed row blocks in parallel.
 pub(crate) fn euclidean_distances(x: ArrayView2<'_, f64>, c: ArrayView2<'_, f64>) -> Array2<f64> {
     let cn = row_norms_sq(c);
-    let mut out = Array2::<f64>::zeros((x.nrows(), c.nrows()));
+    // KMeans' transform of 200k rows x 8 centres is 12.8 MB: a fresh output on huge pages.
+    let mut out = oxlearn_core::alloc::zeros_2d(x.nrows(), c.nrows());
     out.axis_chunks_iter_mut(Axis(0), 256).into_par_iter().enumerate().for_each(|(b, mut chunk)| {
         let start = b * 256;
         let xb = x.slice(s![start..start + chunk.nrows(), ..]);
