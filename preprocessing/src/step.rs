@@ -297,6 +297,31 @@ impl Step {
             Step::Chain(steps) => {
                 let (mut cols, mut names) = (cols, names);
                 let mut fitted = Vec::with_capacity(steps.len());
+                let n = steps.len();
+                // An imputer before a final one-hot encoder: the encoder is fitted from the
+                // imputer's counts plus the fills (no imputed copy of the columns).
+                if let [.., imp @ Step::SimpleImputer(_), enc @ Step::OneHotEncoder(_)] = &steps[..] {
+                    for s in &steps[..n - 2] {
+                        let (f, c, nm) = s.fit_transform_cols(cols, names)?;
+                        fitted.push(f);
+                        cols = c;
+                        names = nm;
+                    }
+                    if let Some((f_imp, f_enc, out)) = fit_imputer_then_one_hot(imp, enc, &cols, &names)? {
+                        fitted.push(f_imp);
+                        fitted.push(f_enc);
+                        return Ok((FittedStep::Chain(fitted), out));
+                    }
+                    for s in &steps[n - 2..n - 1] {
+                        let (f, c, nm) = s.fit_transform_cols(cols, names)?;
+                        fitted.push(f);
+                        cols = c;
+                        names = nm;
+                    }
+                    let (f, out) = enc.fit_cols(cols, names)?;
+                    fitted.push(f);
+                    return Ok((FittedStep::Chain(fitted), out));
+                }
                 for (k, s) in steps.iter().enumerate() {
                     if k + 1 == steps.len() {
                         let (f, n) = s.fit_cols(cols, names)?;
@@ -348,6 +373,57 @@ impl Step {
             }
         }
     }
+}
+
+/// Fits an imputer and the one-hot encoder after it from one pass of column statistics: the
+/// encoder's category counts are the imputer's plus each column's fill value once per missing
+/// value, which is what counting the imputed columns gives. `None` (nothing fitted) when the
+/// imputation is not plain (an indicator, a dropped column, a NaN fill): the caller then
+/// imputes and fits in turn.
+fn fit_imputer_then_one_hot(
+    imp: &Step,
+    enc: &Step,
+    cols: &[Col],
+    names: &[String],
+) -> Result<Option<(FittedStep, FittedStep, Vec<String>)>> {
+    use crate::impute::Fill;
+    use crate::stats::{CatCounts, OrdF64};
+    imp.check_fit(cols, names)?;
+    let needs = Needs { categories: true, ..imp.needs() };
+    let acc = accumulate(cols, needs, 0, None);
+    let f_imp = imp.fit_accums(&acc, names)?;
+    let FittedStep::SimpleImputer(fi) = &f_imp else { unreachable!("an imputer step fits an imputer") };
+    let Some(fills) = fi.plain_fills(cols) else { return Ok(None) };
+    if fills.iter().any(|f| matches!(f, Fill::Num(v) if v.is_nan())) {
+        return Ok(None);
+    }
+    let imp_names = f_imp.names_out(names);
+    // The imputed columns hold no NaN and no infinity (the imputer's check), so the encoder's
+    // own check reads the same on the columns before imputation.
+    enc.check_fit(cols, &imp_names)?;
+    let acc_enc: Vec<ColAccum> = acc
+        .into_iter()
+        .zip(fills)
+        .map(|(mut a, fill)| {
+            let missing = a.num.n_missing;
+            a.num = crate::stats::NumStats { n: a.num.n + missing, n_missing: 0, ..a.num };
+            a.sketch = None;
+            match (&mut a.cats, fill) {
+                (Some(CatCounts::Str(m)), Fill::Str(f)) if missing > 0 => *m.entry(f.clone()).or_insert(0) += missing,
+                (Some(CatCounts::Num(m)), &Fill::Num(f)) => {
+                    a.int = a.int && f.fract() == 0.0;
+                    if missing > 0 {
+                        *m.entry(OrdF64(if f == 0.0 { 0.0 } else { f })).or_insert(0) += missing;
+                    }
+                }
+                _ => {}
+            }
+            a
+        })
+        .collect();
+    let f_enc = enc.fit_accums(&acc_enc, &imp_names)?;
+    let out = f_enc.names_out(&imp_names);
+    Ok(Some((f_imp, f_enc, out)))
 }
 
 /// The output of a fitted step as the [`ColumnTransformer`](crate::ColumnTransformer) assembles

@@ -245,6 +245,20 @@ fn imputer_fused_into_one_hot_matches_imputing_first() {
     assert_eq!(fused.feature_names_out(), plain.feature_names_out());
     assert_eq!(fused.transform_frame(&df).unwrap(), plain.transform_frame(&filled).unwrap());
     assert_eq!(fused.transform_frame_sparse(&df).unwrap(), plain.transform_frame_sparse(&filled).unwrap());
+    // The fused fit counts the fills: infrequent groups depend on those counts.
+    for enc in [
+        OneHotEncoder::default().min_frequency(MinFrequency::Count(2_700)),
+        OneHotEncoder::default().max_categories(2),
+        OneHotEncoder::default().drop(OneHotDrop::First),
+    ] {
+        let fused = ColumnTransformer::new()
+            .add("c", SimpleImputer::most_frequent().then(enc.clone()), Columns::names(["s", "v"]))
+            .fit_frame(&df)
+            .unwrap();
+        let plain = ColumnTransformer::new().add("c", enc, Columns::names(["s", "v"])).fit_frame(&filled).unwrap();
+        assert_eq!(fused.feature_names_out(), plain.feature_names_out());
+        assert_eq!(fused.transform_frame(&df).unwrap(), plain.transform_frame(&filled).unwrap());
+    }
     // A constant fill never seen in fit (no nulls there): the encoder's error names it.
     let clean = df!("s" => ["p", "q", "r"]).unwrap();
     let strict = ColumnTransformer::new()
