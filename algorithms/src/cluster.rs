@@ -19,7 +19,7 @@ use oxlearn_core::{
 };
 
 use crate::distance::{self, Dist, Index, KdTree};
-use crate::nearest::NearestSmall;
+use crate::nearest::{NearestSmall, SmallProduct};
 use crate::neighbors::{KnnAlgorithm, KnnMetric};
 
 /// Which implementation fits a clusterer.
@@ -584,6 +584,20 @@ fn sq_dist_to_rows(x: ArrayView2<'_, f64>, norms: &[f64], idx: &[usize]) -> Vec<
     let c = x.select(Axis(0), idx);
     let cn: Vec<f64> = idx.iter().map(|&i| norms[i]).collect();
     let n = x.nrows();
+    // A few candidates (2 + ln k): the register-blocked product `-2 x·c + |c|²` of row-major
+    // rows, then `+ |x|²` clamped at 0 (the same additions in the same order as the GEMM path).
+    if let (Some(kernel), Some(xs)) = (SmallProduct::new(c.t().mapv(|v| -2.0 * v).view(), &cn), x.to_slice()) {
+        let (t, m) = (idx.len(), x.ncols());
+        let mut out = vec![0.0; n * t];
+        out.par_chunks_mut(CHUNK * t).enumerate().for_each(|(b, o)| {
+            let start = b * CHUNK;
+            kernel.run(&xs[start * m..(start + o.len() / t) * m], o);
+            for (row, &xn) in o.chunks_exact_mut(t).zip(&norms[start..]) {
+                row.iter_mut().for_each(|v| *v = (*v + xn).max(0.0));
+            }
+        });
+        return (0..t).map(|j| out.iter().skip(j).step_by(t).copied().collect()).collect();
+    }
     let parts: Vec<Array2<f64>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|b| {
