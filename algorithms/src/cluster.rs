@@ -1093,6 +1093,35 @@ mod tests {
     use ndarray::array;
 
     #[test]
+    fn fused_and_gemm_nearest_agree() {
+        // Row-major `x` takes the fused kernel for k <= 32, a column-major copy the GEMM path;
+        // k = 40 takes the GEMM path either way. Labels agree with a plain scan.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let x = Array2::from_shape_simple_fn((2500, 7), || rng.r#gen::<f64>() * 4.0 - 2.0);
+        let mut x_f = Array2::<f64>::zeros(ndarray::ShapeBuilder::f(x.raw_dim()));
+        x_f.assign(&x);
+        assert!(x_f.as_slice().is_none());
+        for k in [3, 8, 40] {
+            let c = x.slice(s![..k, ..]).mapv(|v| v * 0.9);
+            let scan: Vec<usize> = x
+                .outer_iter()
+                .map(|r| {
+                    let d = |j: usize| r.iter().zip(c.row(j)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+                    (0..k).fold(0, |best, j| if d(j) < d(best) { j } else { best })
+                })
+                .collect();
+            assert_eq!(nearest(x.view(), c.view()).0, scan, "k={k}");
+            assert_eq!(nearest(x_f.view(), c.view()).0, scan, "k={k}");
+            let norms = distance::row_norms_sq(x.view());
+            let mut labels = vec![0; x.nrows()];
+            let steps = lloyd_step(x.view(), &norms, c.view(), &mut labels);
+            assert_eq!(labels, scan);
+            let total: usize = steps.iter().map(|s| s.counts.iter().sum::<usize>()).sum();
+            assert_eq!(total, x.nrows());
+        }
+    }
+
+    #[test]
     fn empty_cluster_is_reseeded() {
         // Three identical points and one far away: k-means with k = 2 must still find both.
         let x = array![[0.0], [0.0], [0.0], [10.0]];

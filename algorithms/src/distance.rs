@@ -581,6 +581,36 @@ mod tests {
     }
 
     #[test]
+    fn brute_euclidean_across_tiles_matches_exhaustive_search() {
+        // Several training tiles with a ragged last one (2500 = 2 * 1024 + 452, 452 = 56 * 8 + 4)
+        // and two query blocks.
+        let x = random(2500, 6, 5);
+        let q = random(150, 6, 6);
+        let norms = row_norms_sq(x.view());
+        let (d, i) = kneighbors(&Index::Brute, x.view(), &norms, q.view(), 5, Dist::Euclidean);
+        for r in 0..q.nrows() {
+            let mut all: Vec<(f64, usize)> =
+                (0..x.nrows()).map(|j| (Dist::Euclidean.reduced(q.row(r), x.row(j)).sqrt(), j)).collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            assert_eq!(i.row(r).to_vec(), all[..5].iter().map(|p| p.1).collect::<Vec<_>>());
+            for c in 0..5 {
+                assert!((d[[r, c]] - all[c].0).abs() < 1e-9);
+            }
+        }
+        // The baseline build of the scan gives the same tops as the dispatched one.
+        let qn = row_norms_sq(q.view());
+        let mut g = Array2::<f64>::zeros((q.nrows(), x.nrows()));
+        neg2_dots_into(q.view(), x.view(), &mut g.view_mut());
+        let mut a: Vec<TopK> = (0..q.nrows()).map(|_| TopK::new(5)).collect();
+        let mut b: Vec<TopK> = (0..q.nrows()).map(|_| TopK::new(5)).collect();
+        scan_euclidean(&mut a, g.view(), &qn, &norms, 0);
+        scan_euclidean_impl(&mut b, g.view(), &qn, &norms, 0);
+        for (ta, tb) in a.iter().zip(&b) {
+            assert_eq!((&ta.d, &ta.i), (&tb.d, &tb.i));
+        }
+    }
+
+    #[test]
     fn ties_go_to_the_smaller_index() {
         let x = ndarray::array![[1.0], [0.0], [1.0], [-1.0], [2.0]];
         let q = ndarray::array![[0.0]];
