@@ -133,7 +133,16 @@ pub fn check_finite_via<'a>(x: ArrayView2<'_, f64>, witness: impl IntoIterator<I
 pub fn column_means(x: ArrayView2<'_, f64>) -> Array1<f64> {
     const BLOCK: usize = 4096;
     let n = x.nrows().max(1) as f64;
-    let block_sum = |xb: ArrayView2<'_, f64>| xb.outer_iter().fold(Array1::zeros(x.ncols()), |acc, r| acc + r);
+    let block_sum = |xb: ArrayView2<'_, f64>| {
+        let mut acc = vec![0.0; xb.ncols()];
+        for r in xb.outer_iter() {
+            match r.as_slice() {
+                Some(rs) => acc.iter_mut().zip(rs).for_each(|(a, &v)| *a += v),
+                None => acc.iter_mut().zip(r.iter()).for_each(|(a, &v)| *a += v),
+            }
+        }
+        Array1::from(acc)
+    };
     let parts: Vec<Array1<f64>> = if x.nrows() > BLOCK && rayon::current_num_threads() > 1 {
         x.axis_chunks_iter(Axis(0), BLOCK).into_par_iter().map(block_sum).collect()
     } else {

@@ -142,6 +142,50 @@ pub struct FittedGaussianNB<L> {
     linfa: Option<linfa_bayes::GaussianNb<f64, usize>>,
 }
 
+/// Rows per block of [`class_block_sums`] (fixed: results never depend on the thread count).
+const FIT_ROWS: usize = 4096;
+
+/// `k x d` per-class accumulations: `f(acc_row_of_class, class, x_row)` for every row, over
+/// fixed blocks of rows in parallel, the block results added in block order.
+fn class_block_sums(
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, usize>,
+    k: usize,
+    f: impl Fn(&mut [f64], usize, &[f64]) + Sync,
+) -> Array2<f64> {
+    use rayon::prelude::*;
+    let (n, d) = x.dim();
+    let block = |b: usize| {
+        let mut acc = vec![0.0; k * d];
+        let mut tmp = Vec::new();
+        for i in b * FIT_ROWS..((b + 1) * FIT_ROWS).min(n) {
+            let c = y[i];
+            let row = x.row(i);
+            let row = match row.as_slice() {
+                Some(r) => r,
+                None => {
+                    tmp.clear();
+                    tmp.extend(row.iter().copied());
+                    &tmp[..]
+                }
+            };
+            f(&mut acc[c * d..(c + 1) * d], c, row);
+        }
+        acc
+    };
+    let blocks = n.div_ceil(FIT_ROWS);
+    let parts: Vec<Vec<f64>> = if blocks > 1 && rayon::current_num_threads() > 1 {
+        (0..blocks).into_par_iter().map(block).collect()
+    } else {
+        (0..blocks).map(block).collect()
+    };
+    let mut out = vec![0.0; k * d];
+    for p in &parts {
+        out.iter_mut().zip(p).for_each(|(o, &v)| *o += v);
+    }
+    Array2::from_shape_vec((k, d), out).expect("k * d values")
+}
+
 impl Classifier for GaussianNB {
     type Fitted<L: ClassLabel> = FittedGaussianNB<L>;
 
@@ -153,28 +197,37 @@ impl Classifier for GaussianNB {
         {
             return Err(Error::invalid_param("priors", format!("has {} values, but y has {k} classes", p.len())));
         }
-        let max_var = x.var_axis(Axis(0), 0.0).iter().copied().fold(0.0, f64::max);
-        // A constant X would give zero variances and NaN likelihoods: fall back to an absolute floor.
-        let epsilon =
-            if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing.max(f64::MIN_POSITIVE) };
-        let mut theta = Array2::zeros((k, d));
-        let mut var = Array2::zeros((k, d));
         let counts = y.counts();
-        let mut sums = Array2::<f64>::zeros((k, d));
-        for (row, &c) in x.axis_iter(Axis(0)).zip(y.y.iter()) {
-            let mut s = sums.row_mut(c);
-            s += &row;
-        }
+        // Per-class sums, then per-class squared deviations: two passes over fixed blocks of
+        // rows in parallel (row slices, partial results added in block order, so the same for
+        // any thread count).
+        let sums = class_block_sums(x, y.y.view(), k, |acc, _, row| {
+            acc.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
+        });
+        let mut theta = Array2::zeros((k, d));
         for c in 0..k {
             let mean = &sums.row(c) / counts[c] as f64;
             theta.row_mut(c).assign(&mean);
         }
-        for (row, &c) in x.axis_iter(Axis(0)).zip(y.y.iter()) {
-            let mut v = var.row_mut(c);
-            for ((vj, &xj), &mj) in v.iter_mut().zip(row.iter()).zip(theta.row(c).iter()) {
-                *vj += (xj - mj) * (xj - mj);
-            }
-        }
+        let ssd = class_block_sums(x, y.y.view(), k, |acc, c, row| {
+            acc.iter_mut().zip(row).zip(theta.row(c)).for_each(|((a, &v), &m)| *a += (v - m) * (v - m));
+        });
+        // Largest feature variance (ddof 0) from the class statistics:
+        // n Var_j = Σ_c (ssd_cj + n_c (θ_cj - μ_j)²) with μ_j = Σ_c n_c θ_cj / n.
+        let n_all = x.nrows() as f64;
+        let max_var = (0..d)
+            .map(|j| {
+                let mu = (0..k).map(|c| counts[c] as f64 * theta[[c, j]]).sum::<f64>() / n_all;
+                (0..k)
+                    .map(|c| ssd[[c, j]] + counts[c] as f64 * (theta[[c, j]] - mu) * (theta[[c, j]] - mu))
+                    .sum::<f64>()
+                    / n_all
+            })
+            .fold(0.0, f64::max);
+        // A constant X would give zero variances and NaN likelihoods: fall back to an absolute floor.
+        let epsilon =
+            if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing.max(f64::MIN_POSITIVE) };
+        let mut var = ssd;
         for c in 0..k {
             let n = counts[c] as f64;
             var.row_mut(c).mapv_inplace(|v| v / n + epsilon);
