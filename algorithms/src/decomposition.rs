@@ -2,7 +2,6 @@
 //! exact (SVD, covariance eigen-decomposition) and randomized solvers, and linfa as a backend.
 
 use linfa::traits::Fit;
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -418,7 +417,14 @@ fn covariance_eigh(x: ArrayView2<'_, f64>, mean: ArrayView1<'_, f64>) -> Result<
         .map(|b| {
             let xb = x.slice(s![b * GRAM_BLOCK..((b + 1) * GRAM_BLOCK).min(n), ..]);
             let mut g = Array2::<f64>::zeros((m, m));
-            general_mat_mul(1.0, &xb.t(), &xb, 0.0, &mut g);
+            faer::linalg::matmul::matmul(
+                crate::linalg::as_faer_mut(g.view_mut()),
+                faer::Accum::Replace,
+                crate::linalg::as_faer(xb.t()),
+                crate::linalg::as_faer(xb),
+                1.0,
+                faer::Par::Seq,
+            );
             g
         })
         .collect();
