@@ -67,22 +67,48 @@ pub struct EncodedLabels<L> {
 impl<L: ClassLabel> EncodedLabels<L> {
     /// Encodes labels (sorted classes, as `numpy.unique`).
     pub fn encode(y: ArrayView1<'_, L>) -> Self {
-        // One map lookup per sample: ids in order of first appearance, then remapped to the
-        // sorted order of the labels.
-        let mut map: BTreeMap<&L, usize> = BTreeMap::new();
+        // Ids in order of first appearance, then remapped to the sorted order of the labels.
+        // While there are few distinct labels (the usual case) a short list scanned linearly
+        // beats a map lookup per sample several times over; past `FEW`, a map.
+        const FEW: usize = 16;
+        let mut few: Vec<&L> = Vec::new();
+        let mut map: Option<BTreeMap<&L, usize>> = None;
         let first_seen: Vec<usize> = y
             .iter()
             .map(|label| {
-                let next = map.len();
-                *map.entry(label).or_insert(next)
+                if let Some(map) = &mut map {
+                    let next = map.len();
+                    return *map.entry(label).or_insert(next);
+                }
+                if let Some(id) = few.iter().position(|l| *l == label) {
+                    return id;
+                }
+                few.push(label);
+                if few.len() > FEW {
+                    map = Some(few.iter().enumerate().map(|(id, l)| (*l, id)).collect());
+                }
+                few.len() - 1
             })
             .collect();
-        let mut sorted = vec![0; map.len()];
-        for (rank, &id) in map.values().enumerate() {
-            sorted[id] = rank;
+        // Distinct labels by id.
+        let distinct: Vec<&L> = match map {
+            None => few,
+            Some(map) => {
+                let mut by_id = vec![None; map.len()];
+                for (label, id) in map {
+                    by_id[id] = Some(label);
+                }
+                by_id.into_iter().map(|l| l.expect("every id has its label")).collect()
+            }
+        };
+        let mut order: Vec<usize> = (0..distinct.len()).collect();
+        order.sort_by(|&a, &b| distinct[a].cmp(distinct[b]));
+        let mut rank = vec![0; distinct.len()];
+        for (r, &id) in order.iter().enumerate() {
+            rank[id] = r;
         }
-        let encoded = first_seen.into_iter().map(|id| sorted[id]).collect();
-        let classes = map.keys().map(|l| (*l).clone()).collect();
+        let encoded = first_seen.into_iter().map(|id| rank[id]).collect();
+        let classes = order.iter().map(|&id| distinct[id].clone()).collect();
         EncodedLabels { classes, y: encoded }
     }
 
@@ -116,5 +142,19 @@ mod tests {
         let mixed = [Label::Str("x".into()), Label::Int(3)];
         let e = EncodedLabels::encode(ndarray::ArrayView1::from(&mixed));
         assert_eq!(e.classes, vec![Label::Int(3), Label::Str("x".into())]);
+    }
+
+    /// Past the short list's 16 distinct labels the map takes over: same encoding as sorting.
+    #[test]
+    fn many_classes_encode_as_sorted() {
+        let y: Vec<i64> = (0..500).map(|i| (i * 37 % 41) - 20).collect();
+        let e = EncodedLabels::encode(ndarray::ArrayView1::from(&y));
+        let mut classes = y.clone();
+        classes.sort_unstable();
+        classes.dedup();
+        assert_eq!(e.classes, classes);
+        for (&label, &id) in y.iter().zip(e.y.iter()) {
+            assert_eq!(e.classes[id], label);
+        }
     }
 }
