@@ -282,6 +282,8 @@ pub struct CudaBackend {
     /// The replay state buffer's device address while a step is being recorded, else 0 (the
     /// kernels then use their own arguments).
     recording_cursor: AtomicU64,
+    /// Whether the step being recorded takes Adam's rate from the replay state.
+    recording_adam: AtomicBool,
     /// Set when a call failed while recording: the recording is then dropped, and this
     /// backend runs eagerly from then on.
     capture_failed: AtomicBool,
@@ -302,7 +304,6 @@ impl std::fmt::Debug for CudaBackend {
 #[derive(Default)]
 struct Replay {
     state: Option<CudaSlice<f64>>,
-    spec: Option<ReplaySpec>,
     graph: Option<Graph>,
 }
 
@@ -464,6 +465,7 @@ impl CudaBackend {
             allow_tf32: false,
             step_replay: std::env::var("OXLEARN_CUDA_GRAPHS").map_or(true, |v| v.trim() != "0"),
             recording_cursor: AtomicU64::new(0),
+            recording_adam: AtomicBool::new(false),
             capture_failed: AtomicBool::new(false),
             replay: Mutex::new(Replay::default()),
         };
@@ -749,8 +751,7 @@ impl Backend for CudaBackend {
         let n = u(len);
         let AdamStep { lr, beta_1, beta_2, epsilon } = step;
         // While recording with Adam's schedule, the rate comes from the replay state.
-        let adam_state = self.lock_replay().spec.is_some_and(|s| s.adam.is_some());
-        let cur = if adam_state { self.cursor() } else { 0 };
+        let cur = if self.recording_adam.load(Ordering::Relaxed) { self.cursor() } else { 0 };
         launch!(self, K::Adam, grid(len), param, grad, m, v, &n, &lr, &beta_1, &beta_2, &epsilon, &cur);
     }
 
@@ -780,7 +781,6 @@ impl Backend for CudaBackend {
         }
         let mut rep = self.lock_replay();
         rep.graph = None;
-        rep.spec = None;
         if rep.state.is_none() {
             rep.state = Some(self.stream.alloc_zeros::<f64>(4).map_err(Self::err)?);
         }
@@ -797,18 +797,18 @@ impl Backend for CudaBackend {
             return Err(Self::err(e));
         }
         self.recording_cursor.store(ptr, Ordering::Relaxed);
+        self.recording_adam.store(spec.adam.is_some(), Ordering::Relaxed);
         launch!(self, K::ReplayAdvance, ONE_BLOCK, &mut *state, &batch, &adam, &lr, &b1, &b2);
-        rep.spec = Some(spec);
         Ok(true)
     }
 
     fn end_recording(&self) -> Result<()> {
         self.recording_cursor.store(0, Ordering::Relaxed);
+        self.recording_adam.store(false, Ordering::Relaxed);
         let ended = self.stream.end_capture(CUgraphInstantiate_flags(0));
         GATE.end_exclusive();
         let mut rep = self.lock_replay();
         if self.capture_failed.load(Ordering::Relaxed) {
-            rep.spec = None;
             return Err(Error::Other("device cuda: a call failed while recording a step".into()));
         }
         let graph = match ended {
@@ -822,7 +822,6 @@ impl Backend for CudaBackend {
                 Ok(())
             }
             Err(e) => {
-                rep.spec = None;
                 self.capture_failed.store(true, Ordering::Relaxed);
                 Err(e)
             }
