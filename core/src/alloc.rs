@@ -12,7 +12,7 @@
 //! ordinary allocation. Call the helpers before the first write (advice is given to untouched
 //! memory).
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 
 /// Buffers of at least this many bytes are advised (numpy's threshold).
 pub const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
@@ -61,9 +61,10 @@ pub fn vec_with_capacity<T>(capacity: usize) -> Vec<T> {
     v
 }
 
-/// `vec![0.0; len]` on huge pages when large. The zeroed allocation is not written here (the
-/// allocator gets fresh zero pages from the kernel), so the caller's first write is the first
-/// touch.
+/// `vec![0.0; len]` on huge pages when large. When the allocator maps fresh memory for it
+/// (glibc does for large sizes) nothing is written here and the caller's first write is the
+/// first touch; memory the allocator reuses is zero-filled by it and already backed, so the
+/// advice then changes nothing.
 pub fn zeroed_f64(len: usize) -> Vec<f64> {
     let mut v = vec![0.0; len];
     advise_huge_pages(&mut v);
@@ -74,11 +75,6 @@ pub fn zeroed_f64(len: usize) -> Vec<f64> {
 pub fn zeros_2d(rows: usize, cols: usize) -> Array2<f64> {
     let len = rows.checked_mul(cols).expect("matrix size overflows usize");
     Array2::from_shape_vec((rows, cols), zeroed_f64(len)).expect("length matches the shape")
-}
-
-/// A zeroed vector of `len` values on huge pages when large.
-pub fn zeros_1d(len: usize) -> Array1<f64> {
-    Array1::from_vec(zeroed_f64(len))
 }
 
 #[cfg(test)]
@@ -99,6 +95,5 @@ mod tests {
         assert!(v.is_empty() && v.capacity() >= 2_000_000);
         v.extend((0..2_000_000).map(|i| i as f32));
         assert_eq!(v[1_999_999], 1_999_999.0);
-        assert_eq!(zeros_1d(0).len(), 0);
     }
 }
