@@ -57,6 +57,9 @@ pub struct Tags {
     /// Predicting one row at a time gives the same result as a whole batch (false for
     /// estimators whose predictions depend on the batch, which should be rare).
     pub batch_invariant: bool,
+    /// `fit_weighted` (scikit-learn's `fit(X, y, sample_weight=w)`) is implemented; without it
+    /// `fit_weighted` returns [`Error::Unsupported`].
+    pub sample_weight: bool,
 }
 
 impl Default for Tags {
@@ -68,6 +71,7 @@ impl Default for Tags {
             min_samples: 1,
             min_classes: 2,
             batch_invariant: true,
+            sample_weight: false,
         }
     }
 }
@@ -153,6 +157,48 @@ pub trait Classifier: Estimator {
         }
         self.fit_checked(x, encoded)
     }
+
+    /// Fits on validated input and validated sample weights (finite, non-negative, not all zero,
+    /// one per row). The default returns [`Error::Unsupported`]; estimators that override it
+    /// also set [`Tags::sample_weight`].
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Self::Fitted<L>> {
+        let _ = (x, y, sample_weight);
+        Err(Error::unsupported(Self::NAME, "sample_weight"))
+    }
+
+    /// Fits with one weight per sample, scikit-learn's `fit(X, y, sample_weight=w)`: a sample of
+    /// weight 2 counts as two copies of it, weight 0 as none. Validates `x`, `y` and the weights
+    /// (same length, finite, non-negative, not all zero) as [`fit`](Self::fit) does; `fit` is
+    /// the unweighted fit, unchanged.
+    fn fit_weighted<'a, 'b, 'c, L: ClassLabel>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, L, Ix1>,
+        sample_weight: impl AsArray<'c, f64, Ix1>,
+    ) -> Result<Self::Fitted<L>> {
+        let (x, y, w) = (x.into(), y.into(), sample_weight.into());
+        let _span =
+            tracing::debug_span!("fit_weighted", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        let tags = self.tags();
+        validate::check_fit(Self::NAME, &tags, x, Some(y.len()))?;
+        validate::check_sample_weight(Self::NAME, x.nrows(), w)?;
+        let encoded = EncodedLabels::encode(y);
+        if encoded.n_classes() < tags.min_classes {
+            return Err(Error::InvalidInput(format!(
+                "{} needs samples of at least {} classes, but y has {} class(es)",
+                Self::NAME,
+                tags.min_classes,
+                encoded.n_classes()
+            )));
+        }
+        self.fit_weighted_checked(x, encoded, w)
+    }
 }
 
 /// A fitted classifier.
@@ -223,6 +269,39 @@ pub trait Regressor: Estimator {
         validate::check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
         validate::check_target(y)?;
         self.fit_checked(x, y)
+    }
+
+    /// Fits on validated input and validated sample weights (finite, non-negative, not all zero,
+    /// one per row). The default returns [`Error::Unsupported`]; estimators that override it
+    /// also set [`Tags::sample_weight`].
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Self::Fitted> {
+        let _ = (x, y, sample_weight);
+        Err(Error::unsupported(Self::NAME, "sample_weight"))
+    }
+
+    /// Fits with one weight per sample, scikit-learn's `fit(X, y, sample_weight=w)`: a sample of
+    /// weight 2 counts as two copies of it, weight 0 as none. Validates `x`, `y` and the weights
+    /// (same length, finite, non-negative, not all zero) as [`fit`](Self::fit) does; `fit` is
+    /// the unweighted fit, unchanged.
+    fn fit_weighted<'a, 'b, 'c>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        y: impl AsArray<'b, f64, Ix1>,
+        sample_weight: impl AsArray<'c, f64, Ix1>,
+    ) -> Result<Self::Fitted> {
+        let (x, y, w) = (x.into(), y.into(), sample_weight.into());
+        let _span =
+            tracing::debug_span!("fit_weighted", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        validate::check_fit(Self::NAME, &self.tags(), x, Some(y.len()))?;
+        validate::check_target(y)?;
+        validate::check_sample_weight(Self::NAME, x.nrows(), w)?;
+        self.fit_weighted_checked(x, y, w)
     }
 }
 

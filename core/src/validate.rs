@@ -146,8 +146,17 @@ pub fn check_sample_weight(estimator: &str, n_rows: usize, w: ArrayView1<'_, f64
             value: w[row],
         });
     }
-    if w.iter().any(|&v| v < 0.0) || w.sum() <= 0.0 {
-        return Err(Error::InvalidInput(format!("{estimator}: sample weights must be non-negative and not all zero")));
+    if let Some(row) = w.iter().position(|&v| v < 0.0) {
+        return Err(Error::InvalidInput(format!(
+            "{estimator}: sample_weight must be non-negative, got {} at row {row}",
+            w[row]
+        )));
+    }
+    if w.sum() <= 0.0 {
+        return Err(Error::InvalidInput(format!(
+            "{estimator}: sample_weight must not be all zero ({} weights sum to 0)",
+            w.len()
+        )));
     }
     Ok(())
 }
