@@ -385,6 +385,19 @@ pub trait FittedTransformer: Fitted {
         validate::check_predict(Self::NAME, self.n_features_out(), self.allow_nan(), x)?;
         self.inverse_transform_checked(x)
     }
+
+    /// Transforms owned data in place, scikit-learn's `copy=False`: on success `x` holds what
+    /// [`transform`](Self::transform) returns (bit for bit). On error `x` is left untouched
+    /// (input is validated before anything is written).
+    ///
+    /// The default transforms and replaces `x` with the result (whose width may differ from the
+    /// input's); transformers with an element-wise kernel (the scalers) override it to write
+    /// into `x`'s own buffer without allocating an output.
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        let out = self.transform(x.view())?;
+        *x = out;
+        Ok(())
+    }
 }
 
 /// An unsupervised estimator that groups samples into clusters.
