@@ -237,6 +237,20 @@ pub(crate) fn map_row_chunks(
     (out, ok)
 }
 
+/// Runs `f(rows, ncols)` on fixed row chunks of [`TRANSFORM_CHUNK`] whole rows of `x`, in
+/// place and in parallel. A non-standard layout is made row-major first (a copy).
+pub(crate) fn map_row_chunks_inplace(x: &mut Array2<f64>, f: impl Fn(&mut [f64], usize) + Sync) {
+    if !x.is_standard_layout() {
+        *x = x.as_standard_layout().into_owned();
+    }
+    let m = x.ncols();
+    if m == 0 || x.nrows() == 0 {
+        return;
+    }
+    let xs = x.as_slice_mut().expect("standard layout");
+    xs.par_chunks_mut(TRANSFORM_CHUNK * m).for_each(|c| f(c, m));
+}
+
 /// A copy of `x` in a fresh (huge-page) row-major output, copied in parallel over row chunks.
 pub(crate) fn copy_output(x: ArrayView2<'_, f64>) -> Array2<f64> {
     map_row_chunks(x, x.ncols(), |xs, os| {

@@ -18,8 +18,8 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 
 pub(crate) use crate::kernels::TRANSFORM_CHUNK;
 use crate::kernels::{
-    checked_num_accums, fused_transform, is_inf, map_row_chunks, matrix_cat_counts, matrix_num_stats, num_accums,
-    with_avx2,
+    checked_num_accums, fused_transform, is_inf, map_row_chunks, map_row_chunks_inplace, matrix_cat_counts,
+    matrix_num_stats, num_accums, with_avx2,
 };
 
 /// Copies `x` into a fresh (huge-page) output and applies `f` to each row, in parallel over
@@ -34,6 +34,24 @@ pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>
         true
     })
     .0
+}
+
+/// Applies `f` to each row of `x` in place, in parallel over fixed row chunks (the same per-row
+/// operation as [`map_rows`], so the same bits). A non-standard layout is made row-major first.
+pub(crate) fn map_rows_inplace(x: &mut Array2<f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) {
+    map_row_chunks_inplace(x, |c, m| {
+        for row in c.chunks_exact_mut(m) {
+            f(ArrayViewMut1::from(row));
+        }
+    });
+}
+
+/// The in-place transform of a row-wise transformer: the full validator first (so an error
+/// leaves `x` untouched), then `f` on each row.
+fn inplace_rows<F: Fitted>(fitted: &F, x: &mut Array2<f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Result<()> {
+    fitted.check_x(x.view())?;
+    map_rows_inplace(x, f);
+    Ok(())
 }
 
 /// Statistics of a validated matrix, for the `fit_checked` of column-statistics transformers.
@@ -207,8 +225,7 @@ impl FittedStandardScaler {
     /// `with_std`: both exact no-ops), flagging infinities.
     fn kernel(&self, x: ArrayView2<'_, f64>) -> (Array2<f64>, bool) {
         let m = self.n_features_in;
-        let mean: Vec<f64> = if self.with_mean { self.mean.to_vec() } else { vec![0.0; m] };
-        let scale: Vec<f64> = self.scale.as_ref().map_or_else(|| vec![1.0; m], |s| s.to_vec());
+        let (mean, scale) = self.mean_scale();
         map_row_chunks(x, m, |xs, os| {
             with_avx2(|| {
                 let mut inf = false;
@@ -221,6 +238,14 @@ impl FittedStandardScaler {
                 !inf
             })
         })
+    }
+
+    /// The subtracted mean and the divisor (0 and 1 where switched off: exact no-ops).
+    fn mean_scale(&self) -> (Vec<f64>, Vec<f64>) {
+        let m = self.n_features_in;
+        let mean: Vec<f64> = if self.with_mean { self.mean.to_vec() } else { vec![0.0; m] };
+        let scale: Vec<f64> = self.scale.as_ref().map_or_else(|| vec![1.0; m], |s| s.to_vec());
+        (mean, scale)
     }
 }
 
@@ -242,6 +267,23 @@ impl FittedTransformer for FittedStandardScaler {
     /// Validates and transforms in one sweep (the finiteness check is fused with the kernel).
     fn transform<'a>(&self, x: impl AsArray<'a, f64, Ix2>) -> Result<Array2<f64>> {
         fused_transform(self, x, |x| Ok(self.kernel(x)))
+    }
+
+    /// scikit-learn's `StandardScaler(copy=False)`: validates `x` (one read-only pass), then
+    /// `(x - mean) / scale` in `x`'s own buffer with the transform's kernel (the same bits).
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        self.check_x(x.view())?;
+        let (mean, scale) = self.mean_scale();
+        map_row_chunks_inplace(x, |c, m| {
+            with_avx2(|| {
+                for row in c.chunks_exact_mut(m) {
+                    for ((v, &mu), &s) in row.iter_mut().zip(&mean).zip(&scale) {
+                        *v = (*v - mu) / s;
+                    }
+                }
+            })
+        });
+        Ok(())
     }
 
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -417,16 +459,25 @@ impl Fitted for FittedMinMaxScaler {
     }
 }
 
+impl FittedMinMaxScaler {
+    fn scale_row(&self, mut row: ArrayViewMut1<'_, f64>) {
+        let (lo, hi) = self.feature_range;
+        row *= &self.scale;
+        row += &self.min;
+        if self.clip {
+            row.mapv_inplace(|v| if v.is_nan() { v } else { v.clamp(lo, hi) });
+        }
+    }
+}
+
 impl FittedTransformer for FittedMinMaxScaler {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let (lo, hi) = self.feature_range;
-        Ok(map_rows(x, |mut row| {
-            row *= &self.scale;
-            row += &self.min;
-            if self.clip {
-                row.mapv_inplace(|v| if v.is_nan() { v } else { v.clamp(lo, hi) });
-            }
-        }))
+        Ok(map_rows(x, |row| self.scale_row(row)))
+    }
+
+    /// scikit-learn's `MinMaxScaler(copy=False)`: validated first, then scaled in `x`'s buffer.
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        inplace_rows(self, x, |row| self.scale_row(row))
     }
 
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -519,6 +570,10 @@ impl Fitted for FittedMaxAbsScaler {
 impl FittedTransformer for FittedMaxAbsScaler {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         Ok(map_rows(x, |mut row| row /= &self.scale))
+    }
+    /// scikit-learn's `MaxAbsScaler(copy=False)`: validated first, then scaled in `x`'s buffer.
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        inplace_rows(self, x, |mut row| row /= &self.scale)
     }
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         Ok(map_rows(x, |mut row| row *= &self.scale))
@@ -763,16 +818,24 @@ impl Fitted for FittedRobustScaler {
     }
 }
 
+impl FittedRobustScaler {
+    fn scale_row(&self, mut row: ArrayViewMut1<'_, f64>) {
+        if let Some(c) = &self.center {
+            row -= c;
+        }
+        if let Some(s) = &self.scale {
+            row /= s;
+        }
+    }
+}
+
 impl FittedTransformer for FittedRobustScaler {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        Ok(map_rows(x, |mut row| {
-            if let Some(c) = &self.center {
-                row -= c;
-            }
-            if let Some(s) = &self.scale {
-                row /= s;
-            }
-        }))
+        Ok(map_rows(x, |row| self.scale_row(row)))
+    }
+    /// scikit-learn's `RobustScaler(copy=False)`: validated first, then scaled in `x`'s buffer.
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        inplace_rows(self, x, |row| self.scale_row(row))
     }
     fn inverse_transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         Ok(map_rows(x, |mut row| {
@@ -883,19 +946,26 @@ impl Fitted for FittedNormalizer {
     }
 }
 
+impl FittedNormalizer {
+    fn normalize_row(&self, mut row: ArrayViewMut1<'_, f64>) {
+        let n = match self.norm {
+            Norm::L1 => row.iter().map(|v| v.abs()).sum::<f64>(),
+            Norm::L2 => row.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            Norm::Max => row.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        };
+        if n != 0.0 {
+            row /= n;
+        }
+    }
+}
+
 impl FittedTransformer for FittedNormalizer {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let norm = self.norm;
-        Ok(map_rows(x, |mut row| {
-            let n = match norm {
-                Norm::L1 => row.iter().map(|v| v.abs()).sum::<f64>(),
-                Norm::L2 => row.iter().map(|v| v * v).sum::<f64>().sqrt(),
-                Norm::Max => row.iter().fold(0.0f64, |m, v| m.max(v.abs())),
-            };
-            if n != 0.0 {
-                row /= n;
-            }
-        }))
+        Ok(map_rows(x, |row| self.normalize_row(row)))
+    }
+    /// scikit-learn's `Normalizer(copy=False)`: validated first, then each row divided in place.
+    fn transform_inplace(&self, x: &mut Array2<f64>) -> Result<()> {
+        inplace_rows(self, x, |row| self.normalize_row(row))
     }
     fn n_features_out(&self) -> usize {
         self.n_features_in

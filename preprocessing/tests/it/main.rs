@@ -4,5 +4,6 @@ mod common;
 mod conformance;
 mod frame;
 mod golden;
+mod inplace;
 mod job;
 mod parallel;
