@@ -15,7 +15,7 @@ fn data(rows: usize, cols: usize, nan: bool) -> Array2<f64> {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
-        if nan && z % 53 == 0 { f64::NAN } else { (z >> 11) as f64 / (1u64 << 53) as f64 * 17.0 - 5.0 }
+        if nan && z.is_multiple_of(53) { f64::NAN } else { (z >> 11) as f64 / (1u64 << 53) as f64 * 17.0 - 5.0 }
     })
 }
 
