@@ -1,4 +1,5 @@
-//! Clustering: [`KMeans`] (Lloyd's algorithm on GEMM distances, greedy k-means++) and
+//! Clustering: [`KMeans`] (Lloyd's algorithm on fused / GEMM distances or Elkan's algorithm
+//! with triangle-inequality bounds, greedy k-means++) and
 //! [`Dbscan`] (density-based clusters on the shared neighbor search), each with linfa as a
 //! selectable backend.
 
@@ -42,6 +43,27 @@ pub enum KMeansInit {
     Random,
 }
 
+/// Which algorithm runs the k-means iterations (scikit-learn's `algorithm`).
+///
+/// Both reach the same centres, labels and inertia from the same initial centres (up to
+/// floating-point rounding of near ties); they differ only in speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KMeansAlgorithm {
+    /// Lloyd's algorithm (`"lloyd"`, the default as in scikit-learn >= 1.1): every iteration
+    /// computes the distance of every sample to every centre (a fused register-blocked kernel for
+    /// up to 32 centres, a blocked GEMM above).
+    #[default]
+    Lloyd,
+    /// Elkan's algorithm (`"elkan"`, Elkan 2003): the triangle inequality, with an upper bound per
+    /// sample, a lower bound per sample and centre and the half distances between centres, skips
+    /// most distance computations once the centres move little. It keeps `n_samples x
+    /// n_clusters` lower bounds in memory. As scikit-learn notes, it can pay on data with
+    /// well-defined clusters and few clusters; on poorly separated data the bounds prune little
+    /// and Lloyd's dense kernel is faster. With one cluster it runs Lloyd's algorithm (as
+    /// scikit-learn does).
+    Elkan,
+}
+
 /// Rows per parallel task in the Lloyd iterations (fixed: results never depend on threads).
 const CHUNK: usize = 1024;
 
@@ -58,11 +80,15 @@ const CHUNK: usize = 1024;
 /// k-means++ picks exactly the centres scikit-learn picks with `random_state=seed` and the
 /// iterations, `n_iter` and inertia follow scikit-learn's run (up to floating-point ties).
 ///
+/// With [`KMeansAlgorithm::Elkan`] the iterations use Elkan's bounds instead (same stopping rule,
+/// same empty-cluster relocation, same result; see [`KMeansAlgorithm`] for when it pays).
+///
 /// Hyper-parameters (scikit-learn's defaults): `n_clusters` 8, `init`
 /// [`KMeansInit::KMeansPlusPlus`], `n_init` `None` (= "auto": 1 run for k-means++, 10 for
-/// random), `max_iter` 300, `tol` 1e-4, `seed` `None`, `n_jobs` `None`, `backend`
-/// [`ClusterBackend::Native`] (linfa's inertia is a mean and its stopping rule differs; the
-/// fitted model reports the summed inertia either way), `callback`.
+/// random), `max_iter` 300, `tol` 1e-4, `algorithm` [`KMeansAlgorithm::Lloyd`], `seed` `None`,
+/// `n_jobs` `None`, `backend` [`ClusterBackend::Native`] (linfa's inertia is a mean and its
+/// stopping rule differs; the fitted model reports the summed inertia either way; linfa ignores
+/// `algorithm`), `callback`.
 ///
 /// Fitted accessors: [`cluster_centers`](FittedKMeans::cluster_centers),
 /// [`labels`](FittedClusterer::labels), [`inertia`](FittedKMeans::inertia) (a sum, as
@@ -91,6 +117,7 @@ pub struct KMeans {
     n_init: Option<usize>,
     max_iter: usize,
     tol: f64,
+    algorithm: KMeansAlgorithm,
     seed: Option<u64>,
     n_jobs: Option<usize>,
     backend: ClusterBackend,
@@ -105,6 +132,7 @@ impl Default for KMeans {
             n_init: None,
             max_iter: 300,
             tol: 1e-4,
+            algorithm: KMeansAlgorithm::Lloyd,
             seed: None,
             n_jobs: None,
             backend: ClusterBackend::Native,
@@ -140,6 +168,11 @@ impl KMeans {
         self.tol = tol;
         self
     }
+    /// Sets the k-means algorithm (default [`KMeansAlgorithm::Lloyd`]).
+    pub fn algorithm(mut self, algorithm: KMeansAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
     /// Sets the random seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
@@ -155,8 +188,9 @@ impl KMeans {
         self.backend = backend;
         self
     }
-    /// Watches the Lloyd iterations (one report per iteration; `loss` is the inertia of the
-    /// assignment).
+    /// Watches the iterations (one report per iteration; `loss` is the inertia of the
+    /// assignment with Lloyd's algorithm, `None` with Elkan's, which does not compute every
+    /// distance; `center_shift` is the summed squared centre shift either way).
     pub fn callback(mut self, callback: Callback) -> Self {
         self.callback = callback;
         self
@@ -254,6 +288,15 @@ impl Estimator for KMeans {
             }
             "max_iter" => self.max_iter = value.as_usize(name)?,
             "tol" => self.tol = value.as_f64(name)?,
+            "algorithm" => {
+                self.algorithm = match value.as_str(name)? {
+                    "lloyd" => KMeansAlgorithm::Lloyd,
+                    "elkan" => KMeansAlgorithm::Elkan,
+                    other => {
+                        return Err(Error::invalid_param(name, format!("unknown algorithm {other:?}")));
+                    }
+                }
+            }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
             "backend" => {
@@ -327,7 +370,13 @@ impl KMeans {
                     xc.select(Axis(0), &idx)
                 }
             };
-            let (centers, labels, n_iter) = lloyd(xc.view(), &norms, init, self.max_iter, tol, &self.callback, start);
+            let (centers, labels, n_iter) = match self.algorithm {
+                // One cluster: nothing to prune (scikit-learn switches to Lloyd too).
+                KMeansAlgorithm::Elkan if self.n_clusters > 1 && xc.ncols() > 0 => {
+                    elkan(xc.view(), init, self.max_iter, tol, &self.callback, start)
+                }
+                _ => lloyd(xc.view(), &norms, init, self.max_iter, tol, &self.callback, start),
+            };
             let inertia = inertia(xc.view(), centers.view(), &labels);
             if best.as_ref().is_none_or(|b| inertia < b.2) {
                 best = Some((centers, labels, inertia, n_iter));
@@ -697,14 +746,7 @@ fn lloyd(
             pot += s.pot;
         }
         relocate_empty(x, centers.view(), &labels, &mut sums, &mut counts);
-        let mut new_centers = centers.clone();
-        for (j, &count) in counts.iter().enumerate() {
-            if count > 0 {
-                let mut row = new_centers.row_mut(j);
-                row.assign(&sums.row(j));
-                row /= count as f64;
-            }
-        }
+        let new_centers = average_centers(&centers, &sums, &counts);
         let shift: f64 = (&new_centers - &centers).iter().map(|v| v * v).sum();
         centers = new_centers;
         let stop = callback.report(&Progress {
@@ -728,6 +770,276 @@ fn lloyd(
         labels = nearest(x, centers.view()).0;
     }
     (centers, labels, n_iter)
+}
+
+/// The new centres: each cluster's sum over its count (an empty cluster keeps its centre).
+fn average_centers(centers: &Array2<f64>, sums: &Array2<f64>, counts: &[usize]) -> Array2<f64> {
+    let mut new_centers = centers.clone();
+    for (j, &count) in counts.iter().enumerate() {
+        if count > 0 {
+            let mut row = new_centers.row_mut(j);
+            row.assign(&sums.row(j));
+            row /= count as f64;
+        }
+    }
+    new_centers
+}
+
+/// The centre geometry Elkan's bounds need: half the distance between each pair of centres
+/// (`half[a * k + b]`) and, per centre, half the distance to its nearest other centre (`s(c)`,
+/// `+inf` with one centre). Distances are computed directly (not by GEMM), as the bounds are.
+struct CentreGeometry {
+    half: Vec<f64>,
+    s: Vec<f64>,
+}
+
+impl CentreGeometry {
+    fn new(centers: &[f64], k: usize, m: usize) -> Self {
+        let mut half = vec![0.0; k * k];
+        for a in 0..k {
+            for b in a + 1..k {
+                let d =
+                    distance::sq_dist_slice(&centers[a * m..(a + 1) * m], &centers[b * m..(b + 1) * m]).sqrt() / 2.0;
+                half[a * k + b] = d;
+                half[b * k + a] = d;
+            }
+        }
+        let s =
+            (0..k).map(|a| (0..k).filter(|&b| b != a).map(|b| half[a * k + b]).fold(f64::INFINITY, f64::min)).collect();
+        CentreGeometry { half, s }
+    }
+}
+
+/// Per-block results of one Elkan pass: cluster sums and counts (when the centres are being
+/// updated) and how many labels changed.
+struct ElkanStep {
+    sums: Vec<f64>,
+    counts: Vec<usize>,
+    changed: usize,
+}
+
+/// The per-sample state of Elkan's algorithm over a block of rows, and the centres it is
+/// measured against. `lower` holds `k` bounds per row.
+struct ElkanBlock<'a> {
+    x: &'a [f64],
+    m: usize,
+    centers: &'a [f64],
+    geo: &'a CentreGeometry,
+    labels: &'a mut [usize],
+    upper: &'a mut [f64],
+    lower: &'a mut [f64],
+}
+
+impl ElkanBlock<'_> {
+    /// Runs `f` on this block with the AVX2 build when the CPU has it (the same arithmetic as
+    /// the baseline build: no fused multiply-adds, so the results do not depend on the CPU).
+    fn dispatch<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { avx2(self, f) };
+            }
+        }
+        f(self)
+    }
+
+    /// scikit-learn's `init_bounds_dense`: the nearest centre of each row, skipping centre `j`
+    /// when the current best is within half the distance between them; every computed distance
+    /// becomes that centre's lower bound (the others stay 0).
+    #[inline(always)]
+    fn init_bounds(&mut self) {
+        let (m, k) = (self.m, self.geo.s.len());
+        for i in 0..self.labels.len() {
+            let row = &self.x[i * m..(i + 1) * m];
+            let lo = &mut self.lower[i * k..(i + 1) * k];
+            let mut best = 0;
+            let mut min = distance::sq_dist_slice(row, &self.centers[..m]).sqrt();
+            lo[0] = min;
+            for (j, l) in lo.iter_mut().enumerate().skip(1) {
+                if min > self.geo.half[best * k + j] {
+                    let d = distance::sq_dist_slice(row, &self.centers[j * m..(j + 1) * m]).sqrt();
+                    *l = d;
+                    if d < min {
+                        min = d;
+                        best = j;
+                    }
+                }
+            }
+            self.labels[i] = best;
+            self.upper[i] = min;
+        }
+    }
+
+    /// One Elkan assignment pass (scikit-learn's `_update_chunk_dense`), preceded for each row
+    /// by the bound update for the last centre move `shift` (scikit-learn runs that update as a
+    /// separate pass after the centres move; the values are the same). With `step`, the rows
+    /// are added to their cluster's sum.
+    #[inline(always)]
+    fn pass(&mut self, shift: Option<&[f64]>, mut step: Option<&mut ElkanStep>) -> usize {
+        let (m, k) = (self.m, self.geo.s.len());
+        let (half, s) = (&self.geo.half, &self.geo.s);
+        let mut changed = 0;
+        for i in 0..self.labels.len() {
+            let row = &self.x[i * m..(i + 1) * m];
+            let lo = &mut self.lower[i * k..(i + 1) * k];
+            let old = self.labels[i];
+            let mut label = old;
+            let mut u = self.upper[i];
+            if let Some(shift) = shift {
+                u += shift[label];
+                for (l, &sh) in lo.iter_mut().zip(shift) {
+                    *l = (*l - sh).max(0.0);
+                }
+            }
+            if u > s[label] {
+                let mut tight = false;
+                for j in 0..k {
+                    if j != label && u > lo[j] && u > half[label * k + j] {
+                        if !tight {
+                            u = distance::sq_dist_slice(row, &self.centers[label * m..(label + 1) * m]).sqrt();
+                            lo[label] = u;
+                            tight = true;
+                        }
+                        if u > lo[j] || u > half[label * k + j] {
+                            let d = distance::sq_dist_slice(row, &self.centers[j * m..(j + 1) * m]).sqrt();
+                            lo[j] = d;
+                            if d < u {
+                                label = j;
+                                u = d;
+                            }
+                        }
+                    }
+                }
+                self.labels[i] = label;
+            }
+            self.upper[i] = u;
+            changed += usize::from(label != old);
+            if let Some(step) = step.as_deref_mut() {
+                step.counts[label] += 1;
+                step.sums[label * m..(label + 1) * m].iter_mut().zip(row).for_each(|(a, v)| *a += v);
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2<'a, R>(block: &mut ElkanBlock<'a>, f: impl FnOnce(&mut ElkanBlock<'a>) -> R) -> R {
+    f(block)
+}
+
+/// The per-sample Elkan state: labels, upper bounds and `k` lower bounds per sample.
+struct ElkanState {
+    k: usize,
+    labels: Vec<usize>,
+    upper: Vec<f64>,
+    lower: Vec<f64>,
+}
+
+impl ElkanState {
+    /// Runs `f` on each block of [`CHUNK`] rows in parallel and returns the results in block
+    /// order.
+    fn blocks<R: Send>(
+        &mut self,
+        xs: &[f64],
+        m: usize,
+        centers: &[f64],
+        geo: &CentreGeometry,
+        f: impl Fn(usize, &mut ElkanBlock<'_>) -> R + Sync,
+    ) -> Vec<R> {
+        let k = self.k;
+        self.labels
+            .par_chunks_mut(CHUNK)
+            .zip(self.upper.par_chunks_mut(CHUNK))
+            .zip(self.lower.par_chunks_mut(CHUNK * k))
+            .enumerate()
+            .map(|(b, ((labels, upper), lower))| {
+                let start = b * CHUNK;
+                let x = &xs[start * m..(start + labels.len()) * m];
+                let mut block = ElkanBlock { x, m, centers, geo, labels, upper, lower };
+                f(b, &mut block)
+            })
+            .collect()
+    }
+}
+
+/// Elkan's k-means iterations from `init`, as scikit-learn's `_kmeans_single_elkan`: the same
+/// stopping rule (labels unchanged, or summed squared centre shift at most `tol`), the same
+/// empty-cluster relocation and the same final relabelling as [`lloyd`]. Returns the centres,
+/// labels consistent with them, and the number of iterations. `x` is row-major with at least
+/// one column, `init` has at least two rows.
+fn elkan(
+    x: ArrayView2<'_, f64>,
+    init: Array2<f64>,
+    max_iter: usize,
+    tol: f64,
+    callback: &Callback,
+    start: Instant,
+) -> (Array2<f64>, Vec<usize>, usize) {
+    let xs = x.to_slice().expect("the centred copy is row-major");
+    let (n, (k, m)) = (x.nrows(), init.dim());
+    let mut centers = init.as_standard_layout().into_owned();
+    let mut geo = CentreGeometry::new(centers.as_slice().expect("standard layout"), k, m);
+    let mut state = ElkanState { k, labels: vec![0; n], upper: vec![0.0; n], lower: vec![0.0; n * k] };
+    state.blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |_, b| b.dispatch(|b| b.init_bounds()));
+    let mut shift: Option<Vec<f64>> = None;
+    let mut strict = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let cs = centers.as_slice().expect("standard layout");
+        let sh = shift.as_deref();
+        let steps = state.blocks(xs, m, cs, &geo, |_, b| {
+            let mut step = ElkanStep { sums: vec![0.0; k * m], counts: vec![0; k], changed: 0 };
+            step.changed = b.dispatch(|b| b.pass(sh, Some(&mut step)));
+            step
+        });
+        let mut sums = Array2::<f64>::zeros((k, m));
+        let mut counts = vec![0usize; k];
+        let mut changed = 0;
+        for s in steps {
+            let part = ArrayView2::from_shape((k, m), &s.sums).expect("k x m sums");
+            sums += &part;
+            for (c, n) in counts.iter_mut().zip(&s.counts) {
+                *c += n;
+            }
+            changed += s.changed;
+        }
+        relocate_empty(x, centers.view(), &state.labels, &mut sums, &mut counts);
+        let new_centers = average_centers(&centers, &sums, &counts);
+        let total_shift: f64 = (&new_centers - &centers).iter().map(|v| v * v).sum();
+        let ns = new_centers.as_slice().expect("standard layout");
+        shift = Some(
+            (0..k).map(|j| distance::sq_dist_slice(&ns[j * m..(j + 1) * m], &cs[j * m..(j + 1) * m]).sqrt()).collect(),
+        );
+        geo = CentreGeometry::new(ns, k, m);
+        centers = new_centers;
+        let stop = callback.report(&Progress {
+            estimator: "KMeans",
+            iteration: n_iter,
+            total: Some(max_iter),
+            loss: None,
+            metrics: &[("center_shift", total_shift)],
+            elapsed: start.elapsed(),
+        });
+        // The labels before the first pass are scikit-learn's -1: never equal.
+        if it > 0 && changed == 0 {
+            strict = true;
+            break;
+        }
+        if total_shift <= tol || stop {
+            break;
+        }
+    }
+    if !strict {
+        // Labels consistent with the final centres.
+        let sh = shift.as_deref();
+        state
+            .blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |_, b| b.dispatch(|b| b.pass(sh, None)));
+    }
+    (centers, state.labels, n_iter)
 }
 
 /// Re-seeds empty clusters with the points farthest from their centres (scikit-learn's
@@ -1128,6 +1440,58 @@ mod tests {
         let m = KMeans::default().n_clusters(2).seed(1).fit(&x).unwrap();
         assert_eq!(m.inertia(), 0.0);
         assert!(KMeans::default().n_clusters(5).fit(&x).is_err());
+    }
+
+    /// Lloyd and Elkan from the same initial centres: same labels and iterations, centres and
+    /// inertia equal up to rounding.
+    fn assert_elkan_matches_lloyd(x: &Array2<f64>, init: &Array2<f64>, tol: f64) -> (Vec<usize>, usize) {
+        let norms = distance::row_norms_sq(x.view());
+        let start = Instant::now();
+        let none = Callback::none();
+        let (cl, ll, nl) = lloyd(x.view(), &norms, init.clone(), 300, tol, &none, start);
+        let (ce, le, ne) = elkan(x.view(), init.clone(), 300, tol, &none, start);
+        assert_eq!(ll, le);
+        assert_eq!(nl, ne);
+        for (a, b) in cl.iter().zip(ce.iter()) {
+            assert!((a - b).abs() <= 1e-9 * (1.0 + a.abs()), "{a} vs {b}");
+        }
+        let (il, ie) = (inertia(x.view(), cl.view(), &ll), inertia(x.view(), ce.view(), &le));
+        assert!((il - ie).abs() <= 1e-9 * (1.0 + il), "{il} vs {ie}");
+        (le, ne)
+    }
+
+    #[test]
+    fn elkan_matches_lloyd_from_the_same_init() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        // Uniform (poorly separated) data and separated blobs, several shapes; k up to n.
+        for (n, m, k, spread) in
+            [(300, 3, 4, 1.0), (2500, 7, 8, 1.0), (1500, 5, 6, 0.05), (40, 2, 40, 1.0), (50, 4, 1, 1.0)]
+        {
+            let centres = Array2::from_shape_simple_fn((k, m), || rng.r#gen::<f64>() * 10.0);
+            let x = Array2::from_shape_fn((n, m), |(i, j)| centres[[i % k, j]] + spread * (rng.r#gen::<f64>() - 0.5));
+            let init = x.slice(s![..k, ..]).to_owned();
+            let (labels, _) = assert_elkan_matches_lloyd(&x, &init, 0.0);
+            if k == n {
+                assert_eq!(labels, (0..n).collect::<Vec<_>>());
+            }
+            assert_elkan_matches_lloyd(&x, &init, 1e-3);
+        }
+    }
+
+    #[test]
+    fn elkan_relocates_empty_clusters_as_lloyd() {
+        // Duplicate points and duplicate initial centres: centres 1 and 2 start equal to centre
+        // 0 and lose every tie, so they are empty after the first pass and are re-seeded with
+        // the farthest points.
+        let x =
+            array![[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.1, 0.0], [10.0, 0.0], [10.0, 0.0], [0.0, 7.0], [0.0, 7.5]];
+        let init = array![[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]];
+        let (labels, n_iter) = assert_elkan_matches_lloyd(&x, &init, 0.0);
+        assert!(n_iter >= 2);
+        let mut used = labels.clone();
+        used.sort_unstable();
+        used.dedup();
+        assert_eq!(used, vec![0, 1, 2]);
     }
 
     #[test]

@@ -120,6 +120,27 @@ pub(crate) fn sq_norm_slice(s: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
+/// Squared Euclidean distance between two equally long slices, with eight partial sums as
+/// [`sq_norm_slice`] (vectorised; the same bits wherever the rows are stored). Used where only
+/// a few, data-dependent pairs are needed (Elkan's k-means), and more accurate there than the
+/// `|a|² + |b|² - 2 a·b` of the GEMM paths.
+#[inline]
+pub(crate) fn sq_dist_slice(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for ((s, &p), &q) in acc.iter_mut().zip(x).zip(y) {
+            *s += (p - q) * (p - q);
+        }
+    }
+    for ((s, &p), &q) in acc.iter_mut().zip(ra).zip(rb) {
+        *s += (p - q) * (p - q);
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
 /// `out = -2 a bᵀ` (one sequential matrixmultiply GEMM: callers run blocks in parallel). Each
 /// value is the same whatever the number of rows in `a` (faer's kernels differ for one row and
 /// for many, which would break batch invariance of the neighbour searches).

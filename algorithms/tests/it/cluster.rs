@@ -2,7 +2,7 @@
 //! against linfa-clustering.
 
 use ndarray::{Array1, Array2};
-use oxlearn_algorithms::{ClusterBackend, Dbscan, KMeans, KMeansInit, KnnAlgorithm};
+use oxlearn_algorithms::{ClusterBackend, Dbscan, KMeans, KMeansAlgorithm, KMeansInit, KnnAlgorithm};
 use oxlearn_core::metrics::adjusted_rand_score;
 use oxlearn_core::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -74,6 +74,75 @@ fn kmeans_is_seed_deterministic_and_thread_independent() {
     assert!(adjusted_rand_score(truth.view(), a.labels()).unwrap() > 0.999);
     let r = KMeans::default().n_clusters(5).init(KMeansInit::Random).seed(3).fit(&x).unwrap();
     assert!(r.inertia() <= a.inertia() * 1.0001);
+}
+
+/// Elkan and Lloyd from the same seed: the same labels and iterations, centres and inertia
+/// equal up to rounding.
+fn assert_same_fit(lloyd: &oxlearn_algorithms::FittedKMeans, elkan: &oxlearn_algorithms::FittedKMeans, what: &str) {
+    assert_eq!(lloyd.labels(), elkan.labels(), "{what}");
+    assert_eq!(lloyd.n_iter(), elkan.n_iter(), "{what}");
+    for (a, b) in lloyd.cluster_centers().iter().zip(elkan.cluster_centers().iter()) {
+        assert!((a - b).abs() <= 1e-9 * (1.0 + a.abs()), "{what}: centre {a} vs {b}");
+    }
+    let (a, b) = (lloyd.inertia(), elkan.inertia());
+    assert!((a - b).abs() <= 1e-9 * (1.0 + a), "{what}: inertia {a} vs {b}");
+}
+
+#[test]
+fn kmeans_elkan_matches_lloyd() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let uniform = Array2::from_shape_simple_fn((1200, 6), || rng.r#gen::<f64>());
+    // Every row three times.
+    let base_rows = Array2::from_shape_simple_fn((100, 3), || rng.r#gen::<f64>());
+    let dup = Array2::from_shape_fn((300, 3), |(i, j)| base_rows[[i / 3, j]]);
+    let cases: Vec<(&str, Array2<f64>, Vec<usize>)> = vec![
+        ("blobs", blobs(3000, 6, 5, 11), vec![1, 5, 9]),
+        ("uniform", uniform, vec![2, 8, 20]),
+        ("duplicates", dup, vec![1, 4, 8]),
+        ("iris", load("iris").x, vec![3, 8]),
+    ];
+    for (name, x, ks) in &cases {
+        for &k in ks {
+            for seed in [0, 1] {
+                let base = KMeans::default().n_clusters(k).seed(seed);
+                let lloyd = base.clone().fit(x).unwrap();
+                let elkan = base.clone().algorithm(KMeansAlgorithm::Elkan).fit(x).unwrap();
+                assert_same_fit(&lloyd, &elkan, &format!("{name} k={k} seed={seed}"));
+                assert_eq!(elkan.predict(x).unwrap(), elkan.labels().to_owned());
+            }
+        }
+    }
+    // k = n_samples: every sample its own cluster.
+    let x = blobs(30, 3, 30, 2);
+    let elkan = KMeans::default().n_clusters(30).seed(0).algorithm(KMeansAlgorithm::Elkan).fit(&x).unwrap();
+    assert_same_fit(&KMeans::default().n_clusters(30).seed(0).fit(&x).unwrap(), &elkan, "k=n");
+    assert_eq!(elkan.inertia(), 0.0);
+    // Random init, several runs, tol 0 (converges on unchanged labels).
+    let x = blobs(2000, 4, 6, 3);
+    let base = KMeans::default().n_clusters(6).init(KMeansInit::Random).n_init(3).tol(0.0).seed(4);
+    assert_same_fit(&base.clone().fit(&x).unwrap(), &base.algorithm(KMeansAlgorithm::Elkan).fit(&x).unwrap(), "random");
+}
+
+#[test]
+fn kmeans_elkan_is_thread_independent_and_settable() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let x = Array2::from_shape_simple_fn((5000, 5), || rng.r#gen::<f64>());
+    let base = KMeans::default().n_clusters(7).seed(3).algorithm(KMeansAlgorithm::Elkan);
+    let a = base.clone().n_jobs(1).fit(&x).unwrap();
+    let b = base.clone().n_jobs(2).fit(&x).unwrap();
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.cluster_centers(), b.cluster_centers());
+    assert_eq!(a.inertia().to_bits(), b.inertia().to_bits());
+    assert_eq!(a.n_iter(), b.n_iter());
+    let mut p = KMeans::default();
+    p.set_param("algorithm", &oxlearn_core::params::ParamValue::Str("elkan".into())).unwrap();
+    assert_eq!(p, KMeans::default().algorithm(KMeansAlgorithm::Elkan));
+    p.set_param("algorithm", &oxlearn_core::params::ParamValue::Str("lloyd".into())).unwrap();
+    assert_eq!(p, KMeans::default());
+    let err = p.set_param("algorithm", &oxlearn_core::params::ParamValue::Str("full".into()));
+    assert!(matches!(err, Err(Error::InvalidParam { .. })));
+    let json = serde_json::to_string(&KMeansAlgorithm::Elkan).unwrap();
+    assert_eq!(serde_json::from_str::<KMeansAlgorithm>(&json).unwrap(), KMeansAlgorithm::Elkan);
 }
 
 #[test]

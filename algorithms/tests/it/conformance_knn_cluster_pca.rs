@@ -2,8 +2,8 @@
 //! estimator and backend).
 
 use oxlearn_algorithms::{
-    ClusterBackend, Dbscan, KMeans, KMeansInit, KNeighborsClassifier, KNeighborsRegressor, KnnAlgorithm, KnnMetric,
-    KnnWeights, Pca, PcaComponents, PcaSolver,
+    ClusterBackend, Dbscan, KMeans, KMeansAlgorithm, KMeansInit, KNeighborsClassifier, KNeighborsRegressor,
+    KnnAlgorithm, KnnMetric, KnnWeights, Pca, PcaComponents, PcaSolver,
 };
 
 oxlearn_core::check_estimator!(knn_classifier, KNeighborsClassifier::default(),
@@ -24,6 +24,8 @@ oxlearn_core::check_estimator!(
 );
 oxlearn_core::check_estimator!(kmeans, KMeans::default().n_clusters(3).seed(0),
     invalid: [KMeans::default().n_clusters(0), KMeans::default().tol(-1.0), KMeans::default().max_iter(0)]);
+oxlearn_core::check_estimator!(kmeans_elkan, KMeans::default().n_clusters(3).algorithm(KMeansAlgorithm::Elkan).seed(0),
+    invalid: [KMeans::default().algorithm(KMeansAlgorithm::Elkan).n_clusters(0)]);
 oxlearn_core::check_estimator!(kmeans_random_init, KMeans::default().n_clusters(3).init(KMeansInit::Random).seed(0));
 oxlearn_core::check_estimator!(kmeans_linfa, KMeans::default().n_clusters(3).seed(0).backend(ClusterBackend::Linfa));
 // DBSCAN has no `predict` (as scikit-learn): the suite checks its training labels instead.
