@@ -15,7 +15,10 @@
 #   log.txt        stderr of every step, the environment, and a readable summary
 # Budget: about 3-4 minutes (the optional runs are skipped past GPU_CHECK_OPTIONAL_S, default
 # 300 s; GPU_CHECK_SUITE=0 skips the test suite; GPU_CHECK_QUICK=1 skips the CUDA probes and
-# the CUDA-without-graphs run).
+# the CUDA-without-graphs run). Exploring wgpu GEMM kernels: GPU_CHECK_KERNELS (the GEMM
+# probe's kernel list, `GemmKernel::parse` names, default `4x4,auto`), GPU_CHECK_CHECKED=1 (the
+# probe and an FNN run also with wgpu's shader runtime checks), GPU_CHECK_TILES="SHAPE ..."
+# (extra wgpu FNN runs with OXLEARN_WGPU_TILE=SHAPE, e.g. 64x64x16:4x4).
 # Usage from the CPU machine: scripts/gpu-build.sh, then through the device tool
 #   run(command="bash scripts/gpu-check.sh", carry=[".gpu-bin", ".gl", "bench-kit"], timeout_s=420)
 set -uo pipefail
@@ -56,7 +59,11 @@ if [ "$QUICK" = 0 ]; then
   step cuda-step-probe timeout 60 .gpu-bin/fnn_gpu_bench --step-probe --device cuda
 fi
 step wgpu-step-probe timeout 60 .gpu-bin/fnn_gpu_bench --step-probe --device wgpu
-step wgpu-probes timeout 90 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu
+KERNELS=${GPU_CHECK_KERNELS:-4x4,auto}
+step wgpu-probes timeout 150 .gpu-bin/fnn_gpu_bench --dispatch-probe --gemm-probe --device wgpu --probe-kernels "$KERNELS"
+if [ "${GPU_CHECK_CHECKED:-0}" != 0 ]; then
+  step wgpu-probe-checked env OXLEARN_WGPU_CHECKED=1 timeout 90 .gpu-bin/fnn_gpu_bench --gemm-probe --device wgpu --probe-kernels 4x4,auto
+fi
 
 # 3. Data: the kit's fnn1 / fnn2 parquet files, dumped raw for our bench.
 D=target/bench-data
@@ -88,6 +95,10 @@ bench wgpu wgpu
 OPT=${GPU_CHECK_OPTIONAL_S:-300}
 [ "$SECONDS" -lt "$OPT" ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
 [ "$SECONDS" -lt "$OPT" ] && bench wgpu-nosplit wgpu OXLEARN_WGPU_SPLITK=0
+[ "$SECONDS" -lt "$OPT" ] && [ "${GPU_CHECK_CHECKED:-0}" != 0 ] && bench wgpu-checked wgpu OXLEARN_WGPU_CHECKED=1
+for tile in ${GPU_CHECK_TILES:-}; do
+  [ "$SECONDS" -lt "$OPT" ] && bench "wgpu-tile-$tile" wgpu OXLEARN_WGPU_TILE="$tile"
+done
 
 # 6. A readable summary (also appended to log.txt).
 python3 - "$R" <<'PY' | tee -a "$L"
@@ -104,7 +115,7 @@ for line in open(sys.argv[1]):
     elif c == "step-probe":
         print(f'step {r["device"]:5} {r["net"]} {r["op"]:34} {r["us"]:9.1f} us')
     elif c == "gemm-probe":
-        print(f'wgpu {r["shape"]:7} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} {r["kernel"]:14} {r["gflops"]:9.1f} GFLOP/s')
+        print(f'wgpu {r["shape"]:7} {r["m"]}x{r["n"]}x{r["k"]} ta={r["ta"]:d} tb={r["tb"]:d} checked={r.get("checked", 0):d} {r["kernel"]:24} {r["gflops"]:9.1f} GFLOP/s ok={r["c00_ok"]:d}')
     elif c in ("FNN-1", "FNN-2"):
         env = r.get("extra", {}).get("env", {}) or {}
         tag = ",".join(f"{k}={v}" for k, v in env.items() if v)

@@ -14,11 +14,13 @@
 //!
 //! Probe modes (no data needed), one JSON line per measurement:
 //!
-//! - `--gemm-probe [--device wgpu|wgpu-any] [--probe-scale S]`: GFLOP/s of each wgpu GEMM
-//!   kernel (tiled, vec4 4x4 without split-K, vec4 8x4 with split-K, and auto: vec4 4x4 with
-//!   split-K, what training uses) on FNN-2's step GEMMs (every transpose flag the training
-//!   step uses) and on squares of 2048 / 4096, all divided by `S` (default 1; 8 keeps lavapipe
-//!   quick). Each timing is the median of 5 repetitions between synchronisations.
+//! - `--gemm-probe [--device wgpu|wgpu-any] [--probe-scale S] [--probe-kernels K,K,...]`:
+//!   GFLOP/s of each wgpu GEMM kernel named (`GemmKernel::parse` names; default
+//!   `tiled,4x4,8x4,auto`, `auto` being what training uses; split-K on) on FNN-2's step GEMMs
+//!   (every transpose flag the training step uses) and on squares of 2048 / 4096, all divided
+//!   by `S` (default 1; 8 keeps lavapipe quick). Each timing is the median of 5 repetitions
+//!   between synchronisations. `OXLEARN_WGPU_CHECKED=1` measures the kernels compiled with
+//!   wgpu's runtime checks.
 //! - `--dispatch-probe [--device ...]`: the cost of one small dispatch, recording only and
 //!   recorded + executed, over 4000 dispatches.
 //! - `--step-probe [--device wgpu|wgpu-any|cuda]`: microseconds per call of each kernel of an
@@ -99,7 +101,7 @@ fn time_gemm<B: Backend>(
     Ok(median(times).unwrap_or(f64::NAN))
 }
 
-fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn std::error::Error>> {
+fn gemm_probe(device: Device, scale: usize, kernels: &[String]) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut be = probe_backend(device)?;
     let (no, yes) = (Trans::No, Trans::Yes);
     // FNN-2's step (batch 1024: 256 -> 1024 -> 1024 -> 10): forward, weight gradients, deltas.
@@ -119,15 +121,10 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
         let a = be.upload(&vec![0.5f32; m * k])?;
         let b = be.upload(&vec![0.25f32; k * n])?;
         let mut c = be.zeros(m * n)?;
-        let variants = [
-            (GemmKernel::Tiled, false),
-            (GemmKernel::Vec4x4, false),
-            (GemmKernel::Vec8x4, true),
-            (GemmKernel::Auto, true),
-        ];
-        for (kernel, split_k) in variants {
+        for kname in kernels {
+            let kernel =
+                GemmKernel::parse(kname).ok_or_else(|| format!("--probe-kernels: unknown kernel {kname:?}"))?;
             be.set_gemm_kernel(kernel);
-            be.set_split_k(split_k);
             // Enough calls per repetition for ~50 ms on an H100-class GPU at 10 TFLOP/s.
             let flops = 2.0 * (m * n * k) as f64;
             let calls = ((5e11 / flops) as usize).clamp(1, 200);
@@ -137,7 +134,7 @@ fn gemm_probe(device: Device, scale: usize) -> std::result::Result<(), Box<dyn s
             let row = serde_json::json!({
                 "suite": "oxlearn", "case": "gemm-probe", "device": device.as_str(), "adapter": be.adapter().to_string(),
                 "shape": name, "m": m, "n": n, "k": k, "ta": ta == yes, "tb": tb == yes,
-                "kernel": format!("{kernel:?}{}", if split_k { "+splitK" } else { "" }), "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9,
+                "kernel": kname, "checked": std::env::var("OXLEARN_WGPU_CHECKED").is_ok_and(|v| v.trim() == "1"), "calls": calls, "seconds_per_call": s, "gflops": flops / s / 1e9,
                 "c00_ok": (check[0] - 0.125 * k as f32).abs() <= 1e-3 * k as f32
             });
             println!("{row}");
@@ -364,7 +361,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         }
         if args.iter().any(|a| a == "--gemm-probe") {
             let scale: usize = opt("--probe-scale").map(|t| t.parse()).transpose()?.unwrap_or(1);
-            gemm_probe(device, scale.max(1))?;
+            let kernels = opt("--probe-kernels").unwrap_or_else(|| "tiled,4x4,8x4,auto".into());
+            let kernels: Vec<String> = kernels.split(',').map(|k| k.trim().to_string()).collect();
+            gemm_probe(device, scale.max(1), &kernels)?;
         }
         return Ok(());
     }
@@ -439,7 +438,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                     "OXLEARN_WGPU_GEMM": std::env::var("OXLEARN_WGPU_GEMM").ok(),
                     "OXLEARN_CUDA_TF32": std::env::var("OXLEARN_CUDA_TF32").ok(),
                     "OXLEARN_CUDA_GRAPHS": std::env::var("OXLEARN_CUDA_GRAPHS").ok(),
-                    "OXLEARN_WGPU_SPLITK": std::env::var("OXLEARN_WGPU_SPLITK").ok()
+                    "OXLEARN_WGPU_SPLITK": std::env::var("OXLEARN_WGPU_SPLITK").ok(),
+                    "OXLEARN_WGPU_TILE": std::env::var("OXLEARN_WGPU_TILE").ok(),
+                    "OXLEARN_WGPU_CHECKED": std::env::var("OXLEARN_WGPU_CHECKED").ok()
                 },
                 "note": "predict runs on predict_device (a GPU: f32 batches); cold_start_s is from process start and includes reading the raw dump"
             }

@@ -64,9 +64,14 @@ const SHAPES: &[(usize, usize, usize)] = &[
 ];
 
 pub fn gemm_matches_cpu<B: Backend>(be: &B) {
+    gemm_shapes_match_cpu(be, SHAPES);
+}
+
+/// GEMM on `shapes` (every transpose pair, with and without alpha / beta) against the CPU.
+pub fn gemm_shapes_match_cpu<B: Backend>(be: &B, shapes: &[(usize, usize, usize)]) {
     let cpu = CpuBackend::new(1);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    for &(m, n, k) in SHAPES {
+    for &(m, n, k) in shapes {
         for (ta, tb) in
             [(Trans::No, Trans::No), (Trans::Yes, Trans::No), (Trans::No, Trans::Yes), (Trans::Yes, Trans::Yes)]
         {
@@ -582,6 +587,23 @@ fn wgpu_gemm_kernels() {
     be.set_gemm_kernel(GemmKernel::Auto);
     be.set_split_k(false);
     gemm_matches_cpu(&be);
+}
+
+/// The workgroup-tiled GEMM kernels, forced, on aligned shapes with partial blocks at every
+/// edge, k tails shorter than a slice, and forced k splits (uneven ones included).
+#[test]
+fn wgpu_gemm_tile_kernels() {
+    use oxlearn_nn::backend::wgpu::{GemmKernel, TileShape};
+    let mut be = wgpu_any();
+    let shapes = [(4, 4, 4), (136, 132, 52), (8, 260, 100), (200, 64, 36)];
+    let narrow = TileShape { bm: 64, bn: 32, bk: 8, tm: 8, tn: 4 };
+    for (shape, splits) in [(TileShape::T128, 0), (TileShape::T64, 0), (TileShape::T64, 3), (narrow, 2)] {
+        be.set_gemm_kernel(GemmKernel::Tile { shape, splits });
+        gemm_shapes_match_cpu(&be, &shapes);
+    }
+    let parsed = GemmKernel::parse("tile:64x32x8:8x4:s2");
+    assert_eq!(parsed, Some(GemmKernel::Tile { shape: narrow, splits: 2 }));
+    assert_eq!(GemmKernel::parse("tile:64x32x6:8x4"), None, "bk must be a multiple of 4");
 }
 
 #[cfg(feature = "cuda")]

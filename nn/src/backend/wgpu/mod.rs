@@ -44,6 +44,9 @@ use oxlearn_core::{Error, Result};
 use super::{Activation, AdamStep, Backend, SgdStep, Trans};
 use crate::device::Device;
 
+mod gemm_tile;
+pub use gemm_tile::TileShape;
+
 /// Dispatches recorded before a submit (and uniform slots in the ring).
 const SLOTS: usize = 1024;
 /// Bytes per uniform slot (the largest `min_uniform_buffer_offset_alignment` wgpu allows).
@@ -52,6 +55,8 @@ const SLOT_BYTES: usize = 256;
 const WG: u32 = 256;
 /// The GEMM output tile edge (matches `gemm.wgsl`).
 const GEMM_TILE: usize = 64;
+/// Rows per chunk of a column sum (fewer chunks for shorter matrices).
+const COL_SUM_ROWS: usize = 64;
 
 /// Which adapters a context may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,6 +106,9 @@ enum Kernel {
     /// The register-blocked GEMM: bit 0 A transposed, bit 1 B transposed, bit 2 eight rows
     /// per invocation (else four).
     GemmVec(u8),
+    /// The workgroup-tiled GEMM of this shape (`gemm_tile.rs`): bit 0 A transposed, bit 1 B
+    /// transposed.
+    GemmTile(TileShape, u8),
 }
 
 /// Which GEMM kernel the wgpu backend runs.
@@ -122,17 +130,38 @@ pub enum GemmKernel {
     Vec4x4,
     /// As `Vec4x4` with 8 rows x 4 columns per invocation.
     Vec8x4,
+    /// The workgroup-tiled kernel of this shape (`gemm_tile.rs`), its k range split `splits`
+    /// ways (0: as many as the product needs to fill the GPU, like the other kernels).
+    Tile {
+        /// The tile shape.
+        shape: TileShape,
+        /// k splits (0: automatic).
+        splits: u8,
+    },
 }
 
 impl GemmKernel {
-    /// Parses `auto`, `tiled`, `4x4`, `8x4`.
+    /// Parses `auto`, `tiled`, `4x4`, `8x4`, and the tile kernels as
+    /// `tile:BMxBNxBK:TMxTN` with an optional `:sS` (k splits), e.g. `tile:128x128x16:8x8:s2`.
     pub fn parse(name: &str) -> Option<GemmKernel> {
         match name {
             "auto" => Some(GemmKernel::Auto),
             "tiled" => Some(GemmKernel::Tiled),
             "4x4" => Some(GemmKernel::Vec4x4),
             "8x4" => Some(GemmKernel::Vec8x4),
-            _ => None,
+            _ => {
+                let mut parts = name.strip_prefix("tile:")?.split(':');
+                let nums =
+                    |t: &str| t.split('x').map(str::parse::<u32>).collect::<std::result::Result<Vec<_>, _>>().ok();
+                let (block, inv) = (nums(parts.next()?)?, nums(parts.next()?)?);
+                let splits = match parts.next() {
+                    Some(t) => t.strip_prefix('s')?.parse().ok()?,
+                    None => 0,
+                };
+                let (&[bm, bn, bk], &[tm, tn]) = (&block[..], &inv[..]) else { return None };
+                let shape = TileShape { bm, bn, bk, tm, tn };
+                (parts.next().is_none() && shape.is_valid()).then_some(GemmKernel::Tile { shape, splits })
+            }
         }
     }
 }
@@ -154,12 +183,14 @@ const KERNELS: &[(Kernel, &str, &[bool])] = &[
     (Kernel::ActBackward, include_str!("act_backward.wgsl"), &[true, false]),
     (Kernel::Losses, include_str!("losses.wgsl"), &[true, true, true, false, false]),
     (Kernel::SumSquares, include_str!("sum_squares.wgsl"), &[true, false]),
-    (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false]),
+    (Kernel::ColSums, include_str!("col_sums.wgsl"), &[true, false, false]),
     (Kernel::Optim, include_str!("optim.wgsl"), &[false, true, false, false]),
     (Kernel::GemmSplit, include_str!("gemm_split.wgsl"), &[true, true, false, false]),
     (Kernel::GemmReduce, include_str!("gemm_reduce.wgsl"), &[true, false]),
 ];
 
+/// A compiled kernel (wgpu handles: cloning one is a reference count).
+#[derive(Clone)]
 struct Pipeline {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
@@ -176,6 +207,10 @@ pub struct WgpuContext {
     pipelines: HashMap<Kernel, Pipeline>,
     /// The eight register-blocked GEMM variants, compiled on first use.
     gemm_vec: [OnceLock<Pipeline>; 8],
+    /// Tiled GEMM variants, compiled on first use.
+    gemm_tile: Mutex<HashMap<(TileShape, u8), Pipeline>>,
+    /// Whether kernels are compiled with wgpu's injected runtime checks (see [`make_pipeline`]).
+    checked: bool,
     dummy_ro: wgpu::Buffer,
     dummy_rw: wgpu::Buffer,
 }
@@ -267,9 +302,10 @@ impl WgpuContext {
             .await
             .map_err(|e| Error::Other(format!("device wgpu: cannot open {info}: {e}")))?;
         let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let checked = std::env::var("OXLEARN_WGPU_CHECKED").is_ok_and(|v| v.trim() == "1");
         let mut pipelines = HashMap::new();
         for &(kernel, body, bindings) in KERNELS {
-            pipelines.insert(kernel, make_pipeline(&device, body, bindings));
+            pipelines.insert(kernel, make_pipeline(&device, body, bindings, checked));
         }
         let buffer = |size: u64, usage| {
             device.create_buffer(&wgpu::BufferDescriptor { label: None, size, usage, mapped_at_creation: false })
@@ -284,6 +320,8 @@ impl WgpuContext {
             max_binding,
             pipelines,
             gemm_vec: Default::default(),
+            gemm_tile: Default::default(),
+            checked,
             dummy_ro,
             dummy_rw,
         })
@@ -294,32 +332,60 @@ impl WgpuContext {
         &self.info
     }
 
-    fn pipeline(&self, kernel: Kernel) -> &Pipeline {
+    fn pipeline(&self, kernel: Kernel) -> Pipeline {
         match kernel {
-            Kernel::GemmVec(v) => self.gemm_vec[usize::from(v)].get_or_init(|| {
-                let src = format!(
-                    "const TA: bool = {};\nconst TB: bool = {};\nconst RM: u32 = {}u;\n{}",
-                    v & 1 != 0,
-                    v & 2 != 0,
-                    if v & 4 != 0 { 8 } else { 4 },
-                    include_str!("gemm_vec.wgsl")
-                );
-                make_pipeline(&self.device, &src, &[true, true, false, false])
-            }),
-            other => &self.pipelines[&other],
+            Kernel::GemmTile(shape, v) => {
+                let mut tiles = self.gemm_tile.lock().unwrap_or_else(|e| e.into_inner());
+                let make = || {
+                    let src = gemm_tile::source(shape, v & 1 != 0, v & 2 != 0);
+                    make_pipeline(&self.device, &src, &[true, true, false, false], self.checked)
+                };
+                tiles.entry((shape, v)).or_insert_with(make).clone()
+            }
+            Kernel::GemmVec(v) => self.gemm_vec[usize::from(v)]
+                .get_or_init(|| {
+                    let src = format!(
+                        "const TA: bool = {};\nconst TB: bool = {};\nconst RM: u32 = {}u;\n{}",
+                        v & 1 != 0,
+                        v & 2 != 0,
+                        if v & 4 != 0 { 8 } else { 4 },
+                        include_str!("gemm_vec.wgsl")
+                    );
+                    make_pipeline(&self.device, &src, &[true, true, false, false], self.checked)
+                })
+                .clone(),
+            other => self.pipelines[&other].clone(),
         }
     }
 }
 
 /// Compiles `body` (after `common.wgsl`) with a uniform block at binding 0 and one storage
 /// buffer per `bindings` entry (its read-only flag) at bindings 1...
-fn make_pipeline(device: &wgpu::Device, body: &str, bindings: &[bool]) -> Pipeline {
+///
+/// Unless `checked` (`OXLEARN_WGPU_CHECKED=1`), without the checks wgpu would inject into the
+/// shader: clamps on every array index and a counter bounding every loop. They cost the GEMM
+/// kernels a large share of their speed (a clamp per workgroup-memory read; loops the driver
+/// then does not unroll), and these kernels do not need them: every index into workgroup or
+/// function-local arrays is in range by construction (loop bounds are the arrays' constant
+/// lengths, thread ids below the workgroup size), storage-buffer indices are clamped or
+/// guarded by the sizes in the uniform block, which the host checks against the buffers it
+/// binds, and every loop counts up to a uniform bound far below `u32::MAX`. Storage-buffer
+/// accesses stay bounds-checked by the driver where it offers robust buffer access.
+fn make_pipeline(device: &wgpu::Device, body: &str, bindings: &[bool], checked: bool) -> Pipeline {
     let common = include_str!("common.wgsl");
     let src = format!("{common}\n{body}");
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("oxlearn-nn kernel"),
-        source: wgpu::ShaderSource::Wgsl(src.into()),
-    });
+    let desc =
+        wgpu::ShaderModuleDescriptor { label: Some("oxlearn-nn kernel"), source: wgpu::ShaderSource::Wgsl(src.into()) };
+    let module = if checked {
+        device.create_shader_module(desc)
+    } else {
+        let mut checks = wgpu::ShaderRuntimeChecks::checked();
+        checks.bounds_checks = false;
+        checks.force_loop_bounding = false;
+        // SAFETY: the kernels compiled here are this module's own WGSL, whose indices and loops
+        // are in bounds by construction (see above); the division checks stay on.
+        unsafe { device.create_shader_module_trusted(desc, checks) }
+    };
     let mut entries = vec![wgpu::BindGroupLayoutEntry {
         binding: 0,
         visibility: wgpu::ShaderStages::COMPUTE,
@@ -440,6 +506,8 @@ pub struct WgpuBackend {
     pending: Mutex<Pending>,
     params: wgpu::Buffer,
     gemm_kernel: GemmKernel,
+    /// The tile shape [`GemmKernel::Auto`] uses for large products.
+    tile_shape: TileShape,
     /// Whether small GEMMs split their k range over more invocations (see [`WgpuBackend::gemm`]).
     split_k: bool,
     /// The split-K partial sums, grown on demand.
@@ -453,6 +521,12 @@ pub struct WgpuBackend {
 const TARGET_INVOCATIONS: usize = 1 << 17;
 const MAX_SPLITS: usize = 32;
 const MIN_SPLIT_K: usize = 32;
+/// Multiply-adds from which [`GemmKernel::Auto`] runs the workgroup-tiled kernel (where the
+/// vec4 loads fit): 256 x 256 x 512 and up.
+const TILE_MIN_MACS: usize = 1 << 25;
+/// Workgroups a tiled GEMM should run (fewer, and it splits its k range): a few per compute
+/// unit of a large GPU.
+const TILE_TARGET_GROUPS: usize = 256;
 
 impl std::fmt::Debug for WgpuBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -509,7 +583,36 @@ impl WgpuBackend {
                 .ok()
                 .and_then(|v| GemmKernel::parse(v.trim()))
                 .unwrap_or_default(),
+            tile_shape: std::env::var("OXLEARN_WGPU_TILE")
+                .ok()
+                .and_then(|v| match GemmKernel::parse(&format!("tile:{}", v.trim())) {
+                    Some(GemmKernel::Tile { shape, .. }) => Some(shape),
+                    _ => None,
+                })
+                .unwrap_or(TileShape::T128),
         })
+    }
+
+    /// The tile shape [`GemmKernel::Auto`] runs large products with (default
+    /// [`TileShape::T128`]; `OXLEARN_WGPU_TILE=BMxBNxBK:TMxTN`, read when a backend is created,
+    /// sets it without code).
+    pub fn set_tile_shape(&mut self, shape: TileShape) -> Result<()> {
+        if !shape.is_valid() {
+            return Err(Error::invalid_param("tile_shape", format!("{shape:?} is not a supported GEMM tile shape")));
+        }
+        self.tile_shape = shape;
+        Ok(())
+    }
+
+    /// How many ways a tiled GEMM of `groups` workgroups over `k` values (slices of `bk`) with
+    /// an `mn`-value output splits its k range: enough stacked copies for [`TILE_TARGET_GROUPS`]
+    /// workgroups, each over at least four slices.
+    fn tile_splits(&self, groups: usize, k: usize, bk: usize, mn: usize) -> usize {
+        if !self.split_k || groups >= TILE_TARGET_GROUPS {
+            return 1;
+        }
+        let by_limit = (self.limit_bytes as usize / 4 / mn.max(1)).max(1);
+        TILE_TARGET_GROUPS.div_ceil(groups.max(1)).min(k / (4 * bk)).min(MAX_SPLITS).min(by_limit).max(1)
     }
 
     /// Whether GEMMs with few outputs for their k range split it over more invocations (on by
@@ -527,6 +630,33 @@ impl WgpuBackend {
         }
         let by_limit = (self.limit_bytes as usize / 4 / mn.max(1)).max(1);
         TARGET_INVOCATIONS.div_ceil(invocations.max(1)).min(k / MIN_SPLIT_K).min(MAX_SPLITS).min(by_limit).max(1)
+    }
+
+    /// Records a vec4 or tiled GEMM kernel over `groups` workgroups: with one split it writes
+    /// C itself; with more, its partial sums, then the reduce pass adds them into C.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_pass(
+        &self,
+        kernel: Kernel,
+        p: P,
+        a: &WgpuBuf,
+        b: &WgpuBuf,
+        c: &mut WgpuBuf,
+        groups: (u32, u32),
+        splits: usize,
+        (alpha, beta): (f32, f32),
+    ) {
+        if splits == 1 {
+            self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c), Bind::DummyRw], groups);
+            return;
+        }
+        let mn = c.len().min(p.u[0] as usize * p.u[1] as usize);
+        let part = self.part_buffer(splits * mn);
+        self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::DummyRw, Bind::Raw(&part)], groups);
+        let mut r = P::default();
+        r.u[..2].copy_from_slice(&[u(mn), u(splits)]);
+        r.f[..2].copy_from_slice(&[alpha, beta]);
+        self.elementwise(Kernel::GemmReduce, r, &[Bind::Raw(&part), Bind::F(c)]);
     }
 
     /// The partial-sum buffer, at least `values` long.
@@ -927,14 +1057,38 @@ impl Backend for WgpuBackend {
         p.u[..5].copy_from_slice(&[u(m), u(n), u(k), u32::from(ta), u32::from(tb)]);
         p.f[0] = alpha;
         p.f[1] = beta;
-        let rows = match self.gemm_kernel {
-            GemmKernel::Tiled => None,
-            _ if !gemm_vec_fits(m, n, k, ta, tb) => None,
-            GemmKernel::Vec8x4 => Some(8),
-            GemmKernel::Auto | GemmKernel::Vec4x4 => Some(4),
-        };
+        let fits = gemm_vec_fits(m, n, k, ta, tb);
         let max = self.ctx.max_groups;
         let mn = m * n;
+        let tile = match self.gemm_kernel {
+            GemmKernel::Tile { shape, splits } if fits && k > 0 => Some((shape, usize::from(splits))),
+            GemmKernel::Auto if fits && m * n * k >= TILE_MIN_MACS => Some((self.tile_shape, 0)),
+            _ => None,
+        };
+        if let Some((shape, forced)) = tile {
+            // Workgroups of the tile shape, stacked `splits` times over the k range.
+            let (bm, bn, bk) = (shape.bm as usize, shape.bn as usize, shape.bk as usize);
+            let blocks = m.div_ceil(bm);
+            let want = if forced > 0 {
+                forced.min(k.div_ceil(bk))
+            } else {
+                self.tile_splits(blocks * n.div_ceil(bn), k, bk, mn)
+            };
+            let k_per = k.div_ceil(want).next_multiple_of(bk);
+            let splits = k.div_ceil(k_per);
+            p.u[5..8].copy_from_slice(&[u(splits), u(blocks), u(k_per)]);
+            let kernel = Kernel::GemmTile(shape, u8::from(ta) | u8::from(tb) << 1);
+            let groups = (u(n.div_ceil(bn)), u(blocks * splits));
+            assert!(groups.0 <= max && groups.1 <= max, "gemm of {m} x {n} exceeds the dispatch limit");
+            self.gemm_pass(kernel, p, a, b, c, groups, splits, (alpha, beta));
+            return;
+        }
+        let rows = match self.gemm_kernel {
+            GemmKernel::Tiled => None,
+            _ if !fits => None,
+            GemmKernel::Vec8x4 => Some(8),
+            GemmKernel::Auto | GemmKernel::Vec4x4 | GemmKernel::Tile { .. } => Some(4),
+        };
         // The kernel, its workgroups and the k split (S partials, then the reduce pass).
         let (kernel, groups, splits) = match rows {
             // 16 x 16 invocations of `rows` x 4 outputs each; with S splits, S stacked copies
@@ -967,16 +1121,7 @@ impl Backend for WgpuBackend {
             self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c)], groups);
             return;
         }
-        if splits == 1 {
-            self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::F(c), Bind::DummyRw], groups);
-            return;
-        }
-        let part = self.part_buffer(splits * mn);
-        self.dispatch(kernel, p, &[Bind::F(a), Bind::F(b), Bind::DummyRw, Bind::Raw(&part)], groups);
-        let mut r = P::default();
-        r.u[..2].copy_from_slice(&[u(mn), u(splits)]);
-        r.f[..2].copy_from_slice(&[alpha, beta]);
-        self.elementwise(Kernel::GemmReduce, r, &[Bind::Raw(&part), Bind::F(c)]);
+        self.gemm_pass(kernel, p, a, b, c, groups, splits, (alpha, beta));
     }
 
     fn bias_act(&self, z: &mut WgpuBuf, rows: usize, cols: usize, bias: &WgpuBuf, act: Activation) {
@@ -1061,7 +1206,23 @@ impl Backend for WgpuBackend {
         p.u[0] = u(rows);
         p.u[1] = u(cols);
         p.f[0] = alpha;
-        self.dispatch(Kernel::ColSums, p, &[Bind::F(m), Bind::F(out)], (u(cols.div_ceil(64)), 1));
+        // Chunks of at least COL_SUM_ROWS rows (a multiple of 4), at most 64 of them: enough
+        // workgroups for a tall matrix, each thread a short loop, then a reduce pass.
+        let chunk = rows.div_ceil(64).max(COL_SUM_ROWS).next_multiple_of(4);
+        let chunks = rows.div_ceil(chunk).max(1);
+        p.u[2] = u(chunks);
+        p.u[3] = u(chunk);
+        let groups = (u(cols.div_ceil(64)), u(chunks));
+        if chunks == 1 {
+            self.dispatch(Kernel::ColSums, p, &[Bind::F(m), Bind::F(out), Bind::DummyRw], groups);
+            return;
+        }
+        let part = self.part_buffer(chunks * cols);
+        self.dispatch(Kernel::ColSums, p, &[Bind::F(m), Bind::DummyRw, Bind::Raw(&part)], groups);
+        let mut r = P::default();
+        r.u[..2].copy_from_slice(&[u(cols), u(chunks)]);
+        r.f[0] = alpha;
+        self.elementwise(Kernel::GemmReduce, r, &[Bind::Raw(&part), Bind::F(out)]);
     }
 
     fn sum_squares(&self, x: &WgpuBuf, len: usize, scale: f32, loss: &mut WgpuBuf) {
