@@ -93,12 +93,12 @@ bench cuda cuda
 bench wgpu wgpu
 # 5. Variants, while time is left.
 OPT=${GPU_CHECK_OPTIONAL_S:-300}
-[ "$SECONDS" -lt "$OPT" ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
-[ "$SECONDS" -lt "$OPT" ] && bench wgpu-nosplit wgpu OXLEARN_WGPU_SPLITK=0
-[ "$SECONDS" -lt "$OPT" ] && [ "${GPU_CHECK_CHECKED:-0}" != 0 ] && bench wgpu-checked wgpu OXLEARN_WGPU_CHECKED=1
 for tile in ${GPU_CHECK_TILES:-}; do
   [ "$SECONDS" -lt "$OPT" ] && bench "wgpu-tile-$tile" wgpu OXLEARN_WGPU_TILE="$tile"
 done
+[ "$SECONDS" -lt "$OPT" ] && [ "${GPU_CHECK_CHECKED:-0}" != 0 ] && bench wgpu-checked wgpu OXLEARN_WGPU_CHECKED=1
+[ "$SECONDS" -lt "$OPT" ] && bench cuda-tf32 cuda OXLEARN_CUDA_TF32=1
+[ "$SECONDS" -lt "$OPT" ] && bench wgpu-nosplit wgpu OXLEARN_WGPU_SPLITK=0
 
 # 6. A readable summary (also appended to log.txt).
 python3 - "$R" <<'PY' | tee -a "$L"
