@@ -605,7 +605,7 @@ impl FittedColumnTransformer {
                         .into_iter()
                         .map(|c| match c {
                             Col::Num { v, .. } => v,
-                            Col::Str(_) => unreachable!("string outputs are rejected by blocks()"),
+                            Col::Str(_) | Col::Cat(_) => unreachable!("string outputs are rejected by blocks()"),
                         })
                         .collect(),
                     Block::Hot { width, codes } => {

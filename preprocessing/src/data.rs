@@ -1,5 +1,8 @@
 //! Column data shared by the matrix and DataFrame paths: numeric columns as `f64` with NaN for
-//! missing values, string columns as polars `StringChunked` with nulls.
+//! missing values, string columns as polars `StringChunked` with nulls, categorical and enum
+//! columns as their physical codes plus polars' code-to-string mapping.
+
+use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use oxlearn_core::{Error, Result};
@@ -17,8 +20,143 @@ pub enum Col {
         /// The source dtype was an integer (or boolean) type.
         int: bool,
     },
-    /// Strings (categorical and enum columns are read as their strings); null marks a missing value.
+    /// Strings; null marks a missing value.
     Str(StringChunked),
+    /// A polars categorical or enum column, read natively (its codes, never cast to strings);
+    /// null marks a missing value. Encoders and imputers treat it exactly as the string column
+    /// of its values.
+    Cat(CatCol),
+}
+
+/// A categorical or enum column: polars' physical codes (as `u32`, in polars' chunks, nulls
+/// kept) and the mapping from code to string. Consumers read each chunk's codes once and map
+/// them to their own category ids through a small per-chunk table ([`CodeTable`]).
+#[derive(Debug, Clone)]
+pub struct CatCol {
+    codes: UInt32Chunked,
+    mapping: Arc<CategoricalMapping>,
+}
+
+impl CatCol {
+    /// Reads a categorical or enum series (codes stored in 8 or 16 bits are widened).
+    fn from_series(s: &Series) -> Result<CatCol> {
+        let (DataType::Categorical(_, mapping) | DataType::Enum(_, mapping)) = s.dtype() else {
+            return Err(Error::Other(format!("internal: {} is not a categorical dtype", s.dtype())));
+        };
+        let mapping = mapping.clone();
+        // 8- and 16-bit codes (small enums) are widened chunk by chunk; polars is built without
+        // its u8 / u16 dtypes here, so they are read through the arrow arrays, never cast.
+        fn widen<'a, T: Copy + Into<u32> + 'a>(
+            name: PlSmallStr,
+            arrays: impl Iterator<Item = impl IntoIterator<Item = Option<&'a T>>>,
+        ) -> UInt32Chunked {
+            let mut out = UInt32Chunked::from_iter_options(
+                name,
+                arrays.flat_map(|a| a.into_iter().map(|o| o.map(|&v| v.into()))),
+            );
+            out.rechunk_mut();
+            out
+        }
+        let codes = match s.dtype().cat_physical().map_err(pl)? {
+            CategoricalPhysical::U32 => s.cat32().map_err(pl)?.physical().clone(),
+            CategoricalPhysical::U16 => widen(s.name().clone(), s.cat16().map_err(pl)?.physical().downcast_iter()),
+            CategoricalPhysical::U8 => widen(s.name().clone(), s.cat8().map_err(pl)?.physical().downcast_iter()),
+        };
+        Ok(CatCol { codes, mapping })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// True without rows.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Number of missing values.
+    pub fn null_count(&self) -> usize {
+        self.codes.null_count()
+    }
+
+    /// The codes, chunk by chunk.
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = &<UInt32Type as PolarsDataType>::Array> {
+        self.codes.downcast_iter()
+    }
+
+    /// The string of a code that occurs in the column.
+    pub(crate) fn str_of(&self, code: u32) -> &str {
+        self.mapping.cat_to_str(code).unwrap_or("")
+    }
+
+    /// The code of a string, if the mapping has it.
+    pub(crate) fn code_of(&self, s: &str) -> Option<u32> {
+        self.mapping.get_cat(s)
+    }
+
+    /// True where row `i` is missing.
+    pub(crate) fn is_null(&self, i: usize) -> bool {
+        self.codes.get(i).is_none()
+    }
+
+    /// 1 where a value is missing, else 0 (an imputer's indicator column).
+    pub(crate) fn missing_indicator(&self) -> Vec<f64> {
+        self.codes.iter().map(|c| if c.is_none() { 1.0 } else { 0.0 }).collect()
+    }
+
+    /// The same column with its missing values set to `code` (a code of the mapping).
+    pub(crate) fn fill_null(&self, code: u32) -> Result<CatCol> {
+        let codes = self.codes.fill_null_with_values(code).map_err(pl)?;
+        Ok(CatCol { codes, mapping: self.mapping.clone() })
+    }
+
+    /// The values as strings.
+    pub fn to_strings(&self) -> StringChunked {
+        let mut out: StringChunked =
+            self.chunks().flat_map(|arr| arr.iter().map(|c| c.map(|&c| self.str_of(c)))).collect();
+        out.rename(self.codes.name().clone());
+        out
+    }
+}
+
+/// A per-chunk look-up from polars codes to a consumer's ids: a table indexed by code (sized by
+/// the chunk's largest code), each entry resolved from the code's string on first use, so a
+/// string is looked up once per distinct code in the chunk, not once per row. Codes far beyond
+/// the chunk's length (a large shared mapping) go through a hash map instead.
+pub(crate) struct CodeTable {
+    table: Vec<u32>,
+    sparse: Option<crate::kernels::FxMap<u32, u32>>,
+}
+
+/// A table entry not resolved yet.
+const UNRESOLVED: u32 = u32::MAX;
+
+impl CodeTable {
+    /// A table for the codes in `codes` (null slots may hold any code).
+    pub(crate) fn new(codes: &[u32]) -> Self {
+        let max = codes.iter().copied().max().unwrap_or(0) as usize;
+        if max < (4 * codes.len()).max(1 << 16) {
+            CodeTable { table: vec![UNRESOLVED; max + 1], sparse: None }
+        } else {
+            CodeTable { table: Vec::new(), sparse: Some(Default::default()) }
+        }
+    }
+
+    /// The id of `code`, computed by `resolve` (which must not return `u32::MAX`) on first use.
+    #[inline(always)]
+    pub(crate) fn get(&mut self, code: u32, resolve: impl FnOnce(u32) -> u32) -> u32 {
+        match &mut self.sparse {
+            None => {
+                let t = &mut self.table[code as usize];
+                if *t == UNRESOLVED {
+                    *t = resolve(code);
+                }
+                *t
+            }
+            Some(m) => *m.entry(code).or_insert_with(|| resolve(code)),
+        }
+    }
 }
 
 /// Groups of polars dtypes that the fitted [`ColumnTransformer`](crate::ColumnTransformer)
@@ -89,6 +227,7 @@ impl Col {
         match self {
             Col::Num { v, .. } => v.len(),
             Col::Str(s) => s.len(),
+            Col::Cat(c) => c.len(),
         }
     }
 
@@ -97,9 +236,18 @@ impl Col {
         self.len() == 0
     }
 
-    /// True for string columns.
+    /// True for string (and categorical) columns.
     pub fn is_str(&self) -> bool {
-        matches!(self, Col::Str(_))
+        matches!(self, Col::Str(_) | Col::Cat(_))
+    }
+
+    /// True where row `i` is missing (NaN or null).
+    pub(crate) fn missing_at(&self, i: usize) -> bool {
+        match self {
+            Col::Num { v, .. } => v[i].is_nan(),
+            Col::Str(s) => s.get(i).is_none(),
+            Col::Cat(c) => c.is_null(i),
+        }
     }
 
     /// A numeric column of floats.
@@ -107,8 +255,8 @@ impl Col {
         Col::Num { v, int: false }
     }
 
-    /// Reads a polars column: numbers and booleans as `f64` (null becomes NaN), strings,
-    /// categoricals and enums as strings.
+    /// Reads a polars column: numbers and booleans as `f64` (null becomes NaN), strings as
+    /// strings, categoricals and enums natively as [`Col::Cat`] (codes and mapping, no cast).
     pub fn from_series(s: &Series) -> Result<Col> {
         let dtype = s.dtype();
         match DtypeGroup::of(dtype) {
@@ -128,7 +276,8 @@ impl Col {
                 }
                 Ok(Col::Num { v, int })
             }
-            DtypeGroup::String | DtypeGroup::Categorical => {
+            DtypeGroup::Categorical => Ok(Col::Cat(CatCol::from_series(s)?)),
+            DtypeGroup::String => {
                 let cast = s.cast(&DataType::String).map_err(pl)?;
                 Ok(Col::Str(cast.str().map_err(pl)?.rechunk().into_owned()))
             }
@@ -140,11 +289,13 @@ impl Col {
         }
     }
 
-    /// Converts back to a polars series (numbers as Float64 with NaN kept, strings with nulls).
+    /// Converts back to a polars series (numbers as Float64 with NaN kept, strings with nulls,
+    /// categorical columns as the strings of their values).
     pub fn to_series(&self, name: &str) -> Series {
         match self {
             Col::Num { v, .. } => Float64Chunked::from_vec(name.into(), v.clone()).into_series(),
             Col::Str(s) => s.clone().with_name(name.into()).into_series(),
+            Col::Cat(c) => c.to_strings().with_name(name.into()).into_series(),
         }
     }
 }
@@ -161,7 +312,7 @@ pub(crate) fn cols_to_array(estimator: &str, cols: &[Col], names: &[String]) -> 
     for (j, c) in cols.iter().enumerate() {
         match c {
             Col::Num { v, .. } => out.column_mut(j).iter_mut().zip(v).for_each(|(o, &x)| *o = x),
-            Col::Str(_) => {
+            Col::Str(_) | Col::Cat(_) => {
                 return Err(Error::InvalidInput(format!(
                     "{estimator} needs numeric columns, but column {:?} holds strings; encode it first",
                     names.get(j).map_or("?", String::as_str)
@@ -236,7 +387,7 @@ mod tests {
                 assert_eq!(v[0], 1.0);
                 assert!(v[1].is_nan());
             }
-            Col::Str(_) => panic!("numeric expected"),
+            Col::Str(_) | Col::Cat(_) => panic!("numeric expected"),
         }
         let s = Series::new("b".into(), &[Some("x"), None]);
         assert!(Col::from_series(&s).unwrap().is_str());

@@ -8,7 +8,7 @@ use oxlearn_core::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Col, array_to_cols, cols_to_array, default_names, names_or_default, py_num};
+use crate::data::{CodeTable, Col, array_to_cols, cols_to_array, default_names, names_or_default, py_num};
 use crate::kernels::{FxMap, map_row_chunks, num_key};
 use crate::scaler::matrix_accums;
 use crate::sparse::CsrMatrix;
@@ -249,6 +249,54 @@ impl ColumnCategories {
                         f(i, k, &|| x.or(fill_s).unwrap_or("nan").to_string())?;
                         i += 1;
                     }
+                }
+            }
+            (Col::Cat(c), Lookup::Str(m)) => {
+                let fill_s = match fill {
+                    Some(Fill::Str(fs)) => Some(fs.as_str()),
+                    _ => None,
+                };
+                let missing = match fill_s {
+                    Some(fs) => m.get(fs).copied(),
+                    None => missing,
+                };
+                // Each chunk's codes are mapped to category ids through a table resolved once
+                // per distinct code (by its string), then read per row.
+                const UNKNOWN: u32 = u32::MAX - 1;
+                let missing_label = || fill_s.unwrap_or("nan").to_string();
+                let mut i = 0;
+                for arr in c.chunks() {
+                    let (codes, valid) = (arr.values().as_slice(), arr.validity().filter(|b| b.unset_bits() > 0));
+                    let mut table = CodeTable::new(codes);
+                    let mut k_of = |code: u32| match table
+                        .get(code, |code| m.get(c.str_of(code)).map_or(UNKNOWN, |&k| k as u32))
+                    {
+                        UNKNOWN => None,
+                        k => Some(k as usize),
+                    };
+                    match valid {
+                        None => {
+                            for &code in codes {
+                                f(i, k_of(code), &|| c.str_of(code).to_string())?;
+                                i += 1;
+                            }
+                        }
+                        Some(valid) => {
+                            for (&code, ok) in codes.iter().zip(valid.iter()) {
+                                if ok {
+                                    f(i, k_of(code), &|| c.str_of(code).to_string())?;
+                                } else {
+                                    f(i, missing, &missing_label)?;
+                                }
+                                i += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            (Col::Cat(c), Lookup::Num(_)) if fill.is_none() && c.null_count() == c.len() => {
+                for i in 0..c.len() {
+                    f(i, missing, &|| "nan".to_string())?;
                 }
             }
             // An all-missing column read with the other type.
@@ -1033,10 +1081,7 @@ impl FittedOrdinalEncoder {
 }
 
 fn col_missing(c: &Col, i: usize) -> bool {
-    match c {
-        Col::Num { v, .. } => v[i].is_nan(),
-        Col::Str(s) => s.get(i).is_none(),
-    }
+    c.missing_at(i)
 }
 
 impl Estimator for OrdinalEncoder {

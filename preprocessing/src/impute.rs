@@ -259,10 +259,9 @@ impl FittedSimpleImputer {
     pub(crate) fn plain_fills(&self, cols: &[Col]) -> Option<&[Fill]> {
         let plain = self.indicator.is_empty()
             && cols.len() == self.statistics.len()
-            && cols
-                .iter()
-                .zip(&self.statistics)
-                .all(|(c, f)| matches!((c, f), (Col::Num { .. }, Fill::Num(_)) | (Col::Str(_), Fill::Str(_))));
+            && cols.iter().zip(&self.statistics).all(|(c, f)| {
+                matches!((c, f), (Col::Num { .. }, Fill::Num(_)) | (Col::Str(_) | Col::Cat(_), Fill::Str(_)))
+            });
         plain.then_some(&self.statistics)
     }
 
@@ -303,6 +302,14 @@ impl FittedSimpleImputer {
                     (Col::Str(s), Fill::Str(f)) => {
                         Some(Col::Str(s.iter().map(|o| Some(o.unwrap_or(f.as_str()))).collect::<StringChunked>()))
                     }
+                    // A categorical column stays categorical when the mapping has the fill
+                    // (always so for most_frequent), else it becomes the strings, filled.
+                    (Col::Cat(c), Fill::Str(f)) => Some(match c.code_of(f) {
+                        Some(code) => Col::Cat(c.fill_null(code)?),
+                        None => Col::Str(
+                            c.to_strings().iter().map(|o| Some(o.unwrap_or(f.as_str()))).collect::<StringChunked>(),
+                        ),
+                    }),
                     // An all-null string column can reach here read as numbers.
                     (Col::Num { v, .. }, Fill::Str(f)) if v.iter().all(|x| x.is_nan()) => {
                         Some(Col::Str(StringChunked::full(name.as_str().into(), f, v.len())))
@@ -322,6 +329,7 @@ impl FittedSimpleImputer {
             let v = match &cols[j] {
                 Col::Num { v, .. } => v.iter().map(|x| f64::from(u8::from(x.is_nan()))).collect(),
                 Col::Str(s) => s.iter().map(|x| if x.is_none() { 1.0 } else { 0.0 }).collect(),
+                Col::Cat(c) => c.missing_indicator(),
             };
             out.push(Col::Num { v, int: true });
         }

@@ -79,6 +79,11 @@ pub fn series_labels(y: &Series) -> Result<Array1<Label>> {
     } else {
         match Col::from_series(y)? {
             Col::Str(s) => s.iter().map(|v| v.map(|v| Label::Str(v.to_string())).ok_or_else(null)).collect(),
+            Col::Cat(c) => c
+                .chunks()
+                .flat_map(|a| a.iter())
+                .map(|v| v.map(|&k| Label::Str(c.str_of(k).to_string())).ok_or_else(null))
+                .collect(),
             Col::Num { .. } => Err(Error::InvalidInput(format!(
                 "label column {name:?} has dtype {}; labels must be integers or strings",
                 y.dtype()

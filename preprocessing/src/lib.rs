@@ -24,8 +24,9 @@
 //! selected with [`Columns::indices`]), implements oxlearn-core's [`Transformer`](oxlearn_core::Transformer)
 //! (typestate `fit` returning a fitted type, `Result` everywhere, serde, `feature_names_out`) and
 //! is registered in the conformance suite. On a DataFrame, each works through a [`Step`]:
-//! numeric columns become `f64` with nulls as NaN, string / categorical columns stay strings
-//! with nulls, which imputers and encoders handle natively. `.then(..)` chains steps.
+//! numeric columns become `f64` with nulls as NaN, string columns stay strings with nulls, and
+//! categorical / enum columns are read natively (their codes and polars' mapping, never cast to
+//! strings); imputers and encoders handle all of them, nulls included, with the same results. `.then(..)` chains steps.
 //!
 //! ```
 //! use oxlearn_preprocessing::{ColumnTransformer, Columns, OneHotEncoder, SimpleImputer, StandardScaler};
@@ -76,7 +77,7 @@ pub(crate) mod stats;
 pub mod step;
 
 pub use column::{ColumnTransformer, Columns, FittedColumnTransformer, FittedPart, Remainder, matrix_to_frame};
-pub use data::{Col, DtypeGroup};
+pub use data::{CatCol, Col, DtypeGroup};
 pub use encode::{
     Categories, CategoryList, ColumnCategories, FittedOneHotEncoder, FittedOrdinalEncoder, HandleUnknown, MinFrequency,
     OneHotDrop, OneHotEncoder, OrdinalEncoder,

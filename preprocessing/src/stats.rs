@@ -304,6 +304,12 @@ impl ColAccum {
                 });
                 ColAccum { num, is_str: true, int: false, sketch: None, cats }
             }
+            Col::Cat(c) => {
+                let n_missing = c.null_count() as u64;
+                let num = NumStats { n: c.len() as u64 - n_missing, n_missing, ..NumStats::default() };
+                let cats = needs.categories.then(|| CatCounts::Str(cat_counts(c)));
+                ColAccum { num, is_str: true, int: false, sketch: None, cats }
+            }
         }
     }
 
@@ -331,6 +337,42 @@ impl ColAccum {
     pub fn n_rows(&self) -> u64 {
         self.num.n + self.num.n_missing
     }
+}
+
+/// Counts of the values of a categorical column by string: each chunk's codes are counted in a
+/// table indexed by code (a hash for codes far beyond the chunk's length), then the non-zero
+/// counts are named through the mapping once.
+fn cat_counts(c: &crate::data::CatCol) -> BTreeMap<String, u64> {
+    let mut by_code: FxMap<u32, u64> = FxMap::default();
+    for arr in c.chunks() {
+        let codes = arr.values().as_slice();
+        let max = codes.iter().copied().max().unwrap_or(0) as usize;
+        let valid = arr.validity().filter(|b| b.unset_bits() > 0);
+        if max < (4 * codes.len()).max(1 << 16) {
+            let mut table = vec![0u64; max + 1];
+            match valid {
+                None => codes.iter().for_each(|&k| table[k as usize] += 1),
+                Some(v) => codes.iter().zip(v.iter()).filter(|(_, ok)| *ok).for_each(|(&k, _)| table[k as usize] += 1),
+            }
+            for (k, &n) in table.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *by_code.entry(k as u32).or_insert(0) += n;
+            }
+        } else {
+            match valid {
+                None => codes.iter().for_each(|&k| *by_code.entry(k).or_insert(0) += 1),
+                Some(v) => codes
+                    .iter()
+                    .zip(v.iter())
+                    .filter(|(_, ok)| *ok)
+                    .for_each(|(&k, _)| *by_code.entry(k).or_insert(0) += 1),
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (k, n) in by_code {
+        *out.entry(c.str_of(k).to_string()).or_insert(0) += n;
+    }
+    out
 }
 
 /// Statistics of every column, in parallel over columns.

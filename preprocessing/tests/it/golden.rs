@@ -25,6 +25,7 @@ fn assert_cols(case: &str, got: &[Col], expected: &Value) {
                     assert!(close(v[i], e, tolerance(case)), "{case}: row {i} col {j}: got {} expected {e}", v[i]);
                 }
                 Col::Str(s) => assert_eq!(s.get(i), e.as_str(), "{case}: row {i} col {j}"),
+                Col::Cat(c) => assert_eq!(c.to_strings().get(i), e.as_str(), "{case}: row {i} col {j}"),
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The integration test binary of oxlearn-preprocessing.
 
+mod categorical;
 mod common;
 mod conformance;
 mod frame;
