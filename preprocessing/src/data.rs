@@ -30,7 +30,7 @@ pub enum Col {
 
 /// A categorical or enum column: polars' physical codes (as `u32`, in polars' chunks, nulls
 /// kept) and the mapping from code to string. Consumers read each chunk's codes once and map
-/// them to their own category ids through a small per-chunk table ([`CodeTable`]).
+/// them to their own category ids through a small per-chunk table.
 #[derive(Debug, Clone)]
 pub struct CatCol {
     codes: UInt32Chunked,
