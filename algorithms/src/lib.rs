@@ -5,6 +5,7 @@
 //! selectable backend (`Solver::Linfa` / `Backend::Linfa`) and test oracle. linfa types never
 //! appear in public signatures.
 
+mod class_weight;
 pub mod cluster;
 pub mod decomposition;
 mod distance;
@@ -16,6 +17,7 @@ pub mod neighbors;
 pub mod svm;
 pub mod tree;
 
+pub use class_weight::ClassWeight;
 pub use cluster::*;
 pub use decomposition::*;
 pub use linear::*;

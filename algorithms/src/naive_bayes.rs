@@ -7,7 +7,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use oxlearn_core::{
     ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier, ParamValue,
-    ProbabilisticClassifier, Result,
+    ProbabilisticClassifier, Result, Tags,
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,11 +32,17 @@ pub enum NbBackend {
 /// Hyper-parameters (scikit-learn's defaults): `priors` = None (class frequencies; otherwise
 /// one non-negative value per class, summing to 1), `var_smoothing` = 1e-9, `backend` = native.
 ///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// gives weighted per-class means and variances, `class_count()` the summed weights and the
+/// priors their fractions; `epsilon` stays the unweighted `var_smoothing * max_j var(X[:, j])`,
+/// as scikit-learn. Native backend only.
+///
 /// Fitted accessors: `class_prior()`, `class_count()`, `theta()` (per-class means, `(k, d)`),
 /// `var()` (per-class variances), `epsilon()`, `classes()`.
 ///
 /// Errors: `InvalidParam` for a negative `var_smoothing`, or `priors` of the wrong length,
-/// negative, or not summing to 1; the usual input errors.
+/// negative, or not summing to 1 (or sample weights with the linfa backend); the usual input
+/// errors (for `sample_weight` too).
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -83,6 +89,10 @@ impl GaussianNB {
 impl Estimator for GaussianNB {
     const NAME: &'static str = "GaussianNB";
     type Kind = ClassifierKind;
+
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         if !(self.var_smoothing >= 0.0 && self.var_smoothing.is_finite()) {
@@ -145,13 +155,13 @@ pub struct FittedGaussianNB<L> {
 /// Rows per block of [`class_block_sums`] (fixed: results never depend on the thread count).
 const FIT_ROWS: usize = 4096;
 
-/// `k x d` per-class accumulations: `f(acc_row_of_class, class, x_row)` for every row, over
+/// `k x d` per-class accumulations: `f(acc_row_of_class, class, row_index, x_row)` for every row, over
 /// fixed blocks of rows in parallel, the block results added in block order.
 fn class_block_sums(
     x: ArrayView2<'_, f64>,
     y: ArrayView1<'_, usize>,
     k: usize,
-    f: impl Fn(&mut [f64], usize, &[f64]) + Sync,
+    f: impl Fn(&mut [f64], usize, usize, &[f64]) + Sync,
 ) -> Array2<f64> {
     use rayon::prelude::*;
     let (n, d) = x.dim();
@@ -169,7 +179,7 @@ fn class_block_sums(
                     &tmp[..]
                 }
             };
-            f(&mut acc[c * d..(c + 1) * d], c, row);
+            f(&mut acc[c * d..(c + 1) * d], c, i, row);
         }
         acc
     };
@@ -201,7 +211,7 @@ impl Classifier for GaussianNB {
         // Per-class sums, then per-class squared deviations: two passes over fixed blocks of
         // rows in parallel (row slices, partial results added in block order, so the same for
         // any thread count).
-        let sums = class_block_sums(x, y.y.view(), k, |acc, _, row| {
+        let sums = class_block_sums(x, y.y.view(), k, |acc, _, _, row| {
             acc.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
         });
         let mut theta = Array2::zeros((k, d));
@@ -209,7 +219,7 @@ impl Classifier for GaussianNB {
             let mean = &sums.row(c) / counts[c] as f64;
             theta.row_mut(c).assign(&mean);
         }
-        let ssd = class_block_sums(x, y.y.view(), k, |acc, c, row| {
+        let ssd = class_block_sums(x, y.y.view(), k, |acc, c, _, row| {
             acc.iter_mut().zip(row).zip(theta.row(c)).for_each(|((a, &v), &m)| *a += (v - m) * (v - m));
         });
         // Largest feature variance (ddof 0) from the class statistics:
@@ -250,6 +260,58 @@ impl Classifier for GaussianNB {
             }
         };
         Ok(FittedGaussianNB { classes: y.classes, theta, var, class_prior, class_count, epsilon, linfa })
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedGaussianNB<L>> {
+        let k = y.n_classes();
+        let d = x.ncols();
+        if let Some(p) = &self.priors
+            && p.len() != k
+        {
+            return Err(Error::invalid_param("priors", format!("has {} values, but y has {k} classes", p.len())));
+        }
+        if self.backend == NbBackend::Linfa {
+            return Err(Error::invalid_param("backend", "the linfa backend does not support sample weights"));
+        }
+        let w = sample_weight;
+        let mut class_count = Array1::<f64>::zeros(k);
+        for (&c, &wi) in y.y.iter().zip(w) {
+            class_count[c] += wi;
+        }
+        // Weighted per-class means, then weighted squared deviations (scikit-learn's
+        // `_update_mean_variance` with `sample_weight`); a class of total weight 0 keeps mean 0
+        // and variance `epsilon`, as scikit-learn.
+        let sums = class_block_sums(x, y.y.view(), k, |acc, _, i, row| {
+            acc.iter_mut().zip(row).for_each(|(a, &v)| *a += w[i] * v);
+        });
+        let mut theta = Array2::zeros((k, d));
+        for c in 0..k {
+            if class_count[c] > 0.0 {
+                theta.row_mut(c).assign(&(&sums.row(c) / class_count[c]));
+            }
+        }
+        let ssd = class_block_sums(x, y.y.view(), k, |acc, c, i, row| {
+            acc.iter_mut().zip(row).zip(theta.row(c)).for_each(|((a, &v), &m)| *a += w[i] * (v - m) * (v - m));
+        });
+        // As scikit-learn, the variance floor uses the unweighted variance of X.
+        let max_var = x.var_axis(Axis(0), 0.0).fold(0.0, |m: f64, &v| m.max(v));
+        let epsilon =
+            if max_var > 0.0 { self.var_smoothing * max_var } else { self.var_smoothing.max(f64::MIN_POSITIVE) };
+        let mut var = ssd;
+        for c in 0..k {
+            let n = class_count[c];
+            var.row_mut(c).mapv_inplace(|v| if n > 0.0 { v / n } else { 0.0 } + epsilon);
+        }
+        let class_prior = match &self.priors {
+            Some(p) => Array1::from(p.clone()),
+            None => &class_count / class_count.sum(),
+        };
+        Ok(FittedGaussianNB { classes: y.classes, theta, var, class_prior, class_count, epsilon, linfa: None })
     }
 }
 

@@ -4,10 +4,11 @@
 use std::time::Instant;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
-use oxlearn_core::{Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result};
+use oxlearn_core::{Callback, Error, Estimator, ParamValue, Progress, Regressor, RegressorKind, Result, Tags};
 
 use super::{
-    LinearFit, Solver, centred_column_major, check_non_negative, fitted_linear_regressor, linfa_backend, offsets,
+    LinearFit, Solver, WeightedDesign, centred_column_major, check_non_negative, fitted_linear_regressor,
+    linfa_backend, offsets,
 };
 
 /// Elastic-net regression, scikit-learn's `ElasticNet`: minimises
@@ -29,7 +30,13 @@ use super::{
 /// (false when `max_iter` ran out, as scikit-learn's `ConvergenceWarning`), `dual_gap()`,
 /// `solver()`, `n_features_in()`.
 ///
-/// Errors: the shared validation errors; [`Error::InvalidParam`] for parameters out of range.
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// minimises `1/(2 Σw) Σ w_i (y_i - x_i·w - b)²` plus the same penalty: as scikit-learn, the
+/// weights are rescaled to sum to `n_samples`, `X` and `y` centred on their weighted means and
+/// each row scaled by `sqrt(w_i)`, then the solver runs.
+///
+/// Errors: the shared validation errors (for `sample_weight` too); [`Error::InvalidParam`] for
+/// parameters out of range.
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -74,7 +81,7 @@ impl Default for ElasticNet {
 /// Hyper-parameters (defaults as scikit-learn): `alpha` (`1.0`), `fit_intercept` (`true`),
 /// `max_iter` (`1000`), `tol` (`1e-4`), `positive` (`false`), `solver` ([`Solver::Auto`]:
 /// [`Solver::CoordinateDescent`] or [`Solver::Linfa`]), `callback`. See [`ElasticNet`] for the
-/// stopping rule, accessors and errors.
+/// stopping rule, sample weights (`fit_weighted`), accessors and errors.
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -304,11 +311,32 @@ impl ElasticNet {
             n_features_in: p,
         })
     }
+
+    /// The weighted fit: weights rescaled to sum to `n_samples` (scikit-learn's convention, so
+    /// `alpha` means the same as without weights), then [`WeightedDesign`].
+    fn fit_linear_weighted(
+        &self,
+        estimator: &'static str,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        w: ArrayView1<'_, f64>,
+    ) -> Result<LinearFit> {
+        let w = &w * (x.nrows() as f64 / w.sum());
+        let d = WeightedDesign::new(x, y, w.view(), self.fit_intercept);
+        let mut fit =
+            ElasticNet { fit_intercept: false, ..self.clone() }.fit_linear(estimator, d.x.view(), d.y.view())?;
+        fit.intercept = d.intercept(fit.coef.view());
+        Ok(fit)
+    }
 }
 
 impl Estimator for ElasticNet {
     const NAME: &'static str = "ElasticNet";
     type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         self.check(Self::NAME)
@@ -325,11 +353,24 @@ impl Regressor for ElasticNet {
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedElasticNet> {
         Ok(FittedElasticNet { fit: self.fit_linear(Self::NAME, x, y)? })
     }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedElasticNet> {
+        Ok(FittedElasticNet { fit: self.fit_linear_weighted(Self::NAME, x, y, sample_weight)? })
+    }
 }
 
 impl Estimator for Lasso {
     const NAME: &'static str = "Lasso";
     type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         self.as_elastic_net().check(Self::NAME)
@@ -356,6 +397,15 @@ impl Regressor for Lasso {
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedLasso> {
         Ok(FittedLasso { fit: self.as_elastic_net().fit_linear(Self::NAME, x, y)? })
+    }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLasso> {
+        Ok(FittedLasso { fit: self.as_elastic_net().fit_linear_weighted(Self::NAME, x, y, sample_weight)? })
     }
 }
 

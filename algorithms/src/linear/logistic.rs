@@ -8,12 +8,13 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use oxlearn_core::{
     Callback, ClassLabel, Classifier, ClassifierKind, EncodedLabels, Error, Estimator, Fitted, FittedClassifier,
-    ParamValue, ProbabilisticClassifier, Progress, Result,
+    ParamValue, ProbabilisticClassifier, Progress, Result, Tags,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Solver, lbfgs, linfa_backend};
+use crate::ClassWeight;
 
 /// Logistic regression, scikit-learn's `LogisticRegression` with `solver='lbfgs'`: minimises
 /// `1/n Σ loss_i + 1/(2·C·n) ‖W‖²` where the loss is the binomial log-loss for two classes and the
@@ -34,15 +35,25 @@ use super::{Solver, lbfgs, linfa_backend};
 ///   its gradient tolerance is set to `tol · n_samples` on its summed loss). `Auto` is `Lbfgs`;
 /// - `n_jobs` (`None`: the current rayon pool): threads for the loss / gradient passes. Results
 ///   do not depend on it;
-/// - `callback` (none): sees every iteration (with the objective) and may stop the fit.
+/// - `callback` (none): sees every iteration (with the objective) and may stop the fit;
+/// - `class_weight` (`None`): [`ClassWeight::Balanced`] or an explicit map
+///   ([`ClassWeight::explicit`]); each sample's loss is multiplied by its class's weight.
+///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// minimises `1/S Σ w_i loss_i + 1/(2·C·S) ‖W‖²` with `S = Σ w_i` (class weights folded into
+/// `w` first), as scikit-learn's lbfgs: integer weights give the fit of repeated rows, and
+/// (the penalty not being rescaled) weights of `c` everywhere act as `C · c`.
+/// Weights (and `class_weight`) need [`Solver::Lbfgs`]; linfa has none.
 ///
 /// Fitted accessors ([`FittedLogisticRegression`]): `classes()`, `coef()` (`1 x p` for two classes,
 /// `k x p` otherwise, as `coef_`), `intercept()`, `n_iter()` (`None` for linfa, which does not
 /// report it), `converged()` (for linfa: whether the final gradient meets `tol`), `solver()`,
 /// `n_features_in()`; `predict`, `predict_proba`, `decision_function`, `score`.
 ///
-/// Errors: the shared validation errors; fewer than two classes; [`Error::InvalidParam`] for a
-/// non-positive `c`, `l1_ratio != 0`, a negative `tol` or a solver it does not have.
+/// Errors: the shared validation errors (for `sample_weight` too); fewer than two classes;
+/// [`Error::InvalidParam`] for a non-positive `c`, `l1_ratio != 0`, a negative `tol`, a solver it
+/// does not have, weights with solver linfa, a negative explicit class weight, or a
+/// `class_weight` label that is not a class.
 /// Non-convergence is not an error: check `converged()`.
 ///
 /// ```
@@ -67,6 +78,7 @@ pub struct LogisticRegression {
     solver: Solver,
     n_jobs: Option<usize>,
     callback: Callback,
+    class_weight: Option<ClassWeight>,
 }
 
 impl Default for LogisticRegression {
@@ -80,6 +92,7 @@ impl Default for LogisticRegression {
             solver: Solver::Auto,
             n_jobs: None,
             callback: Callback::none(),
+            class_weight: None,
         }
     }
 }
@@ -124,6 +137,11 @@ impl LogisticRegression {
     /// A callback that sees every iteration and may stop the fit.
     pub fn callback(mut self, v: Callback) -> Self {
         self.callback = v;
+        self
+    }
+    /// Weights of the classes (scikit-learn's `class_weight`; default `None`: all 1).
+    pub fn class_weight(mut self, v: impl Into<Option<ClassWeight>>) -> Self {
+        self.class_weight = v.into();
         self
     }
 }
@@ -177,6 +195,10 @@ impl Estimator for LogisticRegression {
     const NAME: &'static str = "LogisticRegression";
     type Kind = ClassifierKind;
 
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
+
     fn check_params(&self) -> Result<()> {
         if self.c.is_nan() || self.c <= 0.0 {
             return Err(Error::invalid_param("C", format!("must be positive, got {}", self.c)));
@@ -193,6 +215,12 @@ impl Estimator for LogisticRegression {
         }
         if self.n_jobs == Some(0) {
             return Err(Error::invalid_param("n_jobs", "must be at least 1 (or None for all cores), got 0"));
+        }
+        if let Some(cw) = &self.class_weight {
+            cw.check(false)?;
+            if self.solver == Solver::Linfa {
+                return Err(Error::invalid_param("class_weight", "solver linfa does not support class weights"));
+            }
         }
         self.solver.check(Self::NAME, &[Solver::Lbfgs, Solver::Linfa])
     }
@@ -212,6 +240,7 @@ impl Estimator for LogisticRegression {
             "max_iter" => self.max_iter = value.as_usize(name)?,
             "solver" => self.solver = Solver::from_param(value)?,
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
+            "class_weight" => self.class_weight = ClassWeight::parse(name, value)?,
             _ => {
                 return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
@@ -224,13 +253,16 @@ impl Estimator for LogisticRegression {
 ///
 /// Parameters are laid out as `W` (`k x p`, row-major) followed by the `k` intercepts when
 /// there is an intercept; `k = 1` for two classes (binomial loss), the number of classes
-/// otherwise (multinomial loss).
+/// otherwise (multinomial loss). With sample weights `w`, the loss is `1/S Σ w_i loss_i` and
+/// the penalty `1/(2·C·S) ‖W‖²`, `S = Σ w_i` (scikit-learn's scaling).
 struct Objective<'a, 'b> {
     x: ArrayView2<'a, f64>,
     y: &'b [usize],
+    sw: Option<&'b [f64]>,
     k: usize,
     fit_intercept: bool,
     l2: f64,
+    inv_n: f64,
     chunks: Vec<Range<usize>>,
 }
 
@@ -252,14 +284,22 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl<'a, 'b> Objective<'a, 'b> {
-    fn new(x: ArrayView2<'a, f64>, y: &'b [usize], n_classes: usize, fit_intercept: bool, c: f64) -> Self {
+    fn new(
+        x: ArrayView2<'a, f64>,
+        y: &'b [usize],
+        sw: Option<&'b [f64]>,
+        n_classes: usize,
+        fit_intercept: bool,
+        c: f64,
+    ) -> Self {
         let (n, p) = x.dim();
+        let total = sw.map_or(n as f64, |w| w.iter().sum());
         let k = if n_classes == 2 { 1 } else { n_classes };
         // Blocks of about 64 KiB of X per pass (a size that depends on the width only, so the
         // reduction order and the result do not depend on the thread count).
         let rows = ((1usize << 13) / p.max(1)).clamp(64, 4096);
         let chunks = oxlearn_core::parallel::fixed_chunks(n, rows).collect();
-        Objective { x, y, k, fit_intercept, l2: 1.0 / (c * n as f64), chunks }
+        Objective { x, y, sw, k, fit_intercept, l2: 1.0 / (c * total), inv_n: 1.0 / total, chunks }
     }
 
     fn n_params(&self) -> usize {
@@ -272,14 +312,21 @@ impl<'a, 'b> Objective<'a, 'b> {
         let m = rows.len();
         let k = self.k;
         if k == 1 {
-            return self.binary_block(xb, w.row(0), b.map_or(0.0, |b| b[0]), &self.y[rows]);
+            let (b, y) = (b.map_or(0.0, |b| b[0]), &self.y[rows.clone()]);
+            // Monomorphised twice: the unweighted loop multiplies by a constant 1.0, which the
+            // compiler removes, so it is exactly the loop without weights.
+            return match self.sw {
+                None => binary_block(xb, w.row(0), b, y, |_| 1.0),
+                Some(sw) => binary_block(xb, w.row(0), b, y, |q| sw[rows.start + q]),
+            };
         }
         let mut z = Array2::<f64>::zeros((m, k));
         general_mat_mul(1.0, &xb, &w.t(), 0.0, &mut z);
         if let Some(b) = b {
             z.rows_mut().into_iter().for_each(|mut r| r.iter_mut().zip(b).for_each(|(v, bi)| *v += bi));
         }
-        let y = &self.y[rows];
+        let y = &self.y[rows.clone()];
+        let sw = self.sw.map(|sw| &sw[rows]);
         let mut loss = 0.0;
         if k == 1 {
             for (zi, &yi) in z.iter_mut().zip(y) {
@@ -288,7 +335,7 @@ impl<'a, 'b> Objective<'a, 'b> {
                 *zi = sigmoid(*zi) - t;
             }
         } else {
-            for (mut zr, &yi) in z.rows_mut().into_iter().zip(y) {
+            for (q, (mut zr, &yi)) in z.rows_mut().into_iter().zip(y).enumerate() {
                 let max = zr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let mut sum = 0.0;
                 zr.iter_mut().for_each(|v| {
@@ -296,10 +343,17 @@ impl<'a, 'b> Objective<'a, 'b> {
                     sum += *v;
                 });
                 // loss = logsumexp(z) - z_y = ln(sum) - (z_y - max) = ln(sum) - ln(e_y)
-                loss += sum.ln() - zr[yi].ln();
+                let row_loss = sum.ln() - zr[yi].ln();
                 let inv = 1.0 / sum;
                 zr.iter_mut().for_each(|v| *v *= inv);
                 zr[yi] -= 1.0;
+                match sw {
+                    None => loss += row_loss,
+                    Some(sw) => {
+                        loss += sw[q] * row_loss;
+                        zr.iter_mut().for_each(|v| *v *= sw[q]);
+                    }
+                }
             }
         }
         let mut gw = Array2::<f64>::zeros((k, self.x.ncols()));
@@ -308,37 +362,9 @@ impl<'a, 'b> Objective<'a, 'b> {
         (loss, gw, gb)
     }
 
-    /// The binary case of [`Self::block`] in one pass over the rows: each row's margin, loss
-    /// and gradient contribution while the row is in cache (two GEMMs with packing cost more
-    /// than the arithmetic for a single output column).
-    fn binary_block(
-        &self,
-        xb: ArrayView2<'_, f64>,
-        w: ArrayView1<'_, f64>,
-        b: f64,
-        y: &[usize],
-    ) -> (f64, Array2<f64>, Array1<f64>) {
-        let mut gw = Array2::<f64>::zeros((1, xb.ncols()));
-        let (mut loss, mut gb) = (0.0, 0.0);
-        {
-            let mut g = gw.row_mut(0);
-            for (xi, &yi) in xb.rows().into_iter().zip(y) {
-                let zi = xi.dot(&w) + b;
-                let t = if yi == 1 { 1.0 } else { 0.0 };
-                // softplus(z) = max(z, 0) + ln(1 + e) and sigmoid(z) from one e = exp(-|z|).
-                let e = (-zi.abs()).exp();
-                loss += zi.max(0.0) + e.ln_1p() - t * zi;
-                let gi = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) } - t;
-                g.scaled_add(gi, &xi);
-                gb += gi;
-            }
-        }
-        (loss, gw, Array1::from_elem(1, gb))
-    }
-
     /// The objective at `params`; writes the gradient into `grad`.
     fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
-        let (n, p) = self.x.dim();
+        let p = self.x.ncols();
         let k = self.k;
         let w = ArrayView2::from_shape((k, p), &params[..k * p]).expect("parameter layout");
         let b = self.fit_intercept.then(|| &params[k * p..]);
@@ -355,7 +381,7 @@ impl<'a, 'b> Objective<'a, 'b> {
             gw += g;
             gb += gbi;
         }
-        let inv_n = 1.0 / n as f64;
+        let inv_n = self.inv_n;
         let w_sq: f64 = w.iter().map(|v| v * v).sum();
         let f = loss * inv_n + 0.5 * self.l2 * w_sq;
         for ((gi, gwi), wi) in grad[..k * p].iter_mut().zip(gw.iter()).zip(w.iter()) {
@@ -368,6 +394,36 @@ impl<'a, 'b> Objective<'a, 'b> {
         }
         f
     }
+}
+
+/// The binary case of [`Objective::block`] in one pass over the rows: each row's margin, loss
+/// and gradient contribution while the row is in cache (two GEMMs with packing cost more than
+/// the arithmetic for a single output column). `weight(q)` is the weight of row `q` of the block.
+#[inline(always)]
+fn binary_block(
+    xb: ArrayView2<'_, f64>,
+    w: ArrayView1<'_, f64>,
+    b: f64,
+    y: &[usize],
+    weight: impl Fn(usize) -> f64,
+) -> (f64, Array2<f64>, Array1<f64>) {
+    let mut gw = Array2::<f64>::zeros((1, xb.ncols()));
+    let (mut loss, mut gb) = (0.0, 0.0);
+    {
+        let mut g = gw.row_mut(0);
+        for (q, (xi, &yi)) in xb.rows().into_iter().zip(y).enumerate() {
+            let zi = xi.dot(&w) + b;
+            let t = if yi == 1 { 1.0 } else { 0.0 };
+            let wq = weight(q);
+            // softplus(z) = max(z, 0) + ln(1 + e) and sigmoid(z) from one e = exp(-|z|).
+            let e = (-zi.abs()).exp();
+            loss += wq * (zi.max(0.0) + e.ln_1p() - t * zi);
+            let gi = wq * (if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) } - t);
+            g.scaled_add(gi, &xi);
+            gb += gi;
+        }
+    }
+    (loss, gw, Array1::from_elem(1, gb))
 }
 
 impl LogisticRegression {
@@ -409,10 +465,46 @@ impl Classifier for LogisticRegression {
         x: ArrayView2<'_, f64>,
         y: EncodedLabels<L>,
     ) -> Result<FittedLogisticRegression<L>> {
+        self.fit_with(x, y, None)
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLogisticRegression<L>> {
+        self.fit_with(x, y, Some(sample_weight))
+    }
+}
+
+impl LogisticRegression {
+    /// The fit, with optional sample weights; without weights and class weights it is the
+    /// unweighted objective exactly.
+    fn fit_with<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedLogisticRegression<L>> {
         let n_classes = y.n_classes();
         let p = x.ncols();
         let labels = y.y.as_slice().map(<[usize]>::to_vec).unwrap_or_else(|| y.y.to_vec());
-        let obj = Objective::new(x, &labels, n_classes, self.fit_intercept, self.c);
+        let weights: Option<Vec<f64>> = match (&self.class_weight, sample_weight) {
+            (None, None) => None,
+            (None, Some(sw)) => Some(sw.to_vec()),
+            (Some(cw), sw) => Some(cw.sample_weights(&y.classes, y.y.view(), sw)?.to_vec()),
+        };
+        if weights.is_some() && self.solver == Solver::Linfa {
+            return Err(Error::invalid_param("solver", "solver linfa does not support sample weights"));
+        }
+        if weights.as_ref().is_some_and(|w| w.iter().sum::<f64>() <= 0.0) {
+            return Err(Error::InvalidInput(format!(
+                "{}: the class weights times the sample weights are all zero",
+                Self::NAME
+            )));
+        }
+        let obj = Objective::new(x, &labels, weights.as_deref(), n_classes, self.fit_intercept, self.c);
         let k = obj.k;
         let solver = match self.solver {
             Solver::Auto => Solver::Lbfgs,
@@ -545,7 +637,30 @@ mod tests {
         for k in [2, 3] {
             let (x, y) = blobs(k);
             let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
-            let obj = Objective::new(x.view(), &labels, k, true, 0.7);
+            let obj = Objective::new(x.view(), &labels, None, k, true, 0.7);
+            let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
+            let mut g = vec![0.0; w.len()];
+            obj.eval(&w, &mut g);
+            let mut scratch = vec![0.0; w.len()];
+            for i in 0..w.len() {
+                let h = 1e-6;
+                let mut wp = w.clone();
+                wp[i] += h;
+                let fp = obj.eval(&wp, &mut scratch);
+                wp[i] -= 2.0 * h;
+                let fm = obj.eval(&wp, &mut scratch);
+                assert!(((fp - fm) / (2.0 * h) - g[i]).abs() < 1e-7, "k={k} i={i}");
+            }
+        }
+    }
+
+    #[test]
+    fn weighted_gradient_matches_finite_differences() {
+        for k in [2, 3] {
+            let (x, y) = blobs(k);
+            let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
+            let sw: Vec<f64> = (0..labels.len()).map(|i| ((i * 5) % 7) as f64 * 0.3).collect();
+            let obj = Objective::new(x.view(), &labels, Some(&sw), k, true, 0.7);
             let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
             let mut g = vec![0.0; w.len()];
             obj.eval(&w, &mut g);

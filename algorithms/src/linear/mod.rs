@@ -14,6 +14,11 @@
 //! | `Lasso(alpha=1.0)` | [`Lasso`] | `CoordinateDescent`, `Linfa` |
 //! | `ElasticNet(alpha=1.0, l1_ratio=0.5)` | [`ElasticNet`] | `CoordinateDescent`, `Linfa` |
 //! | `LogisticRegression(C=1.0)` | [`LogisticRegression`] | `Lbfgs`, `Linfa` |
+//!
+//! Every one of them also fits with sample weights, scikit-learn's `fit(X, y, sample_weight=w)`,
+//! through `fit_weighted(&x, &y, &w)` (the weighted problem is solved directly, not by repeating
+//! rows); [`LogisticRegression`] also takes scikit-learn's `class_weight`
+//! ([`ClassWeight`](crate::ClassWeight)).
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ShapeBuilder};
 use oxlearn_core::{Error, ParamValue, Result};
@@ -212,6 +217,41 @@ fn centred_column_major(
         a.column_mut(p).zip_mut_with(&y, |d, s| *d = s - ym);
     }
     a
+}
+
+/// The weighted least-squares problem as an unweighted one, as scikit-learn's
+/// `_preprocess_data` and `_rescale_data`: `X` and `y` centred on their weighted means (when
+/// there is an intercept), then each row scaled by `sqrt(w_i)`. The unweighted solvers, run
+/// without intercept on `(x, y)`, then minimise `Σ w_i (y_i - x_i·β - b)²` (plus their penalty),
+/// and [`intercept`](Self::intercept) recovers `b`. A row of weight 0 becomes a row of zeros,
+/// which no solver sees.
+struct WeightedDesign {
+    x: Array2<f64>,
+    y: Array1<f64>,
+    x_mean: Array1<f64>,
+    y_mean: f64,
+    fit_intercept: bool,
+}
+
+impl WeightedDesign {
+    fn new(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, w: ArrayView1<'_, f64>, fit_intercept: bool) -> Self {
+        let sum = w.sum();
+        let (x_mean, y_mean) =
+            if fit_intercept { (x.t().dot(&w) / sum, w.dot(&y) / sum) } else { (Array1::zeros(x.ncols()), 0.0) };
+        let mut xs = x.to_owned();
+        let mut ys = y.to_owned();
+        for ((mut row, yi), &wi) in xs.rows_mut().into_iter().zip(ys.iter_mut()).zip(w) {
+            let s = wi.sqrt();
+            row.zip_mut_with(&x_mean, |v, m| *v = (*v - m) * s);
+            *yi = (*yi - y_mean) * s;
+        }
+        WeightedDesign { x: xs, y: ys, x_mean, y_mean, fit_intercept }
+    }
+
+    /// The intercept of the weighted problem for the coefficients of the rescaled one.
+    fn intercept(&self, coef: ArrayView1<'_, f64>) -> f64 {
+        if self.fit_intercept { self.y_mean - self.x_mean.dot(&coef) } else { 0.0 }
+    }
 }
 
 /// Column means of `x` and the mean of `y`, or zeros when there is no intercept.

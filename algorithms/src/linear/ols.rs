@@ -1,9 +1,9 @@
 //! Ordinary least squares: [`LinearRegression`].
 
 use ndarray::{ArrayView1, ArrayView2, s};
-use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result};
+use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result, Tags};
 
-use super::{LinearFit, Solver, centred_column_major, fitted_linear_regressor, linfa_backend, offsets};
+use super::{LinearFit, Solver, WeightedDesign, centred_column_major, fitted_linear_regressor, linfa_backend, offsets};
 
 /// Ordinary least squares, scikit-learn's `LinearRegression`: minimises `‖y - Xw - b‖²`.
 ///
@@ -20,10 +20,15 @@ use super::{LinearFit, Solver, centred_column_major, fitted_linear_regressor, li
 ///   well conditioned (`cond(XᵀX) < 1e10`; `solver()` then reports [`Solver::Cholesky`]) and
 ///   takes the `Svd` path otherwise.
 ///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// minimises `Σ w_i (y_i - x_i·w - b)²`: `X` and `y` are centred on their weighted means and
+/// each row is scaled by `sqrt(w_i)`, as scikit-learn, then any solver above runs.
+///
 /// Fitted accessors ([`FittedLinearRegression`]): `coef()`, `intercept()`, `n_iter()` (`None`),
 /// `converged()`, `solver()`, `n_features_in()`.
 ///
-/// Errors: the shared validation errors (empty input, NaN/inf, length mismatch);
+/// Errors: the shared validation errors (empty input, NaN/inf, length mismatch; for
+/// `sample_weight`: wrong length, non-finite, negative or all zero);
 /// [`Error::InvalidParam`] for a solver it does not have.
 ///
 /// ```
@@ -70,6 +75,10 @@ fitted_linear_regressor!(
 impl Estimator for LinearRegression {
     const NAME: &'static str = "LinearRegression";
     type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         self.solver.check(Self::NAME, &[Solver::Svd, Solver::Linfa])
@@ -174,6 +183,18 @@ impl Regressor for LinearRegression {
                 n_features_in: x.ncols(),
             },
         })
+    }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLinearRegression> {
+        let d = WeightedDesign::new(x, y, sample_weight, self.fit_intercept);
+        let mut fitted = self.clone().fit_intercept(false).fit_checked(d.x.view(), d.y.view())?;
+        fitted.fit.intercept = d.intercept(fitted.fit.coef.view());
+        Ok(fitted)
     }
 }
 

@@ -1,10 +1,11 @@
 //! L2-regularised least squares: [`Ridge`].
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result};
+use oxlearn_core::{Error, Estimator, ParamValue, Regressor, RegressorKind, Result, Tags};
 
 use super::{
-    LinearFit, Solver, check_non_negative, fitted_linear_regressor, linfa_backend, offsets, ols::qr_svd_solve,
+    LinearFit, Solver, WeightedDesign, check_non_negative, fitted_linear_regressor, linfa_backend, offsets,
+    ols::qr_svd_solve,
 };
 
 /// Linear least squares with an L2 penalty, scikit-learn's `Ridge`: minimises
@@ -22,10 +23,15 @@ use super::{
 ///   (linfa's elastic net with `l1_ratio = 0` and `penalty = α / n_samples` on centred `X`).
 ///   `Auto` is `Cholesky`.
 ///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// minimises `Σ w_i (y_i - x_i·w - b)² + α‖w‖²` (`α` is not rescaled by the weights, as
+/// scikit-learn): `X` and `y` are centred on their weighted means and each row is scaled by
+/// `sqrt(w_i)`, then any solver above runs.
+///
 /// Fitted accessors ([`FittedRidge`]): `coef()`, `intercept()`, `n_iter()` (`Some` only for
 /// linfa), `converged()`, `solver()` (the solver that actually ran), `n_features_in()`.
 ///
-/// Errors: the shared validation errors; [`Error::InvalidParam`] for a negative or non-finite
+/// Errors: the shared validation errors (for `sample_weight` too); [`Error::InvalidParam`] for a negative or non-finite
 /// `alpha`, a negative `tol`, `max_iter = 0` or a solver Ridge does not have.
 ///
 /// ```
@@ -90,6 +96,10 @@ fitted_linear_regressor!(
 impl Estimator for Ridge {
     const NAME: &'static str = "Ridge";
     type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         check_non_negative("alpha", self.alpha)?;
@@ -166,6 +176,18 @@ impl Regressor for Ridge {
         Ok(FittedRidge {
             fit: LinearFit { coef, intercept, n_iter, converged, dual_gap: None, solver, n_features_in: x.ncols() },
         })
+    }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedRidge> {
+        let d = WeightedDesign::new(x, y, sample_weight, self.fit_intercept);
+        let mut fitted = self.clone().fit_intercept(false).fit_checked(d.x.view(), d.y.view())?;
+        fitted.fit.intercept = d.intercept(fitted.fit.coef.view());
+        Ok(fitted)
     }
 }
 

@@ -570,8 +570,10 @@ pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: 
         Target::Values(_) => 1,
     };
     let total_weight: f64 = weight.iter().sum();
-    // Entropy of integer class weights via a table of c * ln(c).
-    let xlogx = if cfg.impurity == Impurity::Entropy {
+    // Entropy of integer class weights (bootstrap counts) via a table of c * ln(c); real-valued
+    // weights (`sample_weight`, `class_weight`) compute c * ln(c) as they go.
+    let integral = || total_weight <= 1e8 && weight.iter().all(|w| w.fract() == 0.0);
+    let xlogx = if cfg.impurity == Impurity::Entropy && integral() {
         let max = total_weight.round() as usize;
         (0..=max).map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).ln() }).collect()
     } else {
@@ -863,7 +865,8 @@ impl Builder<'_> {
     }
 
     /// Gini: maximise `sum_k l_k^2 / w_l + sum_k r_k^2 / w_r`; the sums of squares are kept
-    /// incrementally (exact, since weights are integer counts).
+    /// incrementally (exact for integer counts; for real weights, rounding stays relative to
+    /// the node's squared weight).
     fn scan_gini(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
         let w = self.weight;
         let mut left = vec![0.0; k];
@@ -894,6 +897,9 @@ impl Builder<'_> {
 
     /// Entropy: maximise `-(w_l H_l + w_r H_r)` from a table of `c ln c`.
     fn scan_entropy(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+        if self.xlogx.is_empty() {
+            return self.scan_entropy_real(ids, vals, y, k, total);
+        }
         let w = self.weight;
         let t = &self.xlogx;
         let xl = |c: f64| t[c as usize];
@@ -914,6 +920,34 @@ impl Builder<'_> {
             let mut s = -xl(wl as f64) - xl(wr as f64);
             for (l, tot) in left.iter().zip(&total) {
                 s += t[*l] + t[tot - l];
+            }
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((q + 1, s));
+            }
+        }
+        best
+    }
+
+    /// [`Self::scan_entropy`] for real-valued weights: `c ln c` computed for each candidate.
+    fn scan_entropy_real(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+        let w = self.weight;
+        let xl = |c: f64| if c > 0.0 { c * c.ln() } else { 0.0 };
+        let mut left = vec![0.0; k];
+        let (mut wl, mut wr) = (0.0, self.stats_weight(total));
+        let mut best: Option<(usize, f64)> = None;
+        let len = ids.len();
+        for q in 0..len - 1 {
+            let i = ids[q] as usize;
+            let wi = w[i];
+            left[y[i] as usize] += wi;
+            wl += wi;
+            wr -= wi;
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+                continue;
+            }
+            let mut s = -xl(wl) - xl(wr.max(0.0));
+            for (l, tot) in left.iter().zip(total) {
+                s += xl(*l) + xl((tot - l).max(0.0));
             }
             if best.is_none_or(|(_, b)| s > b) {
                 best = Some((q + 1, s));

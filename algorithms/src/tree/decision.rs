@@ -12,6 +12,19 @@ use super::{
     MaxFeatures, TreeBackend, TreeCriterion, TreeParams, TreeRegressionCriterion, linfa_backend, resolve_seed,
     tree_setters,
 };
+use crate::ClassWeight;
+
+/// The engine's inputs for a weighted fit: every sample's weight (zero-weight samples are left
+/// out of the sorted orders, so they are as good as dropped) and the total weight.
+pub(crate) fn weighted_inputs(x: ArrayView2<'_, f64>, w: &[f64], estimator: &str) -> Result<(Presorted, f64)> {
+    let total: f64 = w.iter().sum();
+    if total <= 0.0 {
+        return Err(Error::InvalidInput(format!(
+            "{estimator}: the sample weights (times the class weights) sum to {total}; at least one must be positive"
+        )));
+    }
+    Ok((Presorted::new(x).filtered(w), total))
+}
 
 /// Index of the first largest value (numpy's `argmax`).
 pub(crate) fn argmax(v: &[f64]) -> usize {
@@ -52,7 +65,16 @@ pub(crate) fn check_rows(n: usize) -> Result<()> {
 ///   a count, a fraction); `max_leaf_nodes`: `None`; `min_impurity_decrease`: 0;
 /// - `seed` (`random_state`): `None`; it orders the features visited at each node, which
 ///   decides ties and, with `max_features` below the number of features, the candidates;
+/// - `class_weight`: `None`, [`ClassWeight::Balanced`] or an explicit map
+///   ([`ClassWeight::explicit`]); multiplies each sample's weight by its class's;
 /// - `backend`: [`TreeBackend::Native`] or [`TreeBackend::Linfa`] (see its limits).
+///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// weighs the class counts of every impurity, leaf value and `min_weight_fraction_leaf` (a
+/// fraction of `Σ w`); `min_samples_split` / `min_samples_leaf` still count samples, as
+/// scikit-learn. Samples of weight 0 are left out of the tree (so they are the same as
+/// dropped rows; scikit-learn keeps them in the sample counts and as threshold candidates).
+/// Weights and `class_weight` need the native backend.
 ///
 /// Fitted accessors: `classes()`, `feature_importances()`, `get_depth()`, `get_n_leaves()`,
 /// `tree()`, `apply()`, `predict_proba()`.
@@ -80,6 +102,7 @@ pub struct DecisionTreeClassifier {
     tree: TreeParams,
     seed: Option<u64>,
     backend: TreeBackend,
+    class_weight: Option<ClassWeight>,
 }
 
 impl Default for DecisionTreeClassifier {
@@ -89,6 +112,7 @@ impl Default for DecisionTreeClassifier {
             tree: TreeParams::new(Splitter::Best, MaxFeatures::All),
             seed: None,
             backend: TreeBackend::Native,
+            class_weight: None,
         }
     }
 }
@@ -114,6 +138,11 @@ impl DecisionTreeClassifier {
         self.backend = v;
         self
     }
+    /// Weights of the classes (scikit-learn's `class_weight`; default `None`: all 1).
+    pub fn class_weight(mut self, v: impl Into<Option<ClassWeight>>) -> Self {
+        self.class_weight = v.into();
+        self
+    }
     tree_setters!();
 }
 
@@ -122,13 +151,19 @@ impl Estimator for DecisionTreeClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
+        Tags { non_deterministic: true, min_classes: 1, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         self.tree.check()?;
+        if let Some(cw) = &self.class_weight {
+            cw.check(false)?;
+        }
         if self.backend == TreeBackend::Linfa {
             linfa_backend::check_params(&self.tree)?;
+            if self.class_weight.is_some() {
+                return Err(Error::invalid_param("class_weight", "the linfa backend does not support class weights"));
+            }
         }
         Ok(())
     }
@@ -137,6 +172,7 @@ impl Estimator for DecisionTreeClassifier {
         match name {
             "criterion" => self.criterion = TreeCriterion::parse(name, value)?,
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "class_weight" => self.class_weight = ClassWeight::parse(name, value)?,
             "backend" => {
                 self.backend = match value.as_str(name)? {
                     "native" => TreeBackend::Native,
@@ -167,11 +203,47 @@ impl Classifier for DecisionTreeClassifier {
         x: ArrayView2<'_, f64>,
         y: EncodedLabels<L>,
     ) -> Result<FittedDecisionTreeClassifier<L>> {
+        self.fit_with(x, y, None)
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedDecisionTreeClassifier<L>> {
+        self.fit_with(x, y, Some(sample_weight))
+    }
+}
+
+impl DecisionTreeClassifier {
+    /// The fit, with optional sample weights; without them and without class weights, exactly
+    /// the unweighted fit.
+    fn fit_with<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedDecisionTreeClassifier<L>> {
         check_rows(x.nrows())?;
         let k = y.n_classes();
         let ids = class_ids(&y.y)?;
-        let (tree, max_features) = match self.backend {
-            TreeBackend::Native => {
+        let weights: Option<Vec<f64>> = match (&self.class_weight, sample_weight) {
+            (None, None) => None,
+            (None, Some(sw)) => Some(sw.to_vec()),
+            (Some(cw), sw) => Some(cw.sample_weights(&y.classes, y.y.view(), sw)?.to_vec()),
+        };
+        let (tree, max_features) = match (self.backend, weights) {
+            (TreeBackend::Native, Some(weight)) => {
+                let (sorted, total) = weighted_inputs(x, &weight, Self::NAME)?;
+                let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), total)?;
+                let max_features = cfg.max_features;
+                (cart::grow(&cfg, sorted, Target::Classes(&ids, k), &weight, resolve_seed(self.seed)), max_features)
+            }
+            (TreeBackend::Linfa, Some(_)) => {
+                return Err(Error::invalid_param("backend", "the linfa backend does not support sample weights"));
+            }
+            (TreeBackend::Native, None) => {
                 let weight = vec![1.0; x.nrows()];
                 let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
                 let max_features = cfg.max_features;
@@ -180,7 +252,9 @@ impl Classifier for DecisionTreeClassifier {
                     max_features,
                 )
             }
-            TreeBackend::Linfa => (linfa_backend::fit(&self.tree, self.criterion.impurity(), x, &ids, k)?, x.ncols()),
+            (TreeBackend::Linfa, None) => {
+                (linfa_backend::fit(&self.tree, self.criterion.impurity(), x, &ids, k)?, x.ncols())
+            }
         };
         let feature_importances = Array1::from(tree.feature_importances());
         Ok(FittedDecisionTreeClassifier {
@@ -278,6 +352,10 @@ impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedDecisionTreeClassifier<
 /// `max_features` ([`MaxFeatures::All`]), `max_leaf_nodes` (`None`), `min_impurity_decrease` (0),
 /// `seed` (`None`).
 ///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`):
+/// weighted squared errors, weighted leaf means and `min_weight_fraction_leaf` as a fraction of
+/// `Σ w`; see [`DecisionTreeClassifier`] for the sample counts and zero weights.
+///
 /// Fitted accessors: `feature_importances()`, `get_depth()`, `get_n_leaves()`, `tree()`,
 /// `apply()`.
 ///
@@ -337,7 +415,7 @@ impl Estimator for DecisionTreeRegressor {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags { non_deterministic: true, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -367,6 +445,27 @@ impl Regressor for DecisionTreeRegressor {
         let weight = vec![1.0; x.nrows()];
         let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), x.nrows() as f64)?;
         let tree = cart::grow(&cfg, Presorted::new(x), Target::Values(&y), &weight, resolve_seed(self.seed));
+        let feature_importances = Array1::from(tree.feature_importances());
+        Ok(FittedDecisionTreeRegressor {
+            tree,
+            n_features_in: x.ncols(),
+            feature_importances,
+            max_features: cfg.max_features,
+        })
+    }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedDecisionTreeRegressor> {
+        check_rows(x.nrows())?;
+        let y = y.to_vec();
+        let weight = sample_weight.to_vec();
+        let (sorted, total) = weighted_inputs(x, &weight, Self::NAME)?;
+        let cfg = self.tree.config(self.criterion.impurity(), x.nrows(), x.ncols(), total)?;
+        let tree = cart::grow(&cfg, sorted, Target::Values(&y), &weight, resolve_seed(self.seed));
         let feature_importances = Array1::from(tree.feature_importances());
         Ok(FittedDecisionTreeRegressor {
             tree,

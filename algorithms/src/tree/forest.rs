@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::cart::{self, Block, Config, Presorted, Splitter, Target, Tree};
 use super::decision::{argmax, check_rows, class_ids};
 use super::{MaxFeatures, SampleCount, TreeCriterion, TreeParams, TreeRegressionCriterion, resolve_seed, tree_setters};
+use crate::ClassWeight;
 
 /// What distinguishes a kind of forest: its names, splitter and bootstrap default.
 pub trait ForestKind: Debug + Clone + Copy + PartialEq + Default + Send + Sync + 'static {
@@ -158,6 +159,31 @@ fn tree_sample(seed: u64, n: usize, n_bootstrap: Option<usize>) -> (Vec<f64>, u6
     (weight, rng.next_u64())
 }
 
+/// The weights of a weighted forest fit: each tree's samples weigh their bootstrap count times
+/// `base` (sample weights times class weights), times the balanced weights of the tree's own
+/// bootstrap draw for `balanced_subsample`, as scikit-learn's `_parallel_build_trees`.
+struct ForestWeights<'a> {
+    base: &'a [f64],
+    /// Class ids and the number of classes, for `balanced_subsample`.
+    subsample: Option<(&'a [u32], usize)>,
+    min_weight_fraction_leaf: f64,
+}
+
+impl ForestWeights<'_> {
+    /// A tree's weights from its bootstrap counts, and its `cfg` with `min_weight_leaf` as a
+    /// fraction of the tree's total weight.
+    fn tree(&self, counts: &[f64], cfg: &Config) -> (Vec<f64>, Config) {
+        let mut weight: Vec<f64> = counts.iter().zip(self.base).map(|(c, b)| c * b).collect();
+        if let Some((ids, k)) = self.subsample {
+            let per_class = crate::class_weight::balanced(k, ids.iter().map(|&c| c as usize), Some(counts));
+            weight.iter_mut().zip(ids).for_each(|(w, &c)| *w *= per_class[c as usize]);
+        }
+        let mut cfg = cfg.clone();
+        cfg.min_weight_leaf = self.min_weight_fraction_leaf * weight.iter().sum::<f64>();
+        (weight, cfg)
+    }
+}
+
 /// Grows every tree in parallel; returns the trees and, when asked, each tree's out-of-bag mask.
 /// Each finished tree is reported to the callback (`iteration` counts finished trees, `total` is
 /// `n_estimators`); when the callback stops the fit, trees not yet started are skipped and the
@@ -169,6 +195,7 @@ fn grow_all(
     x: ArrayView2<'_, f64>,
     target: Target<'_>,
     n_bootstrap: usize,
+    weights: Option<&ForestWeights<'_>>,
 ) -> Result<(Vec<Tree>, Vec<Vec<bool>>)> {
     let n = x.nrows();
     let seeds = p.tree_seeds();
@@ -185,8 +212,14 @@ fn grow_all(
                     return None;
                 }
                 let (weight, grow_seed) = tree_sample(seed, n, boot);
-                let tree = cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed);
                 let oob = if keep_oob { weight.iter().map(|&w| w == 0.0).collect() } else { Vec::new() };
+                let tree = match weights {
+                    None => cart::grow(cfg, sorted.filtered(&weight), target, &weight, grow_seed),
+                    Some(fw) => {
+                        let (weight, cfg) = fw.tree(&weight, cfg);
+                        cart::grow(&cfg, sorted.filtered(&weight), target, &weight, grow_seed)
+                    }
+                };
                 let iteration = finished.fetch_add(1, AtomicOrdering::Relaxed) + 1;
                 let progress = Progress {
                     estimator: name,
@@ -318,6 +351,7 @@ pub struct ForestClassifier<K> {
     criterion: TreeCriterion,
     tree: TreeParams,
     ensemble: EnsembleParams,
+    class_weight: Option<ClassWeight>,
     kind: PhantomData<K>,
 }
 
@@ -330,7 +364,14 @@ pub struct ForestClassifier<K> {
 /// Hyper-parameters (scikit-learn 1.9 defaults): `n_estimators` 100, `criterion` Gini,
 /// `max_depth` `None`, `min_samples_split` 2, `min_samples_leaf` 1, `min_weight_fraction_leaf` 0,
 /// `max_features` [`MaxFeatures::Sqrt`], `max_leaf_nodes` `None`, `min_impurity_decrease` 0,
-/// `bootstrap` true, `oob_score` false, `n_jobs` `None`, `seed` `None`, `max_samples` `None`.
+/// `bootstrap` true, `oob_score` false, `n_jobs` `None`, `seed` `None`, `max_samples` `None`,
+/// `class_weight` `None` ([`ClassWeight::Balanced`], [`ClassWeight::BalancedSubsample`]: balanced
+/// on each tree's bootstrap draw, or an explicit map).
+///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`):
+/// each tree weighs a sample by its bootstrap count times its weight (times its class weight),
+/// as scikit-learn; see [`DecisionTreeClassifier`](crate::DecisionTreeClassifier) for how the
+/// trees use weights. The bootstrap draw itself is uniform, as scikit-learn's.
 ///
 /// Fitted accessors: `classes()`, `predict_proba()`, `feature_importances()`, `estimators()`,
 /// `oob_score()`, `oob_decision_function()`.
@@ -373,6 +414,7 @@ impl<K: ForestKind> Default for ForestClassifier<K> {
             criterion: TreeCriterion::Gini,
             tree: TreeParams::new(K::SPLITTER, MaxFeatures::Sqrt),
             ensemble: EnsembleParams::new(K::BOOTSTRAP),
+            class_weight: None,
             kind: PhantomData,
         }
     }
@@ -384,6 +426,11 @@ impl<K: ForestKind> ForestClassifier<K> {
         self.criterion = v;
         self
     }
+    /// Weights of the classes (scikit-learn's `class_weight`; default `None`: all 1).
+    pub fn class_weight(mut self, v: impl Into<Option<ClassWeight>>) -> Self {
+        self.class_weight = v.into();
+        self
+    }
     ensemble_setters!();
     tree_setters!();
 }
@@ -393,17 +440,22 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, min_classes: 1, ..Tags::default() }
+        Tags { non_deterministic: true, min_classes: 1, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
         self.tree.check()?;
+        if let Some(cw) = &self.class_weight {
+            cw.check(true)?;
+        }
         self.ensemble.check()
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
         if name == "criterion" {
             self.criterion = TreeCriterion::parse(name, value)?;
+        } else if name == "class_weight" {
+            self.class_weight = ClassWeight::parse(name, value)?;
         } else if !self.ensemble.set(name, value)? && (name == "splitter" || !self.tree.set(name, value)?) {
             return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
         }
@@ -419,12 +471,53 @@ impl<K: ForestKind> Classifier for ForestClassifier<K> {
         x: ArrayView2<'_, f64>,
         y: EncodedLabels<L>,
     ) -> Result<FittedForestClassifier<L, K>> {
+        self.fit_with(x, y, None)
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedForestClassifier<L, K>> {
+        self.fit_with(x, y, Some(sample_weight))
+    }
+}
+
+impl<K: ForestKind> ForestClassifier<K> {
+    /// The fit, with optional sample weights; without them and without class weights, exactly
+    /// the unweighted fit.
+    fn fit_with<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedForestClassifier<L, K>> {
         check_rows(x.nrows())?;
         let (n, k) = (x.nrows(), y.n_classes());
         let ids = class_ids(&y.y)?;
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
+        let subsample = self.ensemble.bootstrap && self.class_weight == Some(ClassWeight::BalancedSubsample);
+        let base: Option<Vec<f64>> = match (&self.class_weight, sample_weight) {
+            (None, None) => None,
+            (Some(_), sw) if subsample => Some(sw.map_or_else(|| vec![1.0; n], |w| w.to_vec())),
+            (None, Some(sw)) => Some(sw.to_vec()),
+            (Some(cw), sw) => Some(cw.sample_weights(&y.classes, y.y.view(), sw)?.to_vec()),
+        };
+        if base.as_ref().is_some_and(|b| b.iter().sum::<f64>() <= 0.0) {
+            return Err(Error::InvalidInput(format!(
+                "{}: the sample weights (times the class weights) sum to 0; at least one must be positive",
+                Self::NAME
+            )));
+        }
+        let weights = base.as_ref().map(|base| ForestWeights {
+            base,
+            subsample: subsample.then_some((&ids[..], k)),
+            min_weight_fraction_leaf: self.tree.min_weight_fraction_leaf,
+        });
         let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap)?;
+        let (trees, oob) =
+            grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Classes(&ids, k), n_bootstrap, weights.as_ref())?;
         let (mut oob_score, mut oob_decision_function) = (None, None);
         if self.ensemble.oob_score {
             let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, k, Some(&oob)))?;
@@ -535,6 +628,9 @@ pub struct ForestRegressor<K> {
 /// [`RandomForestClassifier`] except `criterion` ([`TreeRegressionCriterion::SquaredError`]) and
 /// `max_features` (`MaxFeatures::Fraction(1.0)`: every feature, as scikit-learn 1.9).
 ///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`):
+/// each tree weighs a sample by its bootstrap count times its weight, as scikit-learn.
+///
 /// Fitted accessors: `feature_importances()`, `estimators()`, `oob_score()` (R^2),
 /// `oob_prediction()`.
 ///
@@ -589,7 +685,7 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags { non_deterministic: true, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -611,12 +707,40 @@ impl<K: ForestKind> Regressor for ForestRegressor<K> {
     type Fitted = FittedForestRegressor<K>;
 
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedForestRegressor<K>> {
+        self.fit_with(x, y, None)
+    }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedForestRegressor<K>> {
+        self.fit_with(x, y, Some(sample_weight))
+    }
+}
+
+impl<K: ForestKind> ForestRegressor<K> {
+    /// The fit, with optional sample weights; without them, exactly the unweighted fit.
+    fn fit_with(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedForestRegressor<K>> {
         check_rows(x.nrows())?;
         let n = x.nrows();
         let yv = y.to_vec();
         let n_bootstrap = self.ensemble.n_bootstrap(n)?;
+        let base = sample_weight.map(|w| w.to_vec());
+        let weights = base.as_ref().map(|base| ForestWeights {
+            base,
+            subsample: None,
+            min_weight_fraction_leaf: self.tree.min_weight_fraction_leaf,
+        });
         let cfg = self.tree.config(self.criterion.impurity(), n, x.ncols(), n_bootstrap as f64)?;
-        let (trees, oob) = grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap)?;
+        let (trees, oob) =
+            grow_all(Self::NAME, &self.ensemble, &cfg, x, Target::Values(&yv), n_bootstrap, weights.as_ref())?;
         let (mut oob_score, mut oob_prediction) = (None, None);
         if self.ensemble.oob_score {
             let (sum, counts) = with_n_jobs(self.ensemble.n_jobs, || sum_values(&trees, x, 1, Some(&oob)))?;

@@ -17,3 +17,4 @@ mod naive_bayes;
 mod neighbors;
 mod svm;
 mod tree;
+mod weights;
