@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use oxlearn_core::parallel::with_n_jobs;
 use oxlearn_core::{
     Error, Estimator, Fitted, FittedTransformer, ParamValue, Result, Tags, Transformer, TransformerKind,
@@ -368,25 +368,50 @@ impl ColumnTransformer {
         let schema = frame_schema(df);
         let (selections, remainder) = self.resolve(&schema)?;
         with_n_jobs(self.n_jobs, || {
-            let needed: Vec<String> = {
-                let mut s = HashSet::new();
-                selections.iter().flatten().chain(&remainder).filter(|c| s.insert(c.as_str())).cloned().collect()
-            };
+            let needed = needed_columns(&selections, &[]);
             let cols = read_cols(df, &needed)?;
-            let fitted: Vec<(FittedStep, Vec<String>)> = self
-                .parts
-                .par_iter()
-                .zip(&selections)
-                .map(|((_, step, _), sel)| {
-                    if sel.is_empty() {
-                        // scikit-learn skips a part whose selection is empty.
-                        return Ok((FittedStep::Chain(Vec::new()), Vec::new()));
-                    }
-                    let input: Vec<Col> = sel.iter().map(|c| cols[c].clone()).collect();
-                    step.fit_cols(input, sel.clone())
-                })
-                .collect::<Result<_>>()?;
-            self.assemble(&schema, selections.clone(), fitted, remainder.clone())
+            self.fit_parts(&schema, selections, remainder, cols)
+        })?
+    }
+
+    /// Fits every part on its columns (each read once, moved into the part that uses it last).
+    fn fit_parts(
+        &self,
+        schema: &[(String, DataType)],
+        selections: Vec<Vec<String>>,
+        remainder: Vec<String>,
+        cols: HashMap<String, Col>,
+    ) -> Result<FittedColumnTransformer> {
+        let (inputs, _) = take_inputs(cols, &selections, &[]);
+        let fitted: Vec<(FittedStep, Vec<String>)> = self
+            .parts
+            .par_iter()
+            .zip(&selections)
+            .zip(inputs)
+            .map(|(((_, step, _), sel), input)| {
+                if sel.is_empty() {
+                    // scikit-learn skips a part whose selection is empty.
+                    return Ok((FittedStep::Chain(Vec::new()), Vec::new()));
+                }
+                step.fit_cols(input, sel.clone())
+            })
+            .collect::<Result<_>>()?;
+        self.assemble(schema, selections, fitted, remainder)
+    }
+
+    /// [`fit_frame`](Self::fit_frame) of a matrix whose columns are named `x0, x1, ..`, without
+    /// a frame: the selected columns are gathered straight from the view (once each).
+    fn fit_matrix(&self, x: ArrayView2<'_, f64>) -> Result<FittedColumnTransformer> {
+        self.check_parts()?;
+        let names = default_names(x.ncols());
+        let schema: Vec<(String, DataType)> = names.iter().map(|n| (n.clone(), DataType::Float64)).collect();
+        let (selections, remainder) = self.resolve(&schema)?;
+        with_n_jobs(self.n_jobs, || {
+            let needed = needed_columns(&selections, &[]);
+            let idx: Vec<usize> =
+                needed.iter().map(|n| names.iter().position(|m| m == n).expect("resolved from the names")).collect();
+            let cols = needed.into_iter().zip(matrix_columns(x, &idx)).collect();
+            self.fit_parts(&schema, selections, remainder, cols)
         })?
     }
 
@@ -396,6 +421,61 @@ impl ColumnTransformer {
         let x = fitted.transform_frame(df)?;
         Ok((fitted, x))
     }
+}
+
+/// The distinct columns of the selections and the remainder, in first-use order.
+fn needed_columns(selections: &[Vec<String>], remainder: &[String]) -> Vec<String> {
+    let mut s = HashSet::new();
+    selections.iter().flatten().chain(remainder).filter(|c| s.insert(c.as_str())).cloned().collect()
+}
+
+/// Each part's input columns and the remainder's, taken from `cols`: moved out when used for
+/// the last time, cloned before.
+fn take_inputs(
+    mut cols: HashMap<String, Col>,
+    selections: &[Vec<String>],
+    remainder: &[String],
+) -> (Vec<Vec<Col>>, Vec<Col>) {
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for c in selections.iter().flatten().chain(remainder) {
+        *uses.entry(c.as_str()).or_insert(0) += 1;
+    }
+    let mut take = |c: &String| -> Col {
+        let left = uses.get_mut(c.as_str()).expect("counted above");
+        *left -= 1;
+        if *left == 0 { cols.remove(c).expect("read above") } else { cols[c].clone() }
+    };
+    let inputs = selections.iter().map(|sel| sel.iter().map(&mut take).collect()).collect();
+    let rest = remainder.iter().map(&mut take).collect();
+    (inputs, rest)
+}
+
+/// The columns `idx` of a matrix as numeric [`Col`]s (what a Float64 frame of it reads as).
+/// A row-major matrix is gathered in parallel over fixed row blocks (each block's rows read
+/// once, written to every column), a column-major one column by column.
+pub(crate) fn matrix_columns(x: ArrayView2<'_, f64>, idx: &[usize]) -> Vec<Col> {
+    const BLOCK: usize = 1024;
+    let n = x.nrows();
+    let Some(xs) = x.as_slice() else {
+        return idx.par_iter().map(|&j| Col::num(x.column(j).to_vec())).collect();
+    };
+    let m = x.ncols();
+    let mut cols: Vec<Vec<f64>> = idx.iter().map(|_| oxlearn_core::alloc::zeroed_f64(n)).collect();
+    let mut blocks: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK)).map(|_| Vec::with_capacity(idx.len())).collect();
+    for c in &mut cols {
+        for (b, part) in c.chunks_mut(BLOCK).enumerate() {
+            blocks[b].push(part);
+        }
+    }
+    blocks.into_par_iter().enumerate().for_each(|(b, mut outs)| {
+        let rows = &xs[b * BLOCK * m..((b + 1) * BLOCK).min(n) * m];
+        for (i, row) in rows.chunks_exact(m).enumerate() {
+            for (o, &j) in outs.iter_mut().zip(idx) {
+                o[i] = row[j];
+            }
+        }
+    });
+    cols.into_iter().map(Col::num).collect()
 }
 
 /// Rejects string output columns, naming the first.
@@ -512,16 +592,21 @@ impl FittedColumnTransformer {
 
     /// Checks that `df` has every used column with a compatible dtype, naming all offenders.
     pub fn check_frame(&self, df: &DataFrame) -> Result<()> {
+        self.check_dtypes(|name| df.column(name).ok().map(|c| c.dtype().clone()))
+    }
+
+    /// [`check_frame`](Self::check_frame) against the dtype of each used column (`None`: absent).
+    fn check_dtypes(&self, dtype_of: impl Fn(&str) -> Option<DataType>) -> Result<()> {
         let mut missing = Vec::new();
         let mut changed = Vec::new();
         for (name, group) in &self.used {
-            match df.column(name) {
-                Err(_) => missing.push(name.clone()),
-                Ok(c) => {
-                    let now = DtypeGroup::of(c.dtype());
-                    let null = matches!(c.dtype(), DataType::Null) || *group == DtypeGroup::Other;
+            match dtype_of(name) {
+                None => missing.push(name.clone()),
+                Some(dtype) => {
+                    let now = DtypeGroup::of(&dtype);
+                    let null = matches!(dtype, DataType::Null) || *group == DtypeGroup::Other;
                     if !null && !group.compatible(now) {
-                        changed.push(format!("{name:?} (fitted as {group}, now {})", c.dtype()));
+                        changed.push(format!("{name:?} (fitted as {group}, now {dtype})"));
                     }
                 }
             }
@@ -541,19 +626,26 @@ impl FittedColumnTransformer {
     fn blocks(&self, df: &DataFrame) -> Result<Vec<Block>> {
         self.check_frame(df)?;
         let names: Vec<String> = self.used.iter().map(|(n, _)| n.clone()).collect();
-        let mut cols = read_cols(df, &names)?;
-        // Each part's input columns: moved out of the frame's copy when used once, else cloned.
-        let mut uses: HashMap<&str, usize> = HashMap::new();
-        for c in self.parts.iter().flat_map(|p| &p.columns).chain(&self.remainder) {
-            *uses.entry(c.as_str()).or_insert(0) += 1;
-        }
-        let mut take = |c: &String| -> Col {
-            let left = uses.get_mut(c.as_str()).expect("counted above");
-            *left -= 1;
-            if *left == 0 { cols.remove(c).expect("read above") } else { cols[c].clone() }
-        };
-        let inputs: Vec<Vec<Col>> = self.parts.iter().map(|p| p.columns.iter().map(&mut take).collect()).collect();
-        let remainder: Vec<Col> = self.remainder.iter().map(&mut take).collect();
+        self.blocks_of(read_cols(df, &names)?)
+    }
+
+    /// The output blocks of a matrix whose column `j` stands for the `j`-th column seen in fit,
+    /// the used columns gathered straight from the view (no frame).
+    fn matrix_blocks(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Block>> {
+        self.check_dtypes(|name| self.feature_names_in.iter().any(|n| n == name).then_some(DataType::Float64))?;
+        let idx: Vec<usize> = self
+            .used
+            .iter()
+            .map(|(name, _)| self.feature_names_in.iter().position(|n| n == name).expect("checked above"))
+            .collect();
+        let cols = self.used.iter().map(|(n, _)| n.clone()).zip(matrix_columns(x, &idx)).collect();
+        self.blocks_of(cols)
+    }
+
+    /// The output blocks from the used columns, each moved into its last user.
+    fn blocks_of(&self, cols: HashMap<String, Col>) -> Result<Vec<Block>> {
+        let selections: Vec<Vec<String>> = self.parts.iter().map(|p| p.columns.clone()).collect();
+        let (inputs, remainder) = take_inputs(cols, &selections, &self.remainder);
         let mut blocks: Vec<Block> = self
             .parts
             .par_iter()
@@ -754,15 +846,6 @@ fn set_step_param(step: &mut Step, name: &str, value: &oxlearn_core::ParamValue)
     }
 }
 
-/// The columns of a matrix as a frame of `Float64` columns with the given names.
-fn view_to_frame(x: ndarray::ArrayView2<'_, f64>, names: &[String]) -> Result<DataFrame> {
-    let columns: Vec<Column> = (0..x.ncols())
-        .into_par_iter()
-        .map(|j| Float64Chunked::from_vec(names[j].as_str().into(), x.column(j).to_vec()).into_series().into_column())
-        .collect();
-    DataFrame::new(x.nrows(), columns).map_err(pl)
-}
-
 impl Estimator for ColumnTransformer {
     const NAME: &'static str = "ColumnTransformer";
     type Kind = TransformerKind;
@@ -787,8 +870,21 @@ impl Estimator for ColumnTransformer {
 impl Transformer for ColumnTransformer {
     type Fitted = FittedColumnTransformer;
 
+    /// The selected columns are gathered straight from `x` (no DataFrame in between); the
+    /// result equals [`fit_frame`](ColumnTransformer::fit_frame) of the matrix as a frame.
     fn fit_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<FittedColumnTransformer> {
-        self.fit_frame(&view_to_frame(x, &default_names(x.ncols()))?)
+        let _span =
+            tracing::debug_span!("fit", estimator = "ColumnTransformer", rows = x.nrows(), cols = x.ncols()).entered();
+        if x.nrows() == 0 {
+            return Err(Error::EmptyInput {
+                estimator: "ColumnTransformer".into(),
+                what: "X",
+                rows: 0,
+                cols: x.ncols(),
+                min_rows: 1,
+            });
+        }
+        self.fit_matrix(x)
     }
 }
 
@@ -804,8 +900,14 @@ impl Fitted for FittedColumnTransformer {
 
 /// On a matrix, column `j` stands for the `j`-th column seen in fit.
 impl FittedTransformer for FittedColumnTransformer {
+    /// The used columns are gathered straight from `x` (no DataFrame in between); the result
+    /// equals [`transform_frame`](FittedColumnTransformer::transform_frame) of the matrix as a
+    /// frame named by `feature_names_in`.
     fn transform_checked(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        self.transform_frame(&view_to_frame(x, &self.feature_names_in)?)
+        with_n_jobs(self.n_jobs, || {
+            let blocks = self.matrix_blocks(x)?;
+            Ok(dense_from_blocks(&blocks, x.nrows(), self.n_features_out()))
+        })?
     }
     fn n_features_out(&self) -> usize {
         self.feature_names_out.len()

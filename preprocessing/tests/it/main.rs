@@ -7,4 +7,5 @@ mod frame;
 mod golden;
 mod inplace;
 mod job;
+mod matrix;
 mod parallel;
