@@ -56,14 +56,13 @@ impl TileShape {
     /// Whether the shape is one this generator supports: multiples of 4 everywhere, the
     /// invocations (at most 256) dividing both slices' vec4 evenly.
     pub fn is_valid(&self) -> bool {
+        let all4 = [self.bm, self.bn, self.bk, self.tm, self.tn].iter().all(|v| *v > 0 && v.is_multiple_of(4));
+        if !all4 || !self.bm.is_multiple_of(self.tm) || !self.bn.is_multiple_of(self.tn) {
+            return false;
+        }
         let (wx, wy) = self.threads();
         let t = wx * wy;
-        let all4 = [self.bm, self.bn, self.bk, self.tm, self.tn].iter().all(|v| *v > 0 && v % 4 == 0);
-        all4 && self.bm % self.tm == 0
-            && self.bn % self.tn == 0
-            && (1..=256).contains(&t)
-            && (self.bm * self.bk / 4) % t == 0
-            && (self.bn * self.bk / 4) % t == 0
+        (1..=256).contains(&t) && (self.bm * self.bk / 4).is_multiple_of(t) && (self.bn * self.bk / 4).is_multiple_of(t)
     }
 }
 
@@ -247,5 +246,6 @@ mod tests {
         assert!(TileShape::T64.is_valid());
         assert!(!TileShape { bm: 128, bn: 128, bk: 16, tm: 2, tn: 2 }.is_valid(), "4096 invocations");
         assert!(!TileShape { bm: 64, bn: 64, bk: 6, tm: 4, tn: 4 }.is_valid(), "bk not a multiple of 4");
+        assert!(!TileShape { bm: 64, bn: 64, bk: 16, tm: 0, tn: 4 }.is_valid(), "no rows per invocation");
     }
 }

@@ -12,10 +12,13 @@
 //!   ([`Backend::download`], [`Backend::read_scalar`], a host write, [`Backend::synchronize`]);
 //! - a host write ([`Backend::write`]) first submits what is pending, so it lands after the
 //!   work recorded before it;
-//! - GEMM: a register-blocked kernel without workgroup memory (`gemm_vec.wgsl`: 4 x 4 outputs
-//!   per invocation, operands read as vec4, every transpose flag) wherever the packed operands'
-//!   rows are multiples of 4 floats, else the 64 x 64 shared-memory tiled kernel (`gemm.wgsl`,
-//!   any shape); [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements. A product
+//! - GEMM: wherever the packed operands' rows are multiples of 4 floats, products of 2^25
+//!   multiply-adds and more run the workgroup-tiled kernel generated for a [`TileShape`]
+//!   (`gemm_tile.rs`: 128 x 128 blocks, 8 x 8 outputs per invocation by default; 28-37 TFLOP/s
+//!   on an H200) and smaller ones a register-blocked kernel without workgroup memory
+//!   (`gemm_vec.wgsl`: 4 x 4 outputs per invocation, operands read as vec4, every transpose
+//!   flag); unaligned shapes run the scalar 64 x 64 tiled kernel (`gemm.wgsl`, any shape).
+//!   [`GemmKernel`] / `OXLEARN_WGPU_GEMM` force one for measurements. A product
 //!   with few outputs for its k range (a small layer's weight gradient, a 10-class output
 //!   layer) would run too few invocations, each a long serial loop over k: it splits k over
 //!   up to 32 invocations per output (vec4 kernel, or `gemm_split.wgsl`, one output per
@@ -113,14 +116,17 @@ enum Kernel {
 
 /// Which GEMM kernel the wgpu backend runs.
 ///
-/// `Auto` (the default) runs the register-blocked kernel ([`GemmKernel::Vec4x4`]) wherever its
-/// vec4 loads are aligned (the packed operands' row lengths are multiples of 4) and the tiled
-/// kernel elsewhere. The others force a kernel for measurements (the vec4 kernels still fall back
+/// `Auto` (the default), wherever the vec4 loads are aligned (the packed operands' row lengths
+/// are multiples of 4), runs the workgroup-tiled kernel of the backend's tile shape
+/// ([`WgpuBackend::set_tile_shape`]) on products of 2^25 multiply-adds and more and the
+/// register-blocked kernel ([`GemmKernel::Vec4x4`]) on smaller ones, and the scalar tiled kernel
+/// elsewhere. The others force a kernel for measurements (the vec4 kernels still fall back
 /// to the tiled one where a shape is not aligned). The environment variable `OXLEARN_WGPU_GEMM`
-/// (`auto`, `tiled`, `4x4`, `8x4`), read when a backend is created, sets it without code.
+/// (any [`GemmKernel::parse`] name), read when a backend is created, sets it without code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum GemmKernel {
-    /// Per shape: `Vec4x4` where aligned, else `Tiled`.
+    /// Per shape: `Tile` (the backend's tile shape) for large aligned products, `Vec4x4` for
+    /// smaller aligned ones, else `Tiled`.
     #[default]
     Auto,
     /// 64 x 64 output tiles staged through workgroup memory, 4 x 4 outputs per invocation; any
