@@ -7,7 +7,9 @@ Small seeded problems, the inputs stored with the results, fitted by scikit-lear
   bin / multi (imbalanced): LogisticRegression with class_weight="balanced" and, separately,
          with sample_weight (coef_, intercept_); GaussianNB with sample_weight (theta_, var_,
          class_prior_); DecisionTreeClassifier(max_depth=3) with class_weight="balanced" and,
-         separately, with sample_weight (predict_proba on X).
+         separately, with sample_weight (predict_proba on X); SVC (rbf, decision_function_shape
+         "ovo") with class_weight="balanced" and with sample_weight (decision values on X);
+         LinearSVC with class_weight="balanced" and with sample_weight (coef_, intercept_).
 Weights of the tree cases are positive (scikit-learn keeps zero-weight samples as threshold
 candidates, oxlearn drops them). Run from the repository root (scikit-learn 1.9.1):
   python3 scripts/golden_weights.py
@@ -19,6 +21,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
+from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 OUT = "algorithms/tests/it/data/weights_golden.json"
@@ -72,6 +75,16 @@ def classification(sizes):
     out["tree_balanced_proba"] = lst(t.predict_proba(x))
     t = DecisionTreeClassifier(max_depth=3, random_state=0).fit(x, y, sample_weight=wt)
     out["tree_weighted_proba"] = lst(t.predict_proba(x))
+    svc = dict(kernel="rbf", tol=1e-10, decision_function_shape="ovo")
+    m = SVC(class_weight="balanced", **svc).fit(x, y)
+    out["svc_balanced_dec"] = lst(m.decision_function(x).reshape(len(y), -1))
+    m = SVC(**svc).fit(x, y, sample_weight=w)
+    out["svc_weighted_dec"] = lst(m.decision_function(x).reshape(len(y), -1))
+    lsvc = dict(tol=1e-12, max_iter=100000, dual=False)
+    m = LinearSVC(class_weight="balanced", **lsvc).fit(x, y)
+    out["linear_svc_balanced"] = {"coef": lst(m.coef_), "intercept": lst(m.intercept_)}
+    m = LinearSVC(**lsvc).fit(x, y, sample_weight=w)
+    out["linear_svc_weighted"] = {"coef": lst(m.coef_), "intercept": lst(m.intercept_)}
     return out
 
 

@@ -10,6 +10,8 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+use crate::ClassWeight;
+
 /// Linear support vector classification: scikit-learn's `LinearSVC` (liblinear).
 ///
 /// Minimizes `1/2 ||w||^2 + C sum_i max(0, 1 - y_i (w x_i + b))^2` (squared hinge, L2 penalty)
@@ -28,8 +30,13 @@ use serde::{Deserialize, Serialize};
 /// solver without its preconditioner), stopping as liblinear when `||grad|| <= tol *
 /// max(min(n_pos, n_neg), 1) / n * ||grad(0)||`; `Some(true)` forces the dual solver,
 /// `Some(false)` the primal one. Both reach the same optimum to the tolerance.
-/// Not implemented: `penalty="l1"`, `loss="hinge"`, `multi_class="crammer_singer"`,
-/// `class_weight`.
+/// `class_weight` = None ([`ClassWeight::Balanced`] or an explicit map): as liblinear, sample
+/// `i` gets `C · w_i` in place of `C`, with `w_i` its class's weight for two classes, and in
+/// each one-vs-rest problem the positive class's weight for its samples (1 for the rest).
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// multiplies each sample's `C` by its weight (times the class weight); samples of weight 0
+/// are left out. As with `C`, uniform weights `c` act as `C · c`.
+/// Not implemented: `penalty="l1"`, `loss="hinge"`, `multi_class="crammer_singer"`.
 ///
 /// Fitted accessors: `coef()` (`(1, n_features)` for two classes, else `(n_classes,
 /// n_features)`), `intercept()`, `n_iter()` (the largest over the binary fits), `converged()`.
@@ -54,6 +61,7 @@ pub struct LinearSVC {
     dual: Option<bool>,
     seed: Option<u64>,
     callback: Callback,
+    class_weight: Option<ClassWeight>,
 }
 
 impl Default for LinearSVC {
@@ -67,6 +75,7 @@ impl Default for LinearSVC {
             dual: None,
             seed: None,
             callback: Callback::none(),
+            class_weight: None,
         }
     }
 }
@@ -113,6 +122,11 @@ impl LinearSVC {
         self.callback = callback;
         self
     }
+    /// Weights of the classes (scikit-learn's `class_weight`; default `None`: all 1).
+    pub fn class_weight(mut self, v: impl Into<Option<ClassWeight>>) -> Self {
+        self.class_weight = v.into();
+        self
+    }
 }
 
 impl Estimator for LinearSVC {
@@ -120,10 +134,13 @@ impl Estimator for LinearSVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, ..Tags::default() }
+        Tags { non_deterministic: true, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
+        if let Some(cw) = &self.class_weight {
+            cw.check(false)?;
+        }
         if !(self.c > 0.0 && self.c.is_finite()) {
             return Err(Error::invalid_param("C", format!("must be positive and finite, got {}", self.c)));
         }
@@ -156,6 +173,7 @@ impl Estimator for LinearSVC {
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "class_weight" => self.class_weight = ClassWeight::parse(name, value)?,
             _ => {
                 return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
@@ -194,27 +212,32 @@ impl<L> FittedLinearSVC<L> {
     }
 }
 
-struct DualCd<'a, 'b> {
+/// The squared-hinge problem of one binary fit. `cost(i)` is sample `i`'s `C` (a constant
+/// without weights, so the unweighted solver compiles to the loops without weights).
+struct DualCd<'a, 'b, F> {
     x: ArrayView2<'b, f64>,
     bias: f64,
-    c: f64,
+    cost: F,
     tol: f64,
     max_iter: usize,
     callback: &'a Callback,
 }
 
-impl DualCd<'_, '_> {
+impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
     /// liblinear's `solve_l2r_l1l2_svc` for the squared hinge; returns `(w, b, iters, converged)`.
+    /// Samples of cost 0 are left out.
     fn solve(&self, y: &[f64], rng: &mut Xoshiro256PlusPlus) -> (Array1<f64>, f64, usize, bool) {
         let l = y.len();
         let d = self.x.ncols();
-        let diag = 0.5 / self.c;
+        let diag = |i: usize| 0.5 / (self.cost)(i);
         let mut w = Array1::<f64>::zeros(d);
         let mut wb = 0.0;
         let mut alpha = vec![0.0; l];
-        let qd: Vec<f64> = self.x.axis_iter(Axis(0)).map(|r| r.dot(&r) + self.bias * self.bias + diag).collect();
-        let mut index: Vec<usize> = (0..l).collect();
-        let mut active = l;
+        let qd: Vec<f64> =
+            self.x.axis_iter(Axis(0)).enumerate().map(|(i, r)| r.dot(&r) + self.bias * self.bias + diag(i)).collect();
+        let mut index: Vec<usize> = (0..l).filter(|&i| (self.cost)(i) > 0.0).collect();
+        let n_used = index.len();
+        let mut active = n_used;
         // The squared hinge has no upper bound on alpha, so only the lower-bound shrinking applies.
         let mut pg_max_old = f64::INFINITY;
         let mut iter = 0;
@@ -231,7 +254,7 @@ impl DualCd<'_, '_> {
                 let i = index[s];
                 let yi = y[i];
                 let xi = self.x.row(i);
-                let g = yi * (w.dot(&xi) + wb * self.bias) - 1.0 + alpha[i] * diag;
+                let g = yi * (w.dot(&xi) + wb * self.bias) - 1.0 + alpha[i] * diag(i);
                 let mut pg = 0.0;
                 if alpha[i] == 0.0 {
                     if g > pg_max_old {
@@ -268,11 +291,11 @@ impl DualCd<'_, '_> {
                 break;
             }
             if pg_max_new - pg_min_new <= self.tol {
-                if active == l {
+                if active == n_used {
                     converged = true;
                     break;
                 }
-                active = l;
+                active = n_used;
                 pg_max_old = f64::INFINITY;
                 continue;
             }
@@ -282,7 +305,7 @@ impl DualCd<'_, '_> {
     }
 }
 
-impl DualCd<'_, '_> {
+impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
     /// `z = X w + b * bias` (row-parallel product).
     fn scores(&self, w: &Array1<f64>, wb: f64) -> Array1<f64> {
         crate::linalg::matvec_rows(self.x, w.view(), wb * self.bias)
@@ -330,8 +353,9 @@ impl DualCd<'_, '_> {
             let m = y[i] * z[i];
             active[i] = m < 1.0;
             if active[i] {
-                f += self.c * (1.0 - m) * (1.0 - m);
-                r[i] = 2.0 * self.c * (z[i] - y[i]);
+                let c = (self.cost)(i);
+                f += c * (1.0 - m) * (1.0 - m);
+                r[i] = 2.0 * c * (z[i] - y[i]);
             }
         }
         let gw = w + &self.xt_dot(&r);
@@ -342,8 +366,8 @@ impl DualCd<'_, '_> {
     /// Hessian-vector product (generalized Hessian of the squared hinge).
     fn hess_vec(&self, active: &[bool], vw: &Array1<f64>, vb: f64) -> (Array1<f64>, f64) {
         let mut u = self.scores(vw, vb);
-        for (ui, &a) in u.iter_mut().zip(active) {
-            *ui = if a { 2.0 * self.c * *ui } else { 0.0 };
+        for (i, (ui, &a)) in u.iter_mut().zip(active).enumerate() {
+            *ui = if a { 2.0 * (self.cost)(i) * *ui } else { 0.0 };
         }
         (vw + &self.xt_dot(&u), vb + self.bias * u.sum())
     }
@@ -429,28 +453,95 @@ impl Classifier for LinearSVC {
     type Fitted<L: ClassLabel> = FittedLinearSVC<L>;
 
     fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedLinearSVC<L>> {
+        self.fit_with(x, y, None)
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLinearSVC<L>> {
+        self.fit_with(x, y, Some(sample_weight))
+    }
+}
+
+impl LinearSVC {
+    /// One binary fit with per-sample cost `cost(i)`.
+    fn solve_one<F: Fn(usize) -> f64 + Sync>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        target: &[f64],
+        cost: F,
+        use_dual: bool,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> (Array1<f64>, f64, usize, bool) {
+        let solver = DualCd {
+            x,
+            bias: if self.fit_intercept { self.intercept_scaling } else { 0.0 },
+            cost,
+            tol: self.tol,
+            max_iter: self.max_iter,
+            callback: &self.callback,
+        };
+        if use_dual { solver.solve(target, rng) } else { solver.solve_primal(target) }
+    }
+
+    /// The fit, with optional sample weights; without them and without class weights, exactly
+    /// the unweighted fit.
+    fn fit_with<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedLinearSVC<L>> {
         let k = y.n_classes();
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
             None => Xoshiro256PlusPlus::from_entropy(),
         };
         let use_dual = self.dual.unwrap_or(x.nrows() <= x.ncols());
-        let solver = DualCd {
-            x,
-            bias: if self.fit_intercept { self.intercept_scaling } else { 0.0 },
-            c: self.c,
-            tol: self.tol,
-            max_iter: self.max_iter,
-            callback: &self.callback,
+        let per_class = match &self.class_weight {
+            Some(cw) => Some(cw.per_class(&y.classes, y.y.view())?),
+            None => None,
         };
+        let weighted = per_class.is_some() || sample_weight.is_some();
         let positives: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
         let mut coef = Array2::zeros((positives.len(), x.ncols()));
         let mut intercept = Array1::zeros(positives.len());
         let (mut n_iter, mut converged) = (0, true);
         for (row, &cls) in positives.iter().enumerate() {
             let target: Vec<f64> = y.y.iter().map(|&c| if c == cls { 1.0 } else { -1.0 }).collect();
-            let (w, b, it, conv) =
-                if use_dual { solver.solve(&target, &mut rng) } else { solver.solve_primal(&target) };
+            let (w, b, it, conv) = if weighted {
+                // liblinear's weighted C: the class weight of each sample for two classes, of
+                // the positive class only in a one-vs-rest problem; times the sample weight.
+                let costs: Vec<f64> =
+                    y.y.iter()
+                        .enumerate()
+                        .map(|(i, &c)| {
+                            let cw = per_class.as_ref().map_or(1.0, |pc| {
+                                if k == 2 {
+                                    pc[c]
+                                } else if c == cls {
+                                    pc[cls]
+                                } else {
+                                    1.0
+                                }
+                            });
+                            self.c * cw * sample_weight.map_or(1.0, |sw| sw[i])
+                        })
+                        .collect();
+                if !costs.iter().any(|&c| c > 0.0) {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: the sample weights (times the class weights) are all zero",
+                        Self::NAME
+                    )));
+                }
+                self.solve_one(x, &target, |i| costs[i], use_dual, &mut rng)
+            } else {
+                let c = self.c;
+                self.solve_one(x, &target, |_| c, use_dual, &mut rng)
+            };
             coef.row_mut(row).assign(&w);
             intercept[row] = b;
             n_iter = n_iter.max(it);

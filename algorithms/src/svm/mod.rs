@@ -188,22 +188,28 @@ pub(crate) struct BinaryModel {
     pub converged: bool,
 }
 
-/// Solves the two-class problem `(x, y)` (`y` in {+1, -1}) with box bounds `cp` / `cn`.
+/// Solves the two-class problem `(x, y)` (`y` in {+1, -1}) with box bounds `cp` / `cn`, each
+/// multiplied by the sample's weight when there are weights.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn train_binary(
     x: Array2<f64>,
     y: &[i8],
     cp: f64,
     cn: f64,
+    weight: Option<&[f64]>,
     kf: KernelFn,
     params: &KernelParams,
     estimator: &'static str,
 ) -> Result<BinaryModel> {
+    if weight.is_some() && params.backend == SvmBackend::Linfa {
+        return Err(Error::invalid_param("backend", "the linfa backend does not support sample weights"));
+    }
     match params.backend {
         SvmBackend::Native => {
             let l = y.len();
             let mut q = SvcQ::new(x, y, kf, params.cache_bytes());
             let p = vec![-1.0; l];
-            let sol = smo::solve(&mut q, &p, y, &vec![0.0; l], cp, cn, &params.solver_params(estimator));
+            let sol = smo::solve(&mut q, &p, y, &vec![0.0; l], cp, cn, weight, &params.solver_params(estimator));
             let coef = sol.alpha.iter().zip(y).map(|(a, &yi)| a * f64::from(yi)).collect();
             Ok(BinaryModel { coef, rho: sol.rho, n_iter: sol.n_iter, converged: sol.converged })
         }

@@ -206,6 +206,8 @@ struct Solver<'q, Q: QMatrix> {
     active_set: Vec<usize>,
     cp: f64,
     cn: f64,
+    /// Per-sample multipliers of `cp` / `cn` (sample weights; empty without).
+    weight: Vec<f64>,
     eps: f64,
     unshrink: bool,
 }
@@ -213,7 +215,8 @@ struct Solver<'q, Q: QMatrix> {
 impl<Q: QMatrix> Solver<'_, Q> {
     #[inline]
     fn c(&self, i: usize) -> f64 {
-        if self.y[i] > 0 { self.cp } else { self.cn }
+        let c = if self.y[i] > 0 { self.cp } else { self.cn };
+        if self.weight.is_empty() { c } else { c * self.weight[i] }
     }
 
     fn update_status(&mut self, i: usize) {
@@ -250,6 +253,9 @@ impl<Q: QMatrix> Solver<'_, Q> {
         self.p.swap(i, j);
         self.active_set.swap(i, j);
         self.g_bar.swap(i, j);
+        if !self.weight.is_empty() {
+            self.weight.swap(i, j);
+        }
     }
 
     fn reconstruct_gradient(&mut self) {
@@ -507,7 +513,8 @@ impl<Q: QMatrix> Solver<'_, Q> {
     }
 }
 
-/// Solves the dual problem (libsvm's `Solver::Solve`).
+/// Solves the dual problem (libsvm's `Solver::Solve`). `weight`, when given, multiplies each
+/// sample's bound `cp` / `cn` (scikit-learn's libsvm with `sample_weight`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve<Q: QMatrix>(
     q: &mut Q,
@@ -516,6 +523,7 @@ pub(crate) fn solve<Q: QMatrix>(
     alpha0: &[f64],
     cp: f64,
     cn: f64,
+    weight: Option<&[f64]>,
     params: &SolverParams<'_>,
 ) -> Solution {
     let l = p.len();
@@ -534,6 +542,7 @@ pub(crate) fn solve<Q: QMatrix>(
         active_set: (0..l).collect(),
         cp,
         cn,
+        weight: weight.map_or_else(Vec::new, <[f64]>::to_vec),
         eps: params.eps,
         unshrink: false,
     };

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::kernel::KernelFn;
 use super::platt::{multiclass_probability, sigmoid_predict, sigmoid_train};
 use super::{BinaryModel, Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, binary_decision, train_binary};
+use crate::ClassWeight;
 
 /// The shape of [`FittedSVC::decision_function`] for more than two classes (scikit-learn's
 /// `decision_function_shape`).
@@ -53,10 +54,18 @@ pub enum DecisionFunctionShape {
 /// differs from libsvm's `rand()`, so probabilities match scikit-learn's in distribution, not
 /// digit for digit.
 ///
-/// Not implemented: `class_weight`, `break_ties`, precomputed or callable kernels.
+/// `class_weight` = None ([`ClassWeight::Balanced`] or an explicit map): the pair `(a, b)` is
+/// solved with `C · weight[a]` for class `a` and `C · weight[b]` for class `b`, as libsvm.
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// multiplies each sample's bound `C` by its weight (scikit-learn's libsvm); samples of weight
+/// 0 are left out, as scikit-learn does. Both need the native backend.
+///
+/// Not implemented: `break_ties`, precomputed or callable kernels.
 ///
 /// Errors: `InvalidParam` for `C <= 0`, `tol <= 0`, `cache_size <= 0`, a negative `degree` or
-/// `gamma`, `max_iter = 0`, the sigmoid kernel with the linfa backend; the usual input errors.
+/// `gamma`, `max_iter = 0`, the sigmoid kernel with the linfa backend, weights with the linfa
+/// backend; the usual input errors (for `sample_weight` too; a class whose samples all weigh 0
+/// is an `InvalidInput`).
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -74,9 +83,15 @@ pub struct SVC {
     probability: bool,
     decision_function_shape: DecisionFunctionShape,
     seed: Option<u64>,
+    class_weight: Option<ClassWeight>,
 }
 
 impl SVC {
+    /// Weights of the classes (scikit-learn's `class_weight`; default `None`: all 1).
+    pub fn class_weight(mut self, v: impl Into<Option<ClassWeight>>) -> Self {
+        self.class_weight = v.into();
+        self
+    }
     /// Regularization `C` (> 0; default 1.0).
     pub fn c(mut self, c: f64) -> Self {
         self.params.c = c;
@@ -160,10 +175,16 @@ impl Estimator for SVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: self.probability, ..Tags::default() }
+        Tags { non_deterministic: self.probability, sample_weight: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
+        if let Some(cw) = &self.class_weight {
+            cw.check(false)?;
+            if self.params.backend == SvmBackend::Linfa {
+                return Err(Error::invalid_param("class_weight", "the linfa backend does not support class weights"));
+            }
+        }
         self.params.check()
     }
 
@@ -183,6 +204,7 @@ impl Estimator for SVC {
                 }
             }
             "random_state" | "seed" => self.seed = value.as_opt_usize(name)?.map(|s| s as u64),
+            "class_weight" => self.class_weight = ClassWeight::parse(name, value)?,
             _ => {
                 return Err(Error::invalid_param(name, format!("{} has no parameter {name:?}", Self::NAME)));
             }
@@ -214,10 +236,13 @@ pub struct FittedSVC<L> {
 
 /// Fits Platt's sigmoid on 5-fold cross-validated decision values of the pair (libsvm's
 /// `svm_binary_svc_probability`).
+#[allow(clippy::too_many_arguments)]
 fn binary_probability(
     x: &Array2<f64>,
     y: &[i8],
-    c: f64,
+    cp: f64,
+    cn: f64,
+    weight: Option<&[f64]>,
     kf: KernelFn,
     params: &KernelParams,
     rng: &mut Xoshiro256PlusPlus,
@@ -245,7 +270,8 @@ fn binary_probability(
             test.iter().for_each(|&i| dec[i] = -1.0);
         } else {
             let sub_x = x.select(Axis(0), &train);
-            let model = train_binary(sub_x.clone(), &sub_y, c, c, kf, params, "SVC")?;
+            let sub_w: Option<Vec<f64>> = weight.map(|w| train.iter().map(|&i| w[i]).collect());
+            let model = train_binary(sub_x.clone(), &sub_y, cp, cn, sub_w.as_deref(), kf, params, "SVC")?;
             let test_x = x.select(Axis(0), test);
             let d = binary_decision(&model, sub_x.view(), kf, test_x.view());
             for (&i, v) in test.iter().zip(d) {
@@ -260,23 +286,52 @@ impl Classifier for SVC {
     type Fitted<L: ClassLabel> = FittedSVC<L>;
 
     fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedSVC<L>> {
-        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_pairs(x, y))?
+        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_pairs(x, y, None))?
+    }
+
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedSVC<L>> {
+        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_pairs(x, y, Some(sample_weight)))?
     }
 }
 
 impl SVC {
-    fn fit_pairs<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<FittedSVC<L>> {
+    fn fit_pairs<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedSVC<L>> {
         let k = y.n_classes();
         let kf = self.params.kernel_fn(x);
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); k];
         for (i, &c) in y.y.iter().enumerate() {
-            groups[c].push(i);
+            // Samples of weight 0 are left out, as scikit-learn's libsvm.
+            if sample_weight.is_none_or(|w| w[i] > 0.0) {
+                groups[c].push(i);
+            }
         }
+        if let Some(c) = groups.iter().position(Vec::is_empty) {
+            return Err(Error::InvalidInput(format!(
+                "{}: every sample of class {c} (of {k}) has weight 0; drop the class or give it weight",
+                Self::NAME
+            )));
+        }
+        if self.params.backend == SvmBackend::Linfa && self.class_weight.is_some() {
+            return Err(Error::invalid_param("class_weight", "the linfa backend does not support class weights"));
+        }
+        let class_c: Vec<f64> = match &self.class_weight {
+            Some(cw) => cw.per_class(&y.classes, y.y.view())?.iter().map(|w| w * self.params.c).collect(),
+            None => vec![self.params.c; k],
+        };
         let mut rng = match self.seed {
             Some(s) => Xoshiro256PlusPlus::seed_from_u64(s),
             None => Xoshiro256PlusPlus::from_entropy(),
         };
-        let c = self.params.c;
         let mut models: Vec<BinaryModel> = Vec::with_capacity(k * (k - 1) / 2);
         let (mut prob_a, mut prob_b) = (Vec::new(), Vec::new());
         // `nonzero[a][t]`: row `t` of class `a` is a support vector of some pair.
@@ -286,12 +341,15 @@ impl SVC {
                 let idx: Vec<usize> = groups[a].iter().chain(&groups[b]).copied().collect();
                 let sub_x = x.select(Axis(0), &idx);
                 let sub_y: Vec<i8> = (0..idx.len()).map(|t| if t < groups[a].len() { 1 } else { -1 }).collect();
+                let sub_w: Option<Vec<f64>> = sample_weight.map(|w| idx.iter().map(|&i| w[i]).collect());
+                let (cp, cn) = (class_c[a], class_c[b]);
                 if self.probability {
-                    let (pa, pb) = binary_probability(&sub_x, &sub_y, c, kf, &self.params, &mut rng)?;
+                    let (pa, pb) =
+                        binary_probability(&sub_x, &sub_y, cp, cn, sub_w.as_deref(), kf, &self.params, &mut rng)?;
                     prob_a.push(pa);
                     prob_b.push(pb);
                 }
-                let model = train_binary(sub_x, &sub_y, c, c, kf, &self.params, Self::NAME)?;
+                let model = train_binary(sub_x, &sub_y, cp, cn, sub_w.as_deref(), kf, &self.params, Self::NAME)?;
                 let na = groups[a].len();
                 for (t, &v) in model.coef.iter().enumerate() {
                     if v != 0.0 {

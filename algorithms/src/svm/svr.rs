@@ -171,8 +171,16 @@ impl SVR {
                 p.extend(y.iter().map(|&v| self.epsilon + v));
                 let sign: Vec<i8> = (0..2 * l).map(|k| if k < l { 1 } else { -1 }).collect();
                 let c = self.params.c;
-                let sol =
-                    smo::solve(&mut q, &p, &sign, &vec![0.0; 2 * l], c, c, &self.params.solver_params(Self::NAME));
+                let sol = smo::solve(
+                    &mut q,
+                    &p,
+                    &sign,
+                    &vec![0.0; 2 * l],
+                    c,
+                    c,
+                    None,
+                    &self.params.solver_params(Self::NAME),
+                );
                 let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
                 (coef, sol.rho, sol.n_iter, sol.converged)
             }

@@ -4,9 +4,9 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array};
 use oxlearn_algorithms::{
-    ClassWeight, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, GaussianNB, KNeighborsClassifier, Lasso,
-    LinearRegression, LogisticRegression, MaxFeatures, RandomForestClassifier, RandomForestRegressor, Ridge, Solver,
-    TreeCriterion,
+    ClassWeight, DecisionFunctionShape, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, Gamma, GaussianNB,
+    KNeighborsClassifier, Lasso, LinearRegression, LinearSVC, LogisticRegression, MaxFeatures, RandomForestClassifier,
+    RandomForestRegressor, Ridge, SVC, Solver, SvmKernel, TreeCriterion,
 };
 use oxlearn_core::prelude::*;
 use oxlearn_core::{Error, Input, ParamValue};
@@ -335,6 +335,94 @@ fn forests_weights() {
 }
 
 #[test]
+fn svms_weights_equal_repeated_rows() {
+    for k in [2, 3] {
+        let (x, y, w) = clf_data(k);
+        let (xr, yr) = repeat(x.view(), y.view(), w.view());
+        let (xd, yd, wd) = drop_zero(x.view(), y.view(), w.view());
+        // A fixed gamma: `Gamma::Scale` reads the variance of X, which repeating rows changes.
+        let svc = SVC::default()
+            .kernel(SvmKernel::Rbf)
+            .gamma(Gamma::Value(0.5))
+            .tol(1e-10)
+            .decision_function_shape(DecisionFunctionShape::Ovo);
+        let weighted = svc.fit_weighted(&x, &y, &w).unwrap();
+        let repeated = svc.fit(&xr, &yr).unwrap();
+        let dropped = svc.fit_weighted(&xd, &yd, &wd).unwrap();
+        let dec = weighted.decision_function(&x).unwrap();
+        assert_close2(dec.view(), repeated.decision_function(&x).unwrap().view(), 1e-6, "svc vs repeated");
+        assert_close2(dec.view(), dropped.decision_function(&x).unwrap().view(), 1e-9, "svc vs dropped");
+        let ones = svc.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
+        assert_close2(
+            ones.decision_function(&x).unwrap().view(),
+            svc.fit(&x, &y).unwrap().decision_function(&x).unwrap().view(),
+            1e-12,
+            "svc weights of 1",
+        );
+        // An explicit class weight is a sample weight per class.
+        let by_class = svc.clone().class_weight(ClassWeight::explicit([(0, 2.0)])).fit(&x, &y).unwrap();
+        let by_sample = svc.fit_weighted(&x, &y, &y.mapv(|c| if c == 0 { 2.0 } else { 1.0 })).unwrap();
+        assert_close2(
+            by_class.decision_function(&x).unwrap().view(),
+            by_sample.decision_function(&x).unwrap().view(),
+            1e-6,
+            "svc class weight",
+        );
+        // The dual coordinate descent converges slowly at tight tolerances: a looser check.
+        for (dual, tol, max_iter, close) in [(false, 1e-12, 100_000, 1e-6), (true, 1e-8, 20_000, 2e-3)] {
+            let lsvc = LinearSVC::default().dual(Some(dual)).tol(tol).max_iter(max_iter).seed(0);
+            let weighted = lsvc.fit_weighted(&x, &y, &w).unwrap();
+            let repeated = lsvc.fit(&xr, &yr).unwrap();
+            assert_close2(weighted.coef(), repeated.coef(), close, "linear svc vs repeated");
+            assert_close(weighted.intercept(), repeated.intercept(), close, "linear svc intercept");
+            let ones = lsvc.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
+            assert_close2(ones.coef(), lsvc.fit(&x, &y).unwrap().coef(), 1e-12, "linear svc weights of 1");
+        }
+    }
+}
+
+#[test]
+fn svms_match_scikit_learn() {
+    let g = golden();
+    for case in ["bin", "multi"] {
+        let c = &g[case];
+        let (x, y, w) = (matrix(&c["x"]), labels(&c["y"]), floats(&c["w"]));
+        let svc = SVC::default().tol(1e-10).decision_function_shape(DecisionFunctionShape::Ovo);
+        let m = svc.clone().class_weight(ClassWeight::Balanced).fit(&x, &y).unwrap();
+        assert_close2(
+            m.decision_function(&x).unwrap().view(),
+            matrix(&c["svc_balanced_dec"]).view(),
+            1e-6,
+            "svc balanced",
+        );
+        let m = svc.fit_weighted(&x, &y, &w).unwrap();
+        assert_close2(
+            m.decision_function(&x).unwrap().view(),
+            matrix(&c["svc_weighted_dec"]).view(),
+            1e-6,
+            "svc weighted",
+        );
+        let lsvc = LinearSVC::default().dual(Some(false)).tol(1e-12).max_iter(100_000).seed(0);
+        let m = lsvc.clone().class_weight(ClassWeight::Balanced).fit(&x, &y).unwrap();
+        assert_close2(m.coef(), matrix(&c["linear_svc_balanced"]["coef"]).view(), 1e-5, "linear svc balanced");
+        assert_close(
+            m.intercept(),
+            floats(&c["linear_svc_balanced"]["intercept"]).view(),
+            1e-5,
+            "linear svc balanced intercept",
+        );
+        let m = lsvc.fit_weighted(&x, &y, &w).unwrap();
+        assert_close2(m.coef(), matrix(&c["linear_svc_weighted"]["coef"]).view(), 1e-5, "linear svc weighted");
+        assert_close(
+            m.intercept(),
+            floats(&c["linear_svc_weighted"]["intercept"]).view(),
+            1e-5,
+            "linear svc weighted intercept",
+        );
+    }
+}
+
+#[test]
 fn class_weight_params() {
     let (x, y, _) = clf_data(2);
     let mut lr = LogisticRegression::default();
@@ -397,6 +485,8 @@ fn bad_sample_weights_are_typed_errors() {
         GaussianNB::default().tags(),
         DecisionTreeClassifier::default().tags(),
         RandomForestRegressor::default().tags(),
+        SVC::default().tags(),
+        LinearSVC::default().tags(),
     ] {
         assert!(tags.sample_weight);
     }
