@@ -585,8 +585,30 @@ fn forward(state: &MlpState, explicit: Option<Device>, x: ArrayView2<'_, f64>) -
 }
 
 /// The f32 forward pass on a backend: weights uploaded once, rows converted and sent batch by
-/// batch, logits brought back and finished (softmax / logistic) in f64 on the host.
+/// batch, logits brought back and finished (softmax / logistic) in f64 on the host. The host
+/// converts the next batch (row blocks in parallel, `n_jobs`) while the device computes the
+/// current one.
 fn forward_on<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    with_n_jobs(state.config.n_jobs, || forward_batches(backend, state, x))?
+}
+
+/// Converts rows `start..start + rows` of `x` to f32, row-major, into `dst` (row blocks in
+/// parallel).
+fn convert_rows(x: ArrayView2<'_, f64>, start: usize, rows: usize, dst: &mut [f32]) {
+    use rayon::prelude::*;
+    const BLOCK: usize = 256;
+    let d = x.ncols();
+    dst[..rows * d].par_chunks_mut(BLOCK * d.max(1)).enumerate().for_each(|(b, chunk)| {
+        let r0 = start + b * BLOCK;
+        for (i, row) in chunk.chunks_mut(d.max(1)).enumerate() {
+            for (dst, &v) in row.iter_mut().zip(x.row(r0 + i).iter()) {
+                *dst = v as f32;
+            }
+        }
+    });
+}
+
+fn forward_batches<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
     let coefs: Vec<Vec<f32>> = state.coefs.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
     let intercepts: Vec<Vec<f32>> = state.intercepts.iter().map(|i| i.iter().map(|&v| v as f32).collect()).collect();
     let mut net =
@@ -594,15 +616,21 @@ fn forward_on<B: Backend>(backend: B, state: &MlpState, x: ArrayView2<'_, f64>) 
     let (d, n_out) = (state.units[0], *state.units.last().expect("layers"));
     let batch = net.batch();
     let mut out = Array2::zeros((x.nrows(), n_out));
-    let mut xb = vec![0.0f32; batch * d];
+    let n = x.nrows();
+    // Two host batches: the next one is converted while the device still reads the current one.
+    let mut xb = [vec![0.0f32; batch * d], vec![0.0f32; if n > batch { batch * d } else { 0 }]];
     let mut ob = vec![0.0f32; batch * n_out];
-    for start in (0..x.nrows()).step_by(batch) {
-        let end = (start + batch).min(x.nrows());
+    if n > 0 {
+        convert_rows(x, 0, batch.min(n), &mut xb[0]);
+    }
+    for (i, start) in (0..n).step_by(batch).enumerate() {
+        let end = (start + batch).min(n);
         let rows = end - start;
-        for (dst, &v) in xb.iter_mut().zip(x.slice(s![start..end, ..]).iter()) {
-            *dst = v as f32;
+        net.start(&xb[i % 2][..rows * d])?;
+        if end < n {
+            convert_rows(x, end, batch.min(n - end), &mut xb[(i + 1) % 2]);
         }
-        net.forward(&xb[..rows * d], &mut ob[..rows * n_out])?;
+        net.finish(&mut ob[..rows * n_out])?;
         let mut block = out.slice_mut(s![start..end, ..]);
         for (dst, &v) in block.iter_mut().zip(&ob[..rows * n_out]) {
             *dst = f64::from(v);
@@ -687,5 +715,39 @@ fn activate_f64(act: Activation, v: f64) -> f64 {
         Activation::Logistic => 1.0 / (1.0 + (-v).exp()),
         Activation::Tanh => v.tanh(),
         Activation::Relu => v.max(0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::CpuBackend;
+    use rand::{Rng, SeedableRng};
+
+    /// The batched f32 pass (two host buffers alternating, the next batch converted while the
+    /// current one runs) gives every row the f64 pass's outputs, across batch boundaries and a
+    /// short last batch, whatever the thread count.
+    #[test]
+    fn batched_forward_matches_f64_pass() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let n = 2 * PREDICT_GPU_ROWS + 77;
+        let x = Array2::from_shape_fn((n, 5), |_| rng.gen_range(-1.0..1.0));
+        let y: Array1<i64> = (0..200).map(|i| i % 3).collect();
+        let model = MlpClassifier::default()
+            .hidden_layer_sizes(vec![7])
+            .max_iter(3)
+            .seed(0)
+            .device(Device::Cpu)
+            .fit(x.slice(s![..200, ..]), &y)
+            .unwrap();
+        let want = forward_f64(&model.state, x.view()).unwrap();
+        for n_jobs in [1, 2] {
+            let mut state = model.state.clone();
+            state.config.n_jobs = Some(n_jobs);
+            let got = forward_on(CpuBackend::new(1), &state, x.view()).unwrap();
+            assert_eq!(got.dim(), want.dim());
+            let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            assert!(worst < 1e-5, "largest difference {worst} with n_jobs {n_jobs}");
+        }
     }
 }

@@ -598,6 +598,14 @@ impl<B: Backend> Predictor<B> {
     /// dot product's additions, by the matrix shape, and a fixed shape makes every row's
     /// result the same whatever else is in its batch (scikit-learn's batch invariance).
     pub fn forward(&mut self, x: &[f32], out: &mut [f32]) -> Result<()> {
+        self.start(x)?;
+        self.finish(out)
+    }
+
+    /// The first half of [`Predictor::forward`]: sends `x` and starts the forward pass without
+    /// waiting for it (the host can prepare the next batch meanwhile); [`Predictor::finish`]
+    /// waits and brings the outputs back.
+    pub fn start(&mut self, x: &[f32]) -> Result<()> {
         let rows = x.len() / self.units[0].max(1);
         assert!(rows <= self.batch, "{rows} rows exceed the prediction batch of {}", self.batch);
         let layers = self.units.len() - 1;
@@ -610,7 +618,17 @@ impl<B: Backend> Predictor<B> {
             self.backend.gemm(m, width, inp, 1.0, &lo[l], Trans::No, &self.w[l], Trans::No, 0.0, &mut hi[0]);
             self.backend.bias_act(&mut hi[0], m, width, &self.b[l], act);
         }
-        self.backend.download(&self.a[layers], &mut out[..rows * self.units[layers]])
+        self.backend.submit();
+        Ok(())
+    }
+
+    /// Waits for the pass [`Predictor::start`] began and writes the raw outputs of its rows
+    /// (`out.len() / n_out` of them, at most [`Predictor::batch`]) to `out`.
+    pub fn finish(&mut self, out: &mut [f32]) -> Result<()> {
+        let layers = self.units.len() - 1;
+        let n_out = self.units[layers];
+        let rows = (out.len() / n_out.max(1)).min(self.batch);
+        self.backend.download(&self.a[layers], &mut out[..rows * n_out])
     }
 }
 

@@ -285,6 +285,11 @@ pub trait Backend: Debug + Send + Sync {
     fn synchronize(&self) -> Result<()> {
         Ok(())
     }
+    /// Starts the work recorded so far without waiting for it, so the host can prepare the
+    /// next batch meanwhile: a backend that collects kernels before sending them (wgpu)
+    /// submits them; the others (CPU, and CUDA, whose launches already run asynchronously) do
+    /// nothing.
+    fn submit(&self) {}
 
     // ----------------------------------------------------------------------------------------
     // Step replay (CUDA graphs): record one training step's kernels once, launch them as one

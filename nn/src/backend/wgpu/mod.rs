@@ -1256,6 +1256,10 @@ impl Backend for WgpuBackend {
         self.elementwise(Kernel::Optim, p, &[Bind::F(param), Bind::F(grad), Bind::F(velocity), Bind::DummyRw]);
     }
 
+    fn submit(&self) {
+        self.flush();
+    }
+
     fn synchronize(&self) -> Result<()> {
         self.flush();
         self.ctx
