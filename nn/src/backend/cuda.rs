@@ -125,17 +125,22 @@ extern "C" __global__ void sum_squares(const float* x, float* loss, unsigned n, 
     block_add(scale * total, loss);
 }
 // 256 threads own 64 columns: 4 row slices, combined in a fixed order.
+// One 1024-thread block per 32 columns: 32 row slices of one warp each (coalesced row reads),
+// combined through shared memory in slice order.
 extern "C" __global__ void col_sums(const float* m, float* out, unsigned rows, unsigned cols,
                                     float alpha) {
-    __shared__ float part[256];
-    unsigned c = blockIdx.x * 64 + (threadIdx.x % 64), slice = threadIdx.x / 64;
+    __shared__ float part[32][33];
+    unsigned tx = threadIdx.x % 32, slice = threadIdx.x / 32;
+    unsigned c = blockIdx.x * 32 + tx;
     float total = 0.f;
-    if (c < cols) for (unsigned r = slice; r < rows; r += 4) total += m[(size_t)r * cols + c];
-    part[threadIdx.x] = total;
+    if (c < cols) for (unsigned r = slice; r < rows; r += 32) total += m[(size_t)r * cols + c];
+    part[slice][tx] = total;
     __syncthreads();
-    if (slice == 0 && c < cols)
-        out[c] = alpha * (part[threadIdx.x] + part[threadIdx.x + 64] + part[threadIdx.x + 128] +
-                          part[threadIdx.x + 192]);
+    if (slice == 0 && c < cols) {
+        float s = 0.f;
+        for (int j = 0; j < 32; ++j) s += part[j][tx];
+        out[c] = alpha * s;
+    }
 }
 extern "C" __global__ void adam(float* p, const float* g, float* m, float* v, unsigned n,
                                 float lr0, float b1, float b2, float eps, const double* cur) {
@@ -726,7 +731,7 @@ impl Backend for CudaBackend {
         if cols == 0 {
             return;
         }
-        let cfg = LaunchConfig { grid_dim: (u(cols.div_ceil(64)), 1, 1), ..ONE_BLOCK };
+        let cfg = LaunchConfig { grid_dim: (u(cols.div_ceil(32)), 1, 1), block_dim: (1024, 1, 1), shared_mem_bytes: 0 };
         let (r, c) = (u(rows), u(cols));
         launch!(self, K::ColSums, cfg, m, out, &r, &c, &alpha);
     }
