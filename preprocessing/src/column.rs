@@ -865,8 +865,10 @@ impl Estimator for ColumnTransformer {
 }
 
 /// On an ndarray matrix the columns are named `x0, x1, ..` (select them with
-/// [`Columns::indices`], [`Columns::names`] or [`Columns::numeric`]), and the fit is
-/// [`fit_frame`](ColumnTransformer::fit_frame) of that frame.
+/// [`Columns::indices`], [`Columns::names`] or [`Columns::numeric`]). The selected columns are
+/// read straight from the matrix (no DataFrame is built); the results equal
+/// [`fit_frame`](ColumnTransformer::fit_frame) / `transform_frame` of the matrix as a frame of
+/// `Float64` columns, bit for bit.
 impl Transformer for ColumnTransformer {
     type Fitted = FittedColumnTransformer;
 
