@@ -810,12 +810,48 @@ impl CentreGeometry {
     }
 }
 
-/// Per-block results of one Elkan pass: cluster sums and counts (when the centres are being
-/// updated) and how many labels changed.
-struct ElkanStep {
+/// Rows per cached partial sum in Elkan's iterations (for at most [`SUB_MAX_K`] clusters; more
+/// clusters keep one sum per block of [`CHUNK`] rows, so the cache stays small next to the data).
+const SUB: usize = 128;
+const SUB_MAX_K: usize = 32;
+
+/// One block's cluster sums and counts in Elkan's iterations, kept between passes: the sums of
+/// each sub-block of rows (each a sequential sum over its rows from zero) and their total in
+/// sub-block order. A pass recomputes only the sub-blocks where a label changed, so a converging
+/// run stops reading the rows whose labels are settled (in its late iterations most of them),
+/// and the values are exactly those of a recomputation from scratch: a function of the labels
+/// only, whatever the thread count or the history.
+struct BlockSums {
+    /// Rows per sub-block.
+    sub: usize,
+    valid: bool,
+    /// `k x m` per sub-block.
+    sub_sums: Vec<f64>,
+    sub_counts: Vec<usize>,
+    /// The block's total (unused with one sub-block).
     sums: Vec<f64>,
     counts: Vec<usize>,
-    changed: usize,
+}
+
+impl BlockSums {
+    fn new(rows: usize, k: usize, m: usize) -> Self {
+        let sub = if k <= SUB_MAX_K { SUB } else { CHUNK };
+        let nsub = rows.div_ceil(sub);
+        let total = if nsub > 1 { k } else { 0 };
+        BlockSums {
+            sub,
+            valid: false,
+            sub_sums: vec![0.0; nsub * k * m],
+            sub_counts: vec![0; nsub * k],
+            sums: vec![0.0; total * m],
+            counts: vec![0; total],
+        }
+    }
+
+    /// The block's sums (`k x m`) and counts.
+    fn total(&self) -> (&[f64], &[usize]) {
+        if self.counts.is_empty() { (&self.sub_sums, &self.sub_counts) } else { (&self.sums, &self.counts) }
+    }
 }
 
 /// The per-sample state of Elkan's algorithm over a block of rows, and the centres it is
@@ -831,17 +867,42 @@ struct ElkanBlock<'a> {
 }
 
 impl ElkanBlock<'_> {
-    /// Runs `f` on this block with the AVX2 build when the CPU has it (the same arithmetic as
+    /// Runs `op` on this block with the AVX2 build when the CPU has it (the same arithmetic as
     /// the baseline build: no fused multiply-adds, so the results do not depend on the CPU).
-    fn dispatch<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+    /// Returns the number of labels changed.
+    fn run(&mut self, op: ElkanOp<'_>) -> usize {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { avx2(self, f) };
+                return unsafe { self.run_avx2(op) };
             }
         }
-        f(self)
+        self.run_op(op)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(&mut self, op: ElkanOp<'_>) -> usize {
+        self.run_op(op)
+    }
+
+    #[inline(always)]
+    fn run_op(&mut self, op: ElkanOp<'_>) -> usize {
+        match op {
+            ElkanOp::InitBounds => {
+                self.init_bounds();
+                0
+            }
+            ElkanOp::Pass { shift, sums } => {
+                let sub = sums.as_ref().map_or(CHUNK, |bs| bs.sub);
+                let (changed, mask) = self.pass(shift, sub);
+                if let Some(bs) = sums {
+                    self.sums(bs, mask);
+                }
+                changed
+            }
+        }
     }
 
     /// scikit-learn's `init_bounds_dense`: the nearest centre of each row, skipping centre `j`
@@ -873,13 +934,14 @@ impl ElkanBlock<'_> {
 
     /// One Elkan assignment pass (scikit-learn's `_update_chunk_dense`), preceded for each row
     /// by the bound update for the last centre move `shift` (scikit-learn runs that update as a
-    /// separate pass after the centres move; the values are the same). With `step`, the rows
-    /// are added to their cluster's sum.
+    /// separate pass after the centres move; the values are the same). Returns the number of
+    /// labels changed and a mask of the sub-blocks of `sub` rows where they changed.
     #[inline(always)]
-    fn pass(&mut self, shift: Option<&[f64]>, mut step: Option<&mut ElkanStep>) -> usize {
+    fn pass(&mut self, shift: Option<&[f64]>, sub: usize) -> (usize, u64) {
         let (m, k) = (self.m, self.geo.s.len());
         let (half, s) = (&self.geo.half, &self.geo.s);
         let mut changed = 0;
+        let mut mask = 0u64;
         for i in 0..self.labels.len() {
             let row = &self.x[i * m..(i + 1) * m];
             let lo = &mut self.lower[i * k..(i + 1) * k];
@@ -914,28 +976,64 @@ impl ElkanBlock<'_> {
                 self.labels[i] = label;
             }
             self.upper[i] = u;
-            changed += usize::from(label != old);
-            if let Some(step) = step.as_deref_mut() {
-                step.counts[label] += 1;
-                step.sums[label * m..(label + 1) * m].iter_mut().zip(row).for_each(|(a, v)| *a += v);
+            if label != old {
+                changed += 1;
+                mask |= 1 << (i / sub);
             }
         }
-        changed
+        (changed, mask)
+    }
+
+    /// Brings `bs` up to date with the labels: recomputes the sub-blocks in `mask` (all of them
+    /// the first time), then the block's total.
+    #[inline(always)]
+    fn sums(&self, bs: &mut BlockSums, mask: u64) {
+        let (m, k, n) = (self.m, self.geo.s.len(), self.labels.len());
+        let nsub = n.div_ceil(bs.sub);
+        let redo = if bs.valid { mask } else { u64::MAX };
+        if redo == 0 {
+            return;
+        }
+        for t in (0..nsub).filter(|t| redo >> t & 1 == 1) {
+            let sums = &mut bs.sub_sums[t * k * m..(t + 1) * k * m];
+            let counts = &mut bs.sub_counts[t * k..(t + 1) * k];
+            sums.fill(0.0);
+            counts.fill(0);
+            for i in t * bs.sub..((t + 1) * bs.sub).min(n) {
+                let l = self.labels[i];
+                counts[l] += 1;
+                sums[l * m..(l + 1) * m].iter_mut().zip(&self.x[i * m..(i + 1) * m]).for_each(|(a, v)| *a += v);
+            }
+        }
+        if nsub > 1 {
+            bs.sums.fill(0.0);
+            bs.counts.fill(0);
+            for (ss, sc) in bs.sub_sums.chunks_exact(k * m).zip(bs.sub_counts.chunks_exact(k)) {
+                bs.sums.iter_mut().zip(ss).for_each(|(a, v)| *a += v);
+                bs.counts.iter_mut().zip(sc).for_each(|(a, v)| *a += v);
+            }
+        }
+        bs.valid = true;
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn avx2<'a, R>(block: &mut ElkanBlock<'a>, f: impl FnOnce(&mut ElkanBlock<'a>) -> R) -> R {
-    f(block)
+/// What [`ElkanBlock::run`] does.
+enum ElkanOp<'a> {
+    /// [`ElkanBlock::init_bounds`].
+    InitBounds,
+    /// [`ElkanBlock::pass`] after the centre move `shift`, then [`ElkanBlock::sums`] when
+    /// `sums` is given.
+    Pass { shift: Option<&'a [f64]>, sums: Option<&'a mut BlockSums> },
 }
 
-/// The per-sample Elkan state: labels, upper bounds and `k` lower bounds per sample.
+/// The per-sample Elkan state: labels, upper bounds and `k` lower bounds per sample, and the
+/// cluster sums of each block of [`CHUNK`] rows.
 struct ElkanState {
     k: usize,
     labels: Vec<usize>,
     upper: Vec<f64>,
     lower: Vec<f64>,
+    sums: Vec<BlockSums>,
 }
 
 impl ElkanState {
@@ -947,19 +1045,20 @@ impl ElkanState {
         m: usize,
         centers: &[f64],
         geo: &CentreGeometry,
-        f: impl Fn(usize, &mut ElkanBlock<'_>) -> R + Sync,
+        f: impl Fn(&mut ElkanBlock<'_>, &mut BlockSums) -> R + Sync,
     ) -> Vec<R> {
         let k = self.k;
         self.labels
             .par_chunks_mut(CHUNK)
             .zip(self.upper.par_chunks_mut(CHUNK))
             .zip(self.lower.par_chunks_mut(CHUNK * k))
+            .zip(self.sums.par_iter_mut())
             .enumerate()
-            .map(|(b, ((labels, upper), lower))| {
+            .map(|(b, (((labels, upper), lower), sums))| {
                 let start = b * CHUNK;
                 let x = &xs[start * m..(start + labels.len()) * m];
                 let mut block = ElkanBlock { x, m, centers, geo, labels, upper, lower };
-                f(b, &mut block)
+                f(&mut block, sums)
             })
             .collect()
     }
@@ -982,8 +1081,9 @@ fn elkan(
     let (n, (k, m)) = (x.nrows(), init.dim());
     let mut centers = init.as_standard_layout().into_owned();
     let mut geo = CentreGeometry::new(centers.as_slice().expect("standard layout"), k, m);
-    let mut state = ElkanState { k, labels: vec![0; n], upper: vec![0.0; n], lower: vec![0.0; n * k] };
-    state.blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |_, b| b.dispatch(|b| b.init_bounds()));
+    let sums = (0..n.div_ceil(CHUNK)).map(|b| BlockSums::new(CHUNK.min(n - b * CHUNK), k, m)).collect();
+    let mut state = ElkanState { k, labels: vec![0; n], upper: vec![0.0; n], lower: vec![0.0; n * k], sums };
+    state.blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |b, _| b.run(ElkanOp::InitBounds));
     let mut shift: Option<Vec<f64>> = None;
     let mut strict = false;
     let mut n_iter = 0;
@@ -991,21 +1091,14 @@ fn elkan(
         n_iter = it + 1;
         let cs = centers.as_slice().expect("standard layout");
         let sh = shift.as_deref();
-        let steps = state.blocks(xs, m, cs, &geo, |_, b| {
-            let mut step = ElkanStep { sums: vec![0.0; k * m], counts: vec![0; k], changed: 0 };
-            step.changed = b.dispatch(|b| b.pass(sh, Some(&mut step)));
-            step
-        });
+        let changed: usize =
+            state.blocks(xs, m, cs, &geo, |b, bs| b.run(ElkanOp::Pass { shift: sh, sums: Some(bs) })).into_iter().sum();
         let mut sums = Array2::<f64>::zeros((k, m));
         let mut counts = vec![0usize; k];
-        let mut changed = 0;
-        for s in steps {
-            let part = ArrayView2::from_shape((k, m), &s.sums).expect("k x m sums");
-            sums += &part;
-            for (c, n) in counts.iter_mut().zip(&s.counts) {
-                *c += n;
-            }
-            changed += s.changed;
+        for bs in &state.sums {
+            let (s, c) = bs.total();
+            sums.as_slice_mut().expect("fresh array is contiguous").iter_mut().zip(s).for_each(|(a, v)| *a += v);
+            counts.iter_mut().zip(c).for_each(|(a, v)| *a += v);
         }
         relocate_empty(x, centers.view(), &state.labels, &mut sums, &mut counts);
         let new_centers = average_centers(&centers, &sums, &counts);
@@ -1036,8 +1129,9 @@ fn elkan(
     if !strict {
         // Labels consistent with the final centres.
         let sh = shift.as_deref();
-        state
-            .blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |_, b| b.dispatch(|b| b.pass(sh, None)));
+        state.blocks(xs, m, centers.as_slice().expect("standard layout"), &geo, |b, _| {
+            b.run(ElkanOp::Pass { shift: sh, sums: None })
+        });
     }
     (centers, state.labels, n_iter)
 }
@@ -1464,9 +1558,14 @@ mod tests {
     fn elkan_matches_lloyd_from_the_same_init() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
         // Uniform (poorly separated) data and separated blobs, several shapes; k up to n.
-        for (n, m, k, spread) in
-            [(300, 3, 4, 1.0), (2500, 7, 8, 1.0), (1500, 5, 6, 0.05), (40, 2, 40, 1.0), (50, 4, 1, 1.0)]
-        {
+        for (n, m, k, spread) in [
+            (300, 3, 4, 1.0),
+            (2500, 7, 8, 1.0),
+            (1500, 5, 6, 0.05),
+            (40, 2, 40, 1.0),
+            (2100, 3, 40, 1.0),
+            (50, 4, 1, 1.0),
+        ] {
             let centres = Array2::from_shape_simple_fn((k, m), || rng.r#gen::<f64>() * 10.0);
             let x = Array2::from_shape_fn((n, m), |(i, j)| centres[[i % k, j]] + spread * (rng.r#gen::<f64>() - 0.5));
             let init = x.slice(s![..k, ..]).to_owned();

@@ -124,7 +124,7 @@ pub(crate) fn sq_norm_slice(s: &[f64]) -> f64 {
 /// [`sq_norm_slice`] (vectorised; the same bits wherever the rows are stored). Used where only
 /// a few, data-dependent pairs are needed (Elkan's k-means), and more accurate there than the
 /// `|a|² + |b|² - 2 a·b` of the GEMM paths.
-#[inline]
+#[inline(always)]
 pub(crate) fn sq_dist_slice(a: &[f64], b: &[f64]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [0.0; 8];
