@@ -6,7 +6,8 @@ Runs one case in this process as the kit's worker would, printing the kit's JSON
         --data target/bench-data --threads 2 --reps 5
 
 Cases: StandardScaler(nan-1m-20) (issue 4's StandardScaler size, 1M x 20; the 10% NaN are ignored
-in fit and kept in transform by both sides).
+in fit and kept in transform by both sides); KMeans(elkan) (the kit's KMeans case with
+algorithm="elkan").
 """
 
 import os
@@ -29,6 +30,15 @@ def main():
         return sb.transformer(StandardScaler(), "nan-1m-20", D)
 
     sb.CASES["StandardScaler(nan-1m-20)"] = standard_scaler_1m
+
+    def kmeans_elkan(D, threads):
+        # The kit's KMeans case (clf-200k-50, n_clusters=8, n_init=1, random_state=0) with
+        # algorithm="elkan".
+        c = sb.c_kmeans(D, threads)
+        c.est.set_params(algorithm="elkan")
+        return c
+
+    sb.CASES["KMeans(elkan)"] = kmeans_elkan
     if "--worker" not in sys.argv:
         sys.exit("run one case with --worker NAME (see the docstring)")
     sb.main()

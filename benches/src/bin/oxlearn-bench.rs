@@ -221,6 +221,13 @@ fn cases() -> Vec<Case> {
             make: || Box::new(KMeans::default().n_clusters(8).n_init(1).seed(0)),
         },
         Case {
+            name: "KMeans(elkan)",
+            data: "clf-200k-50",
+            task: Task::Cluster,
+            metric: "train_inertia",
+            make: || Box::new(KMeans::default().n_clusters(8).n_init(1).seed(0).algorithm(KMeansAlgorithm::Elkan)),
+        },
+        Case {
             name: "PCA",
             data: "clf-200k-50",
             task: Task::Transform,
@@ -234,7 +241,7 @@ fn cases() -> Vec<Case> {
 fn typed_score(case: &Case, fitted: &dyn oxlearn::core::DynFitted) -> Option<f64> {
     use oxlearn::algorithms::*;
     match case.name {
-        "KMeans" => fitted.as_any().downcast_ref::<FittedKMeans>().map(|k| k.inertia()),
+        "KMeans" | "KMeans(elkan)" => fitted.as_any().downcast_ref::<FittedKMeans>().map(|k| k.inertia()),
         "PCA" => fitted.as_any().downcast_ref::<FittedPca>().map(|p| p.explained_variance_ratio().sum()),
         _ => None,
     }
@@ -320,6 +327,9 @@ fn run_case(case: &Case, data: &BenchData, reps: usize, backend: Option<&str>) -
         r.predict_all_s.push(pred_s);
         if rep == 0 {
             r.score = typed_score(case, fitted.as_ref()).or_else(|| score(&out, y_pred.as_ref(), case.metric));
+            if let Some(k) = fitted.as_any().downcast_ref::<oxlearn::algorithms::FittedKMeans>() {
+                r.extra.insert("n_iter".into(), serde_json::json!(k.n_iter()));
+            }
         }
     }
     r.extra.insert("predict_cpu_s".into(), serde_json::json!(predict_cpu_s));
