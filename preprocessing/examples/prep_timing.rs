@@ -134,7 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (tr, tr_cpu) = time_with(reps, || (), |()| f.transform(&x));
                 println!("{case}: fit {fit:.5} s (cpu {fit_cpu:.3} s), transform {tr:.5} s (cpu {tr_cpu:.3} s)");
             }
-            "onehot-frame" => {
+            "onehot-frame" | "onehot-frame-cat" => {
                 let path = std::path::Path::new("target/bench-data/cat-1m-5.parquet");
                 let raw = ParquetReader::new(std::fs::File::open(path)?).finish()?;
                 let cast_all = |df: &DataFrame, dtype: &DataType| -> DataFrame {
@@ -144,6 +144,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let strings = cast_all(&raw, &DataType::String);
                 let cat_dtype = DataType::from_categories(Categories::global());
                 let cats = cast_all(&strings, &cat_dtype);
+                if case == "onehot-frame-cat" {
+                    // Only the native categorical path (for profiling).
+                    onehot_frame("Categorical", reps, &cats, |d| d.clone())?;
+                    return Ok(());
+                }
                 onehot_frame("String", reps, &strings, |d| d.clone())?;
                 onehot_frame("Categorical", reps, &cats, |d| d.clone())?;
                 onehot_frame("Categorical cast to String (old path)", reps, &cats, |d| cast_all(d, &DataType::String))?;

@@ -125,12 +125,13 @@ impl CatCol {
 /// string is looked up once per distinct code in the chunk, not once per row. Codes far beyond
 /// the chunk's length (a large shared mapping) go through a hash map instead.
 pub(crate) struct CodeTable {
-    table: Vec<u32>,
+    /// Resolved ids (any `u32`), [`UNRESOLVED`] before first use.
+    table: Vec<u64>,
     sparse: Option<crate::kernels::FxMap<u32, u32>>,
 }
 
-/// A table entry not resolved yet.
-const UNRESOLVED: u32 = u32::MAX;
+/// A table entry not resolved yet (outside the `u32` ids).
+const UNRESOLVED: u64 = u64::MAX;
 
 impl CodeTable {
     /// A table for the codes in `codes` (null slots may hold any code).
@@ -143,18 +144,34 @@ impl CodeTable {
         }
     }
 
-    /// The id of `code`, computed by `resolve` (which must not return `u32::MAX`) on first use.
+    /// The id of `code`, computed by `resolve` on first use.
     #[inline(always)]
     pub(crate) fn get(&mut self, code: u32, resolve: impl FnOnce(u32) -> u32) -> u32 {
+        match self.try_get(code, |c| Ok(resolve(c))) {
+            Ok(t) => t,
+            Err(_) => unreachable!("resolve cannot fail"),
+        }
+    }
+
+    /// [`get`](Self::get) with a fallible `resolve` (an error is returned, nothing stored).
+    #[inline(always)]
+    pub(crate) fn try_get(&mut self, code: u32, resolve: impl FnOnce(u32) -> Result<u32>) -> Result<u32> {
         match &mut self.sparse {
             None => {
                 let t = &mut self.table[code as usize];
                 if *t == UNRESOLVED {
-                    *t = resolve(code);
+                    *t = u64::from(resolve(code)?);
                 }
-                *t
+                Ok(*t as u32)
             }
-            Some(m) => *m.entry(code).or_insert_with(|| resolve(code)),
+            Some(m) => match m.get(&code) {
+                Some(&t) => Ok(t),
+                None => {
+                    let t = resolve(code)?;
+                    m.insert(code, t);
+                    Ok(t)
+                }
+            },
         }
     }
 }

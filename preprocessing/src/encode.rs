@@ -721,9 +721,15 @@ impl FittedOneHotEncoder {
             .zip(&offsets)
             .enumerate()
             .map(|(j, ((((col, cats), layout), name), &offset))| -> Result<Vec<u32>> {
-                let mut codes = oxlearn_core::alloc::filled_vec(col.len(), NO_OUTPUT);
                 // The output of each known category, looked up once.
                 let known: Vec<u32> = layout.out.iter().map(|o| o.map_or(NO_OUTPUT, |t| (offset + t) as u32)).collect();
+                if let (Col::Cat(c), CategoryList::Str(list)) = (col, &cats.categories) {
+                    let fill = fills.map(|f| &f[j]);
+                    return self
+                        .cat_hot_codes(c, cats, list, &known, (layout, offset), name, fill)
+                        .map_err(|e| name_column(e, name));
+                }
+                let mut codes = oxlearn_core::alloc::filled_vec(col.len(), NO_OUTPUT);
                 cats.codes(col, fills.map(|f| &f[j]), |i, k, label| {
                     codes[i] = match k {
                         Some(k) => known[k],
@@ -735,6 +741,72 @@ impl FittedOneHotEncoder {
                 Ok(codes)
             })
             .collect()
+    }
+
+    /// [`hot_codes`](Self::hot_codes) of a categorical column: each chunk's codes are mapped to
+    /// output columns through a table resolved once per distinct code (by its string), so a row
+    /// costs one table read. The same outputs and errors (the first offending row's) as the
+    /// string path.
+    #[allow(clippy::too_many_arguments)]
+    fn cat_hot_codes(
+        &self,
+        c: &crate::data::CatCol,
+        cats: &ColumnCategories,
+        list: &[String],
+        known: &[u32],
+        (layout, offset): (&Layout, usize),
+        name: &str,
+        fill: Option<&crate::impute::Fill>,
+    ) -> Result<Vec<u32>> {
+        let index: FxMap<&str, usize> = list.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+        let target = |k: Option<usize>, label: &dyn Fn() -> String| -> Result<u32> {
+            Ok(match k {
+                Some(k) => known[k],
+                None => self.output_of(layout, None, name, label)?.map_or(NO_OUTPUT, |t| (offset + t) as u32),
+            })
+        };
+        let fill_s = match fill {
+            Some(crate::impute::Fill::Str(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let missing_k = match fill_s {
+            Some(fs) => index.get(fs).copied(),
+            None => cats.has_missing.then_some(list.len()),
+        };
+        let mut missing_t: Option<u32> = None;
+        let mut out: Vec<u32> = oxlearn_core::alloc::vec_with_capacity(c.len());
+        for arr in c.chunks() {
+            let codes = arr.values().as_slice();
+            let mut table = CodeTable::new(codes);
+            let mut map = |code: u32| {
+                table.try_get(code, |code| {
+                    let s = c.str_of(code);
+                    target(index.get(s).copied(), &|| s.to_string())
+                })
+            };
+            match arr.validity().filter(|b| b.unset_bits() > 0) {
+                None => {
+                    for &code in codes {
+                        out.push(map(code)?);
+                    }
+                }
+                Some(valid) => {
+                    for (&code, ok) in codes.iter().zip(valid.iter()) {
+                        let t = match (ok, missing_t) {
+                            (true, _) => map(code)?,
+                            (false, Some(t)) => t,
+                            (false, None) => {
+                                let t = target(missing_k, &|| fill_s.unwrap_or("nan").to_string())?;
+                                missing_t = Some(t);
+                                t
+                            }
+                        };
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The output column of a value with category index `k` (`None` for an unseen value), after
