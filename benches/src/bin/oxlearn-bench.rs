@@ -347,7 +347,11 @@ fn run_case(case: &Case, data: &BenchData, reps: usize, backend: Option<&str>) -
 
 /// `StandardScaler(copy=False)`: fit, then `transform_inplace` on a fresh copy of X (made
 /// before the clock starts) each repetition.
-fn standard_scaler_inplace(data: &BenchData, reps: usize, _threads: usize) -> Result<Vec<(String, CaseResult)>, String> {
+fn standard_scaler_inplace(
+    data: &BenchData,
+    reps: usize,
+    _threads: usize,
+) -> Result<Vec<(String, CaseResult)>, String> {
     use oxlearn::core::{FittedTransformer, Transformer};
     let x = &data.x;
     let mut r = CaseResult { metric: Some("out_mean_abs"), n_rows: x.nrows(), ..Default::default() };
