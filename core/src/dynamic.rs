@@ -100,6 +100,15 @@ pub trait DynEstimator: Debug + Send + Sync {
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()>;
     /// Validates and fits.
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
+    /// Validates and fits with one weight per sample (the typed `fit_weighted`, scikit-learn's
+    /// `fit(X, y, sample_weight=w)`); [`Error::Unsupported`] for estimators without it
+    /// ([`Tags::sample_weight`] says which have it).
+    fn fit_weighted_dyn(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>>;
     /// Fits and transforms in one call (transformers only), as the typed `fit_transform`.
     fn fit_transform_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>)
     -> Result<(Box<dyn DynFitted>, Array2<f64>)>;
@@ -166,6 +175,20 @@ pub trait KindDispatch<E: ?Sized> {
     const KIND: EstimatorKind;
     /// Fits through the typed `fit`.
     fn fit_dyn(estimator: &E, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
+    /// Fits through the typed `fit_weighted` (classifiers and regressors; the default says the
+    /// kind has no weighted fit).
+    fn fit_weighted_dyn(
+        estimator: &E,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>>
+    where
+        E: Estimator,
+    {
+        let _ = (estimator, x, y, sample_weight);
+        Err(Error::unsupported(E::NAME, "sample_weight"))
+    }
     /// Fits and transforms through the typed `fit_transform` (transformers only).
     fn fit_transform_dyn(
         estimator: &E,
@@ -229,6 +252,17 @@ impl<E: Classifier> KindDispatch<E> for ClassifierKind {
             _ => Err(wrong_target(E::NAME, "class labels as y")),
         }
     }
+    fn fit_weighted_dyn(
+        e: &E,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        match y {
+            TargetView::Labels(y) => Ok(Box::new(DynClassifier(e.fit_weighted(x, y, sample_weight)?))),
+            _ => Err(wrong_target(E::NAME, "class labels as y")),
+        }
+    }
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(DynClassifier(load_state::<E::Fitted<Label>>(state)?)))
     }
@@ -239,6 +273,17 @@ impl<E: Regressor> KindDispatch<E> for RegressorKind {
     fn fit_dyn(e: &E, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         match y {
             TargetView::Values(y) => Ok(Box::new(DynRegressor(e.fit(x, y)?))),
+            _ => Err(wrong_target(E::NAME, "real-valued y")),
+        }
+    }
+    fn fit_weighted_dyn(
+        e: &E,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        match y {
+            TargetView::Values(y) => Ok(Box::new(DynRegressor(e.fit_weighted(x, y, sample_weight)?))),
             _ => Err(wrong_target(E::NAME, "real-valued y")),
         }
     }
@@ -290,6 +335,14 @@ impl<E: Estimator> DynEstimator for E {
     }
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         <E::Kind as KindDispatch<E>>::fit_dyn(self, x, y)
+    }
+    fn fit_weighted_dyn(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        <E::Kind as KindDispatch<E>>::fit_weighted_dyn(self, x, y, sample_weight)
     }
     fn fit_transform_dyn(
         &self,

@@ -117,6 +117,16 @@ impl<A: Transformer, B: Estimator> KindDispatch<Chain<A, B>> for ChainKind {
         let second = <B::Kind as KindDispatch<B>>::fit_dyn(&e.second, xt.view(), y)?;
         Ok(Box::new(DynChain { first, second }))
     }
+    fn fit_weighted_dyn(
+        e: &Chain<A, B>,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        let (first, xt) = e.first.fit_transform(x)?;
+        let second = <B::Kind as KindDispatch<B>>::fit_weighted_dyn(&e.second, xt.view(), y, sample_weight)?;
+        Ok(Box::new(DynChain { first, second }))
+    }
     fn fit_transform_dyn(
         e: &Chain<A, B>,
         x: ArrayView2<'_, f64>,
@@ -208,6 +218,16 @@ impl<A: Transformer, B: Regressor> Regressor for Chain<A, B> {
         let (first, xt) = self.first.fit_transform(x)?;
         Ok(FittedChain { first, second: self.second.fit(xt.view(), y)? })
     }
+    /// The transformer fits unweighted; the weights go to the regressor.
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Self::Fitted> {
+        let (first, xt) = self.first.fit_transform(x)?;
+        Ok(FittedChain { first, second: self.second.fit_weighted(xt.view(), y, sample_weight)? })
+    }
 }
 
 impl<FA: FittedTransformer, FB: FittedRegressor> FittedRegressor for FittedChain<FA, FB> {
@@ -221,6 +241,16 @@ impl<A: Transformer, B: Classifier> Classifier for Chain<A, B> {
     fn fit_checked<L: ClassLabel>(&self, x: ArrayView2<'_, f64>, y: EncodedLabels<L>) -> Result<Self::Fitted<L>> {
         let (first, xt) = self.first.fit_transform(x)?;
         Ok(FittedChain { first, second: self.second.fit_checked(xt.view(), y)? })
+    }
+    /// The transformer fits unweighted; the weights go to the classifier.
+    fn fit_weighted_checked<L: ClassLabel>(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: EncodedLabels<L>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Self::Fitted<L>> {
+        let (first, xt) = self.first.fit_transform(x)?;
+        Ok(FittedChain { first, second: self.second.fit_weighted_checked(xt.view(), y, sample_weight)? })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::any::Any;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use oxlearn_core::estimator::Tags;
 use oxlearn_core::metrics::{accuracy_score, r2_score};
 use oxlearn_core::{
@@ -184,12 +184,14 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Fits the estimator steps on a matrix, starting at `start`.
+    /// Fits the estimator steps on a matrix, starting at `start`; `sample_weight` goes to the
+    /// last step only.
     fn fit_from(
         &self,
         start: usize,
         x: ArrayView2<'_, f64>,
         y: TargetView<'_>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
     ) -> Result<Vec<(String, FittedPipeStep)>> {
         let mut fitted = Vec::with_capacity(self.steps.len());
         let mut current: Option<Array2<f64>> = None;
@@ -206,7 +208,11 @@ impl Pipeline {
             };
             tracing::debug!(step = name.as_str(), estimator = e.name(), "pipeline step");
             if i == last {
-                fitted.push((name.clone(), FittedPipeStep::Estimator(e.fit_dyn(input, y)?)));
+                let f = match sample_weight {
+                    Some(w) => e.fit_weighted_dyn(input, y, w)?,
+                    None => e.fit_dyn(input, y)?,
+                };
+                fitted.push((name.clone(), FittedPipeStep::Estimator(f)));
             } else {
                 let (f, out) = e.fit_transform_dyn(input, y).or_else(|err| match err {
                     Error::Unsupported { .. } => {
@@ -226,7 +232,24 @@ impl Pipeline {
     /// Fits from a matrix and a target (a pipeline without a [`ColumnTransformer`]).
     pub fn fit_xy(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<FittedPipeline> {
         self.check()?;
-        let steps = self.fit_from(0, x, y)?;
+        let steps = self.fit_from(0, x, y, None)?;
+        Ok(FittedPipeline { steps, kind: self.kind(), target: None, feature_names_in: None })
+    }
+
+    /// [`fit_xy`](Self::fit_xy) with one weight per sample for the last step, scikit-learn's
+    /// `pipe.fit(X, y, model__sample_weight=w)`: the transformers before it fit unweighted.
+    ///
+    /// # Errors
+    /// `Unsupported` when the last step has no weighted fit ([`Tags::sample_weight`]), the
+    /// weights' own errors (length, finite, non-negative, not all zero), and every step's.
+    pub fn fit_xy_weighted(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedPipeline> {
+        self.check()?;
+        let steps = self.fit_from(0, x, y, Some(sample_weight))?;
         Ok(FittedPipeline { steps, kind: self.kind(), target: None, feature_names_in: None })
     }
 
@@ -239,16 +262,45 @@ impl Pipeline {
     /// `InvalidInput` when `target` is not a column or cannot be read as the last step needs,
     /// and every step's own errors.
     pub fn fit_frame(&self, df: &DataFrame, target: &str) -> Result<FittedPipeline> {
+        self.fit_frame_with(df, target, None)
+    }
+
+    /// [`fit_frame`](Self::fit_frame) with one weight per row for the last step (see
+    /// [`fit_xy_weighted`](Self::fit_xy_weighted)).
+    pub fn fit_frame_weighted(
+        &self,
+        df: &DataFrame,
+        target: &str,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedPipeline> {
+        self.fit_frame_with(df, target, Some(sample_weight))
+    }
+
+    fn fit_frame_with(
+        &self,
+        df: &DataFrame,
+        target: &str,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedPipeline> {
         self.check()?;
         let y = Target::from_frame(df, target, self.kind())?;
         let features = drop_column(df, target)?;
-        let mut fitted = self.fit_frame_target(&features, y.view())?;
+        let mut fitted = self.fit_frame_target_with(&features, y.view(), sample_weight)?;
         fitted.target = Some(target.to_string());
         Ok(fitted)
     }
 
     /// Fits from a DataFrame of features and a separate target.
     pub fn fit_frame_target(&self, df: &DataFrame, y: TargetView<'_>) -> Result<FittedPipeline> {
+        self.fit_frame_target_with(df, y, None)
+    }
+
+    fn fit_frame_target_with(
+        &self,
+        df: &DataFrame,
+        y: TargetView<'_>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<FittedPipeline> {
         self.check()?;
         let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
         let steps = match &self.steps[0].1 {
@@ -256,13 +308,15 @@ impl Pipeline {
                 let (fct, x) = ct.fit_transform_frame(df)?;
                 let mut steps = vec![(self.steps[0].0.clone(), FittedPipeStep::Frame(fct))];
                 if self.steps.len() > 1 {
-                    steps.extend(self.fit_from(1, x.view(), y)?);
+                    steps.extend(self.fit_from(1, x.view(), y, sample_weight)?);
+                } else if sample_weight.is_some() {
+                    return Err(Error::unsupported("ColumnTransformer", "sample_weight"));
                 }
                 steps
             }
             PipeStep::Estimator(_) => {
                 let x = oxlearn_datasets::frame_to_array(df)?;
-                self.fit_from(0, x.view(), y)?
+                self.fit_from(0, x.view(), y, sample_weight)?
             }
         };
         Ok(FittedPipeline { steps, kind: self.kind(), target: None, feature_names_in: Some(names) })
@@ -329,6 +383,14 @@ impl DynEstimator for Pipeline {
     }
     fn fit_dyn(&self, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(self.fit_xy(x, y)?))
+    }
+    fn fit_weighted_dyn(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        Ok(Box::new(self.fit_xy_weighted(x, y, sample_weight)?))
     }
     fn fit_transform_dyn(
         &self,

@@ -6,3 +6,4 @@ mod model_file;
 mod nan_state;
 mod pipeline;
 mod selection;
+mod weights;
