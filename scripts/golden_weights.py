@@ -3,7 +3,7 @@
 Small seeded problems, the inputs stored with the results, fitted by scikit-learn:
   reg:   LinearRegression, Ridge(alpha=1), Lasso(alpha=0.05), ElasticNet(alpha=0.05) with
          sample_weight (coef_, intercept_), DecisionTreeRegressor(max_depth=3) with
-         sample_weight (predictions on X);
+         sample_weight (predictions on X), SVR (rbf) with sample_weight (predictions on X);
   bin / multi (imbalanced): LogisticRegression with class_weight="balanced" and, separately,
          with sample_weight (coef_, intercept_); GaussianNB with sample_weight (theta_, var_,
          class_prior_); DecisionTreeClassifier(max_depth=3) with class_weight="balanced" and,
@@ -21,7 +21,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import SVC, SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 OUT = "algorithms/tests/it/data/weights_golden.json"
@@ -51,6 +51,8 @@ def regression():
         out[name] = {"coef": lst(m.coef_), "intercept": float(m.intercept_)}
     t = DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y, sample_weight=wt)
     out["tree_pred"] = lst(t.predict(x))
+    m = SVR(tol=1e-10).fit(x, y, sample_weight=w)
+    out["svr_pred"] = lst(m.predict(x))
     return out
 
 

@@ -212,30 +212,69 @@ impl<L> FittedLinearSVC<L> {
     }
 }
 
-/// The squared-hinge problem of one binary fit. `cost(i)` is sample `i`'s `C` (a constant
-/// without weights, so the unweighted solver compiles to the loops without weights).
-struct DualCd<'a, 'b, F> {
+/// Each sample's `C` and its dual diagonal `1 / (2 C)`.
+trait Cost: Sync {
+    fn c(&self, i: usize) -> f64;
+    fn diag(&self, i: usize) -> f64;
+}
+
+/// One `C` for every sample (no weights): the solver compiles to its loops without weights.
+struct Uniform {
+    c: f64,
+    diag: f64,
+}
+
+impl Cost for Uniform {
+    #[inline(always)]
+    fn c(&self, _: usize) -> f64 {
+        self.c
+    }
+    #[inline(always)]
+    fn diag(&self, _: usize) -> f64 {
+        self.diag
+    }
+}
+
+/// A `C` per sample (sample and class weights).
+struct PerSample {
+    c: Vec<f64>,
+    diag: Vec<f64>,
+}
+
+impl Cost for PerSample {
+    #[inline(always)]
+    fn c(&self, i: usize) -> f64 {
+        self.c[i]
+    }
+    #[inline(always)]
+    fn diag(&self, i: usize) -> f64 {
+        self.diag[i]
+    }
+}
+
+/// The squared-hinge problem of one binary fit, sample `i` with cost `cost.c(i)`.
+struct DualCd<'a, 'b, K> {
     x: ArrayView2<'b, f64>,
     bias: f64,
-    cost: F,
+    cost: K,
     tol: f64,
     max_iter: usize,
     callback: &'a Callback,
 }
 
-impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
+impl<K: Cost> DualCd<'_, '_, K> {
     /// liblinear's `solve_l2r_l1l2_svc` for the squared hinge; returns `(w, b, iters, converged)`.
     /// Samples of cost 0 are left out.
     fn solve(&self, y: &[f64], rng: &mut Xoshiro256PlusPlus) -> (Array1<f64>, f64, usize, bool) {
         let l = y.len();
         let d = self.x.ncols();
-        let diag = |i: usize| 0.5 / (self.cost)(i);
+        let diag = |i: usize| self.cost.diag(i);
         let mut w = Array1::<f64>::zeros(d);
         let mut wb = 0.0;
         let mut alpha = vec![0.0; l];
         let qd: Vec<f64> =
             self.x.axis_iter(Axis(0)).enumerate().map(|(i, r)| r.dot(&r) + self.bias * self.bias + diag(i)).collect();
-        let mut index: Vec<usize> = (0..l).filter(|&i| (self.cost)(i) > 0.0).collect();
+        let mut index: Vec<usize> = (0..l).filter(|&i| self.cost.c(i) > 0.0).collect();
         let n_used = index.len();
         let mut active = n_used;
         // The squared hinge has no upper bound on alpha, so only the lower-bound shrinking applies.
@@ -305,7 +344,7 @@ impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
     }
 }
 
-impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
+impl<K: Cost> DualCd<'_, '_, K> {
     /// `z = X w + b * bias` (row-parallel product).
     fn scores(&self, w: &Array1<f64>, wb: f64) -> Array1<f64> {
         crate::linalg::matvec_rows(self.x, w.view(), wb * self.bias)
@@ -353,7 +392,7 @@ impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
             let m = y[i] * z[i];
             active[i] = m < 1.0;
             if active[i] {
-                let c = (self.cost)(i);
+                let c = self.cost.c(i);
                 f += c * (1.0 - m) * (1.0 - m);
                 r[i] = 2.0 * c * (z[i] - y[i]);
             }
@@ -367,7 +406,7 @@ impl<F: Fn(usize) -> f64 + Sync> DualCd<'_, '_, F> {
     fn hess_vec(&self, active: &[bool], vw: &Array1<f64>, vb: f64) -> (Array1<f64>, f64) {
         let mut u = self.scores(vw, vb);
         for (i, (ui, &a)) in u.iter_mut().zip(active).enumerate() {
-            *ui = if a { 2.0 * (self.cost)(i) * *ui } else { 0.0 };
+            *ui = if a { 2.0 * self.cost.c(i) * *ui } else { 0.0 };
         }
         (vw + &self.xt_dot(&u), vb + self.bias * u.sum())
     }
@@ -467,12 +506,12 @@ impl Classifier for LinearSVC {
 }
 
 impl LinearSVC {
-    /// One binary fit with per-sample cost `cost(i)`.
-    fn solve_one<F: Fn(usize) -> f64 + Sync>(
+    /// One binary fit, sample `i` with cost `cost.c(i)`.
+    fn solve_one<K: Cost>(
         &self,
         x: ArrayView2<'_, f64>,
         target: &[f64],
-        cost: F,
+        cost: K,
         use_dual: bool,
         rng: &mut Xoshiro256PlusPlus,
     ) -> (Array1<f64>, f64, usize, bool) {
@@ -537,10 +576,10 @@ impl LinearSVC {
                         Self::NAME
                     )));
                 }
-                self.solve_one(x, &target, |i| costs[i], use_dual, &mut rng)
+                let diag = costs.iter().map(|&c| 0.5 / c).collect();
+                self.solve_one(x, &target, PerSample { c: costs, diag }, use_dual, &mut rng)
             } else {
-                let c = self.c;
-                self.solve_one(x, &target, |_| c, use_dual, &mut rng)
+                self.solve_one(x, &target, Uniform { c: self.c, diag: 0.5 / self.c }, use_dual, &mut rng)
             };
             coef.row_mut(row).assign(&w);
             intercept[row] = b;

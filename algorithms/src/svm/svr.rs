@@ -1,9 +1,12 @@
 //! [`SVR`]: epsilon-support vector regression (libsvm's epsilon-SVR).
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
-use oxlearn_core::{Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind, Result};
+use oxlearn_core::{
+    Callback, Error, Estimator, Fitted, FittedRegressor, ParamValue, Regressor, RegressorKind, Result, Tags,
+};
 use serde::{Deserialize, Serialize};
 
+use super::kernel::KernelFn;
 use super::smo::{self, SvrQ};
 use super::{Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, linfa_svr};
 
@@ -16,6 +19,11 @@ use super::{Gamma, KernelParams, SupportSet, SvmBackend, SvmKernel, linfa_svr};
 /// insensitive tube), `kernel` = rbf, `degree` = 3, `gamma` = scale, `coef0` = 0.0,
 /// `shrinking` = true, `tol` = 1e-3, `cache_size` = 200 (MB), `max_iter` = None,
 /// `backend` = native.
+///
+/// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
+/// multiplies each sample's bound `C` by its weight (scikit-learn's libsvm); samples of weight
+/// 0 are left out, as scikit-learn does (`support()` still indexes the full training data).
+/// Native backend only.
 ///
 /// Fitted accessors: `support()`, `support_vectors()`, `dual_coef()` (`alpha_i - alpha_i*`),
 /// `intercept()`, `coef()` (linear kernel), `gamma()`, `n_iter()`, `converged()`.
@@ -116,6 +124,10 @@ impl Estimator for SVR {
     const NAME: &'static str = "SVR";
     type Kind = RegressorKind;
 
+    fn tags(&self) -> Tags {
+        Tags { sample_weight: true, ..Tags::default() }
+    }
+
     fn check_params(&self) -> Result<()> {
         self.params.check()?;
         if !(self.epsilon >= 0.0 && self.epsilon.is_finite()) {
@@ -157,11 +169,42 @@ impl Regressor for SVR {
     fn fit_checked(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedSVR> {
         oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || self.fit_in_pool(x, y))?
     }
+
+    fn fit_weighted_checked(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedSVR> {
+        if self.params.backend == SvmBackend::Linfa {
+            return Err(Error::invalid_param("backend", "the linfa backend does not support sample weights"));
+        }
+        oxlearn_core::parallel::with_n_jobs(self.params.n_jobs, || {
+            // `gamma = scale` reads all of X, as scikit-learn; zero weights are then dropped.
+            let kf = self.params.kernel_fn(x);
+            let keep: Vec<usize> = (0..x.nrows()).filter(|&i| sample_weight[i] > 0.0).collect();
+            let (xs, ys) = (x.select(Axis(0), &keep), y.select(Axis(0), &keep));
+            let ws: Vec<f64> = keep.iter().map(|&i| sample_weight[i]).collect();
+            let mut fitted = self.fit_kernel(kf, xs.view(), ys.view(), Some(&ws))?;
+            fitted.support.iter_mut().for_each(|i| *i = keep[*i]);
+            Ok(fitted)
+        })?
+    }
 }
 
 impl SVR {
     fn fit_in_pool(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<FittedSVR> {
-        let kf = self.params.kernel_fn(x);
+        self.fit_kernel(self.params.kernel_fn(x), x, y, None)
+    }
+
+    /// The fit with kernel `kf`; `weight` multiplies each sample's `C`.
+    fn fit_kernel(
+        &self,
+        kf: KernelFn,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        weight: Option<&[f64]>,
+    ) -> Result<FittedSVR> {
         let l = x.nrows();
         let (coef, rho, n_iter, converged) = match self.params.backend {
             SvmBackend::Native => {
@@ -171,6 +214,8 @@ impl SVR {
                 p.extend(y.iter().map(|&v| self.epsilon + v));
                 let sign: Vec<i8> = (0..2 * l).map(|k| if k < l { 1 } else { -1 }).collect();
                 let c = self.params.c;
+                // Both dual variables of sample `i` (rows `i` and `i + l`) carry its weight.
+                let weight2: Option<Vec<f64>> = weight.map(|w| w.iter().chain(w).copied().collect());
                 let sol = smo::solve(
                     &mut q,
                     &p,
@@ -178,7 +223,7 @@ impl SVR {
                     &vec![0.0; 2 * l],
                     c,
                     c,
-                    None,
+                    weight2.as_deref(),
                     &self.params.solver_params(Self::NAME),
                 );
                 let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();

@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array};
 use oxlearn_algorithms::{
     ClassWeight, DecisionFunctionShape, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, Gamma, GaussianNB,
     KNeighborsClassifier, Lasso, LinearRegression, LinearSVC, LogisticRegression, MaxFeatures, RandomForestClassifier,
-    RandomForestRegressor, Ridge, SVC, Solver, SvmKernel, TreeCriterion,
+    RandomForestRegressor, Ridge, SVC, SVR, Solver, SvmKernel, TreeCriterion,
 };
 use oxlearn_core::prelude::*;
 use oxlearn_core::{Error, Input, ParamValue};
@@ -139,6 +139,9 @@ fn linear_regressors_match_scikit_learn() {
     check("lasso", m.coef(), m.intercept(), 1e-8);
     let m = ElasticNet::default().alpha(0.05).tol(1e-12).max_iter(100_000).fit_weighted(&x, &y, &w).unwrap();
     check("enet", m.coef(), m.intercept(), 1e-8);
+    let m = SVR::default().tol(1e-10).fit_weighted(&x, &y, &w).unwrap();
+    assert_close(m.predict(&x).unwrap().view(), floats(&r["svr_pred"]).view(), 1e-6, "svr");
+    assert!(m.support().iter().all(|&i| w[i] > 0.0));
     let wt = floats(&r["w_tree"]);
     let t = DecisionTreeRegressor::default().max_depth(3).seed(0).fit_weighted(&x, &y, &wt).unwrap();
     assert_close(t.predict(&x).unwrap().view(), floats(&r["tree_pred"]).view(), 1e-12, "tree regressor");
@@ -382,6 +385,22 @@ fn svms_weights_equal_repeated_rows() {
 }
 
 #[test]
+fn svr_weights_equal_repeated_rows() {
+    let (x, y, w) = reg_data();
+    let svr = SVR::default().gamma(Gamma::Value(0.3)).c(3.0).tol(1e-10);
+    let weighted = svr.fit_weighted(&x, &y, &w).unwrap();
+    let (xr, yr) = repeat(x.view(), y.view(), w.view());
+    let repeated = svr.fit(&xr, &yr).unwrap();
+    let (xd, yd, wd) = drop_zero(x.view(), y.view(), w.view());
+    let dropped = svr.fit_weighted(&xd, &yd, &wd).unwrap();
+    let pred = weighted.predict(&x).unwrap();
+    assert_close(pred.view(), repeated.predict(&x).unwrap().view(), 1e-6, "svr vs repeated");
+    assert_close(pred.view(), dropped.predict(&x).unwrap().view(), 1e-9, "svr vs dropped");
+    let ones = svr.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
+    assert_close(ones.predict(&x).unwrap().view(), svr.fit(&x, &y).unwrap().predict(&x).unwrap().view(), 1e-12, "ones");
+}
+
+#[test]
 fn svms_match_scikit_learn() {
     let g = golden();
     for case in ["bin", "multi"] {
@@ -486,6 +505,7 @@ fn bad_sample_weights_are_typed_errors() {
         DecisionTreeClassifier::default().tags(),
         RandomForestRegressor::default().tags(),
         SVC::default().tags(),
+        SVR::default().tags(),
         LinearSVC::default().tags(),
     ] {
         assert!(tags.sample_weight);
