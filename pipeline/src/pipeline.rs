@@ -295,7 +295,8 @@ impl Pipeline {
         self.fit_frame_target_with(df, y, None)
     }
 
-    fn fit_frame_target_with(
+    /// Fits from features and a target, `sample_weight` (if any) for the last step.
+    pub(crate) fn fit_frame_target_with(
         &self,
         df: &DataFrame,
         y: TargetView<'_>,

@@ -31,6 +31,7 @@ struct Settings {
     refit: bool,
     return_train_score: bool,
     groups: Option<Vec<i64>>,
+    sample_weight: Option<Vec<f64>>,
     callback: Callback,
 }
 
@@ -43,6 +44,7 @@ impl Default for Settings {
             refit: true,
             return_train_score: false,
             groups: None,
+            sample_weight: None,
             callback: Callback::none(),
         }
     }
@@ -95,6 +97,14 @@ macro_rules! settings_setters {
         /// Group of each sample (for [`GroupKFold`](super::GroupKFold)).
         pub fn groups(mut self, groups: Vec<i64>) -> Self {
             self.settings.groups = Some(groups);
+            self
+        }
+        /// Weight of each sample for every fit, the refit included (each fold's model gets its
+        /// training rows' weights; scores are unweighted), scikit-learn's
+        /// `search.fit(X, y, sample_weight=w)`. The estimator (a pipeline's last step) must
+        /// take weights.
+        pub fn sample_weight(mut self, sample_weight: Vec<f64>) -> Self {
+            self.settings.sample_weight = Some(sample_weight);
             self
         }
         /// Runs the search on a DataFrame (the estimator must be a [`Pipeline`](crate::Pipeline)).
@@ -471,7 +481,7 @@ fn run_search(
     }
     let scoring: Vec<&str> = s.scoring.iter().map(String::as_str).collect();
     let scorers = scorers_of(est, &scoring)?;
-    let problem = Problem::new(est, data)?;
+    let problem = Problem::new(est, data)?.with_weights(est, s.sample_weight.as_deref())?;
     let cv = s.cv.clone().unwrap_or_else(|| default_cv(est));
     let folds = cv.split(problem.n_samples(), Some(&problem.y), s.groups.as_deref())?;
     let k = folds.len();

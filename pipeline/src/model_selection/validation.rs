@@ -34,6 +34,8 @@ pub(crate) enum Features<'a> {
 pub(crate) struct Problem<'a> {
     pub x: Features<'a>,
     pub y: Target,
+    /// One weight per sample for every fit (each fold's training rows get theirs).
+    pub weights: Option<ndarray::Array1<f64>>,
 }
 
 /// The data a model-selection function runs on.
@@ -64,7 +66,7 @@ impl<'a> Problem<'a> {
                 let y = Target::from_frame(df, target, kind)?;
                 let features = drop_column(df, target)?;
                 if est.as_any().is::<Pipeline>() {
-                    Ok(Problem { x: Features::Frame(features, target.to_string()), y })
+                    Ok(Problem { x: Features::Frame(features, target.to_string()), y, weights: None })
                 } else {
                     Err(Error::InvalidInput(format!(
                         "{} is not a Pipeline; convert the frame with oxlearn_datasets::xy_from_frame \
@@ -82,9 +84,25 @@ impl<'a> Problem<'a> {
                         other_rows: y.len(),
                     });
                 }
-                Ok(Problem { x: Features::Matrix(x), y: y.for_kind(kind)? })
+                Ok(Problem { x: Features::Matrix(x), y: y.for_kind(kind)?, weights: None })
             }
         }
+    }
+
+    /// Sets the sample weights every fit gets (their own rows of them): one per sample.
+    pub(crate) fn with_weights(mut self, est: &dyn DynEstimator, weights: Option<&[f64]>) -> Result<Self> {
+        if let Some(w) = weights {
+            if w.len() != self.n_samples() {
+                return Err(Error::LengthMismatch {
+                    estimator: est.name().into(),
+                    x_rows: self.n_samples(),
+                    other: "sample_weight",
+                    other_rows: w.len(),
+                });
+            }
+            self.weights = Some(ndarray::Array1::from(w.to_vec()));
+        }
+        Ok(self)
     }
 
     pub(crate) fn n_samples(&self) -> usize {
@@ -103,20 +121,24 @@ impl<'a> Problem<'a> {
 
     pub(crate) fn fit(&self, est: &dyn DynEstimator, idx: &[usize]) -> Result<Box<dyn DynFitted>> {
         let y = self.y.select(idx);
+        let w = self.weights.as_ref().map(|w| w.select(Axis(0), idx));
         match self.rows(idx)? {
             Rows::Frame(df) => {
                 let pipe = est
                     .as_any()
                     .downcast_ref::<Pipeline>()
                     .ok_or_else(|| Error::Other("internal: frame data without a pipeline".into()))?;
-                let mut fitted = pipe.fit_frame_target(&df, y.view())?;
+                let mut fitted = pipe.fit_frame_target_with(&df, y.view(), w.as_ref().map(|w| w.view()))?;
                 // As `fit_frame`: the model knows its target, so `score_frame` works on it.
                 if let Features::Frame(_, target) = &self.x {
                     fitted.set_target(target);
                 }
                 Ok(Box::new(fitted))
             }
-            Rows::Matrix(x) => est.fit_dyn(x.view(), y.view()),
+            Rows::Matrix(x) => match &w {
+                Some(w) => est.fit_weighted_dyn(x.view(), y.view(), w.view()),
+                None => est.fit_dyn(x.view(), y.view()),
+            },
         }
     }
 
@@ -170,6 +192,10 @@ pub struct CvOptions {
     pub n_jobs: Option<usize>,
     /// Group of each sample, for [`GroupKFold`](super::GroupKFold).
     pub groups: Option<Vec<i64>>,
+    /// Weight of each sample for the fits (each fold's model gets its training rows' weights;
+    /// scores are unweighted), scikit-learn's `params={"sample_weight": w}`. The estimator (a
+    /// pipeline's last step) must take weights ([`Tags::sample_weight`](oxlearn_core::estimator::Tags)).
+    pub sample_weight: Option<Vec<f64>>,
     /// Also score each fold's training set (default false).
     pub return_train_score: bool,
     /// Watches the folds: called after each fold's fit and scoring (from the thread that ran
@@ -313,7 +339,7 @@ pub fn cross_validate_with(
     opts: &CvOptions,
 ) -> Result<CvResults> {
     let scorers = scorers_of(est, scoring)?;
-    let problem = Problem::new(est, data)?;
+    let problem = Problem::new(est, data)?.with_weights(est, opts.sample_weight.as_deref())?;
     let folds = cv.split(problem.n_samples(), Some(&problem.y), opts.groups.as_deref())?;
     let concurrent = folds.len() > 1 && effective_n_jobs(opts.n_jobs) > 1;
     let est = task_estimator(est, &[], concurrent)?;

@@ -84,3 +84,49 @@ fn weight_errors_are_typed() {
     let chain = StandardScaler::default().then_fit(KNeighborsClassifier::default());
     assert!(matches!(chain.fit_weighted(&iris.x, &y, &weights(150)).unwrap_err(), Error::Unsupported { .. }));
 }
+
+#[test]
+fn cross_validate_and_search_fit_each_fold_with_its_weights() {
+    use ndarray::Axis;
+    use oxlearn_pipeline::{CrossValidator, CvData, CvOptions, GridSearchCV, KFold, cross_validate_with};
+    let d = oxlearn_datasets::diabetes();
+    let w = weights(d.x.nrows());
+    let model = StandardScaler::default().then_fit(Ridge::default());
+    let opts = CvOptions { n_jobs: Some(1), sample_weight: Some(w.to_vec()), ..CvOptions::default() };
+    let cv = KFold::new(4);
+    let got = cross_validate_with(&model, CvData::xy(&d.x, d.y.clone()), &cv, &["r2"], &opts).unwrap();
+    let folds = cv.split(d.x.nrows(), None, None).unwrap();
+    for (f, (train, test)) in folds.iter().enumerate() {
+        let fitted = model
+            .fit_weighted(&d.x.select(Axis(0), train), &d.y.select(Axis(0), train), &w.select(Axis(0), train))
+            .unwrap();
+        let pred = fitted.predict(&d.x.select(Axis(0), test)).unwrap();
+        let want = oxlearn_core::metrics::r2_score(d.y.select(Axis(0), test).view(), pred.view()).unwrap();
+        assert!((got.test_score("r2").unwrap()[f] - want).abs() < 1e-12, "fold {f}");
+    }
+    let plain = cross_validate_with(
+        &model,
+        CvData::xy(&d.x, d.y.clone()),
+        &cv,
+        &["r2"],
+        &CvOptions { n_jobs: Some(1), ..CvOptions::default() },
+    )
+    .unwrap();
+    assert_ne!(plain.test_scores, got.test_scores);
+
+    // The search's folds and its refit get the weights too.
+    let search = GridSearchCV::new(model.clone()).param("second__alpha", [0.1, 1.0]).cv(KFold::new(4)).n_jobs(1);
+    let res = search.clone().sample_weight(w.to_vec()).fit(&d.x, d.y.clone()).unwrap();
+    let alpha = if res.best_index() == 0 { 0.1 } else { 1.0 };
+    let refit = StandardScaler::default().then_fit(Ridge::default().alpha(alpha)).fit_weighted(&d.x, &d.y, &w).unwrap();
+    assert_eq!(
+        res.best_estimator().unwrap().predict_dyn(d.x.view()).unwrap(),
+        Output::Values(refit.predict(&d.x).unwrap())
+    );
+    assert_ne!(res.mean_test_scores(), search.fit(&d.x, d.y.clone()).unwrap().mean_test_scores());
+
+    // Weights of the wrong length: a typed error naming both lengths.
+    let short = CvOptions { sample_weight: Some(vec![1.0; 10]), ..CvOptions::default() };
+    let err = cross_validate_with(&model, CvData::xy(&d.x, d.y.clone()), &cv, &["r2"], &short).unwrap_err();
+    assert!(matches!(err, Error::LengthMismatch { other_rows: 10, .. }), "{err}");
+}
