@@ -312,12 +312,10 @@ impl<'a, 'b> Objective<'a, 'b> {
         let m = rows.len();
         let k = self.k;
         if k == 1 {
-            let (b, y) = (b.map_or(0.0, |b| b[0]), &self.y[rows.clone()]);
-            // Monomorphised twice: the unweighted loop multiplies by a constant 1.0, which the
-            // compiler removes, so it is exactly the loop without weights.
+            let b = b.map_or(0.0, |b| b[0]);
             return match self.sw {
-                None => binary_block(xb, w.row(0), b, y, |_| 1.0),
-                Some(sw) => binary_block(xb, w.row(0), b, y, |q| sw[rows.start + q]),
+                None => self.binary_block(xb, w.row(0), b, &self.y[rows]),
+                Some(sw) => binary_block_weighted(xb, w.row(0), b, &self.y[rows.clone()], &sw[rows]),
             };
         }
         let mut z = Array2::<f64>::zeros((m, k));
@@ -362,6 +360,34 @@ impl<'a, 'b> Objective<'a, 'b> {
         (loss, gw, gb)
     }
 
+    /// The binary case of [`Self::block`] in one pass over the rows: each row's margin, loss
+    /// and gradient contribution while the row is in cache (two GEMMs with packing cost more
+    /// than the arithmetic for a single output column).
+    fn binary_block(
+        &self,
+        xb: ArrayView2<'_, f64>,
+        w: ArrayView1<'_, f64>,
+        b: f64,
+        y: &[usize],
+    ) -> (f64, Array2<f64>, Array1<f64>) {
+        let mut gw = Array2::<f64>::zeros((1, xb.ncols()));
+        let (mut loss, mut gb) = (0.0, 0.0);
+        {
+            let mut g = gw.row_mut(0);
+            for (xi, &yi) in xb.rows().into_iter().zip(y) {
+                let zi = xi.dot(&w) + b;
+                let t = if yi == 1 { 1.0 } else { 0.0 };
+                // softplus(z) = max(z, 0) + ln(1 + e) and sigmoid(z) from one e = exp(-|z|).
+                let e = (-zi.abs()).exp();
+                loss += zi.max(0.0) + e.ln_1p() - t * zi;
+                let gi = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) } - t;
+                g.scaled_add(gi, &xi);
+                gb += gi;
+            }
+        }
+        (loss, gw, Array1::from_elem(1, gb))
+    }
+
     /// The objective at `params`; writes the gradient into `grad`.
     fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
         let p = self.x.ncols();
@@ -396,26 +422,22 @@ impl<'a, 'b> Objective<'a, 'b> {
     }
 }
 
-/// The binary case of [`Objective::block`] in one pass over the rows: each row's margin, loss
-/// and gradient contribution while the row is in cache (two GEMMs with packing cost more than
-/// the arithmetic for a single output column). `weight(q)` is the weight of row `q` of the block.
-#[inline(always)]
-fn binary_block(
+/// [`Objective::binary_block`] with a weight per row (`sw[q]` for row `q` of the block); a
+/// separate loop, so the unweighted one stays as it was.
+fn binary_block_weighted(
     xb: ArrayView2<'_, f64>,
     w: ArrayView1<'_, f64>,
     b: f64,
     y: &[usize],
-    weight: impl Fn(usize) -> f64,
+    sw: &[f64],
 ) -> (f64, Array2<f64>, Array1<f64>) {
     let mut gw = Array2::<f64>::zeros((1, xb.ncols()));
     let (mut loss, mut gb) = (0.0, 0.0);
     {
         let mut g = gw.row_mut(0);
-        for (q, (xi, &yi)) in xb.rows().into_iter().zip(y).enumerate() {
+        for ((xi, &yi), &wq) in xb.rows().into_iter().zip(y).zip(sw) {
             let zi = xi.dot(&w) + b;
             let t = if yi == 1 { 1.0 } else { 0.0 };
-            let wq = weight(q);
-            // softplus(z) = max(z, 0) + ln(1 + e) and sigmoid(z) from one e = exp(-|z|).
             let e = (-zi.abs()).exp();
             loss += wq * (zi.max(0.0) + e.ln_1p() - t * zi);
             let gi = wq * (if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) } - t);

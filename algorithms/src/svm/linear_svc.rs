@@ -212,13 +212,15 @@ impl<L> FittedLinearSVC<L> {
     }
 }
 
-/// Each sample's `C` and its dual diagonal `1 / (2 C)`.
-trait Cost: Sync {
+/// Each sample's `C` and its dual diagonal `1 / (2 C)`. `Copy`, so the solvers hold it in
+/// locals (the uniform one's constants stay in registers).
+trait Cost: Sync + Copy {
     fn c(&self, i: usize) -> f64;
     fn diag(&self, i: usize) -> f64;
 }
 
 /// One `C` for every sample (no weights): the solver compiles to its loops without weights.
+#[derive(Clone, Copy)]
 struct Uniform {
     c: f64,
     diag: f64,
@@ -236,12 +238,13 @@ impl Cost for Uniform {
 }
 
 /// A `C` per sample (sample and class weights).
-struct PerSample {
-    c: Vec<f64>,
-    diag: Vec<f64>,
+#[derive(Clone, Copy)]
+struct PerSample<'a> {
+    c: &'a [f64],
+    diag: &'a [f64],
 }
 
-impl Cost for PerSample {
+impl Cost for PerSample<'_> {
     #[inline(always)]
     fn c(&self, i: usize) -> f64 {
         self.c[i]
@@ -268,13 +271,14 @@ impl<K: Cost> DualCd<'_, '_, K> {
     fn solve(&self, y: &[f64], rng: &mut Xoshiro256PlusPlus) -> (Array1<f64>, f64, usize, bool) {
         let l = y.len();
         let d = self.x.ncols();
-        let diag = |i: usize| self.cost.diag(i);
+        let cost = self.cost;
+        let diag = |i: usize| cost.diag(i);
         let mut w = Array1::<f64>::zeros(d);
         let mut wb = 0.0;
         let mut alpha = vec![0.0; l];
         let qd: Vec<f64> =
             self.x.axis_iter(Axis(0)).enumerate().map(|(i, r)| r.dot(&r) + self.bias * self.bias + diag(i)).collect();
-        let mut index: Vec<usize> = (0..l).filter(|&i| self.cost.c(i) > 0.0).collect();
+        let mut index: Vec<usize> = (0..l).filter(|&i| cost.c(i) > 0.0).collect();
         let n_used = index.len();
         let mut active = n_used;
         // The squared hinge has no upper bound on alpha, so only the lower-bound shrinking applies.
@@ -576,8 +580,8 @@ impl LinearSVC {
                         Self::NAME
                     )));
                 }
-                let diag = costs.iter().map(|&c| 0.5 / c).collect();
-                self.solve_one(x, &target, PerSample { c: costs, diag }, use_dual, &mut rng)
+                let diag: Vec<f64> = costs.iter().map(|&c| 0.5 / c).collect();
+                self.solve_one(x, &target, PerSample { c: &costs, diag: &diag }, use_dual, &mut rng)
             } else {
                 self.solve_one(x, &target, Uniform { c: self.c, diag: 0.5 / self.c }, use_dual, &mut rng)
             };
