@@ -263,3 +263,16 @@ fn streaming_job_on_categorical_parquet_equals_strings() {
     assert_eq!(results[2], results[0], "Enum job differs from String");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sliced_categorical_frames_equal_sliced_strings() {
+    // Slices keep polars' offset arrays (codes and validity read from an offset).
+    let (fit, test) = (frame(2000, 9, false), frame(1500, 10, true));
+    for (name, prep) in preps().into_iter().filter(|(n, _)| !n.ends_with("error")) {
+        let want = run(&prep, &fit.slice(13, 1700), &test.slice(101, 777)).unwrap();
+        for kind in [Kind::Categorical, Kind::Enum] {
+            let got = run(&prep, &as_kind(&fit, kind).slice(13, 1700), &as_kind(&test, kind).slice(101, 777)).unwrap();
+            assert_eq!(got, want, "{name}: sliced {kind:?}");
+        }
+    }
+}
