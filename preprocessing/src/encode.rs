@@ -1,5 +1,8 @@
-//! Categorical encoders: [`OneHotEncoder`] and [`OrdinalEncoder`], for numeric and string
-//! columns with missing values (NaN or null), with scikit-learn's category order and naming.
+//! Categorical encoders: [`OneHotEncoder`] and [`OrdinalEncoder`], for numeric, string and
+//! polars categorical / enum columns with missing values (NaN or null), with scikit-learn's
+//! category order and naming. A categorical column's codes are mapped to the fitted categories
+//! through a per-chunk table (one string look-up per distinct code), with the same results as
+//! the column of its strings.
 
 use ndarray::{Array2, ArrayView2};
 use oxlearn_core::{
