@@ -37,6 +37,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Sample weights (scikit-learn's `fit(X, y, sample_weight=w)`) go through `fit_weighted`, on
+//! the estimators whose [`Tags::sample_weight`](core::estimator::Tags) is set (linear models,
+//! logistic regression, naive Bayes, SVMs, trees and forests), on chains and pipelines (the
+//! last step gets them), and through `CvOptions::sample_weight` / a search's `.sample_weight(..)`
+//! to every fold's fit; `class_weight` ("balanced" or per class) is a hyper-parameter of the
+//! classifiers that have it in scikit-learn:
+//!
+//! ```
+//! use oxlearn::prelude::*;
+//! let d = oxlearn::datasets::diabetes();
+//! let w = ndarray::Array1::from_shape_fn(d.y.len(), |i| if i % 2 == 0 { 1.0 } else { 2.0 });
+//! let model = StandardScaler::default().then_fit(Ridge::default()).fit_weighted(&d.x, &d.y, &w)?;
+//! assert_eq!(model.predict(&d.x)?.len(), d.y.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Typed estimators are the primary API; each one also gets, for free, the object-safe
 //! [`DynEstimator`](core::DynEstimator) layer that pipelines and searches use to hold
 //! heterogeneous boxed steps.
@@ -97,6 +113,7 @@ pub mod prelude {
         LogisticRegression, Pca, PcaComponents, RandomForestClassifier, RandomForestRegressor, Ridge, SVC, SVR,
     };
     pub use oxlearn_nn::{Device, MlpClassifier, MlpRegressor};
+    pub use oxlearn_pipeline::chain::Then;
     pub use oxlearn_pipeline::{
         GridSearchCV, GroupKFold, KFold, Pipeline, RandomizedSearchCV, SaveModel, ShuffleSplit, StratifiedKFold,
         TimeSeriesSplit, cross_val_predict, cross_val_score, cross_validate, train_test_split,
