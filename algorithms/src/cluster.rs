@@ -812,7 +812,7 @@ impl CentreGeometry {
 
 /// Rows per cached partial sum in Elkan's iterations (for at most [`SUB_MAX_K`] clusters; more
 /// clusters keep one sum per block of [`CHUNK`] rows, so the cache stays small next to the data).
-const SUB: usize = 128;
+const SUB: usize = 64;
 const SUB_MAX_K: usize = 32;
 
 /// One block's cluster sums and counts in Elkan's iterations, kept between passes: the sums of
@@ -940,41 +940,57 @@ impl ElkanBlock<'_> {
     fn pass(&mut self, shift: Option<&[f64]>, sub: usize) -> (usize, u64) {
         let (m, k) = (self.m, self.geo.s.len());
         let (half, s) = (&self.geo.half, &self.geo.s);
-        let mut changed = 0;
-        let mut mask = 0u64;
+        // First the bounds of every row (a sequential pass over the bounds only), collecting
+        // the rows whose bounds do not settle their label; then those rows, whose data are
+        // read from memory in a scattered order, each fetched a few rows ahead.
+        let mut todo: Vec<usize> = Vec::with_capacity(self.labels.len());
         for i in 0..self.labels.len() {
-            let row = &self.x[i * m..(i + 1) * m];
             let lo = &mut self.lower[i * k..(i + 1) * k];
-            let old = self.labels[i];
-            let mut label = old;
+            let label = self.labels[i];
             let mut u = self.upper[i];
             if let Some(shift) = shift {
                 u += shift[label];
                 for (l, &sh) in lo.iter_mut().zip(shift) {
                     *l = (*l - sh).max(0.0);
                 }
+                self.upper[i] = u;
             }
-            if u > s[label] {
-                let mut tight = false;
-                for j in 0..k {
-                    if j != label && u > lo[j] && u > half[label * k + j] {
-                        if !tight {
-                            u = distance::sq_dist_slice(row, &self.centers[label * m..(label + 1) * m]).sqrt();
-                            lo[label] = u;
-                            tight = true;
-                        }
-                        if u > lo[j] || u > half[label * k + j] {
-                            let d = distance::sq_dist_slice(row, &self.centers[j * m..(j + 1) * m]).sqrt();
-                            lo[j] = d;
-                            if d < u {
-                                label = j;
-                                u = d;
-                            }
+            let row_half = &half[label * k..(label + 1) * k];
+            if u > s[label] && lo.iter().zip(row_half).enumerate().any(|(j, (&l, &h))| j != label && u > l && u > h) {
+                todo.push(i);
+            }
+        }
+        const AHEAD: usize = 4;
+        let mut changed = 0;
+        let mut mask = 0u64;
+        for (t, &i) in todo.iter().enumerate() {
+            if let Some(&next) = todo.get(t + AHEAD) {
+                prefetch(&self.x[next * m..(next + 1) * m]);
+            }
+            let row = &self.x[i * m..(i + 1) * m];
+            let lo = &mut self.lower[i * k..(i + 1) * k];
+            let old = self.labels[i];
+            let mut label = old;
+            let mut u = self.upper[i];
+            let mut tight = false;
+            for j in 0..k {
+                if j != label && u > lo[j] && u > half[label * k + j] {
+                    if !tight {
+                        u = distance::sq_dist_slice(row, &self.centers[label * m..(label + 1) * m]).sqrt();
+                        lo[label] = u;
+                        tight = true;
+                    }
+                    if u > lo[j] || u > half[label * k + j] {
+                        let d = distance::sq_dist_slice(row, &self.centers[j * m..(j + 1) * m]).sqrt();
+                        lo[j] = d;
+                        if d < u {
+                            label = j;
+                            u = d;
                         }
                     }
                 }
-                self.labels[i] = label;
             }
+            self.labels[i] = label;
             self.upper[i] = u;
             if label != old {
                 changed += 1;
@@ -1015,6 +1031,19 @@ impl ElkanBlock<'_> {
         }
         bs.valid = true;
     }
+}
+
+/// Asks the CPU to bring the cache lines of `row` in (a hint: no effect on results).
+#[inline(always)]
+fn prefetch(row: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    for p in row.chunks(8).map(<[f64]>::as_ptr).chain(row.last().map(std::ptr::from_ref)) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: prefetching is a hint that never faults; the pointer is into a live slice.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
 }
 
 /// What [`ElkanBlock::run`] does.
