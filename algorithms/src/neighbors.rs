@@ -146,16 +146,23 @@ impl NeighborParams {
         Ok(())
     }
 
-    /// Stores the training rows and builds the index.
+    /// Stores the training rows and builds the index. Also checks that `x` is finite (the
+    /// estimators set `Tags::finite_checked_in_fit`): a row's squared norm is finite exactly
+    /// when its values are, unless it overflows, so the norms computed with the copy answer for
+    /// the data and the exact search (which also finds the first bad value) runs only on failure.
     fn build(&self, estimator: &str, x: ArrayView2<'_, f64>) -> Result<NeighborIndex> {
         let n = x.nrows();
+        let (owned, norms) = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || owned_rows_and_norms(x))?;
+        if !norms.iter().all(|v| v.is_finite()) {
+            validate::check_finite(x, false)?;
+        }
+        let x = owned;
         if self.n_neighbors > n {
             return Err(Error::InvalidInput(format!(
                 "{estimator}: n_neighbors is {} but only {n} samples were given; n_neighbors must be at most n_samples",
                 self.n_neighbors
             )));
         }
-        let (x, norms) = oxlearn_core::parallel::with_n_jobs(self.n_jobs, || owned_rows_and_norms(x))?;
         let use_tree = match self.algorithm {
             KnnAlgorithm::KdTree => true,
             KnnAlgorithm::Brute => false,
@@ -376,7 +383,8 @@ impl Estimator for KNeighborsClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { min_classes: 1, ..Tags::default() }
+        // `fit` checks finiteness on the row norms of its copy of X (see `NeighborParams::build`).
+        Tags { min_classes: 1, finite_checked_in_fit: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -487,6 +495,11 @@ impl FittedKNeighborsRegressor {
 impl Estimator for KNeighborsRegressor {
     const NAME: &'static str = "KNeighborsRegressor";
     type Kind = RegressorKind;
+
+    fn tags(&self) -> Tags {
+        // `fit` checks finiteness on the row norms of its copy of X (see `NeighborParams::build`).
+        Tags { finite_checked_in_fit: true, ..Tags::default() }
+    }
 
     fn check_params(&self) -> Result<()> {
         self.params.check()

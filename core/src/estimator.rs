@@ -60,6 +60,11 @@ pub struct Tags {
     /// `fit_weighted` (scikit-learn's `fit(X, y, sample_weight=w)`) is implemented; without it
     /// `fit_weighted` returns [`Error::Unsupported`].
     pub sample_weight: bool,
+    /// `fit_checked` checks that `X` is finite itself, fused into its own first pass over `X`
+    /// (a copy, a norm), and returns the error [`validate::check_finite`] gives; the validator
+    /// then checks only the shape of `X` at fit, so the data is read once instead of twice. The
+    /// fit-side twin of overriding [`Fitted::check_x`] on the predict side.
+    pub finite_checked_in_fit: bool,
 }
 
 impl Default for Tags {
@@ -72,6 +77,7 @@ impl Default for Tags {
             min_classes: 2,
             batch_invariant: true,
             sample_weight: false,
+            finite_checked_in_fit: false,
         }
     }
 }

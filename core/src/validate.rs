@@ -6,7 +6,8 @@ use crate::error::{Error, Input, Result};
 use crate::estimator::Tags;
 
 /// Checks a training matrix: at least `tags.min_samples` rows and one column, finite values
-/// (NaN allowed only where `tags.allow_nan`), and `y_len` equal to the number of rows.
+/// (NaN allowed only where `tags.allow_nan`; left to the estimator where
+/// `tags.finite_checked_in_fit`), and `y_len` equal to the number of rows.
 pub fn check_fit(estimator: &str, tags: &Tags, x: ArrayView2<'_, f64>, y_len: Option<usize>) -> Result<()> {
     if let Some(len) = y_len {
         check_lengths(estimator, x.nrows(), "y", len)?;
@@ -20,6 +21,9 @@ pub fn check_fit(estimator: &str, tags: &Tags, x: ArrayView2<'_, f64>, y_len: Op
             cols: x.ncols(),
             min_rows,
         });
+    }
+    if tags.finite_checked_in_fit {
+        return Ok(());
     }
     check_finite(x, tags.allow_nan)
 }

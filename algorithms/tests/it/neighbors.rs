@@ -116,3 +116,29 @@ fn invalid_parameters() {
     );
     assert!(est.set_param("algorithm", &"ball_tree".into()).is_err());
 }
+
+#[test]
+fn fit_checks_finiteness_on_its_copy() {
+    // The fit-side finiteness check is fused into the copy (row norms); a norm that overflows
+    // on finite data must not be mistaken for a non-finite value, and a bad value is reported
+    // at its exact place, before the n_neighbors check.
+    let mut x = random(50, 4, 3);
+    let y: Array1<f64> = x.column(0).to_owned();
+    let labels: Array1<i64> = (0..50).map(|i| i % 3).collect();
+    x[[10, 1]] = 1e200;
+    let m = KNeighborsRegressor::default().fit(&x, &y).unwrap();
+    assert_eq!(m.predict(&x).unwrap().len(), 50);
+    assert!(KNeighborsClassifier::default().fit(&x, &labels).is_ok());
+    x[[20, 3]] = f64::NEG_INFINITY;
+    x[[30, 0]] = f64::NAN;
+    for err in [
+        KNeighborsRegressor::default().fit(&x, &y).unwrap_err(),
+        KNeighborsClassifier::default().fit(&x, &labels).unwrap_err(),
+        KNeighborsClassifier::default().n_neighbors(80).fit(&x, &labels).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::NonFinite { row: 20, column: Some(3), .. }), "{err}");
+    }
+    // The validator leaves X's values to these estimators, and only to them.
+    assert!(KNeighborsClassifier::default().tags().finite_checked_in_fit);
+    assert!(!oxlearn_algorithms::KMeans::default().tags().finite_checked_in_fit);
+}
