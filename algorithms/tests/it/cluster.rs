@@ -117,6 +117,15 @@ fn kmeans_elkan_matches_lloyd() {
     let elkan = KMeans::default().n_clusters(30).seed(0).algorithm(KMeansAlgorithm::Elkan).fit(&x).unwrap();
     assert_same_fit(&KMeans::default().n_clusters(30).seed(0).fit(&x).unwrap(), &elkan, "k=n");
     assert_eq!(elkan.inertia(), 0.0);
+    // Stopped by max_iter (the labels are then recomputed from the final centres).
+    let x = blobs(2500, 5, 7, 8);
+    for max_iter in [1, 2, 3] {
+        let base = KMeans::default().n_clusters(9).seed(2).max_iter(max_iter);
+        let elkan = base.clone().algorithm(KMeansAlgorithm::Elkan).fit(&x).unwrap();
+        assert_same_fit(&base.fit(&x).unwrap(), &elkan, &format!("max_iter={max_iter}"));
+        assert_eq!(elkan.n_iter(), max_iter);
+        assert_eq!(elkan.predict(&x).unwrap(), elkan.labels().to_owned());
+    }
     // Random init, several runs, tol 0 (converges on unchanged labels).
     let x = blobs(2000, 4, 6, 3);
     let base = KMeans::default().n_clusters(6).init(KMeansInit::Random).n_init(3).tol(0.0).seed(4);
@@ -156,8 +165,11 @@ fn kmeans_callback_sees_iterations_and_can_stop() {
         s2.fetch_add(1, Ordering::SeqCst);
         std::ops::ControlFlow::Break(())
     });
-    let m = KMeans::default().n_clusters(4).seed(0).callback(cb).fit(&x).unwrap();
+    let m = KMeans::default().n_clusters(4).seed(0).callback(cb.clone()).fit(&x).unwrap();
     assert_eq!(seen.load(Ordering::SeqCst), 1);
+    assert_eq!(m.n_iter(), 1);
+    let m = KMeans::default().n_clusters(4).seed(0).algorithm(KMeansAlgorithm::Elkan).callback(cb).fit(&x).unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
     assert_eq!(m.n_iter(), 1);
 }
 
