@@ -4,9 +4,10 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array};
 use oxlearn_algorithms::{
-    ClassWeight, DecisionFunctionShape, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, Gamma, GaussianNB,
-    KNeighborsClassifier, Lasso, LinearRegression, LinearSVC, LogisticRegression, MaxFeatures, RandomForestClassifier,
-    RandomForestRegressor, Ridge, SVC, SVR, Solver, SvmKernel, TreeCriterion,
+    ClassWeight, DecisionFunctionShape, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet,
+    ExtraTreesClassifier, ExtraTreesRegressor, Gamma, GaussianNB, KNeighborsClassifier, Lasso, LinearRegression,
+    LinearSVC, LogisticRegression, MaxFeatures, RandomForestClassifier, RandomForestRegressor, Ridge, SVC, SVR, Solver,
+    SvmKernel, TreeCriterion,
 };
 use oxlearn_core::prelude::*;
 use oxlearn_core::{Error, Input, ParamValue};
@@ -323,7 +324,17 @@ fn forests_weights() {
     let bal = exact.clone().class_weight(ClassWeight::Balanced).fit(&x, &y).unwrap();
     assert_eq!(sub.predict_proba(&x).unwrap(), bal.predict_proba(&x).unwrap());
 
+    // Extra-trees share the forest code: weights of 1 change nothing, class weights apply.
+    let et = ExtraTreesClassifier::default().n_estimators(10).seed(4);
+    let ones = et.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
+    assert_eq!(ones.predict_proba(&x).unwrap(), et.fit(&x, &y).unwrap().predict_proba(&x).unwrap());
+    let f = et.clone().class_weight(ClassWeight::Balanced).fit_weighted(&x, &y, &w0).unwrap();
+    assert!(f.predict_proba(&x).unwrap().column(1).iter().all(|&p| p == 0.0));
+
     let (x, y, w) = reg_data();
+    let et = ExtraTreesRegressor::default().n_estimators(10).seed(4);
+    let ones = et.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
+    assert_eq!(ones.predict(&x).unwrap(), et.fit(&x, &y).unwrap().predict(&x).unwrap());
     let model = RandomForestRegressor::default().n_estimators(10).seed(2).n_jobs(2);
     let ones = model.fit_weighted(&x, &y, &Array1::ones(x.nrows())).unwrap();
     assert_eq!(ones.predict(&x).unwrap(), model.fit(&x, &y).unwrap().predict(&x).unwrap());
