@@ -82,9 +82,6 @@ impl<A: Transformer, B: Estimator> Estimator for Chain<A, B> {
     fn tags(&self) -> Tags {
         let mut tags = self.second.tags();
         tags.allow_nan = self.first.tags().allow_nan;
-        // The chain's own fit does not check finiteness in a pass of its own (its first step
-        // validates what it receives), so the validator must not skip it for the chain.
-        tags.finite_checked_in_fit = false;
         tags
     }
     fn check_params(&self) -> Result<()> {

@@ -348,8 +348,6 @@ impl DynEstimator for Pipeline {
                 if let Some((_, PipeStep::Estimator(first))) = self.steps.first() {
                     tags.allow_nan = first.tags().allow_nan;
                 }
-                // Only the last step fuses its finiteness check into its own fit.
-                tags.finite_checked_in_fit = false;
                 tags
             }
             _ => Tags::default(),
