@@ -108,9 +108,10 @@ pub mod prelude {
     pub use oxlearn_core::{DynEstimator, DynFitted, ParamValue};
 
     pub use oxlearn_algorithms::{
-        Dbscan, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, ExtraTreesClassifier, ExtraTreesRegressor,
-        GaussianNB, KMeans, KNeighborsClassifier, KNeighborsRegressor, Lasso, LinearRegression, LinearSVC,
-        LogisticRegression, Pca, PcaComponents, RandomForestClassifier, RandomForestRegressor, Ridge, SVC, SVR,
+        ClassWeight, Dbscan, DecisionTreeClassifier, DecisionTreeRegressor, ElasticNet, ExtraTreesClassifier,
+        ExtraTreesRegressor, GaussianNB, KMeans, KNeighborsClassifier, KNeighborsRegressor, Lasso, LinearRegression,
+        LinearSVC, LogisticRegression, Pca, PcaComponents, RandomForestClassifier, RandomForestRegressor, Ridge, SVC,
+        SVR,
     };
     pub use oxlearn_nn::{Device, MlpClassifier, MlpRegressor};
     pub use oxlearn_pipeline::chain::Then;

@@ -91,7 +91,7 @@ impl Estimator for GaussianNB {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { sample_weight: true, ..Tags::default() }
+        Tags { sample_weight: self.backend != NbBackend::Linfa, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {

@@ -66,6 +66,7 @@ pub const CHECKS: &[&str] = &[
     "proba_consistent",
     "easy_problem",
     "clusterer_labels",
+    "sample_weight",
 ];
 
 type CheckResult = Result<Outcome, String>;
@@ -100,6 +101,7 @@ pub fn run(check: &str, make: Make<'_>, invalid: &[Make<'_>]) -> CheckResult {
         "proba_consistent" => proba_consistent(make),
         "easy_problem" => easy_problem(make),
         "clusterer_labels" => clusterer_labels(make),
+        "sample_weight" => sample_weight(make),
         other => Err(format!("unknown check {other:?}")),
     }));
     match result {
@@ -246,6 +248,42 @@ fn identical(a: &Output, b: &Output) -> Result<(), String> {
     } else {
         Err(format!("outputs are not bit-identical:\n{a:?}\nvs\n{b:?}"))
     }
+}
+
+/// `fit_weighted` as its tag says: with [`Tags::sample_weight`](crate::estimator::Tags), weights
+/// of 1 give the unweighted model's predictions, and weights of the wrong length, negative or
+/// non-finite are typed errors; without it, a typed `Unsupported` (or `InvalidParam`, for a
+/// configuration such as a linfa backend that takes no weights), never a silent unweighted fit.
+fn sample_weight(make: Make<'_>) -> CheckResult {
+    let est = make();
+    let p = default_problem(make);
+    let n = p.x.nrows();
+    let weighted = |w: &Array1<f64>| est.fit_weighted_dyn(p.x.view(), p.target(), w.view());
+    if !est.tags().sample_weight {
+        return match weighted(&Array1::ones(n)) {
+            Err(Error::Unsupported { .. } | Error::InvalidParam { .. }) => Ok(Outcome::Passed),
+            Err(other) => Err(format!("without the sample_weight tag expected Unsupported, got {other}")),
+            Ok(_) => Err("fit_weighted succeeded but the sample_weight tag is not set".into()),
+        };
+    }
+    let ones = weighted(&Array1::ones(n)).map_err(|e| format!("fit_weighted with weights of 1 failed: {e}"))?;
+    let plain = fit(est.as_ref(), &p)?;
+    same(&predict_train(ones.as_ref(), p.x.view())?, &predict_train(plain.as_ref(), p.x.view())?)
+        .map_err(|e| format!("weights of 1 differ from the unweighted fit: {e}"))?;
+    let mut negative = Array1::ones(n);
+    negative[3] = -1.0;
+    let mut nan = Array1::ones(n);
+    nan[5] = f64::NAN;
+    let bad =
+        [(Array1::ones(n - 1), "too short"), (negative, "negative"), (nan, "NaN"), (Array1::zeros(n), "all zero")];
+    for (w, what) in bad {
+        match weighted(&w) {
+            Err(Error::LengthMismatch { .. } | Error::NonFinite { .. } | Error::InvalidInput(_)) => {}
+            Err(other) => return Err(format!("{what} weights: unexpected error {other}")),
+            Ok(_) => return Err(format!("{what} weights were accepted")),
+        }
+    }
+    Ok(Outcome::Passed)
 }
 
 fn default_fits(make: Make<'_>) -> CheckResult {
@@ -819,7 +857,7 @@ macro_rules! check_estimator {
                 empty_rows, empty_columns, nonfinite_in_fit, nonfinite_in_predict, nonfinite_in_y,
                 one_sample, one_feature, batch_invariance, output_shapes, fit_transform_consistent,
                 strided_views, serde_round_trip, dyn_clone, labels_round_trip, single_class,
-                proba_consistent, easy_problem, clusterer_labels);
+                proba_consistent, easy_problem, clusterer_labels, sample_weight);
         }
     };
 }

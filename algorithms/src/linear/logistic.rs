@@ -196,7 +196,8 @@ impl Estimator for LogisticRegression {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { sample_weight: true, ..Tags::default() }
+        // linfa's solver takes no weights.
+        Tags { sample_weight: self.solver != Solver::Linfa, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {

@@ -175,7 +175,11 @@ impl Estimator for SVC {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: self.probability, sample_weight: true, ..Tags::default() }
+        Tags {
+            non_deterministic: self.probability,
+            sample_weight: self.params.backend != SvmBackend::Linfa,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {

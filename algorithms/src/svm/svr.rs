@@ -125,7 +125,7 @@ impl Estimator for SVR {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { sample_weight: true, ..Tags::default() }
+        Tags { sample_weight: self.params.backend != SvmBackend::Linfa, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {

@@ -151,7 +151,12 @@ impl Estimator for DecisionTreeClassifier {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, min_classes: 1, sample_weight: true, ..Tags::default() }
+        Tags {
+            non_deterministic: true,
+            min_classes: 1,
+            sample_weight: self.backend != TreeBackend::Linfa,
+            ..Tags::default()
+        }
     }
 
     fn check_params(&self) -> Result<()> {
