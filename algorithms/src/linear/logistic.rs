@@ -655,47 +655,29 @@ mod tests {
         (x, y)
     }
 
+    /// The fused loss and gradient against central differences, unweighted and weighted.
     #[test]
     fn gradient_matches_finite_differences() {
         for k in [2, 3] {
             let (x, y) = blobs(k);
             let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
-            let obj = Objective::new(x.view(), &labels, None, k, true, 0.7);
-            let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
-            let mut g = vec![0.0; w.len()];
-            obj.eval(&w, &mut g);
-            let mut scratch = vec![0.0; w.len()];
-            for i in 0..w.len() {
-                let h = 1e-6;
-                let mut wp = w.clone();
-                wp[i] += h;
-                let fp = obj.eval(&wp, &mut scratch);
-                wp[i] -= 2.0 * h;
-                let fm = obj.eval(&wp, &mut scratch);
-                assert!(((fp - fm) / (2.0 * h) - g[i]).abs() < 1e-7, "k={k} i={i}");
-            }
-        }
-    }
-
-    #[test]
-    fn weighted_gradient_matches_finite_differences() {
-        for k in [2, 3] {
-            let (x, y) = blobs(k);
-            let labels: Vec<usize> = EncodedLabels::encode(y.view()).y.to_vec();
             let sw: Vec<f64> = (0..labels.len()).map(|i| ((i * 5) % 7) as f64 * 0.3).collect();
-            let obj = Objective::new(x.view(), &labels, Some(&sw), k, true, 0.7);
-            let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
-            let mut g = vec![0.0; w.len()];
-            obj.eval(&w, &mut g);
-            let mut scratch = vec![0.0; w.len()];
-            for i in 0..w.len() {
-                let h = 1e-6;
-                let mut wp = w.clone();
-                wp[i] += h;
-                let fp = obj.eval(&wp, &mut scratch);
-                wp[i] -= 2.0 * h;
-                let fm = obj.eval(&wp, &mut scratch);
-                assert!(((fp - fm) / (2.0 * h) - g[i]).abs() < 1e-7, "k={k} i={i}");
+            for weights in [None, Some(&sw[..])] {
+                let obj = Objective::new(x.view(), &labels, weights, k, true, 0.7);
+                let w: Vec<f64> = (0..obj.n_params()).map(|i| ((i * 7) % 5) as f64 * 0.1 - 0.2).collect();
+                let mut g = vec![0.0; w.len()];
+                obj.eval(&w, &mut g);
+                let mut scratch = vec![0.0; w.len()];
+                for i in 0..w.len() {
+                    let h = 1e-6;
+                    let mut wp = w.clone();
+                    wp[i] += h;
+                    let fp = obj.eval(&wp, &mut scratch);
+                    wp[i] -= 2.0 * h;
+                    let fm = obj.eval(&wp, &mut scratch);
+                    let weighted = weights.is_some();
+                    assert!(((fp - fm) / (2.0 * h) - g[i]).abs() < 1e-7, "k={k} i={i} weighted={weighted}");
+                }
             }
         }
     }
