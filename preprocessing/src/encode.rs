@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{CodeTable, Col, array_to_cols, cols_to_array, default_names, names_or_default, py_num};
-use crate::kernels::{FxMap, map_row_chunks, num_key};
+use crate::kernels::{FxMap, map_row_chunks, num_key, rows_rev};
 use crate::scaler::matrix_accums;
 use crate::sparse::CsrMatrix;
 use crate::stats::{CatCounts, ColAccum, Needs};
@@ -646,7 +646,7 @@ impl FittedOneHotEncoder {
         let n_out = self.n_out();
         Some(map_row_chunks(x, n_out, |xs, os| {
             let mut ok = true;
-            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(n_out)) {
+            for (xr, or) in rows_rev(xs, m, os, n_out) {
                 ok &= Self::hot_row(&plans, xr, |t| {
                     if let Some(o) = or.get_mut(t as usize) {
                         *o = 1.0;

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Col, array_to_cols, cols_to_array, default_names, names_or_default};
-use crate::kernels::{checked_num_accums, fused_transform, is_inf, map_row_chunks};
+use crate::kernels::{checked_num_accums, fused_transform, is_inf, map_row_chunks, rows_rev};
 use crate::scaler::matrix_accums;
 use crate::stats::{CatCounts, ColAccum, Needs};
 
@@ -441,7 +441,7 @@ impl FittedSimpleImputer {
         let m_out = keep.len() + ind.len();
         {
             let mut inf = false;
-            for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m_out)) {
+            for (xr, or) in rows_rev(xs, m, os, m_out) {
                 if dense {
                     for ((o, &v), &f) in or.iter_mut().zip(xr).zip(fill) {
                         *o = if v.is_nan() { f } else { v };

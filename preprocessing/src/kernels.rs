@@ -213,6 +213,15 @@ pub(crate) fn csr_by_row_chunks(
 /// `f(input_rows, output_rows)` gets a chunk of whole rows (row-major slices) and returns false
 /// when it saw a value the validator would reject (an infinity). Non-standard layouts are made
 /// contiguous first. Returns the output and whether every chunk returned true.
+///
+/// The output is written from its last row to its first: chunks are handed out in descending
+/// order and `f` must walk its rows backwards too ([`rows_rev`]). The output's memory is fresh
+/// (the kernel zeroes each huge page on its first write), and filling fresh huge pages from high
+/// addresses to low measured ~1.4x faster than from low to high on the 2-core Linux 6.18 machine
+/// (160 MB: 15.5-18 vs 23-25 ms on one thread, 8-11.7 vs 12.2-14.2 ms on two, a C kernel
+/// of the same loop; glibc's `memcpy` goes backwards for such buffers as well). Walking
+/// backwards only inside chunks, or in short forward runs, did not help (22-26 ms): the whole
+/// stream has to descend. With 4 KiB pages (THP off) the order makes no difference (+-3%).
 pub(crate) fn map_row_chunks(
     x: ArrayView2<'_, f64>,
     cols_out: usize,
@@ -227,10 +236,11 @@ pub(crate) fn map_row_chunks(
     let xs = x.as_slice().expect("standard layout");
     let os = out.as_slice_mut().expect("fresh matrix");
     let ok = if m == 0 {
-        os.par_chunks_mut(TRANSFORM_CHUNK * cols_out).map(|o| f(&[], o)).reduce(|| true, |a, b| a & b)
+        os.par_chunks_mut(TRANSFORM_CHUNK * cols_out).rev().map(|o| f(&[], o)).reduce(|| true, |a, b| a & b)
     } else {
         xs.par_chunks(TRANSFORM_CHUNK * m)
             .zip(os.par_chunks_mut(TRANSFORM_CHUNK * cols_out))
+            .rev()
             .map(|(i, o)| f(i, o))
             .reduce(|| true, |a, b| a & b)
     };
@@ -251,10 +261,24 @@ pub(crate) fn map_row_chunks_inplace(x: &mut Array2<f64>, f: impl Fn(&mut [f64],
     xs.par_chunks_mut(TRANSFORM_CHUNK * m).for_each(|c| f(c, m));
 }
 
+/// The rows of one [`map_row_chunks`] chunk paired with their output rows, last row first
+/// (the order that function's fresh output wants). `m` and `m_out` must be non-zero.
+pub(crate) fn rows_rev<'a, 'b>(
+    xs: &'a [f64],
+    m: usize,
+    os: &'b mut [f64],
+    m_out: usize,
+) -> impl Iterator<Item = (&'a [f64], &'b mut [f64])> {
+    xs.chunks_exact(m).zip(os.chunks_exact_mut(m_out)).rev()
+}
+
 /// A copy of `x` in a fresh (huge-page) row-major output, copied in parallel over row chunks.
 pub(crate) fn copy_output(x: ArrayView2<'_, f64>) -> Array2<f64> {
-    map_row_chunks(x, x.ncols(), |xs, os| {
-        os.copy_from_slice(xs);
+    let m = x.ncols();
+    map_row_chunks(x, m, |xs, os| {
+        for (xr, or) in rows_rev(xs, m, os, m) {
+            or.copy_from_slice(xr);
+        }
         true
     })
     .0

@@ -19,7 +19,7 @@ use crate::stats::{ColAccum, Needs, accumulate, percentile_linear};
 pub(crate) use crate::kernels::TRANSFORM_CHUNK;
 use crate::kernels::{
     checked_num_accums, fused_transform, is_inf, map_row_chunks, map_row_chunks_inplace, matrix_cat_counts,
-    matrix_num_stats, num_accums, with_avx2,
+    matrix_num_stats, num_accums, rows_rev, with_avx2,
 };
 
 /// Copies `x` into a fresh (huge-page) output and applies `f` to each row, in parallel over
@@ -27,9 +27,9 @@ use crate::kernels::{
 pub(crate) fn map_rows(x: ArrayView2<'_, f64>, f: impl Fn(ArrayViewMut1<'_, f64>) + Sync) -> Array2<f64> {
     let m = x.ncols();
     map_row_chunks(x, m, |xs, os| {
-        os.copy_from_slice(xs);
-        for row in os.chunks_exact_mut(m) {
-            f(ArrayViewMut1::from(row));
+        for (xr, or) in rows_rev(xs, m, os, m) {
+            or.copy_from_slice(xr);
+            f(ArrayViewMut1::from(or));
         }
         true
     })
@@ -229,7 +229,7 @@ impl FittedStandardScaler {
         map_row_chunks(x, m, |xs, os| {
             with_avx2(|| {
                 let mut inf = false;
-                for (xr, or) in xs.chunks_exact(m).zip(os.chunks_exact_mut(m)) {
+                for (xr, or) in rows_rev(xs, m, os, m) {
                     for (((o, &v), &mu), &s) in or.iter_mut().zip(xr).zip(&mean).zip(&scale) {
                         *o = (v - mu) / s;
                         inf |= is_inf(v);
