@@ -175,7 +175,9 @@ impl NeighborParams {
 
 /// A row-major copy of `x` and each row's squared norm, in one pass over row blocks in
 /// parallel (the norms are those of [`distance::row_norms_sq`], bit for bit). The copy is
-/// written straight into fresh (huge-page) capacity, without zero-filling it first.
+/// written straight into fresh (huge-page) capacity, without zero-filling it first, from the
+/// last row to the first (blocks and rows descending: fresh huge pages fill faster from high
+/// addresses down, see [`oxlearn_core::alloc`]).
 fn owned_rows_and_norms(x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<f64>) {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
@@ -185,15 +187,17 @@ fn owned_rows_and_norms(x: ArrayView2<'_, f64>) -> (Array2<f64>, Vec<f64>) {
     let mut norms = vec![0.0; n];
     if p > 0 {
         let spare = &mut buf.spare_capacity_mut()[..len];
-        spare.par_chunks_mut(BLOCK * p).zip(norms.par_chunks_mut(BLOCK)).enumerate().for_each(|(b, (dst, nb))| {
-            let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + nb.len(), ..]);
-            for ((src, d), norm) in rows.rows().into_iter().zip(dst.chunks_exact_mut(p)).zip(nb.iter_mut()) {
-                for (o, &v) in d.iter_mut().zip(src.iter()) {
-                    o.write(v);
+        spare.par_chunks_mut(BLOCK * p).zip(norms.par_chunks_mut(BLOCK)).enumerate().rev().for_each(
+            |(b, (dst, nb))| {
+                for (r, (d, norm)) in dst.chunks_exact_mut(p).zip(nb.iter_mut()).enumerate().rev() {
+                    let src = x.row(b * BLOCK + r);
+                    for (o, &v) in d.iter_mut().zip(src.iter()) {
+                        o.write(v);
+                    }
+                    *norm = distance::sq_norm(src);
                 }
-                *norm = distance::sq_norm(src);
-            }
-        });
+            },
+        );
     }
     // SAFETY: the first `len` slots of the capacity were all written above: the chunks of
     // `BLOCK * p` slots cover `spare` (`len` slots), each chunk is `nb.len()` rows of `p`

@@ -11,6 +11,15 @@
 //! kernels with transparent huge pages disabled, or when `madvise` fails, the buffer is an
 //! ordinary allocation. Call the helpers before the first write (advice is given to untouched
 //! memory).
+//!
+//! Fill a large fresh buffer from its end to its start when the order is free to choose (an
+//! element-wise output): fresh huge pages filled from high addresses to low measured ~1.2x
+//! faster on two threads and ~1.45x on one than filled from low to high (160 MB, Linux 6.18 on
+//! the 2-core AMD EPYC machine, both orders alternated in one process: 10.0-10.9 vs 12.2-13.5 ms
+//! and 15.4-17.4 vs 23.1-27.1 ms). glibc's `memcpy` copies such buffers backwards as well. The
+//! whole stream has to descend: walking backwards only inside blocks, or in short forward runs
+//! handed out in descending order, did not help. With 4 KiB pages the order makes no
+//! difference (within 3%). Reading order does not matter for already-resident memory.
 
 use ndarray::Array2;
 

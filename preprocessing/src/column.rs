@@ -521,15 +521,16 @@ fn row_values(blocks: &[Block], i: usize, mut put: impl FnMut(usize, f64)) {
     }
 }
 
-/// The dense output, written row by row in parallel over fixed row chunks.
+/// The dense output, written row by row in parallel over fixed row chunks, last row first (the
+/// order a fresh output wants: see `kernels::map_row_chunks`).
 fn dense_from_blocks(blocks: &[Block], rows: usize, width: usize) -> Array2<f64> {
     let mut out = zeros_output(rows, width);
     if width == 0 {
         return out;
     }
     let os = out.as_slice_mut().expect("fresh matrix");
-    os.par_chunks_mut(TRANSFORM_CHUNK * width).enumerate().for_each(|(k, chunk)| {
-        for (r, row) in chunk.chunks_exact_mut(width).enumerate() {
+    os.par_chunks_mut(TRANSFORM_CHUNK * width).enumerate().rev().for_each(|(k, chunk)| {
+        for (r, row) in chunk.chunks_exact_mut(width).enumerate().rev() {
             row_values(blocks, k * TRANSFORM_CHUNK + r, |j, v| row[j] = v);
         }
     });
