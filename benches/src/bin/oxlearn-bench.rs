@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use ndarray::{Array1, Array2, s};
 use oxlearn::core::{DynEstimator, Label, Output, TargetView};
-use oxlearn_benches::{BenchData, CaseResult, cpu_seconds, load, print_case, print_env, timed};
+use oxlearn_benches::{BenchData, CaseResult, cpu_seconds, huge_page_copy, load, print_case, print_env, timed};
 
 struct Args {
     data: PathBuf,
@@ -304,13 +304,13 @@ fn run_case(case: &Case, data: &BenchData, reps: usize, backend: Option<&str>) -
         Task::Slice { fit_rows, query, .. } => {
             let (a, b) = query.unwrap_or((0, *fit_rows));
             (
-                data.x.slice(s![..*fit_rows, ..]).to_owned(),
+                huge_page_copy(data.x.slice(s![..*fit_rows, ..])),
                 data.y.as_ref().map(|y| y.slice(s![..*fit_rows]).to_owned()),
-                data.x.slice(s![a..b, ..]).to_owned(),
+                huge_page_copy(data.x.slice(s![a..b, ..])),
                 data.y.as_ref().map(|y| y.slice(s![a..b]).to_owned()),
             )
         }
-        _ => (data.x.clone(), data.y.clone(), data.x.clone(), data.y.clone()),
+        _ => (huge_page_copy(data.x.view()), data.y.clone(), huge_page_copy(data.x.view()), data.y.clone()),
     };
     let classify = matches!(case.task, Task::Supervised { classify: true } | Task::Slice { classify: true, .. });
     let y_labels = y_fit.as_ref().map(labels);
@@ -362,7 +362,7 @@ fn standard_scaler_inplace(
         r.fit_cpu_s.push(cpu_seconds() - cpu0);
         let fitted = fitted.map_err(|e| e.to_string())?;
         r.fit_all_s.push(fit_s);
-        let mut out = x.clone();
+        let mut out = huge_page_copy(x.view());
         let cpu0 = cpu_seconds();
         let (pred_s, done) = timed(|| fitted.transform_inplace(&mut out));
         predict_cpu_s.push(cpu_seconds() - cpu0);
