@@ -56,8 +56,9 @@ pub fn load(dir: &Path, name: &str) -> Result<BenchData, String> {
 
 /// A copy of `x` on transparent huge pages. The kit's scikit-learn side builds X with
 /// `np.empty`, which numpy backs with huge pages (its `madvise(MADV_HUGEPAGE)` default for
-/// arrays of 4 MiB or more); a plain `clone` here would give 4 KiB pages, and reading 160 MB
-/// through 4 KiB pages measured slower. Inputs then sit in the same kind of memory on both sides.
+/// arrays of 4 MiB or more); a plain `clone` here would give 4 KiB pages. Inputs then sit in the
+/// same kind of memory on both sides (the difference measured within noise on the 1M x 20
+/// StandardScaler transform).
 pub fn huge_page_copy(x: ndarray::ArrayView2<'_, f64>) -> Array2<f64> {
     let mut out = oxlearn::core::alloc::zeros_2d(x.nrows(), x.ncols());
     out.assign(&x);
