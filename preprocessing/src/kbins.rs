@@ -267,11 +267,13 @@ impl FittedTransformer for FittedKBinsDiscretizer {
                 Some(cur)
             })
             .collect();
+        // Last row first: the order a fresh output fills fastest (see `oxlearn_core::alloc`).
         let mut out = oxlearn_core::alloc::zeros_2d(x.nrows(), self.n_features_out());
-        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
+        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().rev().for_each(
             |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;
-                for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                for i in (0..chunk.nrows()).rev() {
+                    let mut row = chunk.row_mut(i);
                     for (j, e) in self.bin_edges.iter().enumerate() {
                         let b = Self::bin(e, x[[base + i, j]]);
                         match self.encode {

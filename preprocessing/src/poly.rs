@@ -147,11 +147,13 @@ impl Fitted for FittedPolynomialFeatures {
 
 impl FittedTransformer for FittedPolynomialFeatures {
     fn transform_checked(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        // Last row first: the order a fresh output fills fastest (see `oxlearn_core::alloc`).
         let mut out = oxlearn_core::alloc::zeros_2d(x.nrows(), self.combos.len());
-        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().for_each(
+        out.axis_chunks_iter_mut(ndarray::Axis(0), TRANSFORM_CHUNK).into_par_iter().enumerate().rev().for_each(
             |(k, mut chunk)| {
                 let base = k * TRANSFORM_CHUNK;
-                for (i, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                for i in (0..chunk.nrows()).rev() {
+                    let mut row = chunk.row_mut(i);
                     let xi = x.row(base + i);
                     for (o, c) in row.iter_mut().zip(&self.combos) {
                         *o = c.iter().fold(1.0, |p, &j| p * xi[j]);
