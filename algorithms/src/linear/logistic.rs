@@ -1,5 +1,6 @@
-//! [`LogisticRegression`]: L2-penalised binary and multinomial (softmax) logistic regression,
-//! fitted by L-BFGS on a fused, row-blocked loss and gradient.
+//! [`LogisticRegression`]: binary and multinomial (softmax) logistic regression with the L2
+//! penalty (L-BFGS on a fused, row-blocked loss and gradient) or the L1 / elastic-net penalty
+//! (proximal Newton, in `logistic_newton`).
 
 use std::ops::Range;
 use std::time::Instant;
@@ -13,48 +14,75 @@ use oxlearn_core::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Solver, lbfgs, linfa_backend};
+use super::{Solver, lbfgs, linfa_backend, logistic_newton};
 use crate::ClassWeight;
 
-/// Logistic regression, scikit-learn's `LogisticRegression` with `solver='lbfgs'`: minimises
-/// `1/n Σ loss_i + 1/(2·C·n) ‖W‖²` where the loss is the binomial log-loss for two classes and the
-/// multinomial (softmax) log-loss for more (as scikit-learn ≥ 1.5, one type for both). The
-/// intercept is not penalised. Labels may be of any [`ClassLabel`] type; they are never assumed
-/// to be `0..k`.
+/// Logistic regression, scikit-learn's `LogisticRegression`: minimises
+/// `1/n Σ loss_i + 1/(C·n) · (r ‖W‖₁ + (1 - r)/2 ‖W‖²)`, `r = l1_ratio`, where the loss is the
+/// binomial log-loss for two classes and the multinomial (softmax) log-loss for more (as
+/// scikit-learn ≥ 1.5, one type for both). The intercept is not penalised. Labels may be of any
+/// [`ClassLabel`] type; they are never assumed to be `0..k`.
 ///
 /// Hyper-parameters (defaults as scikit-learn 1.9):
 /// - `c` (`1.0`, `> 0`, `f64::INFINITY` for no penalty): inverse regularization strength (`C`);
-/// - `l1_ratio` (`0.0`): only the L2 penalty is supported (`l1_ratio = 0`), as with lbfgs;
+/// - `l1_ratio` (`0.0`, in `[0, 1]`): the elastic-net mix, `0` the L2 penalty (scikit-learn's
+///   default), `1` the L1 penalty (`penalty="l1"`), in between the elastic net. scikit-learn ≥ 1.8
+///   spells the penalty this way (`penalty` is deprecated); `set_param("penalty", ...)` still
+///   takes `"l2"` (`l1_ratio = 0`), `"l1"` (`l1_ratio = 1`), `"elasticnet"` (keeps `l1_ratio`)
+///   and `None` (`C = ∞`);
 /// - `fit_intercept` (`true`);
-/// - `max_iter` (`100`) L-BFGS iterations, `tol` (`1e-4`): stop when the largest gradient entry of
-///   the mean loss is at most `tol`, or when the relative decrease of the objective is at most
-///   `64 ε` (SciPy's L-BFGS-B rules, which scikit-learn uses);
-/// - `solver` ([`Solver::Auto`]): [`Solver::Lbfgs`] (ours: L-BFGS with history 10 and a
-///   Moré–Thuente line search, on a loss and gradient computed together in one pass over `X`
-///   by row blocks on rayon) or [`Solver::Linfa`] (linfa's argmin L-BFGS with `alpha = 1 / C`;
-///   its gradient tolerance is set to `tol · n_samples` on its summed loss). `Auto` is `Lbfgs`;
-/// - `n_jobs` (`None`: the current rayon pool): threads for the loss / gradient passes. Results
-///   do not depend on it;
-/// - `callback` (none): sees every iteration (with the objective) and may stop the fit;
+/// - `max_iter` (`100`) iterations of the solver, `tol` (`1e-4`): L-BFGS stops when the largest
+///   gradient entry of the mean objective is at most `tol`, or when the relative decrease of the
+///   objective is at most `64 ε` (SciPy's L-BFGS-B rules, which scikit-learn uses); proximal
+///   Newton stops when the largest entry of the minimum-norm subgradient of the mean objective
+///   is at most `tol` (the same measure, the L1 term's subdifferential included). scikit-learn's
+///   saga instead stops on the change of the coefficients, so equal `tol` values are not equally
+///   tight: at convergence both reach the same optimum;
+/// - `solver` ([`Solver::Auto`]):
+///   - [`Solver::Lbfgs`] (ours: L-BFGS with history 10 and a Moré–Thuente line search, on a loss
+///     and gradient computed together in one pass over `X` by row blocks on rayon); L2 only;
+///   - [`Solver::ProximalNewton`] (ours; newGLMNET-style, as liblinear's L1 solver but on
+///     scikit-learn's objective): each iteration builds the exact Hessian of the loss
+///     (`X₁ᵀ D X₁`, `X₁ = [X | 1]`, by row blocks on rayon, one faer product per block; for `k > 2`
+///     classes all `k(k+1)/2` class blocks, so the Newton step is the full multinomial one),
+///     minimises the quadratic model plus the penalty by cyclic coordinate descent with
+///     soft-thresholding, and takes an Armijo line search on the true objective. Any `l1_ratio`
+///     (`0` included). Its Hessian has `(k·(p+1))²` entries: meant for `k·p` up to a few
+///     thousand. scikit-learn's `solver="saga"` (`set_param("solver", "saga")`) runs this solver:
+///     saga minimises the same objective, so the optimum is the same (the path and the
+///     iteration counts are not). `"liblinear"` is rejected: it penalises the intercept and fits
+///     one-vs-rest, a different optimum; so are `"sag"`, `"newton-cg"`, `"newton-cholesky"`;
+///   - [`Solver::Linfa`] (linfa's argmin L-BFGS with `alpha = 1 / C`; its gradient tolerance is
+///     set to `tol · n_samples` on its summed loss); L2 only.
+///
+///   `Auto` is `Lbfgs` for `l1_ratio = 0` or `C = ∞` (no penalty), `ProximalNewton` otherwise;
+/// - `n_jobs` (`None`: the current rayon pool): threads for the passes over `X`. Results do not
+///   depend on it (bit for bit: fixed row blocks reduced in order);
+/// - `callback` (none): sees every iteration (with the objective, and `max_abs_gradient` or
+///   `max_abs_subgradient`) and may stop the fit;
 /// - `class_weight` (`None`): [`ClassWeight::Balanced`] or an explicit map
 ///   ([`ClassWeight::explicit`]); each sample's loss is multiplied by its class's weight.
 ///
 /// Sample weights: `fit_weighted(&x, &y, &w)` (scikit-learn's `fit(X, y, sample_weight=w)`)
-/// minimises `1/S Σ w_i loss_i + 1/(2·C·S) ‖W‖²` with `S = Σ w_i` (class weights folded into
-/// `w` first), as scikit-learn's lbfgs: integer weights give the fit of repeated rows, and
-/// (the penalty not being rescaled) weights of `c` everywhere act as `C · c`.
-/// Weights (and `class_weight`) need [`Solver::Lbfgs`]; linfa has none.
+/// minimises `1/S Σ w_i loss_i + 1/(C·S) · (r ‖W‖₁ + (1 - r)/2 ‖W‖²)` with `S = Σ w_i` (class
+/// weights folded into `w` first). Its optimum is the one of `Σ w_i loss_i + penalty / C`,
+/// which is what scikit-learn's lbfgs (scaled by `S`) and saga (scaled by `n`) both minimise
+/// (checked against saga numerically): integer weights give the fit of repeated rows, and
+/// weights of `c` everywhere act as `C · c`. Weights (and `class_weight`) need one of our
+/// solvers; linfa has none.
 ///
 /// Fitted accessors ([`FittedLogisticRegression`]): `classes()`, `coef()` (`1 x p` for two classes,
-/// `k x p` otherwise, as `coef_`), `intercept()`, `n_iter()` (`None` for linfa, which does not
-/// report it), `converged()` (for linfa: whether the final gradient meets `tol`), `solver()`,
-/// `n_features_in()`; `predict`, `predict_proba`, `decision_function`, `score`.
+/// `k x p` otherwise, as `coef_`; exact zeros where the L1 penalty removed a feature),
+/// `intercept()` (centred for `k > 2`, where only differences matter), `n_iter()` (L-BFGS or
+/// Newton iterations; `None` for linfa, which does not report it), `converged()` (for linfa:
+/// whether the final gradient meets `tol`), `solver()` (`Auto` resolved), `n_features_in()`;
+/// `predict`, `predict_proba`, `decision_function`, `score`.
 ///
 /// Errors: the shared validation errors (for `sample_weight` too); fewer than two classes;
-/// [`Error::InvalidParam`] for a non-positive `c`, `l1_ratio != 0`, a negative `tol`, a solver it
-/// does not have, weights with solver linfa, a negative explicit class weight, or a
-/// `class_weight` label that is not a class.
-/// Non-convergence is not an error: check `converged()`.
+/// [`Error::InvalidParam`] for a non-positive `c`, an `l1_ratio` outside `[0, 1]` or NaN,
+/// `l1_ratio > 0` with solver lbfgs or linfa, a negative `tol`, a solver it does not have,
+/// weights with solver linfa, a negative explicit class weight, or a `class_weight` label that
+/// is not a class. Non-convergence is not an error: check `converged()`.
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -66,6 +94,15 @@ use crate::ClassWeight;
 /// assert_eq!(model.predict(&x)?, y);
 /// let proba = model.predict_proba(&x)?;
 /// assert!((proba.row(0).sum() - 1.0).abs() < 1e-12);
+///
+/// // The L1 penalty (scikit-learn's `l1_ratio=1, solver="saga"`): the second feature, noise
+/// // here, gets an exact zero coefficient.
+/// let x = ndarray::array![[-2.0, 0.3], [-1.0, -0.2], [-0.5, 0.1], [0.5, 0.2], [1.0, -0.1], [2.0, -0.3]];
+/// let y = ndarray::array![0, 0, 1, 0, 1, 1];
+/// let sparse = LogisticRegression::default().l1_ratio(1.0).c(2.0).fit(&x, &y)?;
+/// assert!(sparse.coef()[[0, 0]] > 0.0);
+/// assert_eq!(sparse.coef()[[0, 1]], 0.0);
+/// assert!(sparse.converged());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +140,7 @@ impl LogisticRegression {
         self.c = v;
         self
     }
-    /// Elastic-net mix; only `0.0` (pure L2, the default) is supported.
+    /// Elastic-net mix in `[0, 1]` (default `0.0`: the L2 penalty; `1.0`: the L1 penalty).
     pub fn l1_ratio(mut self, v: f64) -> Self {
         self.l1_ratio = v;
         self
@@ -113,12 +150,12 @@ impl LogisticRegression {
         self.fit_intercept = v;
         self
     }
-    /// Gradient tolerance (default `1e-4`).
+    /// Gradient (for L1 / elastic net: subgradient) tolerance (default `1e-4`).
     pub fn tol(mut self, v: f64) -> Self {
         self.tol = v;
         self
     }
-    /// Maximum number of L-BFGS iterations (default `100`).
+    /// Maximum number of L-BFGS or Newton iterations (default `100`).
     pub fn max_iter(mut self, v: usize) -> Self {
         self.max_iter = v;
         self
@@ -169,11 +206,12 @@ impl<L> FittedLogisticRegression<L> {
     pub fn intercept(&self) -> ndarray::ArrayView1<'_, f64> {
         self.intercept.view()
     }
-    /// L-BFGS iterations run (`n_iter_`); `None` for the linfa solver, which does not report it.
+    /// L-BFGS or proximal Newton iterations run (`n_iter_`); `None` for the linfa solver, which
+    /// does not report it.
     pub fn n_iter(&self) -> Option<usize> {
         self.n_iter
     }
-    /// Whether the gradient tolerance was met.
+    /// Whether the (sub)gradient tolerance was met.
     pub fn converged(&self) -> bool {
         self.converged
     }
@@ -204,10 +242,17 @@ impl Estimator for LogisticRegression {
         if self.c.is_nan() || self.c <= 0.0 {
             return Err(Error::invalid_param("C", format!("must be positive, got {}", self.c)));
         }
-        if self.l1_ratio != 0.0 {
+        if !(0.0..=1.0).contains(&self.l1_ratio) {
+            return Err(Error::invalid_param("l1_ratio", format!("must be in [0, 1], got {}", self.l1_ratio)));
+        }
+        if self.l1_ratio > 0.0 && matches!(self.solver, Solver::Lbfgs | Solver::Linfa) {
             return Err(Error::invalid_param(
                 "l1_ratio",
-                format!("only 0 (the L2 penalty) is supported by solver lbfgs, got {}", self.l1_ratio),
+                format!(
+                    "solver {} supports only the L2 penalty (l1_ratio = 0), got {}; use solver auto or proximal_newton (\"saga\")",
+                    self.solver.as_str(),
+                    self.l1_ratio
+                ),
             ));
         }
         super::check_non_negative("tol", self.tol)?;
@@ -223,7 +268,7 @@ impl Estimator for LogisticRegression {
                 return Err(Error::invalid_param("class_weight", "solver linfa does not support class weights"));
             }
         }
-        self.solver.check(Self::NAME, &[Solver::Lbfgs, Solver::Linfa])
+        self.solver.check(Self::NAME, &[Solver::Lbfgs, Solver::ProximalNewton, Solver::Linfa])
     }
 
     fn set_param(&mut self, name: &str, value: &ParamValue) -> Result<()> {
@@ -232,14 +277,40 @@ impl Estimator for LogisticRegression {
             "l1_ratio" => self.l1_ratio = value.as_f64(name)?,
             "penalty" => match value {
                 ParamValue::Str(s) if s == "l2" => self.l1_ratio = 0.0,
+                ParamValue::Str(s) if s == "l1" => self.l1_ratio = 1.0,
+                // The mix stays what `l1_ratio` says (set it before or after).
+                ParamValue::Str(s) if s == "elasticnet" => {}
+                ParamValue::None => self.c = f64::INFINITY,
                 other => {
-                    return Err(Error::invalid_param(name, format!("only \"l2\" is supported, got {other}")));
+                    return Err(Error::invalid_param(
+                        name,
+                        format!("must be \"l1\", \"l2\", \"elasticnet\" or None, got {other}"),
+                    ));
                 }
             },
             "fit_intercept" => self.fit_intercept = value.as_bool(name)?,
             "tol" => self.tol = value.as_f64(name)?,
             "max_iter" => self.max_iter = value.as_usize(name)?,
-            "solver" => self.solver = Solver::from_param(value)?,
+            "solver" => {
+                self.solver = match value.as_str(name)? {
+                    // Same objective, same optimum: our proximal Newton minimises it.
+                    "saga" => Solver::ProximalNewton,
+                    s @ ("liblinear" | "sag" | "newton-cg" | "newton-cholesky") => {
+                        return Err(Error::invalid_param(
+                            name,
+                            format!(
+                                "solver {s:?} is not available: use \"lbfgs\" (l1_ratio = 0), \"saga\" or \"proximal_newton\"{}",
+                                if s == "liblinear" {
+                                    " (liblinear penalises the intercept and fits one-vs-rest, a different optimum)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ));
+                    }
+                    _ => Solver::from_param(value)?,
+                }
+            }
             "n_jobs" => self.n_jobs = value.as_opt_usize(name)?,
             "class_weight" => self.class_weight = ClassWeight::parse(name, value)?,
             _ => {
@@ -450,6 +521,33 @@ fn binary_block_weighted(
 }
 
 impl LogisticRegression {
+    /// [`Solver::Auto`] resolved: L-BFGS for the L2 penalty (or none), proximal Newton when
+    /// `l1_ratio > 0` and `C` is finite.
+    fn resolved_solver(&self) -> Solver {
+        match self.solver {
+            Solver::Auto if self.l1_ratio > 0.0 && self.c.is_finite() => Solver::ProximalNewton,
+            Solver::Auto => Solver::Lbfgs,
+            s => s,
+        }
+    }
+
+    fn fit_proximal_newton(&self, problem: &logistic_newton::Problem<'_, '_>) -> logistic_newton::Outcome {
+        let start = Instant::now();
+        let opts = logistic_newton::Options { max_iter: self.max_iter, tol: self.tol };
+        problem.minimize(&opts, |iteration, loss, gmax| {
+            let metrics = [("max_abs_subgradient", gmax)];
+            let progress = Progress {
+                estimator: Self::NAME,
+                iteration,
+                total: Some(self.max_iter),
+                loss: Some(loss),
+                metrics: &metrics,
+                elapsed: start.elapsed(),
+            };
+            self.callback.report(&progress)
+        })
+    }
+
     fn fit_lbfgs(&self, obj: &Objective<'_, '_>) -> (Vec<f64>, usize, bool) {
         let start = Instant::now();
         let opts = lbfgs::Options {
@@ -529,13 +627,22 @@ impl LogisticRegression {
         }
         let obj = Objective::new(x, &labels, weights.as_deref(), n_classes, self.fit_intercept, self.c);
         let k = obj.k;
-        let solver = match self.solver {
-            Solver::Auto => Solver::Lbfgs,
-            s => s,
-        };
+        let solver = self.resolved_solver();
         let (coef, intercept, n_iter, converged) =
             oxlearn_core::parallel::with_n_jobs(self.n_jobs, || -> Result<_> {
-                if solver == Solver::Linfa {
+                if solver == Solver::ProximalNewton {
+                    let problem = logistic_newton::Problem::new(
+                        x,
+                        &labels,
+                        weights.as_deref(),
+                        n_classes,
+                        self.fit_intercept,
+                        self.c,
+                        self.l1_ratio,
+                    );
+                    let out = self.fit_proximal_newton(&problem);
+                    Ok((out.coef, out.intercept, Some(out.n_iter), out.converged))
+                } else if solver == Solver::Linfa {
                     let (coef, intercept) = linfa_backend::logistic_regression(
                         x,
                         y.y.view(),
@@ -707,7 +814,11 @@ mod tests {
         let y = array![0, 1];
         for bad in [
             LogisticRegression::default().c(0.0),
-            LogisticRegression::default().l1_ratio(0.5),
+            LogisticRegression::default().l1_ratio(1.5),
+            LogisticRegression::default().l1_ratio(f64::NAN),
+            LogisticRegression::default().l1_ratio(-0.1),
+            LogisticRegression::default().l1_ratio(0.5).solver(Solver::Lbfgs),
+            LogisticRegression::default().l1_ratio(0.5).solver(Solver::Linfa),
             LogisticRegression::default().solver(Solver::Svd),
         ] {
             assert!(matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })));

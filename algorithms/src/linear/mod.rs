@@ -13,7 +13,7 @@
 //! | `Ridge(alpha=1.0)` | [`Ridge`] | `Cholesky` (falls back to `Svd`), `Svd`, `Linfa` |
 //! | `Lasso(alpha=1.0)` | [`Lasso`] | `CoordinateDescent`, `Linfa` |
 //! | `ElasticNet(alpha=1.0, l1_ratio=0.5)` | [`ElasticNet`] | `CoordinateDescent`, `Linfa` |
-//! | `LogisticRegression(C=1.0)` | [`LogisticRegression`] | `Lbfgs`, `Linfa` |
+//! | `LogisticRegression(C=1.0)` | [`LogisticRegression`] | `Lbfgs` (`l1_ratio = 0`) or `ProximalNewton` (`l1_ratio > 0`; also for `"saga"`), `Linfa` |
 //!
 //! Every one of them also fits with sample weights, scikit-learn's `fit(X, y, sample_weight=w)`,
 //! through `fit_weighted(&x, &y, &w)` (the weighted problem is solved directly, not by repeating
@@ -28,6 +28,7 @@ mod coordinate_descent;
 mod lbfgs;
 mod linfa_backend;
 mod logistic;
+mod logistic_newton;
 mod ols;
 mod ridge;
 
@@ -55,12 +56,17 @@ pub enum Solver {
     CoordinateDescent,
     /// L-BFGS with a Moré–Thuente line search (LogisticRegression).
     Lbfgs,
+    /// Proximal Newton with coordinate descent on each quadratic model (newGLMNET style), for
+    /// the L1 and elastic-net penalties (LogisticRegression; it also runs for scikit-learn's
+    /// `solver="saga"`, which minimises the same objective).
+    ProximalNewton,
     /// linfa 0.8.1 (every estimator), mapped to scikit-learn's conventions.
     Linfa,
 }
 
 impl Solver {
-    /// The scikit-learn spelling (`"auto"`, `"cholesky"`, `"svd"`, `"cd"`, `"lbfgs"`, `"linfa"`).
+    /// The scikit-learn spelling (`"auto"`, `"cholesky"`, `"svd"`, `"cd"`, `"lbfgs"`, `"linfa"`;
+    /// ours: `"proximal_newton"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Solver::Auto => "auto",
@@ -68,6 +74,7 @@ impl Solver {
             Solver::Svd => "svd",
             Solver::CoordinateDescent => "cd",
             Solver::Lbfgs => "lbfgs",
+            Solver::ProximalNewton => "proximal_newton",
             Solver::Linfa => "linfa",
         }
     }
@@ -80,6 +87,7 @@ impl Solver {
             "svd" => Solver::Svd,
             "cd" | "coordinate_descent" => Solver::CoordinateDescent,
             "lbfgs" => Solver::Lbfgs,
+            "proximal_newton" => Solver::ProximalNewton,
             "linfa" => Solver::Linfa,
             other => {
                 return Err(Error::invalid_param(name, format!("unknown solver {other:?}")));
@@ -269,8 +277,15 @@ mod tests {
 
     #[test]
     fn solver_names_round_trip() {
-        for s in [Solver::Auto, Solver::Cholesky, Solver::Svd, Solver::CoordinateDescent, Solver::Lbfgs, Solver::Linfa]
-        {
+        for s in [
+            Solver::Auto,
+            Solver::Cholesky,
+            Solver::Svd,
+            Solver::CoordinateDescent,
+            Solver::Lbfgs,
+            Solver::ProximalNewton,
+            Solver::Linfa,
+        ] {
             assert_eq!(Solver::parse("solver", s.as_str()).unwrap(), s);
         }
         assert!(Solver::parse("solver", "sag").is_err());

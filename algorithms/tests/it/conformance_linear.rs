@@ -23,7 +23,10 @@ oxlearn_core::check_estimator!(elastic_net_linfa, ElasticNet::default().alpha(0.
     invalid: [ElasticNet::default().solver(Solver::Linfa).l1_ratio(2.0)]);
 oxlearn_core::check_estimator!(logistic_regression, LogisticRegression::default(),
     invalid: [LogisticRegression::default().c(0.0), LogisticRegression::default().c(-1.0), LogisticRegression::default().c(f64::NAN),
-              LogisticRegression::default().l1_ratio(0.5), LogisticRegression::default().tol(-1.0),
+              LogisticRegression::default().l1_ratio(1.5), LogisticRegression::default().tol(-1.0),
               LogisticRegression::default().solver(Solver::Cholesky), LogisticRegression::default().n_jobs(0)]);
+oxlearn_core::check_estimator!(logistic_regression_l1, LogisticRegression::default().l1_ratio(1.0),
+    invalid: [LogisticRegression::default().l1_ratio(1.5), LogisticRegression::default().l1_ratio(f64::NAN),
+              LogisticRegression::default().l1_ratio(1.0).solver(Solver::Lbfgs), LogisticRegression::default().l1_ratio(1.0).c(-1.0)]);
 oxlearn_core::check_estimator!(logistic_regression_linfa, LogisticRegression::default().solver(Solver::Linfa),
     invalid: [LogisticRegression::default().solver(Solver::Linfa).c(0.0), LogisticRegression::default().solver(Solver::Linfa).tol(0.0)]);

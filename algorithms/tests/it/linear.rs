@@ -147,7 +147,7 @@ fn set_param_by_sklearn_name() {
     m.set_param("C", &ParamValue::Float(0.1)).unwrap();
     m.set_param("solver", &ParamValue::from("linfa")).unwrap();
     assert_eq!(m, LogisticRegression::default().c(0.1).solver(Solver::Linfa));
-    assert!(m.set_param("solver", &ParamValue::from("saga")).is_err());
+    assert!(m.set_param("solver", &ParamValue::from("liblinear")).is_err());
     let mut e = ElasticNet::default();
     e.set_param("l1_ratio", &ParamValue::Float(0.2)).unwrap();
     e.set_param("max_iter", &ParamValue::Int(50)).unwrap();
