@@ -9,6 +9,12 @@
 //! left when its `f32` value is at most the threshold. This matters for test samples that lie
 //! exactly halfway between two training values (common with integer-valued features): they are
 //! routed as scikit-learn routes them, not by the rounding noise of `f64` midpoints.
+//!
+//! Missing values (NaN) follow scikit-learn 1.9: every sample order keeps a node's NaN samples at
+//! its end, the best splitter tries each threshold with the missing samples sent left and sent
+//! right plus the split that sends exactly the missing samples right, the random splitter sends
+//! them to a random side, and each node stores the side in `missing_go_to_left` (for a node whose
+//! samples had no NaN on its feature: the side with more training samples, ties right).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -115,8 +121,13 @@ impl Presorted {
         if n > 0 {
             idx.par_chunks_mut(n).zip(val.par_chunks_mut(n)).enumerate().for_each(|(f, (ids, vals))| {
                 let col = x.column(f);
-                let mut pairs: Vec<(f64, u32)> =
-                    col.iter().enumerate().map(|(i, &v)| (f64::from(as_f32(v)), i as u32)).collect();
+                // NaN of either sign becomes the positive NaN, which `total_cmp` sorts last: every
+                // segment of an order then ends with its missing samples.
+                let mut pairs: Vec<(f64, u32)> = col
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (if v.is_nan() { f64::NAN } else { f64::from(as_f32(v)) }, i as u32))
+                    .collect();
                 pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 for (p, (v, i)) in pairs.into_iter().enumerate() {
                     ids[p] = i;
@@ -154,10 +165,30 @@ struct Node {
     left: u32,
     right: u32,
     feature: u32,
+    #[serde(with = "threshold_serde")]
     threshold: f64,
     impurity: f64,
     n_node_samples: u32,
     weighted_n_node_samples: f64,
+    /// Where a NaN goes (scikit-learn's `missing_go_to_left`); absent in models saved before
+    /// missing values were supported (false: right).
+    #[serde(default)]
+    missing_go_to_left: bool,
+}
+
+/// Thresholds through serde: `+inf` (the split that sends exactly the missing samples right) is
+/// written as `f64::MAX`, which JSON can hold and which routes every `f32` value the same way.
+mod threshold_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(if *t == f64::INFINITY { f64::MAX } else { *t })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let t = f64::deserialize(d)?;
+        Ok(if t == f64::MAX { f64::INFINITY } else { t })
+    }
 }
 
 /// The part of a node that prediction reads, 16 bytes: four to a cache line. `children` is
@@ -171,7 +202,8 @@ struct FastNode {
 }
 
 impl FastNode {
-    /// The child a (finite) value goes to.
+    /// The child a (finite) value goes to; NaN goes left here, so callers that may meet NaN
+    /// route it by [`Tree::missing_child`] first.
     #[inline]
     fn next(&self, v: f32) -> u32 {
         self.children[usize::from(v > self.threshold)]
@@ -182,7 +214,8 @@ impl FastNode {
 ///
 /// Node 0 is the root. An internal node sends a sample left when `f32(x[feature]) <= threshold`,
 /// as scikit-learn, whose trees work on `float32` features (or `x[feature] < threshold` in
-/// `f64` for trees grown by the linfa backend, which uses that rule). Each node holds
+/// `f64` for trees grown by the linfa backend, which uses that rule), and a sample whose
+/// `x[feature]` is NaN to the side [`Tree::missing_go_to_left`] names. Each node holds
 /// `value_width()` values: class fractions for classifiers, the mean target for regressors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "TreeData")]
@@ -219,6 +252,8 @@ impl From<TreeData> for Tree {
 pub(crate) struct Block<'a> {
     x: ArrayView2<'a, f64>,
     x32: &'a [f32],
+    /// Whether any value is NaN (only then does the walk test for it).
+    has_nan: bool,
 }
 
 impl<'a> Block<'a> {
@@ -226,10 +261,30 @@ impl<'a> Block<'a> {
     pub fn new(x: ArrayView2<'a, f64>, buf: &'a mut Vec<f32>) -> Self {
         buf.clear();
         buf.reserve(x.len());
+        // NaN is found while converting: a branch-free OR of "exponent all ones, mantissa not
+        // zero" over the `f32` bits, which vectorises with the conversion.
+        let mut nan = 0u32;
         for row in x.outer_iter() {
-            buf.extend(row.iter().map(|&v| as_f32(v)));
+            match row.as_slice() {
+                Some(src) => {
+                    let from = buf.len();
+                    buf.resize(from + src.len(), 0.0);
+                    for (dst, &v) in buf[from..].iter_mut().zip(src) {
+                        let f = as_f32(v);
+                        *dst = f;
+                        nan |= u32::from((f.to_bits() & 0x7fff_ffff) > 0x7f80_0000);
+                    }
+                }
+                None => {
+                    for &v in row {
+                        let f = as_f32(v);
+                        buf.push(f);
+                        nan |= u32::from(f.is_nan());
+                    }
+                }
+            }
         }
-        Block { x, x32: buf }
+        Block { x, x32: buf, has_nan: nan != 0 }
     }
 
     /// Number of rows.
@@ -296,6 +351,25 @@ impl Tree {
         (n.left != 0).then_some((n.feature as usize, n.threshold))
     }
 
+    /// Whether a sample whose split feature is NaN goes to the left child of node `i`
+    /// (scikit-learn's `tree_.missing_go_to_left`; false for leaves).
+    pub fn missing_go_to_left(&self, i: usize) -> bool {
+        self.nodes[i].missing_go_to_left
+    }
+
+    /// The child of internal node `i` that a NaN goes to.
+    #[inline]
+    fn missing_child(&self, i: usize) -> u32 {
+        let n = &self.nodes[i];
+        if n.missing_go_to_left { n.left } else { n.right }
+    }
+
+    /// Whether NaN can be routed: trees grown here (not linfa's strict-less trees, whose nodes
+    /// never learnt a side for missing values).
+    pub(crate) fn allows_nan(&self) -> bool {
+        !self.strict_less
+    }
+
     /// Impurity of node `i` on its training samples.
     pub fn impurity(&self, i: usize) -> f64 {
         self.nodes[i].impurity
@@ -330,7 +404,8 @@ impl Tree {
                 if node.children[0] == 0 {
                     return i;
                 }
-                i = node.next(as_f32(row[node.feature as usize])) as usize;
+                let v = row[node.feature as usize];
+                i = if v.is_nan() { self.missing_child(i) } else { node.next(as_f32(v)) } as usize;
             }
         }
         let mut i = 0usize;
@@ -340,7 +415,13 @@ impl Tree {
                 return i;
             }
             let v = row[node.feature as usize];
-            let left = if self.strict_less { v < node.threshold } else { v <= node.threshold };
+            let left = if v.is_nan() {
+                node.missing_go_to_left
+            } else if self.strict_less {
+                v < node.threshold
+            } else {
+                v <= node.threshold
+            };
             i = if left { node.left as usize } else { node.right as usize };
         }
     }
@@ -352,16 +433,24 @@ impl Tree {
     }
 
     /// The leaf of every row of a block, `LANES` rows walking down together so that their node
-    /// loads overlap instead of waiting on each other.
+    /// loads overlap instead of waiting on each other. Only a block holding a NaN takes the walk
+    /// that tests for it.
     pub(crate) fn leaves(&self, block: &Block<'_>, out: &mut [u32]) {
-        let n = block.len();
-        debug_assert_eq!(out.len(), n);
+        debug_assert_eq!(out.len(), block.len());
         if self.fast.is_empty() {
             for (o, row) in out.iter_mut().zip(block.x.outer_iter()) {
                 *o = self.apply_row(row) as u32;
             }
-            return;
+        } else if block.has_nan {
+            self.leaves_lanes::<true>(block, out);
+        } else {
+            self.leaves_lanes::<false>(block, out);
         }
+    }
+
+    /// [`Self::leaves`] on the `f32` nodes; `NAN` says whether values may be NaN.
+    fn leaves_lanes<const NAN: bool>(&self, block: &Block<'_>, out: &mut [u32]) {
+        let n = block.len();
         let (d, x32, nodes) = (block.x.ncols(), block.x32, &self.fast[..]);
         // Each lane walks one row; a lane whose row reached its leaf takes the next row, so
         // `LANES` independent walks are always in flight.
@@ -392,7 +481,8 @@ impl Tree {
                     }
                     continue;
                 }
-                node[l] = nd.next(x32[r * d + nd.feature as usize]);
+                let v = x32[r * d + nd.feature as usize];
+                node[l] = if NAN && v.is_nan() { self.missing_child(node[l] as usize) } else { nd.next(v) };
             }
         }
     }
@@ -450,6 +540,7 @@ impl Tree {
                     impurity: 0.0,
                     n_node_samples: 0,
                     weighted_n_node_samples: 0.0,
+                    missing_go_to_left: false,
                 }
             })
             .collect::<Vec<_>>();
@@ -505,13 +596,18 @@ pub(crate) type NodeSpec = (Option<(usize, usize)>, usize, f64);
 /// Node totals: class weights, or `[weight, sum w*y, sum w*y^2]` for regression.
 type Stats = Vec<f64>;
 
-/// A split of one node's segment: the first `pos` entries of `feature`'s order go left.
+/// A split of one node's segment: the first `pos` entries of `feature`'s order go left, and its
+/// last `n_missing` entries (the NaN samples) go left when `missing_left`.
 #[derive(Debug, Clone)]
 struct Split {
     feature: usize,
     pos: usize,
     threshold: f64,
     proxy: f64,
+    n_missing: usize,
+    /// The stored side of NaN: the missing samples' side, or, when the node had none on this
+    /// feature, the side with more samples (ties right), as scikit-learn.
+    missing_left: bool,
 }
 
 /// A node waiting to be split.
@@ -670,6 +766,7 @@ impl Builder<'_> {
             impurity,
             n_node_samples: n_samples as u32,
             weighted_n_node_samples: w,
+            missing_go_to_left: false,
         });
         match self.target {
             Target::Classes(..) => self.values.extend(stats.iter().map(|&c| if w > 0.0 { c / w } else { 0.0 })),
@@ -692,8 +789,12 @@ impl Builder<'_> {
             return None;
         }
         let split = self.find_split(p)?;
-        let ids = &self.idx[split.feature * self.n + p.start..split.feature * self.n + p.start + split.pos];
-        let left = self.stats(ids);
+        let ids = &self.idx[split.feature * self.n + p.start..split.feature * self.n + p.end];
+        let mut left = self.stats(&ids[..split.pos]);
+        if split.missing_left && split.n_missing > 0 {
+            let missing = self.stats(&ids[ids.len() - split.n_missing..]);
+            left.iter_mut().zip(&missing).for_each(|(l, m)| *l += m);
+        }
         let right: Stats = p.stats.iter().zip(&left).map(|(t, l)| t - l).collect();
         let (left_impurity, right_impurity) = (self.impurity_of(&left), self.impurity_of(&right));
         let (wl, wr) = (self.stats_weight(&left), self.stats_weight(&right));
@@ -707,16 +808,23 @@ impl Builder<'_> {
 
     /// Applies a chosen split: partitions every feature's segment and adds the two children.
     fn split_node(&mut self, p: &Pending, c: Chosen) -> (Pending, Pending) {
-        let Split { feature, pos, threshold, .. } = c.split;
+        let Split { feature, pos, threshold, n_missing, missing_left, .. } = c.split;
         let (n, start, end) = (self.n, p.start, p.end);
-        let mid = start + pos;
+        let end_present = end - n_missing;
+        // NaN sent left leave the split feature's own order to be partitioned too (its missing
+        // samples join the left segment, still at its end).
+        let missing_moves = missing_left && n_missing > 0;
+        let mid = start + pos + if missing_moves { n_missing } else { 0 };
         {
             let ids = &self.idx[feature * n..(feature + 1) * n];
-            for &i in &ids[start..mid] {
+            for &i in &ids[start..start + pos] {
                 self.goes_left[i as usize] = true;
             }
-            for &i in &ids[mid..end] {
+            for &i in &ids[start + pos..end_present] {
                 self.goes_left[i as usize] = false;
+            }
+            for &i in &ids[end_present..end] {
+                self.goes_left[i as usize] = missing_left;
             }
         }
         let goes_left = &self.goes_left;
@@ -739,7 +847,12 @@ impl Builder<'_> {
             ids[l..].copy_from_slice(&sid[..r]);
             vals[l..].copy_from_slice(&sval[..r]);
         };
-        let chunks = self.idx.chunks_mut(n).zip(self.val.chunks_mut(n)).enumerate().filter(|(f, _)| *f != feature);
+        let chunks = self
+            .idx
+            .chunks_mut(n)
+            .zip(self.val.chunks_mut(n))
+            .enumerate()
+            .filter(|(f, _)| *f != feature || missing_moves);
         if (end - start) * self.d >= PARALLEL_WORK {
             let tasks: Vec<_> = chunks.map(|(_, c)| c).collect();
             tasks
@@ -751,13 +864,14 @@ impl Builder<'_> {
                 partition(ids, vals, &mut scratch);
             }
         }
-        let left = self.add_node(&c.left, c.left_impurity, pos);
+        let left = self.add_node(&c.left, c.left_impurity, mid - start);
         let right = self.add_node(&c.right, c.right_impurity, end - mid);
         let node = &mut self.nodes[p.id];
         node.left = left as u32;
         node.right = right as u32;
         node.feature = feature as u32;
         node.threshold = threshold;
+        node.missing_go_to_left = missing_left;
         let depth = p.depth + 1;
         (
             Pending { id: left, start, end: mid, depth, stats: c.left, impurity: c.left_impurity },
@@ -817,7 +931,11 @@ impl Builder<'_> {
     fn best_of_feature(&self, f: usize, p: &Pending) -> Option<Option<Split>> {
         let range = f * self.n + p.start..f * self.n + p.end;
         let (ids, vals) = (&self.idx[range.clone()], &self.val[range]);
-        if vals[vals.len() - 1] <= vals[0] + FEATURE_THRESHOLD {
+        let len = vals.len();
+        if vals[len - 1].is_nan() {
+            return self.best_with_missing(f, p, ids, vals);
+        }
+        if vals[len - 1] <= vals[0] + FEATURE_THRESHOLD {
             return None;
         }
         let found = match self.target {
@@ -827,13 +945,93 @@ impl Builder<'_> {
             },
             Target::Values(y) => self.scan_mse(ids, vals, y, &p.stats),
         };
-        Some(found.map(|(pos, proxy)| Split { feature: f, pos, threshold: midpoint(vals[pos - 1], vals[pos]), proxy }))
+        Some(found.map(|(pos, proxy)| Split {
+            feature: f,
+            pos,
+            threshold: midpoint(vals[pos - 1], vals[pos]),
+            proxy,
+            n_missing: 0,
+            missing_left: pos > len - pos,
+        }))
     }
 
+    /// [`Self::best_of_feature`] for a feature with NaN in the node (scikit-learn 1.9's
+    /// `node_split_best`): the thresholds with the missing samples sent right, then the split that
+    /// sends exactly the missing samples right (threshold `+inf`), then the thresholds with the
+    /// missing samples sent left; the first best wins. The missing samples count towards
+    /// `min_samples_leaf` and `min_weight_leaf` on their side. All-missing counts as constant.
+    fn best_with_missing(&self, f: usize, p: &Pending, ids: &[u32], vals: &[f64]) -> Option<Option<Split>> {
+        let len = vals.len();
+        let m = vals.partition_point(|v| !v.is_nan());
+        let n_missing = len - m;
+        if m == 0 {
+            return None;
+        }
+        let total = &p.stats;
+        let missing = self.stats(&ids[m..]);
+        let mut right = vec![0.0; total.len()];
+        let mut best: Option<Split> = None;
+        for missing_left in [false, true] {
+            let mut left = if missing_left { missing.clone() } else { vec![0.0; total.len()] };
+            // Missing sent left: the last position (everything left) is no split.
+            let last = if missing_left { m - 1 } else { m };
+            for q in 0..last {
+                self.add_sample(&mut left, ids[q]);
+                let pos = q + 1;
+                if pos < m && vals[pos] <= vals[q] + FEATURE_THRESHOLD {
+                    continue;
+                }
+                let nl = pos + if missing_left { n_missing } else { 0 };
+                for ((r, t), l) in right.iter_mut().zip(total).zip(&left) {
+                    *r = t - l;
+                }
+                if !self.leaf_ok(nl, len - nl, self.stats_weight(&left), self.stats_weight(&right)) {
+                    continue;
+                }
+                let proxy = self.proxy(&left, &right);
+                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                    // The split of the missing samples alone routes every value left: `x <= inf`.
+                    let threshold = if pos == m { f64::INFINITY } else { midpoint(vals[q], vals[pos]) };
+                    best = Some(Split { feature: f, pos, threshold, proxy, n_missing, missing_left });
+                }
+            }
+        }
+        Some(best)
+    }
+
+    /// Adds sample `i` to a side's totals.
+    #[inline]
+    fn add_sample(&self, s: &mut [f64], i: u32) {
+        let wi = self.weight[i as usize];
+        match self.target {
+            Target::Classes(y, _) => s[y[i as usize] as usize] += wi,
+            Target::Values(y) => {
+                let yi = y[i as usize];
+                s[0] += wi;
+                s[1] += wi * yi;
+                s[2] += wi * yi * yi;
+            }
+        }
+    }
+
+    /// One uniformly random threshold between the feature's least and greatest non-missing value
+    /// in the node; NaN samples, if any, go to a random side (scikit-learn 1.9's
+    /// `node_split_random`). A feature whose values are all missing, or constant without NaN, is
+    /// constant.
     fn random_of_feature(&mut self, f: usize, p: &Pending) -> Option<Option<Split>> {
         let range = f * self.n + p.start..f * self.n + p.end;
-        let (lo, hi) = (self.val[range.start], self.val[range.end - 1]);
-        if hi <= lo + FEATURE_THRESHOLD {
+        let len = range.len();
+        let m = if self.val[range.end - 1].is_nan() {
+            self.val[range.clone()].partition_point(|v| !v.is_nan())
+        } else {
+            len
+        };
+        let n_missing = len - m;
+        if m == 0 {
+            return None;
+        }
+        let (lo, hi) = (self.val[range.start], self.val[range.start + m - 1]);
+        if hi <= lo + FEATURE_THRESHOLD && n_missing == 0 {
             return None;
         }
         let u: f64 = self.rng.r#gen();
@@ -841,20 +1039,28 @@ impl Builder<'_> {
         if threshold >= hi {
             threshold = lo;
         }
+        let missing_side = (n_missing > 0).then(|| self.rng.gen_bool(0.5));
         let (ids, vals) = (&self.idx[range.clone()], &self.val[range]);
-        let pos = vals.partition_point(|&v| v <= threshold);
-        let (nl, nr) = (pos, vals.len() - pos);
+        let pos = vals[..m].partition_point(|&v| v <= threshold);
+        let nl = pos + if missing_side == Some(true) { n_missing } else { 0 };
+        let nr = len - nl;
         if nl < self.cfg.min_samples_leaf || nr < self.cfg.min_samples_leaf {
             return Some(None);
         }
-        let left = self.stats(&ids[..pos]);
+        let mut left = self.stats(&ids[..pos]);
+        if missing_side == Some(true) {
+            for &i in &ids[m..] {
+                self.add_sample(&mut left, i);
+            }
+        }
         let right: Stats = p.stats.iter().zip(&left).map(|(t, l)| t - l).collect();
         let (wl, wr) = (self.stats_weight(&left), self.stats_weight(&right));
         if wl < self.cfg.min_weight_leaf || wr < self.cfg.min_weight_leaf {
             return Some(None);
         }
         let proxy = self.proxy(&left, &right);
-        Some(Some(Split { feature: f, pos, threshold, proxy }))
+        let missing_left = missing_side.unwrap_or(nl > nr);
+        Some(Some(Split { feature: f, pos, threshold, proxy, n_missing, missing_left }))
     }
 
     fn leaf_ok(&self, nl: usize, nr: usize, wl: f64, wr: f64) -> bool {
@@ -1098,6 +1304,44 @@ mod tests {
         assert_eq!(tree.n_leaves(), 3);
         assert_eq!(tree.max_depth(), 2);
         assert_eq!(tree.predict_row(array![3.0].view()), &[7.0]);
+    }
+
+    #[test]
+    fn blocks_find_nan_in_any_layout() {
+        let mut buf = Vec::new();
+        let x = array![[1.0, f64::INFINITY], [f64::NEG_INFINITY, 3.0]];
+        assert!(!Block::new(x.view(), &mut buf).has_nan);
+        assert!(!Block::new(x.t(), &mut buf).has_nan);
+        for nan in [f64::NAN, -f64::NAN] {
+            let y = array![[1.0, 2.0], [nan, 3.0]];
+            let block = Block::new(y.view(), &mut buf);
+            assert!(block.has_nan);
+            assert!(block.x32[2].is_nan());
+            assert!(Block::new(y.t(), &mut buf).has_nan);
+        }
+    }
+
+    #[test]
+    fn nan_sorts_last_and_splits_as_scikit_learn() {
+        // Column 0 separates the classes only by being missing: the split of the missing samples
+        // alone (threshold +inf, NaN right) is the best.
+        let x = array![[1.0, 0.0], [1.0, 1.0], [f64::NAN, 0.0], [-f64::NAN, 1.0], [1.0, 2.0]];
+        let y = [0u32, 0, 1, 1, 0];
+        let w = [1.0; 5];
+        let sorted = Presorted::new(x.view());
+        assert_eq!(&sorted.idx[..5], &[0, 1, 4, 2, 3]);
+        let tree = grow(&cfg(Impurity::Gini), sorted, Target::Classes(&y, 2), &w, 0);
+        assert_eq!(tree.split(0), Some((0, f64::INFINITY)));
+        assert!(!tree.missing_go_to_left(0));
+        assert_eq!(tree.predict_row(array![f64::NAN, 5.0].view()), &[0.0, 1.0]);
+        assert_eq!(tree.predict_row(array![7.0, 5.0].view()), &[1.0, 0.0]);
+        // Without NaN in training, NaN goes to the child with more samples (ties right).
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0]];
+        let y = [0u32, 0, 0, 1, 1];
+        let tree = grow(&cfg(Impurity::Gini), Presorted::new(x.view()), Target::Classes(&y, 2), &w, 0);
+        assert_eq!(tree.split(0), Some((0, 2.5)));
+        assert!(tree.missing_go_to_left(0));
+        assert_eq!(tree.predict_row(array![f64::NAN].view()), &[1.0, 0.0]);
     }
 
     #[test]

@@ -79,8 +79,19 @@ pub(crate) fn check_rows(n: usize) -> Result<()> {
 /// Fitted accessors: `classes()`, `feature_importances()`, `get_depth()`, `get_n_leaves()`,
 /// `tree()`, `apply()`, `predict_proba()`.
 ///
+/// Missing values: NaN in `X` is accepted in `fit` and `predict` (native backend), as
+/// scikit-learn >= 1.4. With `Splitter::Best`, each split of a feature whose node samples include
+/// NaN is tried with the NaN samples sent left and sent right, plus the split that sends exactly
+/// the NaN samples right; the best is kept and its side stored per node
+/// ([`Tree::missing_go_to_left`]). With `Splitter::Random` the NaN samples go to a random side.
+/// The NaN samples count towards `min_samples_leaf` and the leaf weights on their side. At
+/// `predict`, NaN follows the stored side; where the node's training samples had no NaN on its
+/// feature, NaN goes to the child that received more training samples (ties: right). `±inf` is
+/// still an error. The linfa backend rejects NaN.
+///
 /// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters (or ones the linfa backend
-/// lacks), the shared validation errors for bad input. NaN in `X` is not supported.
+/// lacks), the shared validation errors for bad input (`Error::NonFinite` for `±inf`, and for NaN
+/// with the linfa backend).
 ///
 /// As scikit-learn, which converts `X` to `float32`, the tree splits and predicts on feature
 /// values rounded to `f32` (so features must be distinguishable at `f32` precision; centre
@@ -155,6 +166,7 @@ impl Estimator for DecisionTreeClassifier {
             non_deterministic: true,
             min_classes: 1,
             sample_weight: self.backend != TreeBackend::Linfa,
+            allow_nan: self.backend != TreeBackend::Linfa,
             ..Tags::default()
         }
     }
@@ -323,6 +335,9 @@ impl<L: ClassLabel> Fitted for FittedDecisionTreeClassifier<L> {
     fn n_features_in(&self) -> usize {
         self.n_features_in
     }
+    fn allow_nan(&self) -> bool {
+        self.tree.allows_nan()
+    }
 }
 
 impl<L: ClassLabel> FittedClassifier<L> for FittedDecisionTreeClassifier<L> {
@@ -364,8 +379,12 @@ impl<L: ClassLabel> ProbabilisticClassifier<L> for FittedDecisionTreeClassifier<
 /// Fitted accessors: `feature_importances()`, `get_depth()`, `get_n_leaves()`, `tree()`,
 /// `apply()`.
 ///
+/// Missing values: NaN in `X` is accepted in `fit` and `predict`, split and routed as in
+/// [`DecisionTreeClassifier`] (the side learnt per node, [`Tree::missing_go_to_left`]; without NaN
+/// in a node's training samples, the child with more samples, ties right).
+///
 /// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters, the shared validation
-/// errors for bad input.
+/// errors for bad input (`Error::NonFinite` for `±inf` in `X`).
 ///
 /// Feature values are rounded to `f32` for splitting and predicting, as scikit-learn's trees
 /// (the target stays `f64`).
@@ -420,7 +439,7 @@ impl Estimator for DecisionTreeRegressor {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, sample_weight: true, ..Tags::default() }
+        Tags { non_deterministic: true, sample_weight: true, allow_nan: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -522,6 +541,9 @@ impl Fitted for FittedDecisionTreeRegressor {
     const NAME: &'static str = "DecisionTreeRegressor";
     fn n_features_in(&self) -> usize {
         self.n_features_in
+    }
+    fn allow_nan(&self) -> bool {
+        true
     }
 }
 

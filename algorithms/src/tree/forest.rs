@@ -376,6 +376,11 @@ pub struct ForestClassifier<K> {
 /// Fitted accessors: `classes()`, `predict_proba()`, `feature_importances()`, `estimators()`,
 /// `oob_score()`, `oob_decision_function()`.
 ///
+/// Missing values: NaN in `X` is accepted in `fit` and `predict`; each tree splits and routes it
+/// as [`DecisionTreeClassifier`](crate::DecisionTreeClassifier) (best splits: NaN samples tried
+/// on both sides, the side stored per node; a node without NaN in its training samples sends NaN
+/// to its larger child). `±inf` is an error.
+///
 /// Errors: [`Error::InvalidParam`] for out-of-range hyper-parameters (`oob_score` or
 /// `max_samples` without `bootstrap` included), the shared validation errors for bad input.
 ///
@@ -396,6 +401,11 @@ pub type RandomForestClassifier = ForestClassifier<RandomForest>;
 ///
 /// As [`RandomForestClassifier`], but each candidate feature gets one uniformly random threshold
 /// and trees see the whole training set (`bootstrap` false by default).
+///
+/// Missing values: NaN in `X` is accepted, as scikit-learn 1.9's extra-trees: the random
+/// threshold is drawn between the non-missing values, and a node's NaN samples go to a random side,
+/// stored per node; at `predict` NaN follows it (a node without NaN in its training samples sends
+/// NaN to its larger child). `±inf` is an error.
 ///
 /// ```
 /// use oxlearn_algorithms::ExtraTreesClassifier;
@@ -440,7 +450,7 @@ impl<K: ForestKind> Estimator for ForestClassifier<K> {
     type Kind = ClassifierKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, min_classes: 1, sample_weight: true, ..Tags::default() }
+        Tags { non_deterministic: true, min_classes: 1, sample_weight: true, allow_nan: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -591,6 +601,9 @@ impl<L: ClassLabel, K: ForestKind> Fitted for FittedForestClassifier<L, K> {
     fn n_features_in(&self) -> usize {
         self.n_features_in
     }
+    fn allow_nan(&self) -> bool {
+        true
+    }
 }
 
 impl<L: ClassLabel, K: ForestKind> FittedClassifier<L> for FittedForestClassifier<L, K> {
@@ -634,6 +647,9 @@ pub struct ForestRegressor<K> {
 /// Fitted accessors: `feature_importances()`, `estimators()`, `oob_score()` (R^2),
 /// `oob_prediction()`.
 ///
+/// Missing values: NaN in `X` is accepted in `fit` and `predict`, as
+/// [`RandomForestClassifier`]; `±inf` is an error.
+///
 /// ```
 /// use oxlearn_algorithms::RandomForestRegressor;
 /// use oxlearn_core::prelude::*;
@@ -646,7 +662,7 @@ pub struct ForestRegressor<K> {
 pub type RandomForestRegressor = ForestRegressor<RandomForest>;
 
 /// An extra-trees regressor: scikit-learn's `ExtraTreesRegressor` (random thresholds, no
-/// bootstrap by default).
+/// bootstrap by default). NaN in `X` is accepted and routed as in [`ExtraTreesClassifier`].
 ///
 /// ```
 /// use oxlearn_algorithms::ExtraTreesRegressor;
@@ -685,7 +701,7 @@ impl<K: ForestKind> Estimator for ForestRegressor<K> {
     type Kind = RegressorKind;
 
     fn tags(&self) -> Tags {
-        Tags { non_deterministic: true, sample_weight: true, ..Tags::default() }
+        Tags { non_deterministic: true, sample_weight: true, allow_nan: true, ..Tags::default() }
     }
 
     fn check_params(&self) -> Result<()> {
@@ -802,6 +818,9 @@ impl<K: ForestKind> Fitted for FittedForestRegressor<K> {
     const NAME: &'static str = K::REGRESSOR;
     fn n_features_in(&self) -> usize {
         self.n_features_in
+    }
+    fn allow_nan(&self) -> bool {
+        true
     }
 }
 

@@ -12,7 +12,12 @@
 //! trees are flat arrays of nodes ([`Tree`]), serialisable with serde; prediction walks several
 //! rows down each tree at once over compact 16-byte nodes, one cache-sized block of rows at a time.
 //!
-//! [`DecisionTreeClassifier`] can also grow its tree with linfa-trees ([`TreeBackend::Linfa`]).
+//! Missing values (NaN in `X`) are supported in `fit` and `predict` as in scikit-learn 1.9: a
+//! split learns which side its NaN samples go to ([`Tree::missing_go_to_left`]); `±inf` stays an
+//! error.
+//!
+//! [`DecisionTreeClassifier`] can also grow its tree with linfa-trees ([`TreeBackend::Linfa`],
+//! which rejects NaN).
 //!
 //! ```
 //! use oxlearn_algorithms::{DecisionTreeClassifier, RandomForestClassifier};
@@ -236,7 +241,7 @@ pub enum TreeBackend {
     /// `f64::EPSILON`: zero-gain splits are never taken). It has no random feature order (ties go
     /// to the lowest feature index), scores splits in f32, treats values closer than 1e-5 as
     /// equal, prunes sibling leaves with the same class, and sends `x < threshold` left. Fit cost
-    /// grows as n^2.
+    /// grows as n^2. NaN in `X` is rejected (`Error::NonFinite`).
     Linfa,
 }
 
