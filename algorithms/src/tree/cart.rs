@@ -229,6 +229,10 @@ pub struct Tree {
     /// The routing part of `nodes` with `f32` thresholds (empty for linfa's strict-less trees).
     #[serde(skip)]
     fast: Vec<FastNode>,
+    /// 1 where a node sends NaN right, one byte per node of `fast`, read only by walks over
+    /// blocks that hold a NaN.
+    #[serde(skip)]
+    missing_right: Vec<u8>,
 }
 
 /// The serialized form of a [`Tree`] (the prediction layout is rebuilt on load).
@@ -307,7 +311,9 @@ impl Tree {
                 })
                 .collect()
         };
-        Tree { nodes, values, width, n_features, strict_less, fast }
+        let missing_right =
+            if strict_less { Vec::new() } else { nodes.iter().map(|n| u8::from(!n.missing_go_to_left)).collect() };
+        Tree { nodes, values, width, n_features, strict_less, fast, missing_right }
     }
 
     /// Number of nodes.
@@ -482,7 +488,14 @@ impl Tree {
                     continue;
                 }
                 let v = x32[r * d + nd.feature as usize];
-                node[l] = if NAN && v.is_nan() { self.missing_child(node[l] as usize) } else { nd.next(v) };
+                node[l] = if NAN {
+                    // Branch-free: NaN goes right exactly where the node says so.
+                    let right =
+                        u8::from(v > nd.threshold) | (u8::from(v.is_nan()) & self.missing_right[node[l] as usize]);
+                    nd.children[usize::from(right)]
+                } else {
+                    nd.next(v)
+                };
             }
         }
     }
@@ -610,6 +623,20 @@ struct Split {
     missing_left: bool,
 }
 
+/// A node's missing samples during a scan over its non-missing ones: their totals when they sit
+/// on the left (`None`: on the right, or none), and how many sit on each side.
+#[derive(Debug, Clone, Copy)]
+struct Missing<'s> {
+    left: Option<&'s [f64]>,
+    n_left: usize,
+    n_right: usize,
+}
+
+impl Missing<'_> {
+    /// No missing samples.
+    const NONE: Missing<'static> = Missing { left: None, n_left: 0, n_right: 0 };
+}
+
 /// A node waiting to be split.
 #[derive(Debug)]
 struct Pending {
@@ -660,39 +687,45 @@ impl Ord for Frontier {
 /// Grows one tree. `weight` is the weight (bootstrap count) of each sample, `sorted` the orders
 /// of the samples of positive weight.
 pub(crate) fn grow(cfg: &Config, sorted: Presorted, target: Target<'_>, weight: &[f64], seed: u64) -> Tree {
-    let n_total = weight.len();
     let width = match target {
         Target::Classes(_, k) => k,
         Target::Values(_) => 1,
     };
-    let total_weight: f64 = weight.iter().sum();
-    // Entropy of integer class weights (bootstrap counts) via a table of c * ln(c); real-valued
-    // weights (`sample_weight`, `class_weight`) compute c * ln(c) as they go.
-    let integral = || total_weight <= 1e8 && weight.iter().all(|w| w.fract() == 0.0);
-    let xlogx = if cfg.impurity == Impurity::Entropy && integral() {
-        let max = total_weight.round() as usize;
-        (0..=max).map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).ln() }).collect()
-    } else {
-        Vec::new()
-    };
-    let mut b = Builder {
-        cfg,
-        target,
-        weight,
-        total_weight,
-        xlogx,
-        n: sorted.n,
-        d: sorted.d,
-        idx: sorted.idx,
-        val: sorted.val,
-        goes_left: vec![false; n_total],
-        rng: Xoshiro256PlusPlus::seed_from_u64(seed),
-        features: (0..sorted.d).collect(),
-        nodes: Vec::new(),
-        values: Vec::new(),
-    };
+    let mut b = Builder::new(cfg, sorted, target, weight, seed);
     b.run();
     Tree::assemble(b.nodes, b.values, width, b.d, false)
+}
+
+impl<'a> Builder<'a> {
+    fn new(cfg: &'a Config, sorted: Presorted, target: Target<'a>, weight: &'a [f64], seed: u64) -> Self {
+        let n_total = weight.len();
+        let total_weight: f64 = weight.iter().sum();
+        // Entropy of integer class weights (bootstrap counts) via a table of c * ln(c); real-valued
+        // weights (`sample_weight`, `class_weight`) compute c * ln(c) as they go.
+        let integral = || total_weight <= 1e8 && weight.iter().all(|w| w.fract() == 0.0);
+        let xlogx = if cfg.impurity == Impurity::Entropy && integral() {
+            let max = total_weight.round() as usize;
+            (0..=max).map(|c| if c == 0 { 0.0 } else { c as f64 * (c as f64).ln() }).collect()
+        } else {
+            Vec::new()
+        };
+        Builder {
+            cfg,
+            target,
+            weight,
+            total_weight,
+            xlogx,
+            n: sorted.n,
+            d: sorted.d,
+            idx: sorted.idx,
+            val: sorted.val,
+            goes_left: vec![false; n_total],
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            features: (0..sorted.d).collect(),
+            nodes: Vec::new(),
+            values: Vec::new(),
+        }
+    }
 }
 
 struct Builder<'a> {
@@ -938,13 +971,7 @@ impl Builder<'_> {
         if vals[len - 1] <= vals[0] + FEATURE_THRESHOLD {
             return None;
         }
-        let found = match self.target {
-            Target::Classes(y, k) => match self.cfg.impurity {
-                Impurity::Entropy => self.scan_entropy(ids, vals, y, k, &p.stats),
-                _ => self.scan_gini(ids, vals, y, k, &p.stats),
-            },
-            Target::Values(y) => self.scan_mse(ids, vals, y, &p.stats),
-        };
+        let found = self.scan(ids, vals, &p.stats, Missing::NONE);
         Some(found.map(|(pos, proxy)| Split {
             feature: f,
             pos,
@@ -955,12 +982,65 @@ impl Builder<'_> {
         }))
     }
 
+    /// The best split of the candidates of a criterion's scan over the non-missing samples.
+    fn scan(&self, ids: &[u32], vals: &[f64], total: &Stats, miss: Missing<'_>) -> Option<(usize, f64)> {
+        match self.target {
+            Target::Classes(y, k) => match self.cfg.impurity {
+                Impurity::Entropy => self.scan_entropy(ids, vals, y, k, total, miss),
+                _ => self.scan_gini(ids, vals, y, k, total, miss),
+            },
+            Target::Values(y) => self.scan_mse(ids, vals, y, total, miss),
+        }
+    }
+
     /// [`Self::best_of_feature`] for a feature with NaN in the node (scikit-learn 1.9's
     /// `node_split_best`): the thresholds with the missing samples sent right, then the split that
     /// sends exactly the missing samples right (threshold `+inf`), then the thresholds with the
     /// missing samples sent left; the first best wins. The missing samples count towards
     /// `min_samples_leaf` and `min_weight_leaf` on their side. All-missing counts as constant.
     fn best_with_missing(&self, f: usize, p: &Pending, ids: &[u32], vals: &[f64]) -> Option<Option<Split>> {
+        let len = vals.len();
+        let m = vals.partition_point(|v| !v.is_nan());
+        let n_missing = len - m;
+        if m == 0 {
+            return None;
+        }
+        let total = &p.stats;
+        let missing = self.stats(&ids[m..]);
+        let (ids, vals) = (&ids[..m], &vals[..m]);
+        let split = |pos: usize, proxy: f64, missing_left: bool| Split {
+            feature: f,
+            pos,
+            threshold: midpoint(vals[pos - 1], vals[pos]),
+            proxy,
+            n_missing,
+            missing_left,
+        };
+        let mut best = self
+            .scan(ids, vals, total, Missing { left: None, n_left: 0, n_right: n_missing })
+            .map(|(pos, proxy)| split(pos, proxy, false));
+        // The missing samples alone on the right: every value goes left (`x <= inf`).
+        let present: Stats = total.iter().zip(&missing).map(|(t, l)| t - l).collect();
+        if self.leaf_ok(m, n_missing, self.stats_weight(&present), self.stats_weight(&missing)) {
+            let proxy = self.proxy(&present, &missing);
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                best =
+                    Some(Split { feature: f, pos: m, threshold: f64::INFINITY, proxy, n_missing, missing_left: false });
+            }
+        }
+        let left = self.scan(ids, vals, total, Missing { left: Some(&missing), n_left: n_missing, n_right: 0 });
+        if let Some((pos, proxy)) = left
+            && best.as_ref().is_none_or(|b| proxy > b.proxy)
+        {
+            best = Some(split(pos, proxy, true));
+        }
+        Some(best)
+    }
+
+    /// [`Self::best_with_missing`] computed directly from each candidate's totals (the reference
+    /// the incremental scans are tested against).
+    #[cfg(test)]
+    fn best_with_missing_reference(&self, f: usize, p: &Pending, ids: &[u32], vals: &[f64]) -> Option<Option<Split>> {
         let len = vals.len();
         let m = vals.partition_point(|v| !v.is_nan());
         let n_missing = len - m;
@@ -1073,11 +1153,21 @@ impl Builder<'_> {
     /// Gini: maximise `sum_k l_k^2 / w_l + sum_k r_k^2 / w_r`; the sums of squares are kept
     /// incrementally (exact for integer counts; for real weights, rounding stays relative to
     /// the node's squared weight).
-    fn scan_gini(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+    fn scan_gini(
+        &self,
+        ids: &[u32],
+        vals: &[f64],
+        y: &[u32],
+        k: usize,
+        total: &Stats,
+        miss: Missing<'_>,
+    ) -> Option<(usize, f64)> {
         let w = self.weight;
-        let mut left = vec![0.0; k];
-        let (mut sq_l, mut sq_r) = (0.0, total.iter().map(|c| c * c).sum::<f64>());
-        let (mut wl, mut wr) = (0.0, self.stats_weight(total));
+        let mut left = miss.left.map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
+        let sq_r = total.iter().zip(&left).map(|(t, l)| (t - l) * (t - l)).sum::<f64>();
+        let (mut sq_l, mut sq_r) = (left.iter().map(|c| c * c).sum::<f64>(), sq_r);
+        let wl0: f64 = left.iter().sum();
+        let (mut wl, mut wr) = (wl0, self.stats_weight(total) - wl0);
         let mut best: Option<(usize, f64)> = None;
         let len = ids.len();
         for q in 0..len - 1 {
@@ -1090,7 +1180,9 @@ impl Builder<'_> {
             left[c] = a + wi;
             wl += wi;
             wr -= wi;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
+                || !self.leaf_ok(miss.n_left + q + 1, miss.n_right + len - q - 1, wl, wr)
+            {
                 continue;
             }
             let proxy = sq_l / wl + sq_r / wr;
@@ -1102,16 +1194,26 @@ impl Builder<'_> {
     }
 
     /// Entropy: maximise `-(w_l H_l + w_r H_r)` from a table of `c ln c`.
-    fn scan_entropy(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+    fn scan_entropy(
+        &self,
+        ids: &[u32],
+        vals: &[f64],
+        y: &[u32],
+        k: usize,
+        total: &Stats,
+        miss: Missing<'_>,
+    ) -> Option<(usize, f64)> {
         if self.xlogx.is_empty() {
-            return self.scan_entropy_real(ids, vals, y, k, total);
+            return self.scan_entropy_real(ids, vals, y, k, total, miss);
         }
         let w = self.weight;
         let t = &self.xlogx;
         let xl = |c: f64| t[c as usize];
-        let mut left = vec![0usize; k];
+        let mut left: Vec<usize> =
+            miss.left.map_or_else(|| vec![0; k], |l| l.iter().map(|&c| c.round() as usize).collect());
         let total: Vec<usize> = total.iter().map(|&c| c.round() as usize).collect();
-        let (mut wl, mut wr) = (0usize, total.iter().sum::<usize>());
+        let wl0: usize = left.iter().sum();
+        let (mut wl, mut wr) = (wl0, total.iter().sum::<usize>() - wl0);
         let mut best: Option<(usize, f64)> = None;
         let len = ids.len();
         for q in 0..len - 1 {
@@ -1120,7 +1222,9 @@ impl Builder<'_> {
             left[y[i] as usize] += wi;
             wl += wi;
             wr -= wi;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl as f64, wr as f64) {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
+                || !self.leaf_ok(miss.n_left + q + 1, miss.n_right + len - q - 1, wl as f64, wr as f64)
+            {
                 continue;
             }
             let mut s = -xl(wl as f64) - xl(wr as f64);
@@ -1135,11 +1239,20 @@ impl Builder<'_> {
     }
 
     /// [`Self::scan_entropy`] for real-valued weights: `c ln c` computed for each candidate.
-    fn scan_entropy_real(&self, ids: &[u32], vals: &[f64], y: &[u32], k: usize, total: &Stats) -> Option<(usize, f64)> {
+    fn scan_entropy_real(
+        &self,
+        ids: &[u32],
+        vals: &[f64],
+        y: &[u32],
+        k: usize,
+        total: &Stats,
+        miss: Missing<'_>,
+    ) -> Option<(usize, f64)> {
         let w = self.weight;
         let xl = |c: f64| if c > 0.0 { c * c.ln() } else { 0.0 };
-        let mut left = vec![0.0; k];
-        let (mut wl, mut wr) = (0.0, self.stats_weight(total));
+        let mut left = miss.left.map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
+        let wl0: f64 = left.iter().sum();
+        let (mut wl, mut wr) = (wl0, self.stats_weight(total) - wl0);
         let mut best: Option<(usize, f64)> = None;
         let len = ids.len();
         for q in 0..len - 1 {
@@ -1148,7 +1261,9 @@ impl Builder<'_> {
             left[y[i] as usize] += wi;
             wl += wi;
             wr -= wi;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
+                || !self.leaf_ok(miss.n_left + q + 1, miss.n_right + len - q - 1, wl, wr)
+            {
                 continue;
             }
             let mut s = -xl(wl) - xl(wr.max(0.0));
@@ -1163,11 +1278,11 @@ impl Builder<'_> {
     }
 
     /// Squared error: maximise `s_l^2 / w_l + s_r^2 / w_r` (Friedman: `(w_r s_l - w_l s_r)^2 / (w_l w_r)`).
-    fn scan_mse(&self, ids: &[u32], vals: &[f64], y: &[f64], total: &Stats) -> Option<(usize, f64)> {
+    fn scan_mse(&self, ids: &[u32], vals: &[f64], y: &[f64], total: &Stats, miss: Missing<'_>) -> Option<(usize, f64)> {
         let w = self.weight;
         let friedman = self.cfg.impurity == Impurity::FriedmanMse;
         let (wt, st) = (total[0], total[1]);
-        let (mut wl, mut sl) = (0.0, 0.0);
+        let (mut wl, mut sl) = miss.left.map_or((0.0, 0.0), |l| (l[0], l[1]));
         let mut best: Option<(usize, f64)> = None;
         let len = ids.len();
         for q in 0..len - 1 {
@@ -1175,7 +1290,9 @@ impl Builder<'_> {
             wl += w[i];
             sl += w[i] * y[i];
             let wr = wt - wl;
-            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD || !self.leaf_ok(q + 1, len - q - 1, wl, wr) {
+            if vals[q + 1] <= vals[q] + FEATURE_THRESHOLD
+                || !self.leaf_ok(miss.n_left + q + 1, miss.n_right + len - q - 1, wl, wr)
+            {
                 continue;
             }
             let sr = st - sl;
@@ -1342,6 +1459,60 @@ mod tests {
         assert_eq!(tree.split(0), Some((0, 2.5)));
         assert!(tree.missing_go_to_left(0));
         assert_eq!(tree.predict_row(array![f64::NAN].view()), &[1.0, 0.0]);
+    }
+
+    #[test]
+    fn scans_with_missing_values_match_the_direct_totals() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let n = 120;
+        // Integer-like values (many ties), 25% missing in columns 0-2, none in column 3.
+        let x = ndarray::Array2::from_shape_fn((n, 4), |(_, j)| {
+            if j < 3 && rng.gen_bool(0.25) { f64::NAN } else { f64::from(rng.gen_range(0..12u8)) }
+        });
+        let classes: Vec<u32> = (0..n).map(|_| rng.gen_range(0..3)).collect();
+        let values: Vec<f64> = (0..n).map(|_| rng.r#gen::<f64>() * 10.0).collect();
+        let ones = vec![1.0; n];
+        let counts: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..4u8))).collect();
+        let real: Vec<f64> = (0..n).map(|_| rng.r#gen::<f64>() + 0.1).collect();
+        let mut checked = 0;
+        for impurity in [Impurity::Gini, Impurity::Entropy, Impurity::SquaredError, Impurity::FriedmanMse] {
+            let target = match impurity {
+                Impurity::Gini | Impurity::Entropy => Target::Classes(&classes, 3),
+                _ => Target::Values(&values),
+            };
+            for weight in [&ones, &counts, &real] {
+                for min_leaf in [1, 7] {
+                    let cfg = Config { min_samples_leaf: min_leaf, min_weight_leaf: 2.0, ..cfg(impurity) };
+                    let sorted = Presorted::new(x.view()).filtered(weight);
+                    let b = Builder::new(&cfg, sorted, target, weight, 0);
+                    let stats = b.stats(&b.idx[..b.n]);
+                    let p = Pending { id: 0, start: 0, end: b.n, depth: 0, impurity: b.impurity_of(&stats), stats };
+                    for f in 0..4 {
+                        let range = f * b.n..(f + 1) * b.n;
+                        let (ids, vals) = (&b.idx[range.clone()], &b.val[range]);
+                        let (fast, reference) = if f < 3 {
+                            (b.best_with_missing(f, &p, ids, vals), b.best_with_missing_reference(f, &p, ids, vals))
+                        } else {
+                            (b.best_of_feature(f, &p), b.best_of_feature(f, &p))
+                        };
+                        let (fast, reference) = (fast.flatten().unwrap(), reference.flatten().unwrap());
+                        let what = format!("{impurity:?} feature {f} min_leaf {min_leaf}");
+                        assert_eq!(
+                            (fast.pos, fast.missing_left, fast.n_missing),
+                            (reference.pos, reference.missing_left, reference.n_missing),
+                            "{what}"
+                        );
+                        assert_eq!(fast.threshold, reference.threshold, "{what}");
+                        assert!(
+                            (fast.proxy - reference.proxy).abs() <= 1e-9 * reference.proxy.abs().max(1.0),
+                            "{what}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 3 * 2 * 4);
     }
 
     #[test]
