@@ -351,7 +351,9 @@ impl Tree {
         (n.left != 0).then_some((n.left as usize, n.right as usize))
     }
 
-    /// Split feature and threshold of node `i`, or `None` for a leaf.
+    /// Split feature and threshold of node `i`, or `None` for a leaf. The threshold is
+    /// `f64::INFINITY` for a split that sends exactly the samples missing that feature right
+    /// (every value goes left), as scikit-learn's.
     pub fn split(&self, i: usize) -> Option<(usize, f64)> {
         let n = &self.nodes[i];
         (n.left != 0).then_some((n.feature as usize, n.threshold))
