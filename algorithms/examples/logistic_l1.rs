@@ -35,6 +35,15 @@ fn objective(x: &Array2<f64>, y: &Array1<i64>, w: ndarray::ArrayView1<'_, f64>, 
     loss / n + (r * l1 + 0.5 * (1.0 - r) * l2) / (c * n)
 }
 
+/// User + system CPU seconds of this process so far (`/proc/self/stat`, 10 ms ticks; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // After the command name: state is field 0, utime field 11, stime field 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let opt = |name: &str, default: &str| -> String {
@@ -66,13 +75,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }));
     }
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     let mut last = None;
     for _ in 0..reps {
-        let t = Instant::now();
+        let (t, c0) = (Instant::now(), cpu_seconds());
         let m = model.fit(&x, &y)?;
         times.push(t.elapsed().as_secs_f64());
+        cpus.push(cpu_seconds() - c0);
         last = Some(m);
     }
+    cpus.sort_by(f64::total_cmp);
+    let cpu_median = cpus[cpus.len() / 2];
     let m = last.ok_or("--reps must be at least 1")?;
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
@@ -81,10 +94,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let f = objective(&x, &y, m.coef().row(0), m.intercept()[0], c, r);
     let acc = m.score(&x, &y)?;
     println!(
-        "{{\"suite\": \"oxlearn\", \"solver\": \"{}\", \"C\": {c}, \"l1_ratio\": {r}, \"tol\": {tol}, \"threads\": {threads}, \"fit_s\": {median:.4}, \"fit_all_s\": {times:.4?}, \"n_iter\": {}, \"converged\": {}, \"zeros\": {zeros}, \"objective\": {f:.12}, \"train_accuracy\": {acc}}}",
+        "{{\"suite\": \"oxlearn\", \"solver\": \"{}\", \"C\": {c}, \"l1_ratio\": {r}, \"tol\": {tol}, \"threads\": {threads}, \"fit_s\": {median:.4}, \"fit_all_s\": {times:.4?}, \"fit_cpu_s\": {cpu_median:.2}, \"n_iter\": {}, \"converged\": {}, \"zeros\": {zeros}, \"objective\": {f:.12}, \"train_accuracy\": {acc}, \"loadavg\": \"{}\"}}",
         m.solver().as_str(),
         m.n_iter().unwrap_or(0),
         m.converged(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
     );
     Ok(())
 }

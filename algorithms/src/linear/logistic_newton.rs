@@ -62,6 +62,13 @@ const MAX_HALVINGS: usize = 40;
 /// alone decides along the null space of `X`, where coordinate descent advances in small steps
 /// (the bench kit's clf-200k-50 has two exactly redundant features: 500 sweeps left the
 /// iterates crawling at a subgradient of 3e-6 for 100 iterations; a few thousand converge in 6).
+/// The extrapolation of `extrapolate` shortens that crawl.
+/// Sweeps between two extrapolations along the change over those sweeps (see `extrapolate`).
+/// Measured on clf-200k-50 (C = 1, L1; sweeps summed over the 5 Newton iterations): none
+/// 100000 (every iteration at the cap), every 2: 48000, 4: 29000, 8: 19000, 16: 25000,
+/// 32: 35000, 64: 40000.
+const EXTRAPOLATE_EVERY: usize = 8;
+
 fn max_sweeps(n_rows: usize) -> usize {
     n_rows.clamp(1000, 20_000)
 }
@@ -123,8 +130,10 @@ impl<'a, 'b> Problem<'a, 'b> {
         let total = sw.map_or(n as f64, |w| w.iter().sum());
         let k = if n_classes == 2 { 1 } else { n_classes };
         let scale = 1.0 / (c * total);
-        // About 128 KiB of X per block, a size that depends on the width only.
-        let rows = ((1usize << 14) / (p + 1)).clamp(128, 4096);
+        // About 64 KiB of X per block, a size that depends on the width only (and keeps the
+        // blocks' scratch arrays under the allocator's mmap threshold: fresh mappings for them
+        // cost page faults on every pass).
+        let rows = ((1usize << 13) / (p + 1)).clamp(64, 4096);
         let chunks = oxlearn_core::parallel::fixed_chunks(n, rows).collect();
         Problem {
             x,
@@ -179,8 +188,10 @@ impl<'a, 'b> Problem<'a, 'b> {
                 if k == 1 {
                     let zi = z[[i, 0]];
                     let t = self.target(i, 0);
-                    loss += si * (softplus(zi) - t * zi);
-                    rr[0] = si * (sigmoid(zi) - t);
+                    // softplus(z) = max(z, 0) + ln(1 + e) and sigmoid(z) from one e = exp(-|z|).
+                    let e = (-zi.abs()).exp();
+                    loss += si * (zi.max(0.0) + e.ln_1p() - t * zi);
+                    rr[0] = si * (if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) } - t);
                 } else {
                     let lse = softmax_into(z.row(i), rr);
                     let yi = self.y[i];
@@ -349,7 +360,13 @@ impl<'a, 'b> Problem<'a, 'b> {
         let mut hd = Array1::<f64>::zeros(n_params);
         // A floor on the curvature: a constant-zero column (or rows of weight 0) has H_jj = 0.
         let floor = 1e-12 * (0..n_params).map(|j| h[[j, j]]).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
-        for _ in 0..max_sweeps(self.x.nrows()) {
+        let mut before = Array1::<f64>::zeros(n_params);
+        for sweep in 0..max_sweeps(self.x.nrows()) {
+            // The direction is the change over the last `EXTRAPOLATE_EVERY` sweeps.
+            if sweep % EXTRAPOLATE_EVERY == 0 {
+                before.assign(&d);
+            }
+            let extrapolate = sweep >= EXTRAPOLATE_EVERY && sweep % EXTRAPOLATE_EVERY == EXTRAPOLATE_EVERY - 1;
             let (mut max_step, mut max_d) = (0.0f64, 0.0f64);
             for j in 0..n_params {
                 let step = if self.is_intercept(j) {
@@ -373,14 +390,111 @@ impl<'a, 'b> Problem<'a, 'b> {
             if max_step <= 1e-9 * max_d || max_step == 0.0 {
                 break;
             }
+            if extrapolate {
+                let dir = &d - &before;
+                self.extrapolate(g, h, theta, &dir, &mut d, &mut hd);
+            }
         }
         d
+    }
+
+    /// Minimises the quadratic model exactly along `dir` (the change of `d` over the last few
+    /// sweeps) from `d`, over steps `t ≥ 0`, updating `d` and `hd = H d`.
+    ///
+    /// Where columns of `X` are (nearly) collinear, coordinate descent moves along the null
+    /// space of `H` by about the same small step every sweep (the L1 term alone pulls there),
+    /// for thousands of sweeps; the model along that direction is a one-dimensional convex
+    /// piecewise quadratic, minimised here in one go by walking its breakpoints (where a
+    /// coefficient crosses zero, which it may stop at: an exact zero).
+    fn extrapolate(
+        &self,
+        g: ArrayView1<'_, f64>,
+        h: &Array2<f64>,
+        theta: ArrayView1<'_, f64>,
+        dir: &Array1<f64>,
+        d: &mut Array1<f64>,
+        hd: &mut Array1<f64>,
+    ) {
+        let h_dir = h.dot(dir);
+        // φ(t) = a t + ½ b t² + λ1 Σ |u_j + t dir_j| over the penalised j.
+        let (mut a, mut b) = (0.0, dir.dot(&h_dir));
+        let mut slope_l1 = 0.0;
+        let mut breaks: Vec<(f64, usize)> = Vec::new();
+        for (j, &v) in dir.iter().enumerate() {
+            if v == 0.0 {
+                continue;
+            }
+            if self.is_intercept(j) {
+                a += (g[j] + hd[j]) * v;
+                continue;
+            }
+            let u = theta[j] + d[j];
+            a += (g[j] + hd[j] + self.lam2 * u) * v;
+            b += self.lam2 * v * v;
+            let sign = if u != 0.0 { u.signum() } else { v.signum() };
+            slope_l1 += self.lam1 * sign * v;
+            if u != 0.0 && u.signum() != v.signum() {
+                breaks.push((-u / v, j));
+            }
+        }
+        breaks.sort_by(|x, y| x.0.total_cmp(&y.0));
+        // Walk the segments: on each the derivative is a + slope_l1 + b t.
+        let mut t_star = None;
+        let mut kink = None;
+        for &(tb, j) in &breaks {
+            let at_break = a + slope_l1 + b * tb;
+            if at_break >= 0.0 {
+                // The zero lies inside this segment (b > 0 here).
+                t_star = Some(if b > 0.0 { (-(a + slope_l1) / b).max(0.0) } else { 0.0 });
+                break;
+            }
+            let after = slope_l1 + 2.0 * self.lam1 * dir[j].abs();
+            if a + after + b * tb >= 0.0 {
+                t_star = Some(tb);
+                kink = Some(j);
+                break;
+            }
+            slope_l1 = after;
+        }
+        let t = match t_star {
+            Some(t) => t,
+            None if b > 0.0 => (-(a + slope_l1) / b).max(0.0),
+            None => return,
+        };
+        if !(t > 0.0 && t.is_finite()) {
+            return;
+        }
+        d.scaled_add(t, dir);
+        hd.scaled_add(t, &h_dir);
+        if let Some(j) = kink {
+            // Land exactly on the zero (the step above leaves rounding there).
+            let off = theta[j] + d[j];
+            d[j] -= off;
+            hd.scaled_add(-off, &h.row(j));
+        }
     }
 
     /// The penalty of parameters `theta` (`k x (p+1)`, intercepts last).
     fn penalty_of(&self, theta: &Array2<f64>) -> f64 {
         let p = self.x.ncols();
         theta.rows().into_iter().map(|r| self.penalty(r.slice(s![..p]))).sum()
+    }
+
+    /// `penalty(θ + t d) - penalty(θ)`, coordinate by coordinate so that it keeps its precision
+    /// for tiny steps (the difference of the two penalties would lose it near the optimum,
+    /// where the line search compares changes of 1e-20).
+    fn penalty_change(&self, theta: &Array2<f64>, d: &Array2<f64>, t: f64) -> f64 {
+        let p = self.x.ncols();
+        let mut sum = 0.0;
+        for (tr, dr) in theta.rows().into_iter().zip(d.rows()) {
+            for (&w, &dj) in tr.iter().zip(dr).take(p) {
+                let step = t * dj;
+                let new = w + step;
+                let l1 = if w != 0.0 && new.signum() == w.signum() { w.signum() * step } else { new.abs() - w.abs() };
+                sum += self.lam1 * l1 + self.lam2 * step * (w + 0.5 * step);
+            }
+        }
+        sum
     }
 
     /// The largest entry of the minimum-norm subgradient of `F` for loss gradient `g` at
@@ -436,16 +550,14 @@ impl<'a, 'b> Problem<'a, 'b> {
             let d = d.into_shape_with_order((k, p + 1)).expect("parameter layout");
             // X₁ Dᵀ: the change of the scores at a full step.
             let xd = crate::linalg::matmul_rows(self.x, d.slice(s![.., ..p]).t(), Some(d.column(p)));
-            let pen_before = self.penalty_of(&theta);
             // Predicted decrease at a full step (newGLMNET's Δ with γ = 0).
-            let delta = (&g * &d).sum() + self.penalty_of(&(&theta + &d)) - pen_before;
+            let delta = (&g * &d).sum() + self.penalty_change(&theta, &d, 1.0);
             n_iter += 1;
             let mut step = None;
             if delta < 0.0 {
                 let mut alpha = 1.0;
                 for _ in 0..MAX_HALVINGS {
-                    let change = self.loss_change(&z, &prob, &xd, alpha) + self.penalty_of(&(&theta + &(alpha * &d)))
-                        - pen_before;
+                    let change = self.loss_change(&z, &prob, &xd, alpha) + self.penalty_change(&theta, &d, alpha);
                     if change <= SIGMA * alpha * delta {
                         step = Some(alpha);
                         break;
@@ -484,6 +596,48 @@ mod tests {
             c * if j == 0 { 1.5 } else { -0.7 } + ((i * 37 + j * 11) % 19) as f64 / 6.0 - 1.5
         });
         (x, (0..n).map(|i| (i % k + (i % 7 == 0) as usize) % k).collect())
+    }
+
+    /// The quadratic model `gᵀd + ½ dᵀHd + λ1 ‖θ + d‖₁ + λ2/2 ‖θ + d‖²` (one class, no
+    /// intercept in the model here: the flat layout's intercept entry is left at 0).
+    fn model(prob: &Problem<'_, '_>, g: &Array1<f64>, h: &Array2<f64>, theta: &Array1<f64>, d: &Array1<f64>) -> f64 {
+        let u = theta + d;
+        let p = prob.x.ncols();
+        g.dot(d) + 0.5 * d.dot(&h.dot(d)) + prob.penalty(u.slice(s![..p]))
+    }
+
+    /// The extrapolation lands on the exact minimum of the model along its direction (checked
+    /// on a fine grid), passing breakpoints where coefficients cross zero; the penalty change
+    /// agrees with the difference of penalties.
+    #[test]
+    fn extrapolation_minimises_the_model_along_the_direction() {
+        let (x, y) = data(2);
+        let prob = Problem::new(x.view(), &y, None, 2, false, 0.05, 0.8);
+        let h = Array2::from_shape_fn((5, 5), |(i, j)| {
+            if i == 4 || j == 4 { 0.0 } else { 1.0 / (1.0 + (i as f64 - j as f64).abs()) }
+        });
+        let g = Array1::from(vec![0.3, -0.2, 0.05, 0.1, 0.0]);
+        let theta = Array1::from(vec![0.4, -0.1, 0.0, 0.02, 0.0]);
+        for dir in [vec![-1.0, 0.5, 0.2, -0.3, 0.0], vec![0.1, 0.1, -0.1, -0.1, 0.0], vec![-0.02, 0.0, 0.0, 0.0, 0.0]] {
+            let dir = Array1::from(dir);
+            let start = Array1::from(vec![0.01, 0.0, 0.0, -0.01, 0.0]);
+            let mut d = start.clone();
+            let mut hd = h.dot(&d);
+            prob.extrapolate(g.view(), &h, theta.view(), &dir, &mut d, &mut hd);
+            assert!(hd.iter().zip(h.dot(&d).iter()).all(|(a, b)| (a - b).abs() < 1e-12));
+            let best = model(&prob, &g, &h, &theta, &d);
+            for i in 0..=4000 {
+                let t = i as f64 * 0.001;
+                let trial = &start + &(t * &dir);
+                assert!(best <= model(&prob, &g, &h, &theta, &trial) + 1e-12, "t={t}");
+            }
+            let th = theta.clone().into_shape_with_order((1, 5)).unwrap();
+            let dd = dir.clone().into_shape_with_order((1, 5)).unwrap();
+            for t in [1e-3, 0.5, 2.0] {
+                let direct = prob.penalty_of(&(&th + &(t * &dd))) - prob.penalty_of(&th);
+                assert!((prob.penalty_change(&th, &dd, t) - direct).abs() < 1e-15);
+            }
+        }
     }
 
     /// At the optimum, every coordinate satisfies its subgradient condition; zero coefficients
