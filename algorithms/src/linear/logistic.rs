@@ -47,8 +47,8 @@ use crate::ClassWeight;
 ///     classes all `k(k+1)/2` class blocks, so the Newton step is the full multinomial one),
 ///     minimises the quadratic model plus the penalty by cyclic coordinate descent with
 ///     soft-thresholding, and takes an Armijo line search on the true objective. Any `l1_ratio`
-///     (`0` included). Its Hessian has `(k·(p+1))²` entries: meant for `k·p` up to a few
-///     thousand. scikit-learn's `solver="saga"` (`set_param("solver", "saga")`) runs this solver:
+///     (`0` included). Its Hessian has `(k·(p+1))²` entries: it takes `k·(p+1) ≤ 4096` (an
+///     error beyond). scikit-learn's `solver="saga"` (`set_param("solver", "saga")`) runs this solver:
 ///     saga minimises the same objective, so the optimum is the same (the path and the
 ///     iteration counts are not). `"liblinear"` is rejected: it penalises the intercept and fits
 ///     one-vs-rest, a different optimum; so are `"sag"`, `"newton-cg"`, `"newton-cholesky"`;
@@ -82,7 +82,9 @@ use crate::ClassWeight;
 /// [`Error::InvalidParam`] for a non-positive `c`, an `l1_ratio` outside `[0, 1]` or NaN,
 /// `l1_ratio > 0` with solver lbfgs or linfa, a negative `tol`, a solver it does not have,
 /// weights with solver linfa, a negative explicit class weight, or a `class_weight` label that
-/// is not a class. Non-convergence is not an error: check `converged()`.
+/// is not a class; [`Error::InvalidInput`] when proximal Newton would need more than 4096
+/// parameters (`k·(p+1)`, `k = 1` for two classes). Non-convergence is not an error: check
+/// `converged()`.
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -520,6 +522,10 @@ fn binary_block_weighted(
     (loss, gw, Array1::from_elem(1, gb))
 }
 
+/// The most parameters (`k·(p+1)`) the proximal Newton solver takes: its dense Hessian then has
+/// up to 16.8 million entries (128 MiB), and one coordinate-descent sweep as many operations.
+const MAX_NEWTON_PARAMS: usize = 4096;
+
 impl LogisticRegression {
     /// [`Solver::Auto`] resolved: L-BFGS for the L2 penalty (or none), proximal Newton when
     /// `l1_ratio > 0` and `C` is finite.
@@ -628,6 +634,14 @@ impl LogisticRegression {
         let obj = Objective::new(x, &labels, weights.as_deref(), n_classes, self.fit_intercept, self.c);
         let k = obj.k;
         let solver = self.resolved_solver();
+        let n_params = k * (p + 1);
+        if solver == Solver::ProximalNewton && n_params > MAX_NEWTON_PARAMS {
+            return Err(Error::InvalidInput(format!(
+                "{}: solver proximal_newton builds a dense Hessian over the {n_params} coefficients and intercepts \
+                 (at most {MAX_NEWTON_PARAMS}); use l1_ratio = 0 (lbfgs) or fewer features",
+                Self::NAME
+            )));
+        }
         let (coef, intercept, n_iter, converged) =
             oxlearn_core::parallel::with_n_jobs(self.n_jobs, || -> Result<_> {
                 if solver == Solver::ProximalNewton {

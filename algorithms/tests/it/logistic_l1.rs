@@ -280,6 +280,11 @@ fn parameters_and_errors() {
     ] {
         assert!(matches!(bad.fit(&x, &y), Err(Error::InvalidParam { .. })), "{bad:?}");
     }
+    // The dense Hessian's limit: k·(p+1) ≤ 4096 (here 1 · 4097).
+    let wide = Array2::from_shape_fn((4, 4096), |(i, j)| ((i * 7 + j) % 5) as f64);
+    let labels = ndarray::array![0, 1, 0, 1];
+    let l1 = LogisticRegression::default().l1_ratio(1.0);
+    assert!(matches!(l1.fit(&wide, &labels), Err(Error::InvalidInput(_))));
 }
 
 /// Predictions of an L1 model: probabilities that sum to 1, and the decision function is
