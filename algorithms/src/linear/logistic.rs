@@ -47,8 +47,10 @@ use crate::ClassWeight;
 ///     classes all `k(k+1)/2` class blocks, so the Newton step is the full multinomial one),
 ///     minimises the quadratic model plus the penalty by cyclic coordinate descent with
 ///     soft-thresholding, and takes an Armijo line search on the true objective. Any `l1_ratio`
-///     (`0` included). Its Hessian has `(k·(p+1))²` entries: it takes `k·(p+1) ≤ 4096` (an
-///     error beyond). scikit-learn's `solver="saga"` (`set_param("solver", "saga")`) runs this solver:
+///     (`0` included). Its Hessian has `(k·(p+1))²` entries, so beyond `k·(p+1) = 4096`
+///     parameters the same solver name runs an accelerated proximal gradient method instead
+///     (FISTA with backtracking and restarts: no Hessian, three passes over `X` per iteration,
+///     linear convergence; raise `max_iter` there, and check `converged()`). scikit-learn's `solver="saga"` (`set_param("solver", "saga")`) runs this solver:
 ///     saga minimises the same objective, so the optimum is the same (the path and the
 ///     iteration counts are not). `"liblinear"` is rejected: it penalises the intercept and fits
 ///     one-vs-rest, a different optimum; so are `"sag"`, `"newton-cg"`, `"newton-cholesky"`;
@@ -82,9 +84,7 @@ use crate::ClassWeight;
 /// [`Error::InvalidParam`] for a non-positive `c`, an `l1_ratio` outside `[0, 1]` or NaN,
 /// `l1_ratio > 0` with solver lbfgs or linfa, a negative `tol`, a solver it does not have,
 /// weights with solver linfa, a negative explicit class weight, or a `class_weight` label that
-/// is not a class; [`Error::InvalidInput`] when proximal Newton would need more than 4096
-/// parameters (`k·(p+1)`, `k = 1` for two classes). Non-convergence is not an error: check
-/// `converged()`.
+/// is not a class. Non-convergence is not an error: check `converged()`.
 ///
 /// ```
 /// use oxlearn_core::prelude::*;
@@ -522,7 +522,8 @@ fn binary_block_weighted(
     (loss, gw, Array1::from_elem(1, gb))
 }
 
-/// The most parameters (`k·(p+1)`) the proximal Newton solver takes: its dense Hessian then has
+/// The most parameters (`k·(p+1)`) the proximal Newton method takes (more go to the proximal
+/// gradient method): its dense Hessian then has
 /// up to 16.8 million entries (128 MiB), and one coordinate-descent sweep as many operations.
 const MAX_NEWTON_PARAMS: usize = 4096;
 
@@ -537,10 +538,16 @@ impl LogisticRegression {
         }
     }
 
-    fn fit_proximal_newton(&self, problem: &logistic_newton::Problem<'_, '_>) -> logistic_newton::Outcome {
+    /// Proximal Newton up to [`MAX_NEWTON_PARAMS`] parameters (`n_params`), proximal gradient
+    /// beyond.
+    fn fit_proximal_newton(
+        &self,
+        problem: &logistic_newton::Problem<'_, '_>,
+        n_params: usize,
+    ) -> logistic_newton::Outcome {
         let start = Instant::now();
         let opts = logistic_newton::Options { max_iter: self.max_iter, tol: self.tol };
-        problem.minimize(&opts, |iteration, loss, gmax| {
+        let report = |iteration, loss, gmax| {
             let metrics = [("max_abs_subgradient", gmax)];
             let progress = Progress {
                 estimator: Self::NAME,
@@ -551,7 +558,12 @@ impl LogisticRegression {
                 elapsed: start.elapsed(),
             };
             self.callback.report(&progress)
-        })
+        };
+        if n_params > MAX_NEWTON_PARAMS {
+            problem.minimize_gradient(&opts, report)
+        } else {
+            problem.minimize(&opts, report)
+        }
     }
 
     fn fit_lbfgs(&self, obj: &Objective<'_, '_>) -> (Vec<f64>, usize, bool) {
@@ -635,13 +647,6 @@ impl LogisticRegression {
         let k = obj.k;
         let solver = self.resolved_solver();
         let n_params = k * (p + 1);
-        if solver == Solver::ProximalNewton && n_params > MAX_NEWTON_PARAMS {
-            return Err(Error::InvalidInput(format!(
-                "{}: solver proximal_newton builds a dense Hessian over the {n_params} coefficients and intercepts \
-                 (at most {MAX_NEWTON_PARAMS}); use l1_ratio = 0 (lbfgs) or fewer features",
-                Self::NAME
-            )));
-        }
         let (coef, intercept, n_iter, converged) =
             oxlearn_core::parallel::with_n_jobs(self.n_jobs, || -> Result<_> {
                 if solver == Solver::ProximalNewton {
@@ -654,7 +659,7 @@ impl LogisticRegression {
                         self.c,
                         self.l1_ratio,
                     );
-                    let out = self.fit_proximal_newton(&problem);
+                    let out = self.fit_proximal_newton(&problem, n_params);
                     Ok((out.coef, out.intercept, Some(out.n_iter), out.converged))
                 } else if solver == Solver::Linfa {
                     let (coef, intercept) = linfa_backend::logistic_regression(
