@@ -576,8 +576,14 @@ impl<'a, 'b> Problem<'a, 'b> {
             theta.scaled_add(alpha, &d);
             z.scaled_add(alpha, &xd);
         }
+        self.outcome(&theta, n_iter, converged)
+    }
+
+    /// The fitted coefficients and intercepts of parameters `theta`.
+    fn outcome(&self, theta: &Array2<f64>, n_iter: usize, converged: bool) -> Outcome {
+        let p = self.x.ncols();
         let mut intercept = theta.column(p).to_owned();
-        if k > 1 && self.fit_intercept {
+        if self.k > 1 && self.fit_intercept {
             // The multinomial loss does not change when every intercept moves by the same
             // amount: report the centred ones (as the gradient solvers starting at 0 do).
             let mean = intercept.mean().unwrap_or(0.0);
@@ -672,12 +678,7 @@ impl Problem<'_, '_> {
             (loss_y, g_y) = if beta == 0.0 { (loss, g.clone()) } else { self.loss_grad(&zy) };
             t = t_next;
         }
-        let mut intercept = theta.column(p).to_owned();
-        if k > 1 && self.fit_intercept {
-            let mean = intercept.mean().unwrap_or(0.0);
-            intercept.mapv_inplace(|v| v - mean);
-        }
-        Outcome { coef: theta.slice(s![.., ..p]).to_owned(), intercept, n_iter, converged }
+        self.outcome(&theta, n_iter, converged)
     }
 }
 
