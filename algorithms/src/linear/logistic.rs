@@ -547,23 +547,26 @@ impl LogisticRegression {
     ) -> logistic_newton::Outcome {
         let start = Instant::now();
         let opts = logistic_newton::Options { max_iter: self.max_iter, tol: self.tol };
-        let report = |iteration, loss, gmax| {
-            let metrics = [("max_abs_subgradient", gmax)];
-            let progress = Progress {
-                estimator: Self::NAME,
-                iteration,
-                total: Some(self.max_iter),
-                loss: Some(loss),
-                metrics: &metrics,
-                elapsed: start.elapsed(),
-            };
-            self.callback.report(&progress)
-        };
+        let report = |iteration, loss, gmax| self.report(start, iteration, loss, ("max_abs_subgradient", gmax));
         if n_params > MAX_NEWTON_PARAMS {
             problem.minimize_gradient(&opts, report)
         } else {
             problem.minimize(&opts, report)
         }
+    }
+
+    /// Reports one solver iteration (objective and one metric) to the callback; `true` stops.
+    fn report(&self, start: Instant, iteration: usize, loss: f64, metric: (&'static str, f64)) -> bool {
+        let metrics = [metric];
+        let progress = Progress {
+            estimator: Self::NAME,
+            iteration,
+            total: Some(self.max_iter),
+            loss: Some(loss),
+            metrics: &metrics,
+            elapsed: start.elapsed(),
+        };
+        self.callback.report(&progress)
     }
 
     fn fit_lbfgs(&self, obj: &Objective<'_, '_>) -> (Vec<f64>, usize, bool) {
@@ -579,18 +582,7 @@ impl LogisticRegression {
             vec![0.0; obj.n_params()],
             |w, g| obj.eval(w, g),
             opts,
-            |iteration, loss, gmax| {
-                let metrics = [("max_abs_gradient", gmax)];
-                let progress = Progress {
-                    estimator: Self::NAME,
-                    iteration,
-                    total: Some(self.max_iter),
-                    loss: Some(loss),
-                    metrics: &metrics,
-                    elapsed: start.elapsed(),
-                };
-                self.callback.report(&progress)
-            },
+            |iteration, loss, gmax| self.report(start, iteration, loss, ("max_abs_gradient", gmax)),
         );
         (out.x, out.n_iter, out.converged)
     }
