@@ -175,8 +175,8 @@ pub trait KindDispatch<E: ?Sized> {
     const KIND: EstimatorKind;
     /// Fits through the typed `fit`.
     fn fit_dyn(estimator: &E, x: ArrayView2<'_, f64>, y: TargetView<'_>) -> Result<Box<dyn DynFitted>>;
-    /// Fits through the typed `fit_weighted` (classifiers and regressors; the default says the
-    /// kind has no weighted fit).
+    /// Fits through the typed `fit_weighted` (classifiers, regressors and clusterers; the
+    /// default says the kind has no weighted fit).
     fn fit_weighted_dyn(
         estimator: &E,
         x: ArrayView2<'_, f64>,
@@ -314,6 +314,14 @@ impl<E: Clusterer> KindDispatch<E> for ClustererKind {
     const KIND: EstimatorKind = EstimatorKind::Clusterer;
     fn fit_dyn(e: &E, x: ArrayView2<'_, f64>, _y: TargetView<'_>) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(DynClusterer(e.fit(x)?)))
+    }
+    fn fit_weighted_dyn(
+        e: &E,
+        x: ArrayView2<'_, f64>,
+        _y: TargetView<'_>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<Box<dyn DynFitted>> {
+        Ok(Box::new(DynClusterer(e.fit_weighted(x, sample_weight)?)))
     }
     fn load(state: serde_json::Value) -> Result<Box<dyn DynFitted>> {
         Ok(Box::new(DynClusterer(load_state::<E::Fitted>(state)?)))

@@ -422,6 +422,31 @@ pub trait Clusterer: Estimator {
         validate::check_fit(Self::NAME, &self.tags(), x, None)?;
         self.fit_checked(x)
     }
+
+    /// Fits on validated input and validated sample weights (finite, non-negative, not all zero,
+    /// one per row). The default returns [`Error::Unsupported`]; estimators that override it
+    /// also set [`Tags::sample_weight`].
+    fn fit_weighted_checked(&self, x: ArrayView2<'_, f64>, sample_weight: ArrayView1<'_, f64>) -> Result<Self::Fitted> {
+        let _ = (x, sample_weight);
+        Err(Error::unsupported(Self::NAME, "sample_weight"))
+    }
+
+    /// Fits with one weight per sample, scikit-learn's `fit(X, sample_weight=w)`: a sample of
+    /// weight 2 counts as two copies of it, weight 0 as none. Validates `x` and the weights as
+    /// [`fit`](Self::fit) validates `x`; `fit` is the unweighted fit, unchanged.
+    fn fit_weighted<'a, 'c>(
+        &self,
+        x: impl AsArray<'a, f64, Ix2>,
+        sample_weight: impl AsArray<'c, f64, Ix1>,
+    ) -> Result<Self::Fitted> {
+        let (x, w) = (x.into(), sample_weight.into());
+        let _span =
+            tracing::debug_span!("fit_weighted", estimator = Self::NAME, rows = x.nrows(), cols = x.ncols()).entered();
+        self.check_params()?;
+        validate::check_fit(Self::NAME, &self.tags(), x, None)?;
+        validate::check_sample_weight(Self::NAME, x.nrows(), w)?;
+        self.fit_weighted_checked(x, w)
+    }
 }
 
 /// A fitted clusterer.

@@ -226,3 +226,69 @@ fn dbscan_has_no_predict_and_rejects_bad_params() {
     let all = Dbscan::default().min_samples(1).eps(1e-6).fit(&x).unwrap();
     assert_eq!(all.core_sample_indices().len(), 50);
 }
+
+/// Weighted KMeans (`fit_weighted`, scikit-learn's `fit(X, sample_weight=w)`) against
+/// scikit-learn (`scripts/golden_kmeans_weighted.py`): the same weighted k-means++ draws from the
+/// same seed, so the same centres, labels, inertia and iterations, for Lloyd and Elkan, with
+/// integer, fractional and some zero weights.
+#[test]
+fn kmeans_weighted_matches_scikit_learn() {
+    let g: serde_json::Value = serde_json::from_str(include_str!("data/kmeans_weighted_golden.json")).unwrap();
+    let x = load("iris").x;
+    for case in g["cases"].as_array().unwrap() {
+        let w = Array1::from(floats(&g["weights"][case["weights"].as_str().unwrap()]));
+        let seed = case["seed"].as_u64().unwrap();
+        let algorithm = match case["algorithm"].as_str().unwrap() {
+            "elkan" => KMeansAlgorithm::Elkan,
+            _ => KMeansAlgorithm::Lloyd,
+        };
+        let what = format!("{} seed {seed} {algorithm:?}", case["weights"]);
+        let m = KMeans::default().n_clusters(3).n_init(1).seed(seed).algorithm(algorithm).fit_weighted(&x, &w).unwrap();
+        let want_labels: Vec<i64> = case["labels"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        assert_eq!(m.labels().to_vec(), want_labels, "{what}");
+        let want_inertia = case["inertia"].as_f64().unwrap();
+        assert!((m.inertia() - want_inertia).abs() <= 1e-9 * want_inertia, "{what}: {} vs {want_inertia}", m.inertia());
+        for (row, want) in m.cluster_centers().rows().into_iter().zip(case["centers"].as_array().unwrap()) {
+            for (a, b) in row.iter().zip(floats(want)) {
+                assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{what}: centre {a} vs {b}");
+            }
+        }
+        assert_eq!(m.n_iter() as u64, case["n_iter"].as_u64().unwrap(), "{what}");
+    }
+}
+
+/// Weights act as repeated rows once the initial centres agree (Random init from well-separated
+/// blobs converges to the same partition); zero weights drop rows from the centres; the linfa
+/// backend refuses weights.
+#[test]
+fn kmeans_weights_act_as_repeated_rows() {
+    let x = blobs(120, 3, 3, 7);
+    let w = Array1::from_iter((0..120).map(|i| (i % 3) as f64));
+    let rows: Vec<usize> = (0..120).flat_map(|i| std::iter::repeat_n(i, i % 3)).collect();
+    let repeated = x.select(ndarray::Axis(0), &rows);
+    let a = KMeans::default().n_clusters(3).seed(0).fit_weighted(&x, &w).unwrap();
+    let b = KMeans::default().n_clusters(3).seed(0).fit(&repeated).unwrap();
+    assert!((a.inertia() - b.inertia()).abs() <= 1e-9 * b.inertia(), "{} vs {}", a.inertia(), b.inertia());
+    let mut ca: Vec<Vec<f64>> = a.cluster_centers().rows().into_iter().map(|r| r.to_vec()).collect();
+    let mut cb: Vec<Vec<f64>> = b.cluster_centers().rows().into_iter().map(|r| r.to_vec()).collect();
+    ca.sort_by(|p, q| p[0].total_cmp(&q[0]));
+    cb.sort_by(|p, q| p[0].total_cmp(&q[0]));
+    for (p, q) in ca.iter().zip(&cb) {
+        assert!(p.iter().zip(q).all(|(u, v)| (u - v).abs() < 1e-9), "{p:?} vs {q:?}");
+    }
+    // Random init with weights (zeros included): each centre is the weighted mean of its rows.
+    let r = KMeans::default().n_clusters(3).init(KMeansInit::Random).seed(3).fit_weighted(&x, &w).unwrap();
+    for c in 0..3 {
+        let (mut sum, mut total) = (Array1::<f64>::zeros(3), 0.0);
+        for i in (0..120).filter(|&i| r.labels()[i] == c as i64) {
+            sum.scaled_add(w[i], &x.row(i));
+            total += w[i];
+        }
+        assert!(total > 0.0);
+        let mean = sum / total;
+        assert!(mean.iter().zip(r.cluster_centers().row(c)).all(|(u, v)| (u - v).abs() < 1e-9), "centre {c}");
+    }
+    let linfa = KMeans::default().n_clusters(3).backend(ClusterBackend::Linfa);
+    assert!(!linfa.tags().sample_weight);
+    assert!(matches!(linfa.fit_weighted(&x, &w), Err(oxlearn_core::Error::InvalidParam { .. })));
+}
