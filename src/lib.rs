@@ -39,7 +39,7 @@
 //!
 //! Sample weights (scikit-learn's `fit(X, y, sample_weight=w)`) go through `fit_weighted`, on
 //! the estimators whose [`Tags::sample_weight`](core::estimator::Tags) is set (linear models,
-//! logistic regression, naive Bayes, SVMs, trees and forests), on chains and pipelines (the
+//! logistic regression, naive Bayes, SVMs, trees and forests, KMeans), on chains and pipelines (the
 //! last step gets them), and through `CvOptions::sample_weight` / a search's `.sample_weight(..)`
 //! to every fold's fit; `class_weight` ("balanced" or per class) is a hyper-parameter of the
 //! classifiers that have it in scikit-learn:

@@ -7,11 +7,12 @@
 //!
 //! Sample weights: scikit-learn's `fit(X, y, sample_weight=w)` is `fit_weighted(&x, &y, &w)`
 //! (a provided method of the [`Classifier`](oxlearn_core::Classifier) and
-//! [`Regressor`](oxlearn_core::Regressor) traits; `fit` stays the unweighted fit). It solves
+//! [`Regressor`](oxlearn_core::Regressor) traits, `fit_weighted(&x, &w)` on
+//! [`Clusterer`](oxlearn_core::Clusterer); `fit` stays the unweighted fit). It solves
 //! the weighted problem directly, and the estimators that have it say so in their tags
 //! (`tags().sample_weight`): [`LinearRegression`], [`Ridge`], [`Lasso`], [`ElasticNet`],
 //! [`LogisticRegression`], [`GaussianNB`], the decision trees and forests, [`LinearSVC`],
-//! [`SVC`] and [`SVR`]; the others return [`Error::Unsupported`](oxlearn_core::Error).
+//! [`SVC`], [`SVR`] and [`KMeans`]; the others return [`Error::Unsupported`](oxlearn_core::Error).
 //! scikit-learn's `class_weight` is [`ClassWeight`] (`Balanced`, `BalancedSubsample` for
 //! forests, or an explicit map) on [`LogisticRegression`], [`DecisionTreeClassifier`], the
 //! forest classifiers, [`LinearSVC`] and [`SVC`].
