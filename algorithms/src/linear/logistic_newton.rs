@@ -533,17 +533,8 @@ impl<'a, 'b> Problem<'a, 'b> {
         let converged;
         loop {
             let (loss, g) = self.loss_grad(&z);
-            let gmax = self.subgradient_max(&g, &theta);
-            if n_iter > 0 && report(n_iter, loss + self.penalty_of(&theta), gmax) {
-                converged = gmax <= opts.tol;
-                break;
-            }
-            if gmax <= opts.tol {
-                converged = true;
-                break;
-            }
-            if n_iter >= opts.max_iter {
-                converged = false;
+            if let Some(c) = self.should_stop(n_iter, loss, &g, &theta, opts, &mut report) {
+                converged = c;
                 break;
             }
             let (h, prob) = self.hessian(&z);
@@ -577,6 +568,28 @@ impl<'a, 'b> Problem<'a, 'b> {
             z.scaled_add(alpha, &xd);
         }
         self.outcome(&theta, n_iter, converged)
+    }
+
+    /// The stopping rule both methods share, checked before each iteration at loss `loss` and
+    /// its gradient `g`: `Some(converged)` when the callback asks to stop, when the largest
+    /// subgradient entry is within `tol`, or after `max_iter` iterations.
+    fn should_stop(
+        &self,
+        n_iter: usize,
+        loss: f64,
+        g: &Array2<f64>,
+        theta: &Array2<f64>,
+        opts: &Options,
+        report: &mut impl FnMut(usize, f64, f64) -> bool,
+    ) -> Option<bool> {
+        let gmax = self.subgradient_max(g, theta);
+        if n_iter > 0 && report(n_iter, loss + self.penalty_of(theta), gmax) {
+            return Some(gmax <= opts.tol);
+        }
+        if gmax <= opts.tol {
+            return Some(true);
+        }
+        (n_iter >= opts.max_iter).then_some(false)
     }
 
     /// The fitted coefficients and intercepts of parameters `theta`.
@@ -633,17 +646,8 @@ impl Problem<'_, '_> {
         let mut n_iter = 0;
         let converged;
         loop {
-            let gmax = self.subgradient_max(&g, &theta);
-            if n_iter > 0 && report(n_iter, loss + self.penalty_of(&theta), gmax) {
-                converged = gmax <= opts.tol;
-                break;
-            }
-            if gmax <= opts.tol {
-                converged = true;
-                break;
-            }
-            if n_iter >= opts.max_iter {
-                converged = false;
+            if let Some(c) = self.should_stop(n_iter, loss, &g, &theta, opts, &mut report) {
+                converged = c;
                 break;
             }
             let (cand, z_c, loss_c, g_c) = loop {
