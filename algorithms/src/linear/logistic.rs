@@ -342,13 +342,13 @@ struct Objective<'a, 'b> {
 
 /// `log(1 + exp(z))` without overflow.
 #[inline]
-fn softplus(z: f64) -> f64 {
+pub(super) fn softplus(z: f64) -> f64 {
     z.max(0.0) + (-z.abs()).exp().ln_1p()
 }
 
 /// `1 / (1 + exp(-z))` without overflow.
 #[inline]
-fn sigmoid(z: f64) -> f64 {
+pub(super) fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
     } else {

@@ -23,6 +23,7 @@ use faer::{Accum, Par};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 use rayon::prelude::*;
 
+use super::logistic::{sigmoid, softplus};
 use crate::linalg::{as_faer, as_faer_mut};
 
 /// The penalised problem: data, labels as class indices, weights and penalty strengths.
@@ -84,23 +85,6 @@ fn soft_threshold(v: f64, t: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-/// `1 / (1 + exp(-z))` without overflow.
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// `log(1 + exp(z))` without overflow.
-#[inline]
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
 }
 
 /// Softmax of `z` into `out`; returns `logsumexp(z)`.
