@@ -866,7 +866,7 @@ fn lloyd_step_with<W: RowWeights>(
                 let w = (!W::UNIT).then_some(wi);
                 match row.as_slice() {
                     Some(src) => add_row(dst, src, w),
-                    None => add_row(dst, &row.to_vec(), w),
+                    None => add_row(dst, row.iter(), w),
                 }
             });
             step
@@ -876,7 +876,7 @@ fn lloyd_step_with<W: RowWeights>(
 
 /// `dst += row` (times the weight `w` when there are weights).
 #[inline(always)]
-fn add_row(dst: &mut [f64], row: &[f64], w: Option<f64>) {
+fn add_row<'a>(dst: &mut [f64], row: impl IntoIterator<Item = &'a f64>, w: Option<f64>) {
     match w {
         None => dst.iter_mut().zip(row).for_each(|(a, v)| *a += v),
         Some(w) => dst.iter_mut().zip(row).for_each(|(a, v)| *a += w * v),
